@@ -1,0 +1,118 @@
+r"""Chapter 1: perceptrons, the bias, and sigmoid neurons."""
+from __future__ import annotations
+
+import sympy as sp
+
+from .activations import ACTIVATIONS, sigmoid, z
+from .prover import PROVED, Outcome, holds, prove_equal
+from .theorem import Derivation, Step, theorem
+
+SIGMA = ACTIVATIONS["sigmoid"]
+
+
+@theorem("perceptron_bias", "The bias is minus the threshold", "neurons", equation="(2)")
+def perceptron_bias() -> Derivation:
+    r"""Book eq. (1)→(2): :math:`w\cdot x \le \text{threshold} \iff w\cdot x + b \le 0`, b = −threshold."""
+    wx, threshold, b = sp.symbols(r"w\cdot{x} \mathrm{threshold} b", real=True)
+    lhs = sp.Le(wx, threshold)
+    rhs = sp.Le(wx + b, 0).subs(b, -threshold)
+    steps = [
+        Step(sp.Le(wx, threshold), "the perceptron outputs 0 when the weighted sum is at most the threshold"),
+        Step(sp.Le(wx - threshold, 0), "subtract the threshold from both sides"),
+        Step(sp.Le(wx + b, 0), "write b = −threshold"),
+    ]
+    # Both inequalities are g ≤ 0 for the same g after moving terms: compare the canonical forms.
+    canon = lambda rel: sp.expand(rel.lhs - rel.rhs)  # noqa: E731
+    return Derivation(
+        statement=[sp.Equivalent(lhs, sp.Le(wx + b, 0)), sp.Eq(b, -threshold)],
+        steps=steps,
+        obligations=[lambda: prove_equal(canon(lhs), canon(rhs), ("expand",))],
+        assumptions="w·x, threshold and b real",
+    )
+
+
+@theorem("perceptron_limit", "A perceptron is a saturated sigmoid neuron", "neurons")
+def perceptron_limit() -> Derivation:
+    r""":math:`\lim_{c\to\infty}\sigma(cz) = 1` for z > 0 and 0 for z < 0 (and 1/2 at z = 0)."""
+    c = sp.Symbol("c", positive=True)
+    zp = sp.Symbol("z", positive=True)
+    zn = sp.Symbol("z", negative=True)
+    f = SIGMA.f
+    lim_pos = sp.Limit(sigmoid(c * zp), c, sp.oo)
+    lim_neg = sp.Limit(sigmoid(c * zn), c, sp.oo)
+    steps = [
+        Step(sp.Eq(sigmoid(c * z), f(c * z)), "definition of σ, eq. (3)"),
+        Step(sp.Eq(sp.Limit(sp.exp(-c * zp), c, sp.oo), 0), "z > 0: e^{−cz} → 0, so σ(cz) → 1"),
+        Step(sp.Eq(sp.Limit(sp.exp(-c * zn), c, sp.oo), sp.oo), "z < 0: e^{−cz} → ∞, so σ(cz) → 0"),
+        Step(sp.Eq(sigmoid(c * 0), sp.S.Half), "z = 0: σ(0) = 1/2 for every c (the one place they differ)"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(lim_pos, 1), sp.Eq(lim_neg, 0)],
+        steps=steps,
+        obligations=[
+            lambda: holds(lambda: sp.limit(f(c * zp), c, sp.oo) == 1, "limit", "σ(cz) → 1 for z > 0"),
+            lambda: holds(lambda: sp.limit(f(c * zn), c, sp.oo) == 0, "limit", "σ(cz) → 0 for z < 0"),
+            lambda: holds(lambda: f(c * 0) == sp.S.Half, "structural", "σ(0) = 1/2"),
+        ],
+        assumptions="c > 0; z > 0 or z < 0",
+    )
+
+
+@theorem("sigmoid_output", "Output of a sigmoid neuron", "neurons", equation="(4)")
+def sigmoid_output() -> Derivation:
+    r"""Book eq. (4): :math:`\sigma(\sum_j w_j x_j + b) = 1/(1+\exp(-\sum_j w_j x_j - b))`."""
+    j = sp.Symbol("j", integer=True, positive=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    w, x = sp.IndexedBase("w"), sp.IndexedBase("x")
+    b = sp.Symbol("b", real=True)
+    wx = sp.Sum(w[j] * x[j], (j, 1, n))
+    lhs, rhs = sigmoid(wx + b), 1 / (1 + sp.exp(-wx - b))
+    steps = [
+        Step(sp.Eq(sp.Symbol("z"), wx + b), "the weighted input of the neuron"),
+        Step(sp.Eq(lhs, SIGMA.f(wx + b)), "definition of σ, eq. (3)"),
+        Step(sp.Eq(lhs, rhs), "distribute the minus sign"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(lhs, rhs)],
+        steps=steps,
+        obligations=[lambda: prove_equal(lhs, rhs, ("structural", "expand"),
+                                         lambda e: e.rewrite(sp.exp), "rewrite σ→exp")],
+        assumptions="w_j, x_j, b real; n inputs (symbolic)",
+    )
+
+
+@theorem("sigmoid_prime", "Derivative of the sigmoid", "neurons", equation="σ′ = σ(1−σ)")
+def sigmoid_prime() -> Derivation:
+    r""":math:`\sigma'(z) = \sigma(z)(1-\sigma(z))`, and :math:`\max_z \sigma'(z) = \sigma'(0) = 1/4`."""
+    f = SIGMA.f(z)
+    dfdz = sp.diff(f, z)
+    prime = SIGMA.prime_at(z)  # a(1 - a) with a = σ(z)
+    steps = [
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z), sp.Derivative(f, z)), "definition of σ, eq. (3)"),
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z), dfdz), "chain rule: d/dz (1+e^{−z})^{−1}"),
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z), f * (sp.exp(-z) / (1 + sp.exp(-z)))), "split the fraction"),
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z), sigmoid(z) * (1 - sigmoid(z))),
+             "e^{−z}/(1+e^{−z}) = 1 − σ(z): σ′ = σ(1−σ)"),
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z, 2), sigmoid(z) * (1 - sigmoid(z)) * (1 - 2 * sigmoid(z))),
+             "σ″ = σ′(1 − 2σ) vanishes only where σ = 1/2, i.e. z = 0"),
+        Step(sp.Eq(sp.Subs(sp.Derivative(sigmoid(z), z), z, 0), sp.Rational(1, 4)),
+             "σ(0) = 1/2, so σ′(0) = 1/2 · 1/2"),
+    ]
+
+    def maximum() -> bool:
+        # σ′ is smooth with σ′ → 0 at ±∞; its only critical point is z = 0 and σ′(0) = 1/4.
+        crit = sp.solve(sp.diff(dfdz, z), z)
+        ends = [sp.limit(dfdz, z, sp.oo), sp.limit(dfdz, z, -sp.oo)]
+        top = sp.simplify(dfdz.subs(z, 0))
+        return crit == [0] and top == sp.Rational(1, 4) and all(e < top for e in ends)
+
+    return Derivation(
+        statement=[sp.Eq(sp.Derivative(sigmoid(z), z), sigmoid(z) * (1 - sigmoid(z))),
+                   sp.Eq(sp.Max(sp.Derivative(sigmoid(z), z)), sp.Rational(1, 4))],
+        steps=steps,
+        obligations=[
+            lambda: prove_equal(dfdz, prime, ("expand", "cancel")),
+            lambda: holds(maximum, "solve + limit", "σ′ has its only critical point at 0, value 1/4"),
+        ],
+        assumptions="z real",
+    )
