@@ -26,7 +26,7 @@ from sympy.codegen.numpy_nodes import logaddexp
 from .activations import ACTIVATIONS, a, z
 
 y = sp.Symbol("y", real=True)  #: the desired output y(x) for one output neuron
-lse = sp.Symbol(r"\operatorname{lse}", real=True)  #: ln Σ_k e^{z_k} over the output layer
+lse = sp.Symbol("lse", real=True)  #: ln Σ_k e^{z_k} over the output layer
 
 
 def softplus(x: sp.Expr) -> sp.Expr:

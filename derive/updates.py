@@ -20,8 +20,8 @@ import sympy as sp
 
 w = sp.Symbol("w", real=True)  #: a weight
 b = sp.Symbol("b", real=True)  #: a bias
-nabla_w = sp.Symbol(r"\nabla_w", real=True)  #: mean gradient of C₀ over the mini-batch, for w
-nabla_b = sp.Symbol(r"\nabla_b", real=True)  #: the same for b
+nabla_w = sp.Symbol("nabla_w", real=True)  #: mean gradient of C₀ over the mini-batch, for w
+nabla_b = sp.Symbol("nabla_b", real=True)  #: the same for b
 eta = sp.Symbol("eta", positive=True)  #: the learning rate η
 lmbda = sp.Symbol("lmbda", nonnegative=True)  #: the regularization parameter λ (book's `lmbda`)
 n = sp.Symbol("n", positive=True, integer=True)  #: size of the training set
