@@ -9,7 +9,7 @@ name          textbook form  :math:`f(z)`   derivative, through a = f(z)    stab
 ============  ===========================  ==============================  ======================
 
 Every entry of this table is a theorem of the registry (``sigmoid_prime``, ``tanh_prime``,
-``relu_prime``, ``tanh_sigmoid``, ``sigmoid_stable``); the kernels in ``numerics`` are printed from
+``relu_prime``, ``tanh_sigmoid``); the kernels in ``numerics`` are printed from
 these expressions and nothing else.
 """
 from __future__ import annotations
@@ -127,3 +127,130 @@ ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation("relu", lambda x: sp.Max(0, x), lambda x: sp.Max(0, x),
                        sp.Heaviside(z, 0), "relu_prime", None),
 }
+
+
+# --- theorems: the sigmoid through tanh, and the derivatives of tanh and ReLU -------------------
+# (Placed after the primitives above, which the rest of gradproof imports; the theorem machinery
+# does not import this module, so there is no cycle.)
+from .prover import holds, prove_equal  # noqa: E402
+from .theorem import Derivation, Step, theorem  # noqa: E402
+
+_exp = lambda e: e.rewrite(sp.exp)  # noqa: E731
+
+
+@theorem("tanh_sigmoid", "The sigmoid is a rescaled tanh", "activations", equation="(111)")
+def tanh_sigmoid() -> Derivation:
+    r"""Book eqs. (110), (111): :math:`\sigma(z) = \frac{1+\tanh(z/2)}{2}`, equivalently
+    :math:`\tanh(z) = 2\sigma(2z) - 1`.
+
+    This is also why ``ACTIVATIONS["sigmoid"].stable`` may be printed instead of :math:`1/(1+e^{-z})`:
+    it is the same function, and ``tanh`` never overflows (:math:`e^{-z}` does for z < −709 in
+    float64)."""
+    SIG = ACTIVATIONS["sigmoid"]
+    half = (1 + sp.tanh(z / 2)) / 2
+    ez = sp.exp(-z)
+    steps = [
+        Step(sp.Eq(sp.tanh(z / 2), (sp.exp(z / 2) - sp.exp(-z / 2)) / (sp.exp(z / 2) + sp.exp(-z / 2))),
+             "definition of tanh, eq. (110), at z/2"),
+        Step(sp.Eq(sp.tanh(z / 2), (1 - ez) / (1 + ez)), "multiply numerator and denominator by e^{−z/2}"),
+        Step(sp.Eq(1 + sp.tanh(z / 2), 2 / (1 + ez)), "1 + (1 − e^{−z})/(1 + e^{−z}) = 2/(1 + e^{−z})"),
+        Step(sp.Eq(half, sigmoid(z)), "halve: 1/(1 + e^{−z}) = σ(z), eq. (111)"),
+        Step(sp.Eq(sp.tanh(z), 2 * sigmoid(2 * z) - 1), "replace z by 2z and solve for tanh"),
+        Step(sp.Eq(SIG.f(z), SIG.stable(z)),
+             "so the kernels may print the tanh form, which has no overflowing e^{−z}"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(sigmoid(z), half), sp.Eq(sp.tanh(z), 2 * sigmoid(2 * z) - 1)],
+        steps=steps,
+        obligations=[
+            lambda: prove_equal(sp.tanh(z / 2), (1 - ez) / (1 + ez), ("cancel",), _exp, "rewrite tanh→exp"),
+            lambda: prove_equal(1 + sp.tanh(z / 2), 2 / (1 + ez), ("cancel",), _exp, "rewrite tanh→exp"),
+            lambda: prove_equal(sigmoid(z), half, ("cancel",), _exp, "rewrite σ, tanh→exp"),
+            lambda: prove_equal(sp.tanh(z), 2 * sigmoid(2 * z) - 1, ("cancel",), _exp,
+                                "rewrite σ, tanh→exp"),
+            # the printed stable form is the textbook sigmoid ...
+            lambda: prove_equal(SIG.f(z), SIG.stable(z), ("cancel",), _exp, "rewrite tanh→exp"),
+            # ... and the sigmoid class's own tanh rewrite is that stable form
+            lambda: prove_equal(sigmoid(z).rewrite(sp.tanh), SIG.stable(z), ("structural", "expand")),
+        ],
+        assumptions="z real",
+    )
+
+
+@theorem("tanh_prime", "Derivative of tanh", "activations")
+def tanh_prime() -> Derivation:
+    r""":math:`\tanh'(z) = 1 - \tanh^2(z)`, i.e. :math:`1 - a^2` with :math:`a = \tanh z`: the
+    ``prime`` of ``ACTIVATIONS["tanh"]`` (the book leaves this derivative to the reader, near
+    eq. (110))."""
+    T = ACTIVATIONS["tanh"]
+    f = T.f(z)
+    fe = f.rewrite(sp.exp)
+    s = sp.exp(z) + sp.exp(-z)
+    dT = sp.Derivative(sp.tanh(z), z)
+    steps = [
+        Step(sp.Eq(f, fe), "definition of tanh, eq. (110)"),
+        Step(sp.Eq(dT, ((s) ** 2 - (sp.exp(z) - sp.exp(-z)) ** 2) / s ** 2),
+             "quotient rule: (e^z − e^{−z})′ = e^z + e^{−z} and (e^z + e^{−z})′ = e^z − e^{−z}"),
+        Step(sp.Eq(dT, 1 - sp.tanh(z) ** 2), "split the fraction: 1 − tanh²(z)"),
+        Step(sp.Eq(dT, T.prime), "write a = tanh z: tanh′ = 1 − a², the activations table's prime"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(dT, T.prime_at(z))],
+        steps=steps,
+        obligations=[
+            lambda: prove_equal(sp.diff(fe, z), (s ** 2 - (sp.exp(z) - sp.exp(-z)) ** 2) / s ** 2,
+                                ("cancel",)),
+            lambda: prove_equal(sp.diff(fe, z), T.prime_at(z), ("cancel",), _exp, "rewrite tanh→exp"),
+            # SymPy's own rule for tanh agrees
+            lambda: prove_equal(sp.diff(f, z), T.prime_at(z), ("structural", "expand")),
+        ],
+        assumptions="z real",
+    )
+
+
+@theorem("relu_prime", "Derivative of ReLU", "activations")
+def relu_prime() -> Derivation:
+    r""":math:`\frac{d}{dz}\max(0, z) = 1` for z > 0 and 0 for z < 0; at z = 0 there is no
+    derivative (one-sided slopes 0 and 1) and gradproof takes ReLU′(0) = 0, i.e. the
+    ``prime`` of ``ACTIVATIONS["relu"]`` is ``Heaviside(z, 0)``.  (ReLU is the book's eq. (112).)"""
+    R = ACTIVATIONS["relu"]
+    zp = sp.Symbol("z", positive=True)
+    zn = sp.Symbol("z", negative=True)
+    h = sp.Symbol("h", real=True)
+    pw = R.f(z).rewrite(sp.Piecewise)
+    dR = sp.Derivative(sp.Max(0, z), z)
+    steps = [
+        Step(sp.Eq(sp.Max(0, z), sp.Piecewise((z, z > 0), (0, True))), "ReLU(z) = max(0, z)"),
+        Step(sp.Eq(dR, sp.Piecewise((1, z > 0), (0, z < 0))),
+             "on z > 0 it is z (slope 1), on z < 0 it is 0 (slope 0)"),
+        Step(sp.Ne(sp.Limit(sp.Max(0, h) / h, h, 0, "+"), sp.Limit(sp.Max(0, h) / h, h, 0, "-")),
+             "at z = 0 the one-sided slopes are 1 and 0: no derivative there"),
+        Step(sp.Eq(sp.Heaviside(z, 0), sp.Piecewise((1, z > 0), (0, True))),
+             "convention ReLU′(0) = 0: the Heaviside step with H(0) = 0, as JAX and PyTorch do"),
+    ]
+
+    def sides() -> bool:
+        prime = R.prime
+        return (sp.diff(R.f(zp), zp) == prime.xreplace({z: zp}) == 1
+                and sp.diff(R.f(zn), zn) == prime.xreplace({z: zn}) == 0)
+
+    def kink() -> bool:
+        return (sp.limit(R.f(h) / h, h, 0, "+") == 1 and sp.limit(R.f(h) / h, h, 0, "-") == 0
+                and R.prime.xreplace({z: 0}) == 0)
+
+    return Derivation(
+        statement=[sp.Eq(dR, R.prime, evaluate=False),
+                   sp.Eq(sp.Subs(R.prime, z, 0), 0, evaluate=False)],
+        steps=steps,
+        obligations=[
+            lambda: holds(sides, "sign", "d/dz max(0, z) = H(z, 0): 1 for z > 0, 0 for z < 0"),
+            lambda: holds(kink, "limit", "one-sided slopes 1 and 0 at z = 0; H(0, 0) = 0"),
+            # piecewise: the derivative of {z if z > 0 else 0} is {1 if z > 0 else 0} = H(z, 0)
+            lambda: prove_equal(sp.diff(pw, z), R.prime, ("structural", "expand"),
+                                lambda e: sp.piecewise_fold(e.rewrite(sp.Piecewise)),
+                                "rewrite Max, Heaviside→Piecewise"),
+            # the relu function class differentiates to the same
+            lambda: prove_equal(sp.diff(relu(z), z), R.prime, ("structural",)),
+        ],
+        assumptions="z real, z ≠ 0 for the derivative; ReLU′(0) = 0 by convention",
+    )

@@ -1,1 +1,212 @@
-"""(being written)"""
+r"""Chapter 1: the quadratic cost, gradient descent and stochastic gradient descent.
+
+Three theorems of the group ``cost``:
+
+* ``quadratic_cost_gradient`` — for :math:`C = \tfrac12\|y-a\|^2` (eq. 6, one training input),
+  :math:`\partial C/\partial a_j = a_j - y_j`, and :math:`C \ge 0` with equality iff :math:`a = y`;
+* ``gradient_descent_step`` — with :math:`\Delta v = -\eta\nabla C` the first-order change is
+  :math:`\Delta C \approx \nabla C\cdot\Delta v = -\eta\|\nabla C\|^2 \le 0` (eqs. 9-11);
+* ``sgd_minibatch_update`` — the mini-batch rule :math:`w_k' = w_k - \frac{\eta}{m}\sum_j
+  \partial C_{X_j}/\partial w_k` (eqs. 20, 21), and the mini-batch mean gradient is an unbiased
+  estimate of the full mean gradient.
+
+Index-form statements use ``IndexedBase`` with a symbolic width ``n``; differentiating a ``Sum``
+gives a Kronecker delta, which ``doit`` evaluates to a ``Piecewise`` on ``j <= n`` -- the rewrite
+:func:`_kronecker` then uses the hypothesis ``1 <= j <= n`` (``j`` is a positive integer).
+"""
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+from .prover import holds, prove_equal
+from .theorem import Derivation, Step, theorem
+
+i, j, k, n, m = sp.symbols("i j k n m", integer=True, positive=True)
+eta = sp.Symbol(r"\eta", positive=True)  #: the learning rate
+
+
+def _kronecker(index: sp.Symbol, width: sp.Symbol):
+    """Rewrite for ∂/∂x_j of a Sum over 1..width: evaluate the Kronecker delta, then use j ≤ width."""
+    return lambda e: sp.sympify(e).doit().subs(sp.Le(index, width), sp.true)
+
+
+_KRONECKER = "doit (Kronecker δ, 1 ≤ j ≤ n)"
+
+
+@theorem("quadratic_cost_gradient", "Gradient of the quadratic cost", "cost", equation="(6)")
+def quadratic_cost_gradient() -> Derivation:
+    r"""Book eq. (6) for one input: :math:`C = \frac12\|y-a\|^2 = \frac12\sum_i (y_i-a_i)^2`.
+
+    :math:`\partial C/\partial a_j = a_j - y_j`; :math:`C \ge 0`, and :math:`C = 0 \iff a = y`.
+    (The book's :math:`C(w,b) = \frac1{2n}\sum_x \|y(x)-a\|^2` is the mean of these.)
+    """
+    ya, aa = sp.IndexedBase("y", real=True), sp.IndexedBase("a", real=True)
+    C = sp.Sum((ya[i] - aa[i]) ** 2, (i, 1, n)) / 2
+    dC = sp.diff(C, aa[j])
+    rhs = aa[j] - ya[j]
+
+    # The same claim at a concrete width 3, fully expanded.
+    A = sp.symbols("a_1:4", real=True)
+    Y = sp.symbols("y_1:4", real=True)
+    C3 = sum((yy - av) ** 2 for yy, av in zip(Y, A)) / 2
+
+    def nonnegative() -> bool:
+        # Each term (y_i - a_i)^2 is the square of a real number, so the sum (any width) is ≥ 0.
+        return bool(((ya[i] - aa[i]) ** 2).is_nonnegative and C.is_nonnegative
+                    and C3.is_nonnegative)
+
+    def zero_iff_equal() -> bool:
+        # C3 ≥ ½(y_k - a_k)^2 for each k (the rest is a sum of squares), so C3 = 0 forces
+        # (y_k - a_k)^2 = 0, whose only solution is a_k = y_k; conversely C3(a = y) = 0.
+        terms = [(yy - av) ** 2 / 2 for yy, av in zip(Y, A)]
+        for t, yy, av in zip(terms, Y, A):
+            rest = sp.Add(*[u for u in terms if u is not t])
+            if sp.expand(C3 - t - rest) != 0 or not rest.is_nonnegative:
+                return False
+            if sp.solve((yy - av) ** 2, av) != [yy]:
+                return False
+        return C3.xreplace(dict(zip(A, Y))) == 0
+
+    steps = [
+        Step(sp.Eq(sp.Symbol("C"), C), "eq. (6) for a single training input x"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), dC),
+             "differentiate term by term: ∂a_i/∂a_j is the Kronecker delta δ_ij"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs),
+             "only the term i = j survives (1 ≤ j ≤ n); the ½ cancels the 2 of the square"),
+        Step(sp.Ge(C, 0, evaluate=False), "a sum of squares of real numbers is nonnegative"),
+        Step(sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y"))),
+             "C ≥ ½(y_k − a_k)² for every k, so C = 0 forces each a_k = y_k; and C(a = y) = 0"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs), sp.Ge(C, 0, evaluate=False),
+                   sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y")))],
+        steps=steps,
+        obligations=[
+            lambda: prove_equal(dC, rhs, ("structural", "expand"), _kronecker(j, n), _KRONECKER),
+            *[(lambda av=av, yy=yy: prove_equal(sp.diff(C3, av), av - yy, ("expand",)))
+              for av, yy in zip(A, Y)],
+            lambda: holds(nonnegative, "sign", "C is a sum of squares of reals"),
+            lambda: holds(zero_iff_equal, "sign + solve", "C = 0 iff a = y (width 3)"),
+        ],
+        assumptions="a_i, y_i real; width n symbolic (index form) and 3 (concrete); 1 ≤ j ≤ n",
+    )
+
+
+@theorem("gradient_descent_step", "Gradient descent decreases the cost to first order", "cost",
+         equation="(9)-(11)")
+def gradient_descent_step() -> Derivation:
+    r"""Book eqs. (9)-(11): :math:`\Delta C \approx \nabla C\cdot\Delta v`, and with
+    :math:`\Delta v = -\eta\nabla C`, :math:`\Delta C \approx -\eta\|\nabla C\|^2 \le 0`.
+
+    The first-order change is :math:`\frac{d}{dt} C(v + t\Delta v)\big|_{t=0}` (chain rule),
+    shown for 3 variables with C an undefined function; the sign needs :math:`\eta > 0`.
+    """
+    Cf = sp.Function("C")
+    v = sp.symbols("v_1:4", real=True)
+    dv = sp.symbols(r"\Delta{v}_1:4", real=True)
+    t = sp.Symbol("t", real=True)
+    first_order = sp.diff(Cf(*[vi + t * di for vi, di in zip(v, dv)]), t).subs(t, 0)
+    grad = [sp.Derivative(Cf(*v), vi) for vi in v]
+    dot = sum(gi * di for gi, di in zip(grad, dv))
+    step = {di: -eta * gi for di, gi in zip(dv, grad)}  # Δv = −η∇C, eq. (10)
+    dC = dot.xreplace(step)
+    norm2 = sum(gi ** 2 for gi in grad)
+
+    # The sign, with the gradient's components as real numbers g_i (any values).
+    g3 = sp.symbols("g_1:4", real=True)
+    dC_g = -eta * sum(gi ** 2 for gi in g3)
+    # Index form, symbolic dimension n.
+    g = sp.IndexedBase("g", real=True)
+    dot_n = sp.Sum(g[i] * (-eta * g[i]), (i, 1, n))
+    rhs_n = -eta * sp.Sum(g[i] ** 2, (i, 1, n))
+
+    DC = sp.Symbol(r"\Delta{C}")
+    steps = [
+        Step(sp.Eq(DC, first_order.doit()),
+             "first-order change of C along Δv: d/dt C(v + tΔv) at t = 0, by the chain rule (eq. 9)"),
+        Step(sp.Eq(DC, dot), "that is ∇C·Δv, with ∇C = (∂C/∂v_1, ∂C/∂v_2, ∂C/∂v_3)ᵀ"),
+        Step(sp.Eq(DC, dC), "choose Δv = −η∇C (eq. 10)"),
+        Step(sp.Eq(DC, -eta * norm2), "factor out −η: ΔC ≈ −η‖∇C‖² (eq. 11)"),
+        Step(sp.Le(dC_g, 0, evaluate=False), "η > 0 and ‖∇C‖² is a sum of squares of reals, so ΔC ≤ 0"),
+        Step(sp.Eq(dot_n, rhs_n), "the same in n dimensions: η is a constant factor of the sum"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(DC, dot), sp.Eq(dC, -eta * norm2, evaluate=False),
+                   sp.Le(dC_g, 0, evaluate=False)],
+        steps=steps,
+        obligations=[
+            lambda: prove_equal(first_order, dot, ("doit",)),
+            lambda: prove_equal(dC, -eta * norm2, ("expand",)),
+            lambda: holds(lambda: dC_g.is_nonpositive and rhs_n.is_nonpositive, "sign",
+                          "−η Σ g_i² ≤ 0 for η > 0 and real g_i"),
+            lambda: prove_equal(dot_n, rhs_n, ("structural",), sp.factor_terms,
+                                "factor_terms (η out of the sum)"),
+        ],
+        assumptions="η > 0; v, Δv and ∇C real; dimension 3 (concrete) and n (index form)",
+    )
+
+
+#: (n, m) pairs for which unbiasedness is checked over every one of the C(n, m) mini-batches.
+UNBIASED_CASES: tuple[tuple[int, int], ...] = ((4, 2), (5, 2), (5, 3), (6, 3))
+
+
+def minibatch_average(n_: int, m_: int) -> tuple[sp.Expr, sp.Expr]:
+    r"""The mean over all :math:`\binom{n}{m}` mini-batches of the mini-batch mean gradient, and the
+    full mean gradient, in the per-example gradients :math:`g_1..g_n` (symbols)."""
+    gs = sp.symbols(f"g_1:{n_ + 1}", real=True)
+    batches = list(itertools.combinations(gs, m_))
+    avg = sum(sp.Add(*batch) / m_ for batch in batches) / len(batches)
+    return avg, sp.Add(*gs) / n_
+
+
+@theorem("sgd_minibatch_update", "Mini-batch update rule, an unbiased gradient estimate", "cost",
+         equation="(20), (21)")
+def sgd_minibatch_update() -> Derivation:
+    r"""Book eqs. (18)-(21): :math:`\nabla C \approx \frac1m\sum_{j=1}^m \nabla C_{X_j}` gives
+    :math:`w_k' = w_k - \frac{\eta}{m}\sum_j \partial C_{X_j}/\partial w_k` (20) and
+    :math:`b_l' = b_l - \frac{\eta}{m}\sum_j \partial C_{X_j}/\partial b_l` (21).
+
+    Unbiased: averaged over all :math:`\binom nm` mini-batches, the mini-batch mean gradient is
+    the full mean :math:`\frac1n\sum_x \nabla C_x` -- each example lies in
+    :math:`\binom{n-1}{m-1}` batches and :math:`\binom{n-1}{m-1}/(m\binom nm) = 1/n`.
+    """
+    w_k, b_l = sp.symbols("w_k b_l", real=True)
+    gw = sp.IndexedBase("g^{w_k}", real=True)  # g^{w_k}_j = ∂C_{X_j}/∂w_k
+    gb = sp.IndexedBase("g^{b_l}", real=True)  # g^{b_l}_j = ∂C_{X_j}/∂b_l
+    est_w = sp.Sum(gw[j], (j, 1, m)) / m  # eq. (19), the w_k component
+    est_b = sp.Sum(gb[j], (j, 1, m)) / m
+    rule_w = w_k - eta / m * sp.Sum(gw[j], (j, 1, m))
+    rule_b = b_l - eta / m * sp.Sum(gb[j], (j, 1, m))
+    share = sp.binomial(n - 1, m - 1) / (m * sp.binomial(n, m))
+    w_new, b_new = sp.symbols("w'_k b'_l", real=True)
+
+    steps = [
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_k), est_w),
+             "estimate ∂C/∂w_k by the mean of g^{w_k}_j = ∂C_{X_j}/∂w_k over a mini-batch "
+             "X_1..X_m (eq. 19)"),
+        Step(sp.Eq(w_new, w_k - eta * est_w), "gradient descent w_k' = w_k − η ∂C/∂w_k with that estimate"),
+        Step(sp.Eq(w_new, rule_w), "move 1/m out: eq. (20)"),
+        Step(sp.Eq(b_new, rule_b), "the same for the biases: eq. (21)"),
+        Step(sp.Eq(share, 1 / n),
+             "each example lies in C(n−1, m−1) of the C(n, m) mini-batches, with weight 1/m in "
+             "each: averaged over all mini-batches the estimate is the full mean gradient "
+             "(unbiased); also expanded exactly over every mini-batch for (n, m) = "
+             + ", ".join(map(str, UNBIASED_CASES))),
+    ]
+
+    def unbiased(n_: int, m_: int):
+        return lambda: prove_equal(*minibatch_average(n_, m_), ("expand",))
+
+    return Derivation(
+        statement=[sp.Eq(w_new, rule_w), sp.Eq(b_new, rule_b), sp.Eq(share, 1 / n)],
+        steps=steps,
+        obligations=[
+            lambda: prove_equal(w_k - eta * est_w, rule_w, ("expand",)),
+            lambda: prove_equal(b_l - eta * est_b, rule_b, ("expand",)),
+            lambda: prove_equal(share, 1 / n, ("structural",), sp.combsimp, "combsimp"),
+            *[unbiased(n_, m_) for n_, m_ in UNBIASED_CASES],
+        ],
+        assumptions="η > 0; 1 ≤ m ≤ n; mini-batches drawn uniformly among the C(n, m) subsets",
+    )
