@@ -24,7 +24,7 @@ from .prover import holds, prove_equal
 from .theorem import Derivation, Step, theorem
 
 i, j, k, n, m = sp.symbols("i j k n m", integer=True, positive=True)
-eta = sp.Symbol(r"\eta", positive=True)  #: the learning rate
+from .updates import eta  # noqa: E402  the learning rate η, shared with the printed update rules
 
 
 def _kronecker(index: sp.Symbol, width: sp.Symbol):
@@ -205,8 +205,16 @@ def sgd_minibatch_update() -> Derivation:
         obligations=[
             lambda: prove_equal(w_k - eta * est_w, rule_w, ("expand",)),
             lambda: prove_equal(b_l - eta * est_b, rule_b, ("expand",)),
+            # the rule the kernels print (derive.updates) is this one
+            lambda: prove_equal(_printed("none", w_k, est_w), rule_w, ("expand",)),
             lambda: prove_equal(share, 1 / n, ("structural",), sp.combsimp, "combsimp"),
             *[unbiased(n_, m_) for n_, m_ in UNBIASED_CASES],
         ],
         assumptions="η > 0; 1 ≤ m ≤ n; mini-batches drawn uniformly among the C(n, m) subsets",
     )
+
+
+def _printed(reg: str, w: sp.Expr, grad: sp.Expr) -> sp.Expr:
+    """derive.updates' weight rule for ``reg`` at weight ``w`` and mean gradient ``grad``."""
+    from . import updates as U
+    return U.WEIGHT_UPDATES[reg][0].xreplace({U.w: w, U.nabla_w: grad})

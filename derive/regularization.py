@@ -26,10 +26,11 @@ import sympy as sp
 from .prover import holds, prove_equal
 from .theorem import Derivation, Step, theorem
 
-n, m = sp.symbols("n m", integer=True, positive=True)
+from . import updates as U
+from .updates import eta, lmbda, n  # shared with the update rules the kernels print
+
+m = sp.Symbol("m", integer=True, positive=True)
 x = sp.Symbol("x", integer=True, positive=True)  # index of a training input in the mini-batch
-eta = sp.Symbol(r"\eta", positive=True)
-lmbda = sp.Symbol(r"\lambda", positive=True)
 
 #: Three weights and two biases; C_0 is an undefined function of all of them.
 WEIGHTS = sp.symbols("w_1:4", real=True)
@@ -122,6 +123,11 @@ def l2_weight_decay() -> Derivation:
             lambda: prove_equal(update.xreplace({dC0: est_w}), decay_mb, ("expand",)),
             lambda: prove_equal((b - eta * sp.diff(C, b)).xreplace({sp.diff(C0, b): est_b}), bias_mb,
                                 ("expand",)),
+            # the rules the kernels print (derive.updates) are these
+            lambda: prove_equal(U.WEIGHT_UPDATES["l2"][0].xreplace({U.w: w, U.nabla_w: est_w}),
+                                decay_mb, ("expand",)),
+            lambda: prove_equal(U.BIAS_UPDATE[0].xreplace({U.b: b, U.nabla_b: est_b}), bias_mb,
+                                ("expand",)),
         ],
         assumptions="η, λ > 0; n training inputs, mini-batches of m; C_0 any differentiable "
                     "function of the weights and biases",
@@ -202,6 +208,8 @@ def l1_update() -> Derivation:
                                        v - eta * lmbda / n * sp.sign(v) - eta * sp.diff(C0, v), ("expand",)))
               for v in WEIGHTS],
             lambda: prove_equal(update.xreplace({dC0: _minibatch("w")}), rhs_mb, ("expand",)),
+            lambda: prove_equal(U.WEIGHT_UPDATES["l1"][0].xreplace({U.w: w, U.nabla_w: _minibatch("w")}),
+                                rhs_mb, ("expand",)),
         ],
         assumptions="η, λ > 0; w real, w ≠ 0 (sgn(0) = 0 by convention); C_0 any differentiable "
                     "function of the weights and biases",

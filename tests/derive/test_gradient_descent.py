@@ -83,7 +83,7 @@ def test_gradient_descent_step_oracle(v, c, eta):
     # the statement: ∇C·Δv with Δv = −η∇C equals −η‖∇C‖², evaluated at these derivatives
     _, eq, le = derive.REGISTRY["gradient_descent_step"].statement
     ders = sorted(eq.atoms(sp.Derivative), key=str)
-    (eta_s,) = [s for s in eq.free_symbols if s.name == r"\eta"]
+    (eta_s,) = [s for s in eq.free_symbols if s.name == "eta"]
     vals = {d: sp.Float(str(g), 50) for d, g in zip(ders, grad)} | {eta_s: sp.Float(str(eta), 50)}
     lhs, rhs = (sp.N(side.xreplace(vals), 50) for side in (eq.lhs, eq.rhs))
     assert close(mp.mpf(str(lhs)), first_order) and close(mp.mpf(str(rhs)), first_order)
@@ -136,5 +136,5 @@ def test_sgd_update_rule_oracle(case):
     syms = {s.name: s for s in rule.free_symbols}
     rhs = rule.rhs.xreplace({syms["m"]: m}).doit()
     base = next(iter(rhs.atoms(sp.Indexed))).base
-    args = [syms["w_k"], syms[r"\eta"]] + [base[i] for i in range(1, m + 1)]
+    args = [syms["w_k"], syms["eta"]] + [base[i] for i in range(1, m + 1)]
     assert close(mpfunc(args, rhs)(w, eta, *gw), expected)
