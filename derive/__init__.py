@@ -9,6 +9,7 @@ from .theorem import GROUPS, REGISTRY, Derivation, Identity, Proof, Step, theore
 from .prover import Outcome, prove_equal, prove_zero, holds, find_counterexample
 from .activations import ACTIVATIONS, Activation, sigmoid, relu
 from .costs import COSTS, Cost
+from .verify import Verdict, verify
 
 # Importing a module registers its theorems, in the book's order.
 from . import registry as _registry  # noqa: E402,F401
@@ -17,7 +18,7 @@ __all__ = [
     "GROUPS", "REGISTRY", "Derivation", "Identity", "Proof", "Step", "theorem",
     "Outcome", "prove_equal", "prove_zero", "holds", "find_counterexample",
     "ACTIVATIONS", "Activation", "sigmoid", "relu", "COSTS", "Cost",
-    "get", "prove", "prove_all",
+    "Verdict", "verify", "get", "prove", "prove_all",
 ]
 
 

@@ -150,65 +150,113 @@ def holds(check: Callable[[], bool], method: str, what: str) -> Outcome:
 
 # --- refutation --------------------------------------------------------------------------------
 
+#: Values in (0, 1) tried first (so that ln a and ln(1 − a) are defined), then shifted by whole
+#: numbers and negated.  All distinct and "generic": no small relation between them.
+_UNIT = [sp.Rational(p, q) for p, q in
+         [(1, 3), (2, 7), (3, 5), (5, 11), (9, 13), (2, 9), (7, 10), (4, 17), (8, 15), (11, 19),
+          (6, 23), (13, 29)]]
 _CANDIDATES = [sp.Rational(p, q) for p, q in
                [(1, 3), (2, 7), (3, 5), (5, 11), (7, 4), (1, 2), (9, 13), (3, 2), (11, 7), (2, 9)]]
+#: Relative tolerance: the sides differ when |lhs − rhs| > _TOL·max(1, |lhs|, |rhs|).  Values are
+#: evaluated to 60 significant digits, so the evaluation error is ~1e-60 relative, far below.
 _TOL = sp.Rational(1, 10**30)
+_UNIT_POINTS = 4  # how many all-in-(0, 1) points come first
 
 
-def _value_for(sym: sp.Symbol, k: int) -> sp.Rational:
-    v = _CANDIDATES[k % len(_CANDIDATES)] + (k // len(_CANDIDATES))
+def _signed(sym: sp.Symbol, v: sp.Rational, k: int, negate: bool) -> sp.Rational:
+    """``v`` adjusted to ``sym``'s assumptions: a whole number 1..4 for an integer symbol, negated
+    for a negative one; an unconstrained symbol is negated when ``negate``."""
     if sym.is_integer:
         v = sp.Integer(k % 4 + 1)
     if sym.is_negative or sym.is_nonpositive and not sym.is_zero:
         v = -v
-    elif not (sym.is_positive or sym.is_nonnegative) and k % 3 == 2:
+    elif negate and not (sym.is_positive or sym.is_nonnegative):
         v = -v  # unconstrained symbols also get negative values
     return v
 
 
+def _value_for(sym: sp.Symbol, k: int, negate: bool = False) -> sp.Rational:
+    v = _CANDIDATES[k % len(_CANDIDATES)] + (k // len(_CANDIDATES))
+    return _signed(sym, v, k, negate)
+
+
 def _points(symbols: Sequence[sp.Symbol], n: int) -> Iterable[dict]:
-    for t in range(n):
-        yield {s: _value_for(s, 3 * t + 5 * i + t * i) for i, s in enumerate(symbols)}
+    """``n`` points: first every symbol in (0, 1) (distinct values), then a spread of values whose
+    signs follow the binary digits of the point's number (so every sign pattern of the first
+    five symbols comes up within 31 points); each symbol's SymPy sign/integer assumptions are
+    respected throughout."""
+    if not symbols:
+        yield {}
+        return
+    for t in range(min(_UNIT_POINTS, n)):
+        yield {s: _signed(s, _UNIT[(5 * t + i) % len(_UNIT)], 5 * t + i, False)
+               for i, s in enumerate(symbols)}
+    for t in range(max(n - _UNIT_POINTS, 0)):
+        negative = lambda i: bool((t + 1) >> (i % 5) & 1) != bool(i // 5 % 2)  # noqa: E731
+        yield {s: _value_for(s, 3 * t + 5 * i + t * i, negative(i)) for i, s in enumerate(symbols)}
 
 
 def _fmt_point(point: Mapping[str, str]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in point.items())
+    return ", ".join(f"{k} = {v}" for k, v in point.items()) or "(no free symbols)"
 
 
 def _evaluate(e: sp.Expr, point: dict) -> sp.Expr | None:
-    v = e.xreplace(point).doit()
-    if v.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or v.free_symbols:
+    """The real value of ``e`` at ``point``: exact when rational, else 60 significant digits.
+
+    None where ``e`` is undefined at the point or not real there (a pole, ``ln`` of a negative
+    number, ...): such points are skipped, never used to refute."""
+    try:
+        v = e.xreplace(point).doit()
+        if v.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or v.free_symbols:
+            return None
+        if v.is_Rational:
+            return v
+        v = v.evalf(60)
+        if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return None
+        re, im = v.as_real_imag()
+        if not (re.is_number and im.is_number) or not re.is_finite:
+            return None
+        if im != 0 and abs(im) > _TOL * max(1, abs(re)):
+            return None  # not real here
+        return re
+    except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
         return None
-    if v.is_Rational:
-        return v
-    v = v.evalf(60)
-    if not v.is_number or v.has(sp.nan, sp.zoo):
-        return None
-    return v
 
 
 def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, trials: int = 24,
-                        points: Iterable[dict] | None = None):
+                        points: Iterable[dict] | None = None, *, stats: dict | None = None):
     """Exact rational values of the free symbols at which ``lhs`` and ``rhs`` certainly differ.
 
     Returns ``(point, lhs_value, rhs_value)`` as strings, or None.  Points where either side is
-    undefined (a pole, log of a negative number giving a non-real value on one side only, ...)
-    are skipped.
+    undefined or not real (a pole, the log of a negative number, ...) are skipped.  The points
+    tried are ``points`` (if given), then ``trials`` generated ones: all values in (0, 1) first.
+    ``stats``, when given, receives ``tried`` (points where both sides were real) and ``skipped``.
     """
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     symbols = sorted((lhs.free_symbols | rhs.free_symbols) - _bound(lhs, rhs), key=str)
     candidates = itertools.chain(points or [], _points(symbols, trials))
+    tried = skipped = 0
+    if stats is not None:
+        stats.update(tried=0, skipped=0)
     for point in candidates:
         if not point and symbols:
             continue
-        lv, rv = _evaluate(lhs, point), _evaluate(rhs, point)
+        lv = _evaluate(lhs, point)
+        rv = _evaluate(rhs, point) if lv is not None else None
         if lv is None or rv is None:
+            skipped += 1
+            if stats is not None:
+                stats.update(tried=tried, skipped=skipped)
             continue
+        tried += 1
+        if stats is not None:
+            stats.update(tried=tried, skipped=skipped)
         diff = lv - rv
         if diff.is_Rational:
             differ = diff != 0
         else:
-            differ = abs(sp.N(diff, 60)) > _TOL
+            differ = abs(sp.N(diff, 60)) > _TOL * max(1, abs(lv), abs(rv))
         if differ:
             shown = {str(k): str(v) for k, v in point.items()}
             return shown, _show(lv), _show(rv)
@@ -224,4 +272,7 @@ def _bound(*exprs: sp.Expr) -> set:
 
 
 def _show(v: sp.Expr) -> str:
-    return str(v) if v.is_Rational else str(sp.N(v, 20))
+    """Exact when a rational of modest size, else 20 significant digits."""
+    if v.is_Rational and max(abs(v.p), v.q).bit_length() <= 1000:
+        return str(v)
+    return str(sp.N(v, 20))

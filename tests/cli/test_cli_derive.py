@@ -1,0 +1,87 @@
+"""``gradproof derive``, run as a user would: ``python -m gradproof derive ...`` in a subprocess."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import derive
+
+QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
+STATUSES = {"proved", "refuted", "undecided"}
+
+
+def gradproof(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_derive_json_on_quick_ids():
+    r = gradproof("derive", "--json", *QUICK)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {"identities", "proved", "total", "seconds"} <= set(out)
+    assert out["total"] == len(QUICK) == len(out["identities"])
+    assert [i["id"] for i in out["identities"]] == QUICK
+    for ident in out["identities"]:
+        assert {"id", "title", "status", "method", "seconds"} <= set(ident)
+        assert ident["status"] in STATUSES
+        assert ident["title"] == derive.REGISTRY[ident["id"]].title
+        assert ident["seconds"] >= 0
+    by_id = {i["id"]: i for i in out["identities"]}
+    assert by_id["perceptron_bias"]["status"] == "proved"
+    assert by_id["slip_l1_update"]["status"] == "refuted"
+    assert by_id["slip_l1_update"]["counterexample"]
+    assert out["proved"] == sum(i["status"] == "proved" for i in out["identities"])
+
+
+@pytest.mark.parametrize("slip", ["slip_l1_update", "slip_newton_step"])
+def test_selected_slip_exits_0_because_it_is_refuted_as_expected(slip):
+    r = gradproof("derive", slip)
+    assert r.returncode == 0, r.stdout + r.stderr
+    row = next(line for line in r.stdout.splitlines() if line.startswith(slip))
+    assert "refuted" in row and "expected" not in row
+    assert "1 of 1 recorded slips refuted" in r.stdout
+
+
+def test_unknown_id_is_one_line_exit_2():
+    r = gradproof("derive", "perceptron_bias", "no_such_identity")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no_such_identity" in lines[0] and "--list" in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_list_shows_every_id_and_proves_nothing():
+    r = gradproof("derive", "--list")
+    assert r.returncode == 0, r.stderr
+    listed = [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
+    assert listed == list(derive.REGISTRY)
+    slips = [line for line in r.stdout.splitlines() if line.startswith("slip_")]
+    assert slips and all(" slips " in line for line in slips)
+
+
+def test_an_identity_not_ending_as_expected_exits_1():
+    # A claim registered as "proved" that is false: derive must say so and exit 1.
+    script = textwrap.dedent("""
+        import sys, sympy as sp
+        import derive
+        from derive.theorem import Derivation, theorem
+        from derive.prover import prove_equal
+        x = sp.Symbol("x", real=True)
+
+        @theorem("zz_false_claim", "A false claim", "neurons")
+        def zz():
+            return Derivation([sp.Eq(x**2, x)], [], [lambda: prove_equal(x**2, x)])
+
+        from gradproof.cli import main
+        sys.exit(main(["derive", "--json", "zz_false_claim"]))
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr
+    (ident,) = json.loads(r.stdout)["identities"]
+    assert ident["status"] == "refuted" and ident["expected"] == "proved"

@@ -1,0 +1,101 @@
+"""``gradproof verify LHS RHS``: exit 0 proved, 1 refuted, 3 undecided, 2 bad input (subprocess)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy as sp
+from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
+
+
+def gradproof(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gradproof", "verify", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+_t = sp.Dummy("t")
+_NAMES = {"sigma": sp.Lambda(_t, 1 / (1 + sp.exp(-_t))), "relu": sp.Lambda(_t, sp.Max(0, _t)),
+          "sgn": sp.sign}
+
+
+def _value(text: str, point: dict[str, str]):
+    """Independent evaluation (SymPy's parser, σ from its definition, mpmath at 50 digits)."""
+    expr = parse_expr(text, local_dict=dict(_NAMES),
+                      transformations=standard_transformations + (rationalize, convert_xor))
+    syms = sorted(expr.free_symbols, key=str)
+    with mpmath.workdps(50):
+        args = [mpmath.mpf(Fraction(point[str(s)]).numerator) / Fraction(point[str(s)]).denominator
+                for s in syms]
+        return mpmath.mpmathify(sp.lambdify(syms, expr, "mpmath")(*args))
+
+
+def test_proved_exit_0():
+    r = gradproof("tanh(z)", "2*sigma(2*z) - 1")
+    assert r.returncode == 0, r.stderr
+    assert "proved" in r.stdout and "exp" in r.stdout
+
+
+def test_proved_json():
+    r = gradproof("(a-y)*a*(1-a)", "a^2 - a^3 - a*y + a^2*y", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {"status", "method", "lhs", "rhs", "counterexample"} <= set(out)
+    assert out["status"] == "proved" and out["method"] == "expand" and out["counterexample"] is None
+
+
+@pytest.mark.parametrize("lhs,rhs", [
+    ("sigma(z)*(1 - sigma(z))", "sigma(z)*(1 + sigma(z))"),
+    ("w*(1 - eta*c/n) - eta*g", "w - eta*c/n*sgn(w) - eta*g"),
+    ("relu(z)", "z"),
+])
+def test_refuted_exit_1_with_a_counterexample_that_separates_the_sides(lhs, rhs):
+    r = gradproof(lhs, rhs, "--json")
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] == "refuted" and out["counterexample"]
+    lv, rv = _value(lhs, out["counterexample"]), _value(rhs, out["counterexample"])
+    with mpmath.workdps(50):
+        assert abs(lv - rv) > mpmath.mpf(10) ** -40
+        assert abs(mpmath.mpf(str(sp.Rational(out["lhs_value"])) if "." not in out["lhs_value"]
+                              else out["lhs_value"]) - lv) < mpmath.mpf(10) ** -15
+
+
+def test_refuted_text_shows_values():
+    r = gradproof("x**2", "x")
+    assert r.returncode == 1
+    assert "refuted" in r.stdout and "x = 1/3" in r.stdout
+    assert "lhs = 1/9" in r.stdout and "rhs = 1/3" in r.stdout
+
+
+def test_undecided_exit_3():
+    # log(xy) = log x + log y holds wherever both sides are real, but needs x, y > 0 to prove.
+    r = gradproof("log(x*y)", "log(x) + log(y)")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1].startswith("undecided")
+    j = gradproof("log(x*y)", "log(x) + log(y)", "--json")
+    assert j.returncode == 3 and json.loads(j.stdout)["status"] == "undecided"
+
+
+@pytest.mark.parametrize("lhs,rhs,side", [
+    ("__import__('os').system('echo pwned')", "x", "lhs"),
+    ("x", "foo(x)", "rhs"),
+    ("", "x", "lhs"),
+    ("x +", "x", "lhs"),
+    ("x", "10**10**10", "rhs"),
+])
+def test_bad_input_exit_2_one_line(lhs, rhs, side):
+    r = gradproof(lhs, rhs)
+    assert r.returncode == 2
+    assert r.stdout == "" and "pwned" not in r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert lines[0].startswith("gradproof verify: error: " + side)
+
+
+def test_a_side_starting_with_minus_goes_after_double_dash():
+    r = gradproof("--", "-x", "x")
+    assert r.returncode == 1, r.stderr

@@ -1,0 +1,258 @@
+"""derive.verify: claims typed as text are proved, refuted with real counterexamples, or undecided.
+
+Oracles, independent of derive: SymPy's own ``parse_expr`` with the functions spelled out from their
+definitions, evaluated by mpmath at 50 digits; exact ``Fraction`` arithmetic for polynomials.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy as sp
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
+
+from derive import verify
+from derive.verify import Verdict, parse
+
+VERIFY_MODULE = sys.modules["derive.verify"]  # `derive.verify` the attribute is the function
+
+# --- the oracle -------------------------------------------------------------------------------
+
+_t = sp.Dummy("t")
+_ORACLE_NAMES = {
+    "sigma": sp.Lambda(_t, 1 / (1 + sp.exp(-_t))), "sigmoid": sp.Lambda(_t, 1 / (1 + sp.exp(-_t))),
+    "relu": sp.Lambda(_t, sp.Max(0, _t)), "softplus": sp.Lambda(_t, sp.log(1 + sp.exp(_t))),
+    "sgn": sp.sign, "ln": sp.log, "lmbda": sp.Symbol("lambda"),
+}
+
+
+def oracle(text: str, point: dict[str, str]) -> mpmath.mpc:
+    """``text`` at ``point`` (name -> exact value string), 50 digits, parsed without derive."""
+    expr = parse_expr(text, local_dict=dict(_ORACLE_NAMES),
+                      transformations=standard_transformations + (rationalize, convert_xor))
+    syms = sorted(expr.free_symbols, key=str)
+    assert {str(s) for s in syms} <= set(point), (text, point)
+    with mpmath.workdps(50):
+        args = [mpmath.mpf(Fraction(point[str(s)]).numerator) / Fraction(point[str(s)]).denominator
+                for s in syms]
+        return mpmath.mpc(sp.lambdify(syms, expr, "mpmath")(*args))
+
+
+def assert_sides_differ(lhs: str, rhs: str, v: Verdict) -> None:
+    assert v.status == "refuted" and v.method == "counterexample"
+    assert v.counterexample is not None
+    lv, rv = oracle(lhs, v.counterexample), oracle(rhs, v.counterexample)
+    with mpmath.workdps(50):
+        assert abs(lv.imag) < mpmath.mpf(10) ** -45 and abs(rv.imag) < mpmath.mpf(10) ** -45, \
+            "a counterexample must be a point where both sides are real"
+        assert abs(lv - rv) > mpmath.mpf(10) ** -40 * max(1, abs(lv), abs(rv))
+        # the reported values are the values there (20 significant digits when not rational)
+        for shown, exact in ((v.lhs_value, lv), (v.rhs_value, rv)):
+            q = Fraction(shown) if "." not in shown else None
+            value = mpmath.mpf(q.numerator) / q.denominator if q is not None else mpmath.mpf(shown)
+            assert abs(value - exact.real) <= mpmath.mpf(10) ** -18 * max(1, abs(exact))
+
+
+def assert_agree_at_points(lhs: str, rhs: str, points: list[dict[str, str]]) -> None:
+    """A proved claim must hold numerically wherever both sides are defined."""
+    checked = 0
+    for point in points:
+        try:
+            lv, rv = oracle(lhs, point), oracle(rhs, point)
+        except (ZeroDivisionError, ValueError):
+            continue
+        with mpmath.workdps(50):
+            assert abs(lv - rv) <= mpmath.mpf(10) ** -40 * max(1, abs(lv)), (lhs, rhs, point)
+        checked += 1
+    assert checked >= 2
+
+
+def _points(names: str) -> list[dict[str, str]]:
+    vals = ["3/10", "-17/10", "11/5", "7/3", "-2/9"]
+    ns = names.split()
+    return [{n: vals[(i + k) % len(vals)] for i, n in enumerate(ns)} for k in range(len(vals))]
+
+
+# --- proved -----------------------------------------------------------------------------------
+
+PROVED_CASES = [
+    ("tanh(z)", "2*sigma(2*z) - 1", "z", "exp"),
+    ("(a-y)*a*(1-a)", "a**2 - a**3 - a*y + a**2*y", "a y", "expand"),
+    ("sigma(z)*(1-sigma(z))", "exp(-z)/(1+exp(-z))^2", "z", "exp"),
+    ("log(sigma(z))", "-softplus(-z)", "z", "exp"),
+    ("relu(z) - relu(-z)", "z", "z", "Piecewise"),
+    ("Max(x, y) + Min(x, y)", "x + y", "x y", "Piecewise"),
+    ("softplus(z) - softplus(-z)", "z", "z", ""),
+    ("(x**2 - 1)/(x - 1)", "x + 1", "x", "cancel"),
+    ("0.5*x^2", "x**2/2", "x", "structural"),
+    ("eta*lmbda/n", "lmbda*eta/n", "eta lambda n", "structural"),
+]
+
+
+@pytest.mark.parametrize("lhs,rhs,names,method_has", PROVED_CASES)
+def test_proves_identities(lhs, rhs, names, method_has):
+    v = verify(lhs, rhs)
+    assert v.status == "proved", v.detail
+    assert v.proved and v.counterexample is None
+    assert method_has in v.method
+    assert_agree_at_points(lhs, rhs, _points(names))
+
+
+def test_greek_letters_and_book_spellings_are_one_symbol():
+    assert verify("η*λ/n", "eta*lmbda/n").status == "proved"
+    assert verify("λ", "lambda").status == "proved"
+    assert verify("η", "nu").status == "refuted"
+
+
+# --- refuted ----------------------------------------------------------------------------------
+
+REFUTED_CASES = [
+    ("w*(1 - eta*lmbda/n) - eta*dC0dw", "w - eta*lmbda/n*sgn(w) - eta*dC0dw"),  # the L1 slip
+    ("sigma(z)*(1 - sigma(z))", "sigma(z)*(1 + sigma(z))"),
+    ("tanh(z)", "2*sigma(z) - 1"),
+    ("(a - y)*a*(1 - a)", "a - y"),
+    ("log(a) + log(1 - a)", "log(a - a**2) + 1"),  # needs a in (0, 1): tried first
+    ("sqrt(x**2)", "x"),  # equal on (0, 1): needs a negative point
+    ("sqrt(x*y)", "sqrt(x)*sqrt(y)"),  # needs x and y both negative
+    ("relu(z)", "z"),
+    ("x**2", "x**2 + 1e-40"),  # a tiny but real difference
+    ("pi", "22/7"),  # no free symbols
+    ("exp(x + y)", "exp(x) + exp(y)"),
+]
+
+
+@pytest.mark.parametrize("lhs,rhs", REFUTED_CASES)
+def test_refutes_with_a_real_counterexample(lhs, rhs):
+    v = verify(lhs, rhs)
+    assert_sides_differ(lhs, rhs, v)
+    assert v.detail and v.lhs_value and v.rhs_value
+
+
+def test_log_claims_are_refuted_inside_the_domain():
+    v = verify("log(a) + log(1 - a)", "log(a - a**2) + 1")
+    assert 0 < Fraction(v.counterexample["a"]) < 1
+
+
+def test_undefined_points_are_skipped_not_used():
+    # 1/(x - 1/3) is undefined at the first point tried (x = 1/3): it must move on.
+    v = verify("1/(x - 1/3)", "1/(x - 1/3) + 1")
+    assert_sides_differ("1/(x - 1/3)", "1/(x - 1/3) + 1", v)
+    assert v.counterexample["x"] != "1/3"
+
+
+# --- hypothesis properties ----------------------------------------------------------------------
+
+_monomial = st.tuples(st.integers(-9, 9).filter(bool), st.integers(0, 3), st.integers(0, 2))
+_polynomial = st.lists(_monomial, min_size=0, max_size=5)
+
+
+def _poly_text(poly) -> str:
+    return " + ".join(f"({c})*x**{i}*y**{j}" for c, i, j in poly) or "0"
+
+
+def _poly_value(poly, x: Fraction, y: Fraction) -> Fraction:
+    return sum((Fraction(c) * x**i * y**j for c, i, j in poly), Fraction(0))
+
+
+@settings(max_examples=25, deadline=None)
+@given(_polynomial, st.fractions(min_value=-50, max_value=50, max_denominator=7).filter(bool))
+@example([], Fraction(1))
+@example([(1, 1, 0)], Fraction(-1))
+@example([(3, 3, 2), (-3, 3, 2)], Fraction(1, 7))
+def test_polynomials_differing_by_a_constant_are_refuted(poly, c):
+    lhs, rhs = _poly_text(poly), f"{_poly_text(poly)} + ({c})"
+    v = verify(lhs, rhs)
+    assert v.status == "refuted"
+    point = {k: Fraction(val) for k, val in v.counterexample.items()}
+    x, y = point.get("x", Fraction(0)), point.get("y", Fraction(0))
+    # exact oracle: both sides with Fraction arithmetic, and the reported values
+    assert _poly_value(poly, x, y) - (_poly_value(poly, x, y) + c) == -c != 0
+    assert Fraction(v.lhs_value) == _poly_value(poly, x, y)
+    assert Fraction(v.rhs_value) == _poly_value(poly, x, y) + c
+
+
+_factor = st.tuples(st.integers(-5, 5), st.integers(-5, 5), st.integers(-5, 5), st.integers(1, 3))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_factor, min_size=1, max_size=3))
+@example([(0, 0, 0, 1)])
+@example([(1, -1, 0, 3), (1, 1, 0, 3)])
+def test_an_expression_equals_its_expansion(factors):
+    text = "*".join(f"({a}*x + ({b})*y + ({c}))**{k}" for a, b, c, k in factors)
+    expanded = str(sp.expand(sp.sympify(text)))
+    v = verify(text, expanded)
+    assert v.status == "proved" and v.method in ("structural", "expand")
+    # exact oracle: Python evaluates both texts over Fractions
+    for xv, yv in [(Fraction(2, 3), Fraction(-5, 7)), (Fraction(-3), Fraction(1, 2))]:
+        env = {"__builtins__": {}, "x": xv, "y": yv}
+        assert eval(text, env) == eval(expanded, env)  # noqa: S307 - our own generated text
+
+
+# --- undecided --------------------------------------------------------------------------------
+
+def test_log_of_product_is_undecided_honestly():
+    # True wherever both sides are real (x, y > 0), but not provable without positivity:
+    # for x, y < 0 the lhs is real and the rhs is not, so those points are skipped.
+    v = verify("log(x*y)", "log(x) + log(y)")
+    assert v.status == "undecided"
+    assert "skipped" in v.detail and "no counterexample" in v.detail
+    assert v.counterexample is None
+    assert_agree_at_points("log(x*y)", "log(x) + log(y)",
+                           [{"x": "1/3", "y": "7/2"}, {"x": "5", "y": "2/9"}])
+    neg = {"x": "-1/3", "y": "-7/2"}
+    assert oracle("log(x*y)", neg).imag == 0 and oracle("log(x) + log(y)", neg).imag != 0
+
+
+def test_time_limit_gives_undecided(monkeypatch):
+    def slow_rungs(d):
+        return [("slow", lambda: time.sleep(20) or d)]
+
+    monkeypatch.setattr(VERIFY_MODULE, "_cheap_rungs", slow_rungs)
+    monkeypatch.setattr(VERIFY_MODULE, "_costly_rungs", lambda d: [])
+    t0 = time.perf_counter()
+    v = verify("log(x*y)", "log(x) + log(y)", time_limit=1.0)
+    assert time.perf_counter() - t0 < 10
+    assert v.status == "undecided"
+    assert "time limit" in v.detail and "slow" in v.detail
+
+
+def test_verdict_as_dict():
+    d = verify("x", "x + 1").as_dict()
+    assert {"status", "method", "lhs", "rhs", "counterexample", "lhs_value", "rhs_value",
+            "detail"} <= set(d)
+    assert d["status"] == "refuted" and d["counterexample"] == {"x": "1/3"}
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+BAD = ["", "   ", "__import__('os').system('true')", "().__class__", "x +", "(x", "foo(x)",
+       "sigma", "sigma*2", "10**10**10", "2**2**2**2**2", "(x**1000)**1000", "1e99999",
+       "x" * 2001, "1/0", "x.evalf()", "x[0]", "[x, y]", "x < y", "'text'", "x; y",
+       "lambda t: t", "exp(x, y)", "open('gradproof-pwned', 'w')"]
+
+
+@pytest.mark.parametrize("text", BAD)
+def test_bad_input_is_a_one_line_value_error_naming_the_side(text, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError) as lhs_err:
+        verify(text, "x")
+    with pytest.raises(ValueError) as rhs_err:
+        verify("x", text)
+    assert time.perf_counter() - t0 < 10
+    for err, side in ((lhs_err, "lhs"), (rhs_err, "rhs")):
+        msg = str(err.value)
+        assert msg.startswith(side) and "\n" not in msg and len(msg) < 400
+    assert list(tmp_path.iterdir()) == []  # nothing was executed
+
+
+def test_parse_reads_decimals_exactly_and_symbols_as_real():
+    e = parse("0.1*x + y^2")
+    assert e == sp.Rational(1, 10) * sp.Symbol("x", real=True) + sp.Symbol("y", real=True) ** 2
+    assert all(s.is_real for s in e.free_symbols)
