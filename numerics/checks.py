@@ -1,0 +1,111 @@
+r"""The gradient-check suite behind ``gradproof check``: generated backprop against numeric gradients.
+
+For small random networks — every architecture in :data:`ARCHITECTURES`, every hidden activation ×
+cost pair, with no regularization, L2 and L1 — the gradient of the (regularized) mean cost that the
+*stable* generated kernels compute (``Network.regularized_gradients``, i.e. BP1-BP4 and the penalty's
+gradient) is compared, parameter block by parameter block, with
+
+* the **complex step** of the *textbook* kernels' cost (tolerance
+  :data:`~numerics.gradcheck.COMPLEX_STEP_RTOL`) — so it also checks the stable forms against the
+  textbook ones; and
+* **central differences** of the stable kernels' cost (:data:`~numerics.gradcheck.CENTRAL_RTOL`).
+
+Inputs are uniform in [0, 1), targets one-hot rows (log-likelihood) or uniform in [0, 1); weights
+N(0, 1/n_in) and biases N(0, 1).  A draw is redrawn while a ReLU input z or (for L1) a weight lies
+within :data:`KINK_MARGIN` of the kink at 0, where neither numeric method means anything.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+
+from . import codegen
+from .gradcheck import CENTRAL_ORDER, COMPLEX_STEP_H, check_gradients, default_rtol
+from .network import Network
+
+__all__ = ["ARCHITECTURES", "BATCH", "LMBDA", "N_TRAIN", "KINK_MARGIN", "METHODS", "STEPS",
+           "run_checks", "summary"]
+
+ARCHITECTURES: tuple[tuple[int, ...], ...] = ((3, 4, 2), (4, 5, 3, 3), (2, 3, 3, 2))
+BATCH = 4  #: rows in each check's mini-batch
+LMBDA, N_TRAIN = 0.5, 10  #: λ and n of the regularized checks (λ/n = 0.05)
+#: minimum |z| (ReLU) and |w| (L1) of a drawn case: well beyond the ±2h ≈ ±1.5e-3 (times |x| ≤ 1)
+#: by which the fourth-order central differences move a parameter
+KINK_MARGIN = 0.02
+#: numeric method name in gradcheck -> the name a check reports
+METHODS = {"complex": "complex_step", "central": "central_difference"}
+#: how each method steps, for reports
+STEPS = {"complex": f"Im f(x + ih)/h, h = {COMPLEX_STEP_H:g}, on the textbook kernels",
+         "central": f"order-{CENTRAL_ORDER} central differences, h = eps^(1/{CENTRAL_ORDER + 1})"
+                    "·max(1, |x|), on the stable kernels"}
+
+
+def _targets(rng: np.random.Generator, cost: str, m: int, n_out: int) -> np.ndarray:
+    if cost == "log_likelihood":
+        return np.eye(n_out)[rng.integers(0, n_out, m)]
+    return rng.uniform(size=(m, n_out))
+
+
+def _kinked(net: Network, X: np.ndarray, reg: str) -> bool:
+    """True when a ReLU input or (for L1) a weight is within KINK_MARGIN of 0."""
+    if reg == "l1" and min(np.abs(w).min() for w in net.weights) < KINK_MARGIN:
+        return True
+    if net.activation != "relu":
+        return False
+    k = net.kernels
+    zs = [k.weighted_output(net.weights[:i + 1], net.biases[:i + 1], X)
+          for i in range(net.num_layers - 2)]
+    return any(np.abs(z).min() < KINK_MARGIN for z in zs)
+
+
+def _case(rng: np.random.Generator, sizes, activation: str, cost: str, reg: str):
+    for _ in range(100):
+        net = Network(sizes, activation=activation, cost=cost, seed=int(rng.integers(2**31)))
+        X = rng.uniform(size=(BATCH, sizes[0]))
+        if not _kinked(net, X, reg):
+            return net, X, _targets(rng, cost, BATCH, sizes[-1])
+    raise RuntimeError(f"no draw away from the kinks for {activation}/{cost}/{reg} {list(sizes)}")
+
+
+def run_checks(seed: int = 0) -> list[dict]:
+    r"""Run the suite; one dict per (architecture, activation, cost, regularization, method).
+
+    Each dict: ``id`` (``activation/cost/reg/sizes/method``), ``method`` (``complex_step`` or
+    ``central_difference``), ``activation``, ``cost``, ``reg``, ``sizes``, ``lmbda``, ``n``,
+    ``max_rel_error``, ``tolerance``, ``passed``, ``blocks`` (block name ``w^l``/``b^l`` in the book's
+    layer numbering -> max relative error in it), ``worst`` (``where``, ``analytic``, ``numeric``),
+    ``floor`` (the relative error's denominator floor φ), ``step`` (the numeric method, in words)
+    and ``seconds``.  Relative error as in :mod:`numerics.gradcheck`.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for sizes, activation, cost, reg in itertools.product(
+            ARCHITECTURES, codegen.ACTIVATION_NAMES, codegen.COST_NAMES, codegen.REGS):
+        net, X, Y = _case(rng, sizes, activation, cost, reg)
+        lmbda, n = (0.0, 1) if reg == "none" else (LMBDA, N_TRAIN)
+        nabla_w, nabla_b = net.regularized_gradients(X, Y, lmbda, n, reg)
+        analytic = [*nabla_w, *nabla_b]
+        for method, label in METHODS.items():
+            t0 = time.perf_counter()
+            f = net.cost_function(X, Y, lmbda, n, reg, textbook=(method == "complex"))
+            cmp = check_gradients(f, analytic, net.parameters(), method,
+                                  rtol=default_rtol(method), names=net.parameter_names())
+            d = cmp.as_dict()
+            out.append({"id": f"{activation}/{cost}/{reg}/{'-'.join(map(str, sizes))}/{label}",
+                        "method": label, "activation": activation, "cost": cost, "reg": reg,
+                        "sizes": list(sizes), "lmbda": lmbda, "n": n,
+                        "max_rel_error": d["max_rel_error"], "tolerance": d["tolerance"],
+                        "passed": d["passed"], "blocks": d["blocks"], "worst": d["worst"],
+                        "floor": d["floor"], "step": STEPS[method],
+                        "seconds": round(time.perf_counter() - t0, 4)})
+    return out
+
+
+def summary(checks: list[dict]) -> dict:
+    """``{"passed": N, "total": N, "max_rel_error": {method: worst}}``."""
+    worst: dict[str, float] = {}
+    for c in checks:
+        worst[c["method"]] = max(worst.get(c["method"], 0.0), c["max_rel_error"])
+    return {"passed": sum(c["passed"] for c in checks), "total": len(checks), "max_rel_error": worst}

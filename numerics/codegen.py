@@ -1,0 +1,401 @@
+r"""Generated kernels: derive's proved expressions, printed as numpy source, compiled once per key.
+
+For each (cost, activation) pair :func:`kernel_source` prints a module; :func:`kernels` compiles it
+(``compile(source, "<gradproof kernels: cost/activation>", "exec")``), registers the text with
+:mod:`linecache` so tracebacks and ``inspect.getsource`` show it, and caches the module.  Every
+mathematical line of the module is printed from a SymPy expression that ``derive`` owns:
+
+=====================================  ===================================================
+printed                                 from
+=====================================  ===================================================
+hidden activation and σ′               ``derive.activations.ACTIVATIONS[name]`` (.stable / .f, .prime)
+output activation (sigmoid / softmax)  ``ACTIVATIONS["sigmoid"]``; softmax: ``COSTS["log_likelihood"]``
+output error δ^L (BP1)                 ``derive.costs.COSTS[cost].delta``
+per-neuron cost                        ``COSTS[cost].stable`` (or ``.term`` of the textbook output)
+BP2, BP3, BP4 over a mini-batch        ``derive.backprop.BATCHED``
+update rules                           ``derive.updates.WEIGHT_UPDATES``, ``BIAS_UPDATE``
+L2 / L1 penalties and their gradient   ``derive.regularization.l2_cost``, ``l1_cost``
+=====================================  ===================================================
+
+(the softmax is solved from the proved ``softmax_log`` form of the log-likelihood, then shifted by
+the row maximum, theorem ``logsumexp_shift``).  The hand-written parts are the template's control
+flow only: the loop over layers, the lists ``zs``/``activations``/``deltas``, and the layout of a
+mini-batch as rows.  :mod:`numerics.printer` holds the printer.
+
+Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
+(1 + tanh(z/2))/2, the softmax through log-sum-exp with the row maximum subtracted, the cross-entropy
+through softplus (``numpy.logaddexp``).  The *textbook* kernels print 1/(1+e^{−z}), e^{z}/Σe^{z},
+−[y ln a + (1−y) ln(1−a)], and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as
+``w·sgn(Re w)``) so that the complex-step derivative can check them.
+"""
+from __future__ import annotations
+
+import functools
+import linecache
+import types
+
+import sympy as sp
+
+from derive import regularization as _reg
+from derive import updates as _upd
+from derive.activations import ACTIVATIONS, a, z
+from derive.costs import COSTS, lse
+
+from .printer import KernelPrinter, enclosed, indent, lines, pretty, ret, rowmax, rowsum
+
+__all__ = ["ACTIVATION_NAMES", "COST_NAMES", "REGS", "kernel_source", "kernels", "filename",
+           "LSE_STABLE"]
+
+ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
+COST_NAMES: tuple[str, ...] = tuple(COSTS)
+REGS: tuple[str, ...] = tuple(_upd.WEIGHT_UPDATES)
+
+
+#: lse = ln Σ_k e^{z_k} (the symbol ``derive.costs.lse``) shifted by the row maximum (theorem
+#: ``logsumexp_shift`` with c = max_k z_k, so that every exponent is ≤ 0).
+LSE_STABLE = rowmax(z) + sp.log(rowsum(sp.exp(z - rowmax(z))))
+
+
+def _softmax_stable() -> sp.Expr:
+    r"""The softmax as the stable kernels print it, :math:`a_j = e^{z_j - c}/\sum_k e^{z_k - c}` with
+    c = max_k z_k (every exponent ≤ 0), derived rather than typed:
+
+    1. solve the proved identity :math:`-y\ln a = -y(z - \mathrm{lse})` of
+       ``COSTS["log_likelihood"]`` (theorem ``softmax_log``) for a: :math:`a = e^{z - \mathrm{lse}}`;
+    2. put in :math:`\mathrm{lse} = c + \ln S`, :math:`S = \sum_k e^{z_k - c}` (``logsumexp_shift``)
+       and split the exponential, :math:`e^{(z - c) - \ln S} = e^{z-c}/S` (``expand_power_exp``).
+
+    Unlike :math:`e^{z - \mathrm{lse}}` this keeps its relative accuracy for large |z|.
+    """
+    c = COSTS["log_likelihood"]
+    (a_lse,) = sp.solve(sp.Eq(c.term, c.stable), a)  # exp(z - lse)
+    u, shift, S = sp.Dummy("u"), sp.Dummy("c"), sp.Dummy("S", positive=True)
+    split = sp.expand_power_exp(a_lse.xreplace({lse: shift + sp.log(S)}).xreplace({z: u + shift}))
+    assert sp.simplify(split - a_lse.xreplace({lse: shift + sp.log(S), z: u + shift})) == 0
+    return split.xreplace({u: z - shift}).xreplace({S: rowsum(sp.exp(z - rowmax(z))),
+                                                    shift: rowmax(z)})
+
+
+def _penalty(reg: str) -> sp.Expr:
+    r"""The per-weight penalty of ``derive.regularization``: λw²/(2n) (l2), λ|w|/n (l1), 0 (none)."""
+    if reg == "none":
+        return sp.S.Zero
+    full = {"l2": _reg.l2_cost, "l1": _reg.l1_cost}[reg]() - _reg.C0
+    w1, *others = _reg.WEIGHTS
+    one = full.subs({o: 0 for o in others})  # one weight's share of the sum
+    return one.xreplace({w1: _upd.w, _reg.lmbda: _upd.lmbda, _reg.n: _upd.n})
+
+
+_COST_EQ = {"quadratic": "eq. (6)", "cross_entropy": "eq. (63)", "log_likelihood": "eq. (80)"}
+
+
+# -- the pieces of one module ---------------------------------------------------------------------
+class _Spec:
+    """Everything the template needs for one (cost, activation, variant), as printed code lines."""
+
+    def __init__(self, cost: str, activation: str, textbook: bool):
+        self.cost, self.activation, self.textbook = cost, activation, textbook
+        p = self.p = KernelPrinter(textbook)
+        act, c = ACTIVATIONS[activation], COSTS[cost]
+        form = (lambda f: f.f) if textbook else (lambda f: f.stable)
+        stable_id = "eq. (3)" if textbook else (act.stable_id or "definition")
+        self.act_id = {"sigmoid": stable_id, "tanh": "definition", "relu": "definition"}[activation]
+        self.hidden = form(act)(z)
+        self.prime, self.prime_id = act.prime, act.prime_id
+        self.needs_z = z in act.prime.free_symbols  # keep the zs only when σ′ is written through z
+        self.delta, self.delta_id = c.delta, c.delta_id
+        self.output = c.output
+        if c.output == "sigmoid":
+            sig = ACTIVATIONS["sigmoid"]
+            self.out_act = form(sig)(z)
+            self.out_id = "eq. (3)" if textbook else sig.stable_id
+            self.lse = None
+            self.term = c.term.xreplace({a: self.out_act}) if textbook else c.stable
+        else:  # softmax
+            if textbook:
+                self.out_act = sp.exp(z) / rowsum(sp.exp(z))
+                self.out_id = "eq. (78)"
+                self.lse = None
+                self.term = c.term.xreplace({a: self.out_act})
+            else:
+                self.out_act = _softmax_stable()
+                self.out_id = "softmax_log, logsumexp_shift"
+                self.lse = LSE_STABLE
+                self.term = c.stable
+        self.term_id = _COST_EQ[cost] if textbook else (c.stable_id or _COST_EQ[cost])
+
+    def output_lines(self) -> list[str]:
+        """``a = a^L`` from ``z = z^L`` (with ``lse`` first for the stable softmax)."""
+        out = []
+        out += lines("a", self.out_act, self.p,
+                      f"a^L = {'σ' if self.output == 'sigmoid' else 'softmax'}(z^L)  [{self.out_id}]")
+        return out
+
+    def term_lines(self, target: str) -> list[str]:
+        out = []
+        if self.lse is not None and lse in self.term.free_symbols:
+            out += lines("lse", self.lse, self.p, "lse = ln Σ_k e^(z_k), max subtracted  [logsumexp_shift]")
+        return out + lines(target, self.term, self.p, f"c(z^L_j, y_j)  [{self.term_id}]")
+
+
+def filename(cost: str, activation: str, textbook: bool = False) -> str:
+    """The pseudo file name of a kernel module (as tracebacks show it)."""
+    return f"<gradproof kernels: {cost}/{activation}{'/textbook' if textbook else ''}>"
+
+
+def _validate(cost: str, activation: str) -> None:
+    if cost not in COSTS:
+        raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(COST_NAMES)}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATION_NAMES)}")
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_source(cost: str, activation: str, textbook: bool = False) -> str:
+    """The Python source of the kernel module for ``(cost, activation)`` (see the module docstring)."""
+    _validate(cost, activation)
+    s = _Spec(cost, activation, textbook)
+    return _render(s, _bp_code(s), _updates(s.p), _penalties(s.p))
+
+
+def _update_lines(new: sp.Expr, var: sp.Symbol, grad: sp.Symbol, theorem: str,
+                  printer: KernelPrinter) -> list[str]:
+    """In-place statements for the rule ``var → new`` without a temporary of ``var``'s size
+    where possible: ``new`` is split exactly into ``scale·var − Σ_k c_k X_k`` (a linear combination
+    of the gradient and functions of ``var`` such as sgn(var)); then every X_k that depends on
+    ``var`` is computed first (``t = X; t *= c``), the gradient is scaled in place (it is consumed),
+    and ``var *= scale; var -= t; var -= n<var>`` follow."""
+    ng = sp.Symbol("n" + var.name)  # the gradient block, as the template's loop names it
+    new_ng = new.xreplace({grad: ng})
+    parts = sp.collect(sp.expand(new_ng), [var, ng, sp.sign(var)], evaluate=False)
+    if sp.expand(sum(k * v for k, v in parts.items()) - new_ng) != 0 or sp.S.One in parts:
+        raise AssertionError(f"update rule {new} is not linear in {var}, {grad}")
+    scale = parts.pop(var, sp.S.Zero)
+    rest = {k: -v for k, v in parts.items()}  # new = scale·var − Σ rest[X]·X
+    if any(c.free_symbols & {var, ng} for c in rest.values()):
+        raise AssertionError(f"update rule {new}: a coefficient depends on {var} or {grad}")
+    out, subtract = [f"# {var} → {pretty(new)}  [{theorem}]"], []
+    for i, (atom, coeff) in enumerate(sorted(rest.items(), key=lambda kv: kv[0] == ng)):
+        if atom == ng:
+            if coeff != 1:
+                out.append(f"{ng} *= {printer._scalar(coeff)}")
+            subtract.append(str(ng))
+        else:  # a function of var: evaluate it before var changes
+            t = f"t{i}"
+            out.append(f"{t} = {printer.doprint(atom)}")
+            if coeff != 1:
+                out.append(f"{t} *= {printer._scalar(coeff)}")
+            subtract.append(t)
+    if scale != 1:
+        out.append(f"{var} *= {printer._scalar(scale)}")
+    out += [f"{var} -= {s}" for s in subtract]
+    return out
+
+
+def _updates(printer: KernelPrinter) -> dict[str, tuple[list[str], list[str], str, str]]:
+    """reg -> (weight statements, bias statements, weight theorem, bias theorem)."""
+    bias_new, bias_id = _upd.BIAS_UPDATE
+    bias = _update_lines(bias_new, _upd.b, _upd.nabla_b, bias_id, printer)
+    return {reg: (_update_lines(new, _upd.w, _upd.nabla_w, tid, printer), bias, tid, bias_id)
+            for reg, (new, tid) in _upd.WEIGHT_UPDATES.items()}
+
+
+def _penalties(printer: KernelPrinter) -> dict[str, tuple[str, str]]:
+    """reg -> (printed per-weight penalty, printed per-weight gradient of it)."""
+    return {reg: (printer.doprint(_penalty(reg)), printer.doprint(sp.diff(_penalty(reg), _upd.w)))
+            for reg in REGS}
+
+
+@functools.lru_cache(maxsize=None)
+def kernels(cost: str, activation: str, textbook: bool = False) -> types.ModuleType:
+    """The compiled kernel module for ``(cost, activation)``, cached; its text is in linecache."""
+    source = kernel_source(cost, activation, textbook)
+    name = filename(cost, activation, textbook)
+    code = compile(source, name, "exec")
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    module = types.ModuleType(f"gradproof_kernels_{cost}_{activation}" + ("_textbook" if textbook else ""))
+    module.__file__ = name
+    exec(code, module.__dict__)
+    return module
+
+
+# -- BP2-BP4 -------------------------------------------------------------------------------------
+#: derive.backprop.BATCHED_SYMBOLS -> the template's locals (SigmaPrime: the activation's σ′).
+BP_NAMES = {"Delta_next": "delta", "W_next": "w", "Delta": "delta", "A_prev": "a", "m": "m"}
+BP_THEOREM = "bp_batched"  #: the theorem that proves derive.backprop.BATCHED
+
+
+def _batched() -> dict:
+    """BP1-BP4 in batched row form: ``derive.backprop.BATCHED``."""
+    from derive import backprop
+
+    return backprop.BATCHED
+
+
+def _bp_code(s: _Spec) -> dict[str, str]:
+    """The template's BP2-BP4 code from ``derive.backprop.BATCHED``.
+
+    ``"bp2"``: Δ^l from Δ^{l+1}, printed with σ′ the activation's ``prime`` (through ``a``, ``z``).
+    BP3 and BP4 share the scalar factor 1/m; it is applied once, to Δ^l (``"scale"``:
+    ``delta_m = (1/m)*delta``), and ``"bp3"``, ``"bp4"`` are the remaining products of ``delta_m``.
+    """
+    bp = _batched()
+    prime = KernelPrinter(s.textbook).doprint(s.prime)
+    names = dict(BP_NAMES, SigmaPrime=prime if enclosed(prime) else f"({prime})")
+    printer = KernelPrinter(s.textbook, names)
+    out = {"bp2": printer.doprint(bp["bp2"])}
+    (c3, f3), (c4, f4) = bp["bp3"].as_coeff_matrices(), bp["bp4"].as_coeff_matrices()
+    if c3 == c4 and c3 != 1:  # common factor: Δ^l/m once
+        scaled = KernelPrinter(s.textbook, dict(names, Delta="delta_m"))
+        out["scale"] = f"delta_m = {scaled._scalar(c3)}*delta"
+        out["bp3"], out["bp4"] = scaled.doprint(sp.MatMul(*f3)), scaled.doprint(sp.MatMul(*f4))
+    else:
+        out["scale"] = "delta_m = delta"
+        out["bp3"], out["bp4"] = (KernelPrinter(s.textbook, dict(names, Delta="delta_m")).doprint(bp[k])
+                                  for k in ("bp3", "bp4"))
+    return out
+
+
+# -- the module template ---------------------------------------------------------------------------
+_DROP = "<drop this line>"
+_PENALTY_ID = {"none": "", "l2": "l2_gradient", "l1": "l1_gradient"}
+_PENALTY_TEXT = {"none": "0", "l2": "λ/(2n) Σ_w w²  (eq. 87)", "l1": "λ/n Σ_w |w|  (eq. 95)"}
+
+
+def _render(s: _Spec, bp: dict, updates: dict, penalties: dict) -> str:
+    variant = "textbook forms, complex-safe" if s.textbook else "stable forms, for training"
+    flag = " --textbook" if s.textbook else ""
+    sigma = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}[s.activation]
+    hidden = lines("a", s.hidden, s.p, f"a^l = {sigma}(z^l)  [{s.act_id}]")
+    prime = s.p.doprint(s.prime)
+    out_lines = s.output_lines()
+    zs_keep = s.needs_z
+    src = [f'''r"""gradproof kernels: cost={s.cost}, activation={s.activation} ({variant}).
+
+Printed by numerics.codegen from derive's proved expressions; each math line names, in [brackets],
+the theorem (or the book's equation) it comes from.  Regenerate, do not edit:
+    gradproof kernels --cost {s.cost} --activation {s.activation}{flag}
+
+Layout: a mini-batch is stacked as ROWS, x: (m, n_in), y: (m, n_out).  The book's column vectors
+z^l, a^l, δ^l of one example are rows here, so z^l = w^l a^(l-1) + b^l reads z = a @ w.T + b.
+Indexing differs from the book's l: weights[i], biases[i] are w^l, b^l with l = i + 2 (the book's
+input layer is l = 1), weights[i].shape == (sizes[i+1], sizes[i]); activations[i] is a^(i+1)
+(activations[0] = x = a^1); zs[i] and deltas[i] are z^(i+2) and δ^(i+2), aligned with weights[i].
+"""
+import numpy
+
+
+def activation(z):
+    """Hidden layers: a = {sigma}(z)  [{s.act_id}]."""
+{indent(ret(s.hidden, s.p), 4)}
+
+
+def activation_prime(a, z):
+    """{sigma}′(z), written through a = {sigma}(z) where possible  [{s.prime_id}]."""
+    return {prime}
+
+
+def output_activation(z):
+    """a^L from z^L  [{s.out_id}]."""
+{indent(out_lines, 4)}
+    return a
+
+
+def output_error(a, y, z):
+    """δ^L = ∂C_x/∂z^L, the output error (BP1)  [{s.delta_id}]."""
+    return {s.p.doprint(s.delta)}
+
+
+def cost_terms(z, y):
+    """The cost of each output neuron, c(z^L_j, y_j); a row sums to C_x  [{s.term_id}]."""
+{indent(s.term_lines("c"), 4)}
+    return c
+
+
+def weighted_output(weights, biases, x):
+    """z^L for every row of x: (m, n_out)."""
+    a = x
+    for w, b in zip(weights[:-1], biases[:-1]):
+        z = a @ w.T + b  # z^l = w^l a^(l-1) + b^l  [eq. (25)]
+{indent(hidden, 8)}
+    return a @ weights[-1].T + biases[-1]  # z^L  [eq. (25)]
+
+
+def feedforward(weights, biases, x):
+    """a^L for every row of x: (m, n_out)."""
+    z = weighted_output(weights, biases, x)
+{indent(out_lines, 4)}
+    return a
+
+
+def cost(weights, biases, x, y):
+    """(1/m) Σ_x C_x: the mean cost over the m rows of x, no regularization  [{_COST_EQ[s.cost]}]."""
+    z = weighted_output(weights, biases, x)
+{indent(s.term_lines("c"), 4)}
+    return c.sum() / x.shape[0]
+
+
+def backprop(weights, biases, x, y):
+    """(nabla_w, nabla_b): the gradient of cost(weights, biases, x, y), shaped like (weights, biases).
+
+    The book's algorithm (ch. 2), for all m rows of x at once; the gradient is averaged over them.
+    """
+    m = x.shape[0]
+    # 1. Input x: set a^1 = x, one example per row
+    a = x
+    activations = [a]  # activations[i] = a^(i+1)
+{"    zs = []  # zs[i] = z^(i+2)" if zs_keep else _DROP}
+    # 2. Feedforward: for each l = 2, ..., L compute z^l = w^l a^(l-1) + b^l and a^l = {sigma}(z^l)
+    for w, b in zip(weights[:-1], biases[:-1]):
+        z = a @ w.T + b  # z^l = w^l a^(l-1) + b^l  [eq. (25)]
+{"        zs.append(z)" if zs_keep else _DROP}
+{indent(hidden, 8)}
+        activations.append(a)
+    z = a @ weights[-1].T + biases[-1]  # z^L = w^L a^(L-1) + b^L  [eq. (25)]
+{indent(out_lines, 4)}
+    # 3. Output error δ^L (BP1)
+    delta = {s.p.doprint(s.delta)}  # δ^L = {pretty(s.delta, {"a": "a^L", "z": "z^L"})}  [{s.delta_id}]
+    # 4. Backpropagate the error (BP2): for each l = L-1, ..., 2
+    deltas = [delta]
+    for w, a{", z" if zs_keep else ""} in zip(weights[:0:-1], activations[:0:-1]{", zs[::-1]" if zs_keep else ""}):  # w^(l+1), a^l{", z^l" if zs_keep else ""}
+        delta = {bp["bp2"]}  # δ^l = ((w^(l+1))^T δ^(l+1)) ⊙ {sigma}′(z^l)  [bp2, {BP_THEOREM}]
+        deltas.append(delta)
+    deltas.reverse()  # deltas[i] = δ^(i+2), aligned with weights[i]
+    # 5. Output: the gradient of the cost, averaged over the m rows (BP3, BP4)
+    nabla_w, nabla_b = [], []
+    for delta, a in zip(deltas, activations):  # δ^l, a^(l-1)
+        {bp["scale"]}  # the factor 1/m of the mean, common to BP3 and BP4  [{BP_THEOREM}]
+        nabla_b.append({bp["bp3"]})  # ∂C/∂b^l_j = δ^l_j, summed over the rows  [bp3, {BP_THEOREM}]
+        nabla_w.append({bp["bp4"]})  # ∂C/∂w^l_jk = a^(l-1)_k δ^l_j, summed over the rows  [bp4, {BP_THEOREM}]
+    return nabla_w, nabla_b
+''']
+    for reg in REGS:
+        w_lines, b_lines, w_id, b_id = updates[reg]
+        src.append(f'''
+
+def update_{reg}(weights, biases, nabla_w, nabla_b, eta, lmbda, n):
+    """One gradient-descent step in place, regularization {reg}  [{w_id}; biases {b_id}].
+
+    nabla_w, nabla_b (mean gradients from backprop) are consumed: scaled by eta in place.
+    """
+    for w, nw in zip(weights, nabla_w):
+{indent(w_lines, 8)}
+    for b, nb in zip(biases, nabla_b):
+{indent(b_lines, 8)}
+''')
+    for reg in REGS:
+        term, grad = penalties[reg]
+        pid = _PENALTY_ID[reg]
+        tag = f"  [{pid}]" if pid else ""
+        src.append(f'''
+
+def penalty_{reg}(weights, lmbda, n):
+    """The regularization term added to the cost: {_PENALTY_TEXT[reg]}{tag}."""
+    return {"0.0" if term == "0" else f"sum(numpy.sum({term}) for w in weights)"}
+
+
+def penalty_gradient_{reg}(weights, lmbda, n):
+    """Its gradient with respect to each weight matrix{tag}."""
+    return [{"numpy.zeros_like(w)" if grad == "0" else grad} for w in weights]
+''')
+    return "\n".join(line for line in "".join(src).split("\n") if line != _DROP)

@@ -1,0 +1,261 @@
+r"""A feedforward network whose arithmetic is gradproof's generated kernels.
+
+Book notation, rows for examples: a mini-batch ``X`` is ``(m, sizes[0])``, one example per row, and
+layer by layer :math:`z^l = a^{l-1}(w^l)^T + b^l`, :math:`a^l = \sigma(z^l)` (eq. 25 with the
+column vectors laid down as rows).  ``weights[i]`` is the book's :math:`w^l` with **l = i + 2**
+(the book numbers the input layer l = 1 and it has no weights), shaped ``(sizes[i+1], sizes[i])`` so
+that ``weights[i][j, k]`` is :math:`w^l_{jk}`; ``biases[i]`` is :math:`b^l`, shaped ``(sizes[i+1],)``.
+
+Nothing here computes an activation, a cost or a gradient: :class:`Network` holds the parameters and
+calls the functions :mod:`numerics.codegen` printed from derive's proved expressions.  The methods
+check shapes; a training loop calls ``net.kernels.backprop`` and ``net.kernels.update_<reg>``
+directly (no checks, no copies; the update consumes the gradient lists).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import codegen
+
+__all__ = ["Network", "INITS", "FORMAT", "VERSION"]
+
+#: Weight initializations: name -> what it draws (biases are always N(0, 1)).
+INITS = {"scaled": "w ~ N(0, 1/n_in)", "large": "w ~ N(0, 1)"}
+FORMAT = "gradproof-network"  #: the format marker of a saved network's config
+VERSION = 1  #: the saved-network format version
+DTYPES = ("float64", "float32")
+
+
+def _choice(what: str, value: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValueError(f"Network: unknown {what} {value!r}; choose one of {', '.join(choices)}")
+    return value
+
+
+class Network:
+    r"""A fully connected network: hidden layers of ``activation``, an output layer fixed by ``cost``.
+
+    ``cost``: ``quadratic`` (:math:`C_x = \tfrac12\|y-a^L\|^2`, sigmoid outputs), ``cross_entropy``
+    (summed over the output neurons, sigmoid outputs) or ``log_likelihood``
+    (:math:`-\sum_j y_j\ln a^L_j`, softmax outputs).  ``activation`` (hidden layers): ``sigmoid``,
+    ``tanh`` or ``relu``.  ``init``: ``scaled`` (:math:`w\sim N(0, 1/n_{in})`, the default) or
+    ``large`` (:math:`N(0,1)`); biases :math:`N(0,1)`, drawn from ``np.random.default_rng(seed)``,
+    so one seed gives bit-identical parameters.  ``dtype``: float64 (default) or float32.
+
+    Attributes: ``sizes``, ``activation``, ``cost_name`` (``cost`` is the method), ``init``,
+    ``dtype``, ``weights``, ``biases`` (lists of arrays, which may be changed in place) and
+    ``kernels`` (the compiled stable kernel module).
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid", cost: str = "quadratic",
+                 init: str = "scaled", seed: int | None = None, dtype=np.float64):
+        sizes = list(sizes)
+        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+            raise ValueError(f"Network: sizes must list at least 2 positive layer widths "
+                             f"(input ... output), got {sizes!r}")
+        self.sizes = [int(s) for s in sizes]
+        self.activation = _choice("activation", activation, codegen.ACTIVATION_NAMES)
+        self.cost_name = _choice("cost", cost, codegen.COST_NAMES)
+        self.init = _choice("init", init, tuple(INITS))
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            self.dtype = None
+        if self.dtype is None or self.dtype.name not in DTYPES:
+            raise ValueError(f"Network: unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+        rng = np.random.default_rng(seed)
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            scale = 1 / np.sqrt(n_in) if init == "scaled" else 1.0
+            self.weights.append((rng.standard_normal((n_out, n_in)) * scale).astype(self.dtype))
+            self.biases.append(rng.standard_normal(n_out).astype(self.dtype))
+        self._bind()
+
+    def _bind(self) -> None:
+        #: the generated stable kernels (a module); training calls these functions directly
+        self.kernels = codegen.kernels(self.cost_name, self.activation)
+        k = self.kernels
+        self._feedforward, self._cost, self._backprop = k.feedforward, k.cost, k.backprop
+
+    # -- evaluation ---------------------------------------------------------------------------
+    @property
+    def num_layers(self) -> int:
+        """L, the number of layers including the input layer (the book's L)."""
+        return len(self.sizes)
+
+    def _check(self, X: np.ndarray, Y: np.ndarray | None = None) -> None:
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(f"Network: X must be (m, {self.sizes[0]}), one example per row; "
+                             f"got shape {X.shape}")
+        if Y is not None and Y.shape != (X.shape[0], self.sizes[-1]):
+            raise ValueError(f"Network: Y must be (m, {self.sizes[-1]}) = ({X.shape[0]}, "
+                             f"{self.sizes[-1]}) to match X; got shape {Y.shape}")
+
+    def feedforward(self, X: np.ndarray) -> np.ndarray:
+        """The output activations :math:`a^L`: X (m, sizes[0]) -> (m, sizes[-1]); a 1-d X is one row."""
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim == 1:
+            return self.feedforward(X[None, :])[0]
+        self._check(X)
+        return self._feedforward(self.weights, self.biases, X)
+
+    def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        r"""The mean per-example cost :math:`\frac1m\sum_x C_x` over the rows, without regularization."""
+        X, Y = np.asarray(X, dtype=self.dtype), np.asarray(Y, dtype=self.dtype)
+        self._check(X, Y)
+        return float(self._cost(self.weights, self.biases, X, Y))
+
+    def gradients(self, X: np.ndarray, Y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        r"""``(nabla_w, nabla_b)``, the gradient of :meth:`cost` (BP1-BP4), shaped like the parameters."""
+        X, Y = np.asarray(X, dtype=self.dtype), np.asarray(Y, dtype=self.dtype)
+        self._check(X, Y)
+        return self._backprop(self.weights, self.biases, X, Y)
+
+    def regularized_cost(self, X: np.ndarray, Y: np.ndarray, lmbda: float, n: int,
+                         reg: str = "l2") -> float:
+        r""":meth:`cost` plus the penalty: :math:`\frac{\lambda}{2n}\sum w^2` (l2, eq. 85) or
+        :math:`\frac{\lambda}{n}\sum|w|` (l1, eq. 95); ``reg="none"`` adds nothing."""
+        penalty = getattr(self.kernels, f"penalty_{_choice('reg', reg, codegen.REGS)}")
+        return self.cost(X, Y) + float(penalty(self.weights, lmbda, n))
+
+    def regularized_gradients(self, X: np.ndarray, Y: np.ndarray, lmbda: float, n: int,
+                              reg: str = "l2") -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The gradient of :meth:`regularized_cost` (biases are not regularized)."""
+        grad = getattr(self.kernels, f"penalty_gradient_{_choice('reg', reg, codegen.REGS)}")
+        nabla_w, nabla_b = self.gradients(X, Y)
+        return [nw + g for nw, g in zip(nabla_w, grad(self.weights, lmbda, n))], nabla_b
+
+    def update(self, nabla_w: Sequence[np.ndarray], nabla_b: Sequence[np.ndarray], eta: float,
+               lmbda: float = 0.0, n: int = 1, reg: str = "none") -> None:
+        """One gradient-descent step in place, by the derived rule for ``reg`` (none, l2, l1);
+        ``nabla_w``, ``nabla_b`` are consumed (scaled by η in place)."""
+        update = getattr(self.kernels, f"update_{_choice('reg', reg, codegen.REGS)}")
+        update(self.weights, self.biases, nabla_w, nabla_b, eta, lmbda, n)
+
+    def accuracy(self, X: np.ndarray, labels: np.ndarray) -> float:
+        """The fraction of rows whose largest output is the label (ints (m,), or one-hot rows (m, k))."""
+        labels = np.asarray(labels)
+        if labels.ndim == 2:
+            labels = labels.argmax(axis=1)
+        out = self.feedforward(np.asarray(X))
+        if len(labels) != len(out):
+            raise ValueError(f"Network.accuracy: {len(labels)} labels for {len(out)} rows of X")
+        return float(np.mean(out.argmax(axis=1) == labels)) if len(out) else 0.0
+
+    # -- parameters as one list of blocks (for gradient checks and reports) -----------------------
+    def parameter_names(self) -> list[str]:
+        """Block names in the book's layer numbering: ``w^2 ... w^L, b^2 ... b^L``."""
+        layers = range(2, self.num_layers + 1)
+        return [f"w^{l}" for l in layers] + [f"b^{l}" for l in layers]
+
+    def parameters(self) -> list[np.ndarray]:
+        """``weights + biases`` (the arrays themselves, not copies), in :meth:`parameter_names` order."""
+        return [*self.weights, *self.biases]
+
+    def split(self, params: Sequence[np.ndarray]) -> tuple[list, list]:
+        """Inverse of :meth:`parameters`: ``(weights, biases)``."""
+        k = self.num_layers - 1
+        return list(params[:k]), list(params[k:])
+
+    def cost_function(self, X: np.ndarray, Y: np.ndarray, lmbda: float = 0.0, n: int = 1,
+                      reg: str = "none", textbook: bool = False):
+        r"""``f(params) -> float``: the (regularized) mean cost as a function of a parameter list.
+
+        ``params`` is laid out like :meth:`parameters`.  With ``textbook=True`` ``f`` runs the
+        textbook kernels, which accept complex parameters (for the complex-step derivative).
+        """
+        k = codegen.kernels(self.cost_name, self.activation, textbook)
+        cost = k.cost
+        penalty = getattr(k, f"penalty_{_choice('reg', reg, codegen.REGS)}")
+        X, Y = np.asarray(X), np.asarray(Y)
+        self._check(X, Y)
+        split = self.split
+
+        def f(params):
+            weights, biases = split(params)
+            return cost(weights, biases, X, Y) + penalty(weights, lmbda, n)
+
+        return f
+
+    # -- training ------------------------------------------------------------------------------
+    def sgd(self, training, epochs: int, mini_batch_size: int, eta: float, lmbda: float = 0.0,
+            reg: str = "l2", monitor=None, seed: int | None = None, progress=None):
+        """Mini-batch stochastic gradient descent; see :func:`numerics.train.sgd` (same arguments)."""
+        from . import train  # lazily: training is its own module
+
+        return train.sgd(self, training, epochs, mini_batch_size, eta, lmbda=lmbda, reg=reg,
+                         monitor=monitor, seed=seed, progress=progress)
+
+    # -- saving ----------------------------------------------------------------------------------
+    def config(self) -> dict:
+        """What a saved file records besides the arrays."""
+        return {"format": FORMAT, "version": VERSION, "sizes": self.sizes,
+                "activation": self.activation, "cost": self.cost_name, "init": self.init,
+                "dtype": self.dtype.name}
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write ``path`` (an ``.npz``: arrays ``w0.., b0..`` and a JSON ``config``) atomically."""
+        path = Path(path)
+        arrays = {f"w{i}": w for i, w in enumerate(self.weights)}
+        arrays.update({f"b{i}": b for i, b in enumerate(self.biases)})
+        arrays["config"] = np.array(json.dumps(self.config()))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Network":
+        """Read a file written by :meth:`save`; anything else is a one-line ``ValueError``."""
+        def bad(problem: str) -> ValueError:
+            return ValueError(f"Network.load: {os.fspath(path)}: {problem}")
+
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
+            raise bad("not a gradproof network (.npz) file") from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise bad("not a gradproof network (.npz) file, it holds a single array")
+        with data:
+            try:
+                config = json.loads(str(data["config"][()]))
+            except (KeyError, ValueError, TypeError):
+                raise bad("not a gradproof network: no readable JSON 'config'") from None
+            if not isinstance(config, dict) or config.get("format") != FORMAT:
+                raise bad(f"not a gradproof network: format marker is not {FORMAT!r}")
+            if config.get("version") != VERSION:
+                raise bad(f"unsupported version {config.get('version')!r} (this gradproof reads "
+                          f"version {VERSION})")
+            try:
+                net = cls(config["sizes"], activation=config["activation"], cost=config["cost"],
+                          init=config["init"], seed=0, dtype=config["dtype"])
+            except (KeyError, ValueError, TypeError) as exc:
+                raise bad(f"bad config: {exc}") from None
+            for name, arrays in (("w", net.weights), ("b", net.biases)):
+                for i, target in enumerate(arrays):
+                    key = f"{name}{i}"
+                    if key not in data.files:
+                        raise bad(f"array {key!r} is missing")
+                    value = data[key]
+                    if value.shape != target.shape or value.dtype != target.dtype:
+                        raise bad(f"array {key!r} is {value.dtype} {value.shape}, the config "
+                                  f"needs {target.dtype} {target.shape}")
+                    arrays[i] = value
+        return net
+
+    def __repr__(self) -> str:
+        return (f"Network({self.sizes}, activation={self.activation!r}, cost={self.cost_name!r}, "
+                f"init={self.init!r}, dtype={self.dtype.name})")

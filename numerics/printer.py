@@ -1,0 +1,161 @@
+r"""The printer of gradproof's kernels: SymPy expressions as lean numpy source.
+
+:class:`KernelPrinter` is SymPy's ``NumPyPrinter`` with the choices the kernels need (see its
+docstring); :func:`lines` prints ``target = expr`` with common subexpressions (``sympy.cse``) as
+locals; :class:`rowsum` and :class:`rowmax` are the two reductions of the row layout (over the
+neurons of one example).  Nothing here is mathematics of its own: it prints what ``derive`` owns.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from derive.activations import z
+
+__all__ = ["KernelPrinter", "rowsum", "rowmax", "lines", "ret", "pretty", "indent", "enclosed"]
+
+
+class rowsum(sp.Function):
+    r""":math:`\sum_k x_k` over the output neurons of each example: ``x.sum(axis=1, keepdims=True)``."""
+
+
+class rowmax(sp.Function):
+    r""":math:`\max_k x_k` over the output neurons of each example: ``x.max(axis=1, keepdims=True)``."""
+
+
+class KernelPrinter(NumPyPrinter):
+    """NumPy printer for the kernels: lean operators, the layout's reductions, complex-safe textbook.
+
+    ``1/x`` instead of ``x**(-1.0)``; ``Heaviside(z, 0)`` as ``(z > 0)`` (ReLU′(0) = 0); ``Max(0, z)``
+    as ``numpy.maximum(z, 0)``.  With ``textbook=True`` the branch tests use ``.real`` so complex
+    input works, and ``|w|`` prints as ``w*numpy.sign(w.real)`` (analytic away from 0).
+    Matrix products print with ``@``, ``X.T`` and ``*`` (Hadamard), a product with the ones row as a
+    sum over the rows; a scalar factor of a product multiplies its first matrix.
+    """
+
+    def __init__(self, textbook: bool = False, names: dict[str, str] | None = None):
+        super().__init__({"fully_qualified_modules": True, "order": "none"})
+        self.textbook = textbook
+        self.names = names or {}
+
+    def _re(self, code: str) -> str:
+        return f"{code}.real" if self.textbook else code
+
+    def _print_Symbol(self, expr):
+        return self.names.get(expr.name, expr.name)
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _atom(self, x) -> str:
+        """``x`` printed, in parentheses unless it is an atom (a name, a number, a call)."""
+        code = self._print(x)
+        if code.replace("_", "").replace(".", "").isalnum() or x.is_Function or enclosed(code):
+            return code
+        return f"({code})"
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp == -1:
+            return f"1/{self._atom(expr.base)}"
+        if expr.exp == 2:
+            return f"{self._atom(expr.base)}**2"
+        return super()._print_Pow(expr, rational=rational)
+
+    def _print_Heaviside(self, expr):
+        if expr.args[1] != 0:
+            raise NotImplementedError(f"Heaviside with H(0) = {expr.args[1]}: only H(0) = 0 is printed")
+        return f"({self._re(self._print(expr.args[0]))} > 0)"
+
+    def _print_Max(self, expr):
+        zero = [x for x in expr.args if x == 0]
+        rest = [x for x in expr.args if x != 0]
+        if len(zero) != 1 or len(rest) != 1:
+            return super()._print_Max(expr)
+        x = self._print(rest[0])
+        if self.textbook:
+            return f"numpy.where({x}.real > 0, {x}, 0)"
+        return f"numpy.maximum({x}, 0)"
+
+    def _print_Abs(self, expr):
+        x = self._atom(expr.args[0])
+        return f"({x}*numpy.sign({x}.real))" if self.textbook else f"numpy.abs({self._print(expr.args[0])})"
+
+    def _print_rowsum(self, expr):
+        return f"{self._atom(expr.args[0])}.sum(axis=1, keepdims=True)"
+
+    def _print_rowmax(self, expr):
+        return f"{self._atom(expr.args[0])}.max(axis=1, keepdims=True)"
+
+    # matrices (BP2-BP4 in batched form)
+    def _print_Transpose(self, expr):
+        return f"{self._atom(expr.arg)}.T"
+
+    def _print_HadamardProduct(self, expr):
+        return "*".join(self._atom(x) for x in expr.args)
+
+    def _print_MatMul(self, expr):
+        coeff, factors = expr.as_coeff_matrices()
+        ones = [i for i, f in enumerate(factors) if isinstance(f, sp.OneMatrix)]
+        if ones:  # 1ᵀΔ (or Δᵀ1): a sum over the rows of the mini-batch
+            (i,) = ones
+            rest = factors[:i] + factors[i + 1:]
+            (x,) = rest
+            axis_first = i == 0
+            body = x if axis_first else x.T
+            code = f"{self._atom(body)}.sum(axis=0)"
+            return code if coeff == 1 else f"{self._scalar(coeff)}*{code}"
+        parts = [self._atom(f) for f in factors]
+        if coeff != 1:
+            parts[0] = f"{self._scalar(coeff)}*{parts[0]}"
+        return " @ ".join(parts)
+
+    def _scalar(self, c) -> str:
+        code = self._print(c)
+        return code if (c.is_Symbol or c.is_Number and c >= 0) and "/" not in code else f"({code})"
+
+    def _print_MatAdd(self, expr):
+        return " + ".join(self._print(x) for x in expr.args)
+
+
+def enclosed(code: str) -> bool:
+    """True when ``code`` is one parenthesized group, ``(...)``."""
+    if not (code.startswith("(") and code.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(code):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i < len(code) - 1:
+            return False
+    return True
+
+
+def lines(target: str, expr: sp.Expr, printer: KernelPrinter, note: str = "") -> list[str]:
+    """``target = expr`` with common subexpressions (``sympy.cse``) as locals when any repeat."""
+    named = {rowmax(z): "zmax", sp.exp(z): "ez", sp.exp(z - rowmax(z)): "ez"}
+    temps = (sp.Symbol(f"t{i}") for i in range(1000))
+    repl, (reduced,) = sp.cse(expr, symbols=temps, optimizations=None)
+    out, rename = [], {}
+    for sym, sub in repl:
+        name = named.get(sub, sym.name)
+        rename[sym] = sp.Symbol(name)
+        out.append(f"{name} = {printer.doprint(sub.xreplace(rename))}")
+    code = printer.doprint(reduced.xreplace(rename))
+    out.append(f"{target} = {code}" + (f"  # {note}" if note else ""))
+    return out
+
+
+def ret(expr: sp.Expr, printer: KernelPrinter) -> list[str]:
+    """``return expr``, after its common subexpressions."""
+    *pre, last = lines("_", expr, printer)
+    return pre + ["return " + last.split(" = ", 1)[1]]
+
+
+def pretty(expr: sp.Expr, names: dict[str, str] | None = None) -> str:
+    """``expr`` for a comment: SymPy's string form with the book's Greek letters."""
+    greek = {"eta": "η", "lmbda": "λ", "nabla_w": "∇w", "nabla_b": "∇b", **(names or {})}
+    return sp.sstr(expr.xreplace({s: sp.Symbol(greek[s.name]) for s in expr.free_symbols
+                                  if s.name in greek}), order="none")
+
+
+def indent(rows: list[str], n: int) -> str:
+    """``rows`` joined by newlines, each indented by ``n`` spaces."""
+    return "\n".join(" " * n + row if row else "" for row in rows)
