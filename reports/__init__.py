@@ -1,0 +1,27 @@
+"""gradproof's reports: every derivation beside the measured agreement, as HTML, LaTeX/PDF and JSON.
+
+``gather()`` proves the identities, runs the numeric checks and trains; ``assemble()`` turns
+computed results into a :class:`Report`; ``write_report()`` writes report.html (self-contained:
+MathML, inline SVG, no scripts), report.tex (+ report.pdf with pdflatex) and report.json.
+``identity_html``/``identity_latex`` are the same renderer for one identity (Jupyter).
+
+Names are imported on first use, so that ``import reports`` (and the CLI) stays cheap.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
+
+__all__ = ["Report", "ReportError", "RenderError", "WriteResult", "assemble", "gather",
+           "write_report", "identity_html", "identity_latex", "DEFAULT_PRESET", "DEFAULT_EPOCHS"]
+
+_WHERE = {"RenderError": "render", "identity_html": "render", "identity_latex": "render",
+          "Report": "report", "ReportError": "report", "assemble": "report",
+          "gather": "gather", "WriteResult": "write", "write_report": "write"}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module 'reports' has no attribute {name!r}")

@@ -1,0 +1,159 @@
+"""Compute what a report shows: prove every identity, run the numeric checks, load MNIST, train.
+
+The numerics modules are imported when they are there (a partial build reports what is missing
+instead of crashing); a part that fails (a crashing check, a diverging run) becomes a problem in
+the report.  Only what stops the run (no data to train on, an unknown preset) raises
+:class:`~reports.report.ReportError`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import time
+from typing import Callable
+
+from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
+from .report import Report, ReportError, _data_summary, _training_summary, assemble
+
+__all__ = ["gather", "presets", "book_figure"]
+
+
+def _optional(module: str):
+    """Import a numerics module, or None when it is not there (a partial build)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+def presets() -> dict:
+    """The training presets of :mod:`numerics.train` (empty when it is not there)."""
+    train = _optional("numerics.train")
+    return dict(getattr(train, "PRESETS", {}) or {}) if train else {}
+
+
+def book_figure(preset: str) -> dict | None:
+    """The book's published accuracy for ``preset``: ``{"set", "accuracy", "epochs", "reference"}``
+    (the best epoch of the book's run of ``epochs`` epochs), or None when the book gives none."""
+    cfg = presets().get(preset)
+    if cfg is None or getattr(cfg, "book_accuracy", None) is None:
+        return None
+    return {"set": cfg.book_split, "accuracy": cfg.book_accuracy, "epochs": cfg.epochs,
+            "reference": getattr(cfg, "book_reference", "")}
+
+
+def _kernel(cost: str, activation: str) -> dict | None:
+    codegen = _optional("numerics.codegen")
+    fn = getattr(codegen, "kernel_source", None) if codegen else None
+    if fn is None:
+        return None
+    return {"cost": cost, "activation": activation, "source": fn(cost, activation)}
+
+
+def _load_data(mnist, data: str | None):
+    """MNIST by the search order of :mod:`numerics.mnist`; the bundled sample when none is found."""
+    note = ""
+    if data is None:
+        path, _how = mnist.find_data(None)
+        if path is None:
+            data, note = "sample", "no full MNIST was found, so the bundled sample is used"
+    return mnist.load(data), note
+
+
+def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
+           epochs: int | None = DEFAULT_EPOCHS, seed: int = 0,
+           progress: Callable[[str], None] = lambda s: None) -> Report:
+    """Prove every identity, run the numeric checks, load MNIST, train preset ``train`` for
+    ``epochs`` epochs (None: no training), and :func:`assemble` the report.
+
+    Raises :class:`ReportError` when the data cannot be loaded for training or the preset is
+    not available.  Failures inside a part (a crashing check, a diverging run) are reported in
+    the report's problems instead.
+    """
+    import derive
+
+    t_all = time.perf_counter()
+    timings: dict[str, float] = {}
+    identities = list(derive.REGISTRY.values())
+    progress(f"proving {len(identities)} identities")
+    t0 = time.perf_counter()
+    proofs = [i.prove() for i in identities]
+    timings["derive"] = time.perf_counter() - t0
+    progress(f"  {sum(p.ok for p in proofs)} of {len(proofs)} as expected in {timings['derive']:.1f} s")
+
+    checks_mod = _optional("numerics.checks")
+    if checks_mod is None:
+        checks = {"available": False, "results": [],
+                  "note": "numerics.checks is not part of this build; no numeric checks were run"}
+    else:
+        progress("running the numeric gradient checks")
+        t0 = time.perf_counter()
+        try:
+            checks = {"results": list(checks_mod.run_checks(seed=seed))}
+        except Exception as exc:  # noqa: BLE001 - shown loudly in the report
+            checks = {"results": [], "error": f"the numeric checks crashed: {type(exc).__name__}: "
+                                              f"{exc}"}
+        timings["checks"] = checks["seconds"] = time.perf_counter() - t0
+        progress(f"  {sum(bool(r.get('passed')) for r in checks['results'])} of "
+                 f"{len(checks['results'])} passed in {timings['checks']:.1f} s")
+
+    data_info, ds = None, None
+    mnist = _optional("numerics.mnist")
+    if mnist is not None:
+        t0 = time.perf_counter()
+        try:
+            ds, note = _load_data(mnist, data)
+            data_info = {"kind": ds.kind, "source": str(ds.source), "path": str(ds.path),
+                         "digests": dict(ds.digests), "note": note,
+                         "sizes": {k: len(getattr(ds, k)) for k in ("training", "validation", "test")}}
+        except Exception as exc:  # noqa: BLE001 - DataError and friends carry one line
+            if train is not None:
+                raise ReportError(f"could not load MNIST: {exc}") from None
+            data_info = {"error": f"{exc}"}
+        timings["data"] = time.perf_counter() - t0
+        progress(f"data: {_data_summary(data_info)}")
+
+    training = None
+    cfg = presets().get(train or DEFAULT_PRESET)
+    if train is not None:
+        tr = _optional("numerics.train")
+        if tr is None or cfg is None:
+            raise ReportError(f"training preset {train!r} is not available in this build; "
+                              "use --train none")
+        cfg = dataclasses.replace(cfg, epochs=epochs or DEFAULT_EPOCHS, seed=seed)
+        progress(f"training {train} for {cfg.epochs} epoch(s) on the {ds.kind} data")
+        t0 = time.perf_counter()
+
+        def on_epoch(rec: dict) -> None:
+            acc = ", ".join(f"{k.replace('_accuracy', '')} {100 * v:.2f}%" for k, v in rec.items()
+                            if k.endswith("_accuracy") and isinstance(v, (int, float)))
+            progress(f"  epoch {rec.get('epoch')}: {acc}")
+
+        try:
+            training = dict(tr.run(cfg, ds, progress=None, on_epoch=on_epoch))
+        except Exception as exc:  # noqa: BLE001 - shown loudly in the report
+            training = {"error": f"training failed: {type(exc).__name__}: {exc}", "epochs": []}
+        training["preset"] = train
+        training["book"] = book_figure(train)
+        timings["training"] = time.perf_counter() - t0
+        progress(f"  {_training_summary(training)} ({timings['training']:.1f} s)")
+
+    kernel = None
+    if cfg is not None:
+        try:
+            kernel = _kernel(cfg.cost, cfg.activation)
+        except Exception as exc:  # noqa: BLE001 - shown in the report
+            kernel = {"cost": cfg.cost, "activation": cfg.activation, "source": "",
+                      "error": f"{type(exc).__name__}: {exc}"}
+        if kernel is not None:
+            kernel["ran"] = bool(training) and not training.get("error")
+            kernel["preset"] = train or DEFAULT_PRESET
+
+    t0 = time.perf_counter()
+    report = assemble(identities, proofs, checks=checks, training=training, data=data_info,
+                      kernel=kernel, seed=seed, timings=timings)
+    report.facts["timings"]["render"] = round(time.perf_counter() - t0, 3)
+    report.facts["timings"]["total"] = round(time.perf_counter() - t_all, 3)
+    return report

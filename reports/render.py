@@ -1,0 +1,354 @@
+r"""Expressions and identities to LaTeX and MathML: the one renderer behind the report and Jupyter.
+
+The LaTeX of an expression is made once, by :func:`expr_latex` (``derive.notation.latex`` with any
+Unicode in symbol names turned into LaTeX commands, so that pdflatex accepts it); the HTML report
+turns that same string into MathML with ``latex2mathml`` and the LaTeX report prints it as it is.
+
+``latex2mathml`` passes commands it does not know through as text (``<mi>\foo</mi>``) and writes
+some environments (``aligned``) as malformed XML, silently.  :func:`latex_to_mathml` therefore
+checks every result (well-formed XML, a ``<math>`` root, no backslash command left in it) and raises
+:class:`RenderError` otherwise; :func:`expr_mathml` then falls back to SymPy's own presentation
+MathML of the expression, checked the same way, and raises if that fails too.
+"""
+from __future__ import annotations
+
+import html
+import html.entities
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Sequence
+
+import sympy as sp
+from latex2mathml.converter import convert as _l2m
+
+if TYPE_CHECKING:  # pragma: no cover
+    from derive.theorem import Identity
+
+__all__ = [
+    "RenderError", "IdentityMath", "expr_latex", "latex_to_mathml", "expr_mathml", "check_mathml",
+    "identity_math", "identity_html", "identity_latex", "latex_escape", "latex_code",
+    "unicode_to_latex",
+]
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+class RenderError(ValueError):
+    """An expression could not be rendered correctly (the message carries the LaTeX)."""
+
+
+# --- Unicode -> LaTeX -------------------------------------------------------------------------
+
+_GREEK_UPPER = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi",
+                "Omega"}
+_GREEK_FIX = {"lamda": "lambda", "omicron": "o", "final sigma": "varsigma"}
+
+#: Unicode symbols -> LaTeX math commands (used in math mode; wrapped in $...$ in text).
+MATH_SYMBOLS: dict[str, str] = {
+    "′": "'", "″": "''", "−": "-", "→": r"\to", "←": r"\leftarrow", "↦": r"\mapsto",
+    "⇒": r"\Rightarrow", "⇔": r"\Leftrightarrow", "⟺": r"\Leftrightarrow", "∞": r"\infty",
+    "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "≡": r"\equiv", "·": r"\cdot",
+    "×": r"\times", "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∇": r"\nabla",
+    "⊙": r"\odot", "∘": r"\circ", "ℓ": r"\ell", "√": r"\surd", "∈": r"\in", "∉": r"\notin",
+    "±": r"\pm", "∓": r"\mp", "∀": r"\forall", "∃": r"\exists", "∧": r"\wedge", "∨": r"\vee",
+    "¬": r"\neg", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap", "∅": r"\emptyset",
+    "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "⟨": r"\langle", "⟩": r"\rangle",
+    "‖": r"\|", "∼": r"\sim", "≪": r"\ll", "≫": r"\gg", "∝": r"\propto", "°": r"^\circ",
+    "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ℏ": r"\hbar", "⋅": r"\cdot", "∗": "*",
+    "⁄": "/",
+}
+#: Unicode punctuation -> LaTeX text.
+TEXT_SYMBOLS: dict[str, str] = {
+    "—": "---", "–": "--", "“": "``", "”": "''", "‘": "`", "’": "'", "…": r"\ldots{}",
+    "\u00a0": "~", "§": r"\S{}", "¶": r"\P{}", "©": r"\copyright{}", "•": r"\textbullet{}",
+    "½": r"$\frac12$", "¼": r"$\frac14$", "¾": r"$\frac34$",
+}
+
+
+def _math_char(ch: str) -> str | None:
+    """LaTeX (math mode) for one non-ASCII character, or None."""
+    if ch in MATH_SYMBOLS:
+        return MATH_SYMBOLS[ch]
+    name = unicodedata.name(ch, "")
+    m = re.fullmatch(r"(MATHEMATICAL ITALIC )?GREEK (SMALL|CAPITAL) LETTER ([A-Z ]+)", name)
+    if m:
+        letter = m.group(3).lower()
+        letter = _GREEK_FIX.get(letter, letter)
+        if letter == "o":
+            return "o" if m.group(2) == "SMALL" else "O"
+        if " " in letter:
+            return None
+        if m.group(2) == "CAPITAL":
+            cap = letter.capitalize()
+            return "\\" + cap if cap in _GREEK_UPPER else _greek_latin(cap)
+        return "\\" + letter
+    dec = unicodedata.decomposition(ch)
+    kind = re.match(r"<(super|sub)> ([0-9A-F]+)$", dec)
+    if kind:
+        inner = chr(int(kind.group(2), 16))
+        inner = inner if inner.isascii() else (_math_char(inner) or "")
+        if inner:
+            return ("^{%s}" if kind.group(1) == "super" else "_{%s}") % inner
+    return None
+
+
+def _greek_latin(cap: str) -> str:
+    """Capital Greek letters LaTeX writes with a Latin letter (Alpha -> A, ...)."""
+    return {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
+            "Kappa": "K", "Mu": "M", "Nu": "N", "Rho": "P", "Tau": "T", "Chi": "X"}.get(cap, "?")
+
+
+def unicode_to_latex(latex: str) -> str:
+    """Replace non-ASCII characters of math-mode LaTeX by commands (σ -> ``{\\sigma}``).
+
+    Raises :class:`RenderError` for a character with no LaTeX spelling.
+    """
+    if latex.isascii():
+        return latex
+    out = []
+    for ch in latex:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        cmd = _math_char(ch)
+        if cmd is None:
+            raise RenderError(f"no LaTeX for the character {ch!r} (U+{ord(ch):04X}) in {latex!r}")
+        out.append("{" + cmd + "}")
+    return "".join(out)
+
+
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
+    "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''",
+}
+
+
+def latex_escape(text: object) -> str:
+    """Text -> LaTeX text mode that pdflatex accepts: specials escaped, Unicode spelled out.
+
+    Characters with no LaTeX spelling are written as ``[U+XXXX]``; control characters are dropped.
+    """
+    text = str(text)
+    out = []
+    prev = ""
+    for ch in text:
+        if ch in _TEXT_ESCAPES:
+            out.append(_TEXT_ESCAPES[ch])
+        elif ch == "-" and prev == "-":
+            out.append("{}-")  # no en/em-dash ligature: --train stays two hyphens
+        elif ch == "\n":
+            out.append(" ")
+        elif ch.isascii():
+            if ch.isprintable() or ch == " ":
+                out.append(ch)
+        elif ch in TEXT_SYMBOLS:
+            out.append(TEXT_SYMBOLS[ch])
+        else:
+            cmd = _math_char(ch)
+            if cmd is not None:
+                out.append("$" + cmd + "$")
+            else:
+                base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+                if base and all(c.isalnum() for c in base):
+                    out.append(base)
+                elif unicodedata.category(ch).startswith("C"):
+                    pass
+                else:
+                    out.append(f"[U+{ord(ch):04X}]")
+        prev = ch
+    return "".join(out)
+
+
+def latex_code(text: str, width: int | None = None) -> str:
+    r"""Source code for an ``alltt`` environment: backslash and braces as ``\char``, Unicode spelled
+    out in math, tabs expanded; lines longer than ``width`` are broken, the break marked with
+    :math:`\hookleftarrow`.  Everything else is printed as typed (typewriter font)."""
+    lines = []
+    for line in text.expandtabs(4).split("\n"):
+        while width and len(line) > width:
+            lines.append((line[:width], True))
+            line = "        " + line[width:]
+        lines.append((line, False))
+    out = []
+    for line, broken in lines:
+        piece = []
+        for ch in line:
+            if ch in "\\{}":
+                piece.append("{\\char%d}" % ord(ch))
+            elif ch.isascii():
+                piece.append(ch if ch.isprintable() else "")
+            else:
+                # alltt: only the backslash and braces are special, so math is \( \) and ^ _ are \sp \sb
+                cmd = _math_char(ch)
+                if cmd is not None:
+                    cmd = cmd.replace("^", r"\sp").replace("_", r"\sb")
+                    piece.append(r"\(" + cmd + r"\)")
+                elif ch in TEXT_SYMBOLS and "$" not in TEXT_SYMBOLS[ch]:
+                    piece.append(TEXT_SYMBOLS[ch])
+                else:
+                    piece.append(f"[U+{ord(ch):04X}]")
+        out.append("".join(piece) + (r"\(\hookleftarrow\)" if broken else ""))
+    return "\n".join(out)
+
+
+# --- expressions ---------------------------------------------------------------------------------
+
+def expr_latex(expr: sp.Basic) -> str:
+    """The LaTeX of ``expr``: :func:`derive.notation.latex`, Unicode spelled as commands."""
+    from derive.notation import latex
+
+    tex = unicode_to_latex(latex(expr))
+    # limits under lim/max/min in MathML too (latex2mathml writes \lim_x as a subscript)
+    return _LIMITS.sub(r"\\\1\\limits", tex)
+
+
+_LIMITS = re.compile(r"\\(lim|max|min|sup|inf|limsup|liminf)(?=_)")
+
+
+_LEFTOVER = re.compile(r"\\[A-Za-z]+|\\[^A-Za-z\s]")
+
+
+def check_mathml(mathml: str, latex: str = "") -> str:
+    """Return ``mathml`` if it is one well-formed ``<math>`` element with no LaTeX left in it.
+
+    Raises :class:`RenderError` naming the LaTeX otherwise.
+    """
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError as exc:
+        raise RenderError(f"latex2mathml made malformed MathML ({exc}) from {latex!r}") from None
+    if root.tag not in ("math", f"{{{MATHML_NS}}}math"):
+        raise RenderError(f"MathML root is <{root.tag}>, not <math>, for {latex!r}")
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "merror":
+            raise RenderError(f"MathML has an <merror> for {latex!r}")
+        for piece in [el.text or "", el.tail or "", *el.attrib.values()]:
+            if _LEFTOVER.search(piece):
+                raise RenderError(f"LaTeX left in the MathML ({_LEFTOVER.search(piece).group()!r}) "
+                                  f"for {latex!r}")
+    return mathml
+
+
+@lru_cache(maxsize=4096)
+def latex_to_mathml(latex: str, display: bool = False) -> str:
+    """MathML for ``latex`` by latex2mathml, checked by :func:`check_mathml` (may raise)."""
+    try:
+        m = _l2m(latex, display="block" if display else "inline")
+    except Exception as exc:  # noqa: BLE001 - latex2mathml raises assorted errors on bad input
+        raise RenderError(f"latex2mathml failed on {latex!r}: {type(exc).__name__}: {exc}") from None
+    return check_mathml(m, latex)
+
+
+def _entities_to_numeric(m: str) -> str:
+    def sub(match: re.Match) -> str:
+        name = match.group(1)
+        if name in ("lt", "gt", "amp", "quot", "apos"):
+            return match.group(0)
+        cp = html.entities.name2codepoint.get(name)
+        if cp is None:
+            ch = html.entities.html5.get(name + ";")
+            return "".join(f"&#x{ord(c):X};" for c in ch) if ch else match.group(0)
+        return f"&#x{cp:X};"
+    return re.sub(r"&([A-Za-z][A-Za-z0-9]*);", sub, m)
+
+
+def sympy_mathml(expr: sp.Basic, display: bool = False) -> str:
+    """SymPy's presentation MathML of ``expr`` as one checked ``<math>`` element (the fallback)."""
+    from sympy.printing.mathml import mathml
+
+    body = _entities_to_numeric(mathml(expr, printer="presentation"))
+    m = (f'<math xmlns="{MATHML_NS}" display="{"block" if display else "inline"}">'
+         f"{body}</math>")
+    return check_mathml(m, f"(SymPy MathML of {sp.srepr(expr)[:80]})")
+
+
+def expr_mathml(expr: sp.Basic | None, latex: str | None = None, display: bool = False) -> str:
+    """MathML for ``expr``: latex2mathml on its LaTeX, else SymPy's MathML; raises if both fail."""
+    latex = expr_latex(expr) if latex is None else latex
+    try:
+        return latex_to_mathml(latex, display)
+    except RenderError as first:
+        if expr is None:
+            raise
+        try:
+            return sympy_mathml(expr, display)
+        except RenderError as second:
+            raise RenderError(f"{first}; the SymPy fallback failed too: {second}") from None
+
+
+# --- identities ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IdentityMath:
+    """An identity's mathematics as the outputs show it: LaTeX once, MathML from that LaTeX.
+
+    ``statement``/``steps`` hold the LaTeX strings; ``mathml`` maps each of them to its checked
+    MathML (display style).
+    """
+
+    statement: tuple[str, ...]
+    steps: tuple[tuple[str, str], ...]  # (latex, reason)
+    mathml: dict[str, str]
+
+
+def identity_math(identity: "Identity") -> IdentityMath:
+    """Render the statement and the derivation steps of ``identity`` (builds its derivation)."""
+    mathml: dict[str, str] = {}
+
+    def one(e: sp.Basic) -> str:
+        tex = expr_latex(e)
+        if tex not in mathml:
+            mathml[tex] = expr_mathml(e, tex, display=True)
+        return tex
+
+    statement = tuple(one(e) for e in identity.statement)
+    steps = tuple((one(s.expr), s.reason) for s in identity.steps)
+    return IdentityMath(statement, steps, mathml)
+
+
+def identity_html(identity: "Identity", math: IdentityMath | None = None) -> str:
+    """An HTML fragment (MathML, inline style, no scripts) for an identity: Jupyter's view."""
+    math = math or identity_math(identity)
+    e = html.escape
+    eq = f" <small>eq. {e(identity.equation)}</small>" if identity.equation else ""
+    parts = [f'<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
+             f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq} "
+             f'<code style="color:#666;font-weight:normal">{e(identity.id)}</code></h4>']
+    if identity.expect == "refuted":
+        parts.append('<p style="color:#8a4b00;margin:0.2em 0">A transcribed slip: expected to be '
+                     "refuted.</p>")
+    parts.extend(f"<div>{math.mathml[t]}</div>" for t in math.statement)
+    assumptions = identity.derivation.assumptions
+    if assumptions:
+        parts.append(f'<p style="color:#555;margin:0.2em 0">Assumptions: {e(assumptions)}</p>')
+    if math.steps:
+        parts.append('<ol style="margin:0.3em 0">')
+        parts.extend(f'<li>{math.mathml[t]} <span style="color:#555">— {e(r)}</span></li>'
+                     for t, r in math.steps)
+        parts.append("</ol>")
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _text_in_math(text: str) -> str:
+    """Plain text for ``\\text{...}`` in math mode (MathJax and amsmath)."""
+    return latex_escape(text)
+
+
+def identity_latex(identity: "Identity", math: IdentityMath | None = None) -> str:
+    r"""LaTeX for an identity: ``$$\begin{aligned}...\end{aligned}$$`` (statement, then steps with
+    their reasons as ``\text``), for Jupyter's ``_repr_latex_`` and MathJax."""
+    math = math or identity_math(identity)
+    rows = [f"&{t}" for t in math.statement]
+    rows += [f"&{t} &&\\text{{{_text_in_math(r)}}}" for t, r in math.steps]
+    return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
+
+def statement_latex(relations: Sequence[sp.Basic]) -> list[str]:
+    """LaTeX of each relation of a statement."""
+    return [expr_latex(r) for r in relations]

@@ -1,0 +1,100 @@
+"""``gradproof report`` end to end, through a subprocess, and its bad-input messages."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import html5lib
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def gradproof(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "gradproof", "report", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def one_line_error(r, *words):
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+@pytest.mark.slow
+def test_report_without_training(tmp_path):
+    """--train none, and no pdflatex on the PATH: every file but the PDF, and a note saying so."""
+    out = tmp_path / "rep"
+    r = gradproof("--train", "none", "--out", str(out),
+                  env={"PATH": str(Path(sys.executable).parent)})
+    assert r.returncode == 0, r.stderr
+    assert "pdflatex is not on the PATH" in r.stderr
+    assert {p.name for p in out.iterdir()} == {"report.html", "report.tex", "report.json"}
+    facts = json.loads((out / "report.json").read_text())
+    s = facts["summary"]
+    assert s["proved"] == s["identities"] > 0 and s["slips_refuted"] == s["slips"]
+    assert s["checks"] > 0 and s["checks_passed"] == s["checks"]
+    assert facts["training"] is None and facts["problems"] == []
+    assert facts["timings"]["total"] < 60
+    page = (out / "report.html").read_text()
+    assert page.count("<math") >= s["identities"] and "<script" not in page
+    assert facts["data"]["kind"] in ("full", "sample")
+    doc = html5lib.parse(page, namespaceHTMLElements=False)
+    rows = {"".join(tr.find("th").itertext()): "".join(tr.find("td").itertext())
+            for tr in doc.iter("tr") if tr.find("th") is not None and tr.find("td") is not None}
+    assert rows["Data"] == s["data"]  # the report states which data it used
+    assert ("full MNIST" in rows["Data"]) == (facts["data"]["kind"] == "full")
+
+
+@pytest.mark.slow
+def test_report_with_a_short_run_on_the_sample(tmp_path):
+    out = tmp_path / "rep"
+    r = gradproof("--data", "sample", "--epochs", "1", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    facts = json.loads((out / "report.json").read_text())
+    t = facts["training"]
+    assert t["preset"] == "nielsen-ch1" and len(t["epochs"]) == 1
+    assert 0.5 < t["final"]["test_accuracy"] <= 1  # one epoch on the sample learns something
+    assert t["book"]["accuracy"] == pytest.approx(0.9542)
+    assert facts["data"]["kind"] == "sample"
+    assert "sample" in facts["summary"]["data"]
+    assert facts["kernel"]["ran"] and "def " in facts["kernel"]["source"]
+    page = (out / "report.html").read_text()
+    assert "<svg" in page and "95.42%" in page
+    assert (out / "curves.pdf").is_file()
+    if shutil.which("pdflatex"):
+        assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_out_is_an_existing_file(tmp_path):
+    f = tmp_path / "x"
+    f.write_text("keep me")
+    one_line_error(gradproof("--train", "none", "--out", str(f)), "--out", "existing file")
+    assert f.read_text() == "keep me"
+
+
+def test_out_cannot_be_created(tmp_path):
+    f = tmp_path / "x"
+    f.write_text("")
+    one_line_error(gradproof("--train", "none", "--out", str(f / "sub")), "cannot write", "--out")
+
+
+def test_unknown_preset(tmp_path):
+    one_line_error(gradproof("--train", "nielsen-ch9", "--out", str(tmp_path)),
+                   "unknown training preset 'nielsen-ch9'", "nielsen-ch1", "none")
+
+
+def test_bad_epochs(tmp_path):
+    r = gradproof("--epochs", "0", "--out", str(tmp_path))
+    one_line_error(r, "--epochs")
+
+
+def test_missing_data_folder(tmp_path):
+    one_line_error(gradproof("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")),
+                   "--data", "no such folder")
+    assert not (tmp_path / "o" / "report.html").exists()

@@ -1,0 +1,73 @@
+"""reports.latex: report.tex compiles with pdflatex as it is, and the PDF has pages."""
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from reports.latex import render_tex
+from reports.render import latex_code, latex_escape
+from reports.report import FIGURE_PDF
+from reports.write import write_report
+
+from .conftest import need
+
+
+def pages(pdf) -> int:
+    if shutil.which("pdfinfo"):
+        out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        return int(re.search(r"^Pages:\s+(\d+)", out.stdout, re.M).group(1))
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+@pytest.mark.parametrize("which", ["good_report", "bad_report"])
+def test_report_compiles_with_pdflatex(which, request, tmp_path):
+    need("pdflatex")
+    report = request.getfixturevalue(which)
+    res = write_report(report, tmp_path)
+    assert res.pdf == tmp_path / "report.pdf" and res.note == ""
+    assert res.pdf.read_bytes().startswith(b"%PDF") and pages(res.pdf) >= 2
+    # what was written compiles again, unedited, in the output folder
+    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                       cwd=tmp_path, capture_output=True, timeout=180)
+    assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".gradproof-")]
+
+
+def test_figure_is_included_when_there_is_training(good_report, bad_report):
+    assert rf"\includegraphics[width=\linewidth]{{{FIGURE_PDF}}}" in good_report.to_tex()
+    assert r"\includegraphics" not in bad_report.to_tex()  # no training, no figure
+
+
+def test_expressions_are_the_shared_latex(good_report):
+    tex = render_tex(good_report)
+    for d in good_report.facts["identities"]:
+        for t in d["statement"]:
+            assert t in tex
+        for st in d["steps"]:
+            assert st["latex"] in tex
+
+
+def test_escaped_text_prints_literally(tmp_path):
+    """pdflatex is the oracle: escaped specials and Unicode compile, and print as themselves."""
+    need("pdflatex")
+    texts = ["a_b & c % d # e $ f ^ g ~ h \\ i { j } k < l > m | n",
+             "--train none", "σ′ = σ(1−σ) → ∞, ≤ ≥ · × ∂ ∇ ⊙ η λ δᴸ ²", "café — “quoted” …",
+             "unknown: 中文 \x07 end"]
+    code = "def f(x):\n    return {'σ': x ** 2}  # a \\ b $ % & _ ^ ~\n" + "y = 1 + " * 20
+    body = "\n\n".join(latex_escape(t) for t in texts)
+    doc = (r"\documentclass{article}\usepackage{amsmath,amssymb}\usepackage{alltt}"
+           r"\usepackage{textcomp}\begin{document}" + body +
+           "\n\\begin{alltt}\n" + latex_code(code, 60) + "\n\\end{alltt}\n\\end{document}\n")
+    (tmp_path / "t.tex").write_text(doc)
+    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
+                       cwd=tmp_path, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stdout.decode(errors="replace")[-1500:]
+    if shutil.which("pdftotext"):
+        txt = subprocess.run(["pdftotext", "t.pdf", "-"], cwd=tmp_path, capture_output=True,
+                             text=True).stdout
+        flat = re.sub(r"\s+", "", txt)
+        # (OT1 draws the underscore as a rule, which pdftotext does not extract)
+        for piece in ["&c%d#e$f", "\\i{j}k<l>m|n", "--trainnone", "σ′=σ(1−σ)→∞", "return{",
+                      "#a\\b$%&_^~", "[U+4E2D]"]:
+            assert piece in flat, (piece, txt)

@@ -1,0 +1,170 @@
+"""reports.report: the facts, problems flagged loudly, atomic writing."""
+import json
+import os
+import re
+
+import html5lib
+import pytest
+
+import derive
+from reports.report import ReportError
+from reports.write import check_out_dir, write_report
+
+from .conftest import GOOD_IDS, build, false_identity, good_identities, gradient_checks
+
+
+def test_facts_match_the_proofs(good_report):
+    f = good_report.facts
+    ids = good_identities()
+    proofs = {i.id: i.prove() for i in ids}
+    assert [d["id"] for d in f["identities"]] == [i.id for i in ids]
+    for d in f["identities"]:
+        assert d["status"] == proofs[d["id"]].status
+        assert d["method"] == proofs[d["id"]].method
+        assert d["statement"] and all(isinstance(t, str) for t in d["statement"])
+    s = f["summary"]
+    assert s["identities"] == len(GOOD_IDS) and s["proved"] == len(GOOD_IDS)
+    assert s["slips"] == s["slips_refuted"] == 1
+    assert s["checks"] == 2 and s["checks_passed"] == 2
+    worst = max(r["max_rel_error"] for r in f["checks"]["results"])
+    assert s["worst_rel_error"]["value"] == worst
+    assert f["problems"] == [] and good_report.ok
+
+
+def test_json_is_the_same_facts(good_report):
+    data = json.loads(good_report.to_json())
+    assert data == json.loads(json.dumps(good_report.facts))
+    assert data["format"] == "gradproof-report/1"
+    assert {"identities", "checks", "training", "environment", "timings", "summary"} <= set(data)
+
+
+def test_groups_follow_the_book(good_report):
+    keys = [g["key"] for g in good_report.facts["groups"]]
+    order = list(derive.GROUPS)
+    assert keys == sorted(keys, key=order.index)
+
+
+def test_false_identity_is_shown_failed_loudly_at_the_top(bad_report):
+    """An identity changed into a false one: refuted, flagged first thing in every output."""
+    f = bad_report.facts
+    false_id = false_identity().id
+    d = next(d for d in f["identities"] if d["id"] == false_id)
+    assert d["status"] == "refuted" and not d["ok"] and d["counterexample"]
+    flagged = {p["id"] for p in f["problems"]}
+    assert {false_id, "test_undecided", "test_true_slip"} <= flagged
+    assert any(p["kind"] == "check" for p in f["problems"])  # the wrong gradient
+    assert not bad_report.ok
+
+    page = bad_report.to_html()
+    doc = html5lib.parse(page, namespaceHTMLElements=False)
+    body = doc.find("body")
+    first_section = body.find("section")
+    assert first_section.get("id") == "problems" and "alarm" in first_section.get("class")
+    alarm = "".join(first_section.itertext())
+    assert "NOT AS EXPECTED" in alarm.upper()
+    for i in (false_id, "test_undecided", "test_true_slip"):
+        assert i in alarm
+    # the alarm comes before the summary and every identity
+    assert page.index('id="problems"') < page.index('id="summary"') < page.index(f'id="id-{false_id}"')
+    assert "NOT AS EXPECTED" in page[: page.index("<body")].upper()  # the <title> says so too
+
+    tex = bad_report.to_tex()
+    begin = tex.index(r"\begin{document}")
+    assert begin < tex.index("NOT AS EXPECTED") < tex.index(r"\section*{Summary}")
+    assert false_id.replace("_", r"\_") in tex[: tex.index(r"\section*{Summary}")]
+
+
+def test_everything_as_expected_is_said_when_true(good_report):
+    page = good_report.to_html()
+    assert 'id="problems"' not in page and "Everything as expected" in page
+
+
+def test_outside_text_is_escaped_in_both_outputs():
+    evil = '<script>alert(1)</script> \\input{/etc/passwd} $x$ 100% #1 ~/a_b'
+    r = build(good_identities()[:1], data={"kind": "full", "source": evil,
+                                           "digests": {evil: "ab" * 32}})
+    page = r.to_html()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    tex = r.to_tex()
+    assert r"\input{" not in tex and r"\textbackslash{}input\{/etc/passwd\}" in tex
+    assert r"100\%" in tex and r"\#1" in tex
+
+
+def test_write_report_writes_atomically(tmp_path, good_report, monkeypatch):
+    out = tmp_path / "rep"
+    res = write_report(good_report, out, pdf=False)
+    names = sorted(p.name for p in res.paths)
+    assert names == ["curves.pdf", "report.html", "report.json", "report.tex"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    # a run that fails while rendering leaves the earlier report untouched, and no temp files
+    def boom(self):
+        raise RuntimeError("rendering failed")
+    monkeypatch.setattr(type(good_report), "to_tex", boom)
+    with pytest.raises(RuntimeError):
+        write_report(good_report, out, pdf=False)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before
+
+
+def test_out_dir_errors(tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    with pytest.raises(ValueError, match="existing file"):
+        check_out_dir(f)
+    with pytest.raises(ValueError, match="cannot write"):
+        check_out_dir(f / "sub")
+    assert check_out_dir(tmp_path / "new" / "dir").is_dir()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only folders")
+def test_read_only_out_dir(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        with pytest.raises(ValueError, match="cannot write"):
+            check_out_dir(ro)
+    finally:
+        ro.chmod(0o755)
+
+
+def test_missing_pdflatex_is_a_note(tmp_path, good_report, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "report.pdf").write_bytes(b"%PDF stale")
+    res = write_report(good_report, tmp_path / "out")
+    assert res.pdf is None and "pdflatex" in res.note
+    assert not (tmp_path / "out" / "report.pdf").exists()  # no stale PDF beside a new report
+
+
+def test_failing_checks_are_counted(bad_report):
+    s = bad_report.facts["summary"]
+    results = gradient_checks(wrong=True)
+    assert s["checks"] == len(results)
+    assert s["checks_passed"] == sum(r["passed"] for r in results) < len(results)
+    assert re.search(r"failed: max relative error", bad_report.facts["problems"][-1]["message"])
+
+
+def test_pdflatex_failure_is_reported(tmp_path, good_report):
+    from .conftest import need
+    from reports.write import compile_pdf
+
+    need("pdflatex")
+    with pytest.raises(ReportError, match="pdflatex failed"):
+        compile_pdf(r"\documentclass{article}\begin{document}\undefinedcommand\end{document}",
+                    None, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # its private folder is gone
+
+
+def test_method_kinds_count_every_obligation():
+    from reports.report import method_kinds
+
+    methods = ["expand", "rewrite σ→exp, cancel + limit + sign", "doit (Kronecker δ, 1 ≤ j ≤ n), structural",
+               "concrete diff [2,3,2] (atoms→symbols, expand) + matrix form checked at 3,2"]
+    k = method_kinds(methods)
+    assert k["reductions"] == {"cancel": 1, "expand": 1, "structural": 1}
+    assert k["rewritten"] == 2
+    assert k["checks"] == {"concrete diff": 1, "limit": 1, "matrix form checked": 1, "sign": 1}
+    parts = sum(len(m.split(" + ")) for m in methods)
+    assert sum(k["reductions"].values()) + sum(k["checks"].values()) == parts
