@@ -1,1 +1,533 @@
-"""(being written)"""
+r"""Chapter 2: the four equations of backpropagation, the sum over paths, and the batched form.
+
+With :math:`\delta^l_j \equiv \partial C/\partial z^l_j` (eq. 29):
+
+.. math::
+    \delta^L = \nabla_a C \odot \sigma'(z^L) \quad\text{(BP1)} \qquad
+    \delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l) \quad\text{(BP2)}
+
+    \frac{\partial C}{\partial b^l_j} = \delta^l_j \quad\text{(BP3)} \qquad
+    \frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j \quad\text{(BP4)}
+
+Each is proved two ways.  *Index form*, for layers of symbolic width: the chain rule written as a
+sum, SymPy's derivative of an ``Indexed`` (a Kronecker delta), and the collapse
+:math:`\sum_k \delta_{jk} f_k = f_j` (:mod:`derive.indexed`).  *Concretely*: on the networks
+:data:`~derive.network.ARCHITECTURES`, with every parameter a symbol and an undefined activation,
+``sympy.diff`` of the fully composed cost (quadratic, cross-entropy, log-likelihood) equals what
+BP1-BP4 give, for every weight and bias (:func:`check_concrete`).
+
+:data:`BATCHED` holds the mini-batch (row-stacked) forms that ``numerics`` prints into kernels
+(theorem ``bp_batched``).
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Callable, Iterable
+
+import sympy as sp
+
+from .indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, index,
+                      kronecker_lemma, pull_constants, pull_in)
+from .network import (ARCHITECTURES, Network, concrete_method, concrete_network, sigma,
+                      sigma_prime)
+from .prover import PROVED, UNDECIDED, Outcome, prove_equal
+from .theorem import Derivation, Step, theorem
+
+__all__ = ["concrete_network", "Network", "sigma", "sigma_prime", "ARCHITECTURES",
+           "check_concrete", "BATCHED", "BATCHED_SYMBOLS", "batched_per_example"]
+
+# --- index-form objects (book names; widths symbolic) ---------------------------------------
+j, k, i, q, p = (index(s) for s in "j k i q p".split())
+n_L, n_l, n_next, n_prev = index("n_L"), index("n_l"), index("n_{l+1}"), index("n_{l-1}")
+z_L, z_l = sp.IndexedBase("z^{L}"), sp.IndexedBase("z^{l}")
+w_l, w_next, w_L = sp.IndexedBase("w^{l}"), sp.IndexedBase("w^{l+1}"), sp.IndexedBase("w^{L}")
+b_l, b_next = sp.IndexedBase("b^{l}"), sp.IndexedBase("b^{l+1}")
+a_prev = sp.IndexedBase("a^{l-1}")
+delta_L, delta_l, delta_next = (sp.IndexedBase(r"\delta^{%s}" % s) for s in ("L", "l", "l+1"))
+nabla_a = sp.IndexedBase(r"\nabla_{a}C")  #: the given partials ∂C/∂a^L_k (the chain rule's input)
+C = sp.Symbol("C")
+
+
+def _d(expr, var):
+    return sp.Derivative(expr, var, evaluate=False)
+
+
+def _same(lhs: sp.Expr, rhs: sp.Expr) -> Outcome:
+    """Equality of index-form expressions up to the names of bound indices."""
+    return prove_equal(canonical_indices(lhs), canonical_indices(rhs), ("structural", "expand"))
+
+
+def _z(wb: sp.IndexedBase, bb: sp.IndexedBase, a_in: Callable, row, col, width) -> sp.Expr:
+    r""":math:`z_{row} = \sum_{col} w_{row,col}\,a_{col} + b_{row}`."""
+    return sp.Sum(wb[row, col] * a_in(col), (col, 1, width)) + bb[row]
+
+
+def _matrix_check(index_rhs: sp.Expr, matrix_rhs: sp.MatrixExpr, bases: dict, widths: dict,
+                  cells: Iterable[tuple[dict, tuple[int, int]]]) -> Outcome:
+    """The index form equals the matrix form at concrete ``widths``: ``bases`` maps each
+    IndexedBase to its MatrixSymbol (1-based indices become 0-based); ``cells`` lists
+    (values of the free indices, matrix entry)."""
+    M = matrix_rhs.xreplace(widths).as_explicit()
+    mats = {base: ms.xreplace(widths) for base, ms in bases.items()}
+
+    def entry(x: sp.Indexed) -> sp.Expr:
+        ix = tuple(v - 1 for v in x.indices)
+        return mats[x.base][ix if len(ix) == 2 else (ix[0], 0)]
+
+    for point, rc in cells:
+        e = index_rhs.xreplace({**widths, **point}).doit()
+        e = e.replace(lambda x: isinstance(x, sp.Indexed) and x.base in mats, entry)
+        if sp.expand(e - M[rc]) != 0:
+            return Outcome(UNDECIDED, "matrix form", detail=f"index and matrix forms differ at {point}")
+    return Outcome(PROVED, "matrix form, expand")
+
+
+# --- concrete networks ------------------------------------------------------------------------
+def _bp1_pairs(net: Network):
+    zeta, grads, _ = net.tail_gradient(net.L)
+    bp1 = net.output_error(zeta)
+    for t, g in enumerate(grads):
+        yield f"∂C/∂z^{net.L}_{t + 1}", g, bp1[t]
+
+
+def _bp2_pairs(net: Network):
+    for l in range(net.L - 1, 1, -1):
+        zeta, grads, zs = net.tail_gradient(l)
+        zeta1, grads1, _ = net.tail_gradient(l + 1)
+        back = dict(zip(zeta1, zs[l + 1]))  # ζ^{l+1} = z^{l+1}(ζ^l)
+        d_next = [g.xreplace(back) for g in grads1]
+        W = net.weights[l + 1]
+        for t, u in enumerate(zeta):
+            rhs = sp.Add(*[W[r, t] * d_next[r] for r in range(W.rows)]) * net.prime(u)  # BP2
+            yield f"∂C/∂z^{l}_{t + 1}", grads[t], rhs
+
+
+def _param_pairs(kind: str):
+    def pairs(net: Network):
+        g = net.backprop_gradient()
+        for l in range(2, net.L + 1):
+            ps = net.biases[l] if kind == "b" else list(net.weights[l])
+            for v in ps:
+                yield f"∂C/∂{v}", net.diff(v), g[v]
+    return pairs
+
+
+def _paths_pairs(net: Network):
+    r"""Eq. (47)/(53): the sum over every path from :math:`w^l_{jk}` to C of the products of the
+    rate factors, each rate factor a local ``sympy.diff``."""
+    L, acts, zs = net.L, net.activations, net.zs
+    alpha = {l: [sp.Dummy(f"a{l}_{t}") for t in range(net.sizes[l - 1])] for l in range(1, L)}
+    # ∂a^{q+1}_r/∂a^q_s, with a^q free symbols, then evaluated at the forward pass
+    rate = {}
+    for l in range(2, L + 1):
+        W, b = net.weights[l], net.biases[l]
+        for r in range(W.rows):
+            zr = sp.Add(*[W[r, s] * alpha[l - 1][s] for s in range(W.cols)], b[r])
+            for s in range(W.cols):
+                rate[l, r, s] = sp.diff(net.f(zr), alpha[l - 1][s]).xreplace(
+                    dict(zip(alpha[l - 1], acts[l - 1])))
+    aL = [sp.Dummy(f"aL{t}") for t in range(net.sizes[-1])]
+    CL = net.cost_of(aL)
+    dC = [sp.diff(CL, u).xreplace(dict(zip(aL, acts[L]))) for u in aL]  # ∂C/∂a^L_r
+    for l in range(2, L + 1):
+        W = net.weights[l]
+        for r, s in itertools.product(range(W.rows), range(W.cols)):
+            first = sp.diff(acts[l][r], W[r, s])  # ∂a^l_j/∂w^l_jk
+            total = []
+            for path in itertools.product(*[range(n) for n in net.sizes[l:]]):
+                nodes = (r,) + path  # neuron in layers l, l+1, ..., L
+                f = first * dC[nodes[-1]]
+                for t in range(l + 1, L + 1):
+                    f *= rate[t, nodes[t - l], nodes[t - l - 1]]
+                total.append(f)
+            yield f"paths for {W[r, s]}", net.diff(W[r, s]), sp.Add(*total)
+
+
+def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable[str], what: str,
+              architectures=ARCHITECTURES) -> Outcome:
+    methods = set()
+    for cost in costs:
+        for sizes in architectures:
+            net = concrete_network(sizes, cost)
+            for label, lhs, rhs in pairs(net):
+                # guard against a silently vanishing diff (a softmax of one output is ≡ 1: C ≡ 0)
+                if lhs == 0 and not (net.softmax and net.sizes[-1] == 1):
+                    return Outcome(UNDECIDED, "concrete diff",
+                                   detail=f"{what}: sympy.diff gave 0 for {label} on {list(sizes)} ({cost})")
+                mth = net.vanishes(lhs - rhs)
+                if mth is None:
+                    return Outcome(UNDECIDED, "concrete diff",
+                                   detail=f"{what}: {label} on {list(sizes)} ({cost}) not shown equal")
+                methods.add(mth)
+    return Outcome(PROVED, concrete_method(architectures, methods))
+
+
+def check_concrete(sizes, cost: str = "quadratic", which: str = "all") -> Outcome:
+    """Exact check on one concrete network: ``which`` is ``"bp1"`` (∂C/∂z^L), ``"bp2"``
+    (∂C/∂z^l for hidden l), ``"bp3"`` (every bias), ``"bp4"`` (every weight), ``"paths"`` (every
+    weight, sum over paths) or ``"all"`` (every one that applies to the cost)."""
+    kinds = {"bp1": _bp1_pairs, "bp2": _bp2_pairs, "bp3": _param_pairs("b"),
+             "bp4": _param_pairs("w"), "paths": _paths_pairs}
+    if which != "all" and which not in kinds:
+        raise ValueError(f"check_concrete: unknown check {which!r}; use 'all' or one of {sorted(kinds)}")
+    softmax = concrete_network(sizes, cost).softmax
+    chosen = [w for w in kinds if w == which or which == "all"]
+    chosen = [w for w in chosen if not (softmax and w in ("bp1", "paths"))]
+    return _combine_concrete([_concrete(kinds[w], [cost], w, [tuple(sizes)]) for w in chosen])
+
+
+def _combine_concrete(outcomes: list[Outcome]) -> Outcome:
+    for o in outcomes:
+        if not o.proved:
+            return o
+    return Outcome(PROVED, outcomes[0].method if outcomes else "none")
+
+
+def _faithful() -> Outcome:
+    """SymPy's own undefined function: on [2,3,2] (quadratic), ``sp.Function("sigma")``, whose
+    derivative SymPy writes ``Subs(Derivative(sigma(ξ), ξ), ξ, u)``, gives the same gradients
+    as :class:`~derive.network.sigma` (so naming σ′ changes nothing)."""
+    f = sp.Function("sigma")
+    net = concrete_network((2, 3, 2), "quadratic", f)
+    g = net.backprop_gradient()
+    for v in net.parameters:
+        d = net.diff(v)
+        if d == 0 or net.vanishes(d - g[v]) is None:
+            return Outcome(UNDECIDED, "Function('sigma')",
+                           detail=f"with sp.Function('sigma'): ∂C/∂{v} on [2,3,2] not shown equal")
+    return Outcome(PROVED, "Function('sigma') on [2,3,2], expand")
+
+
+# --- BP1 ----------------------------------------------------------------------------------------
+_D_L = sp.MatrixSymbol(r"\delta^{L}", n_L, 1)
+_NABLA = sp.MatrixSymbol(r"\nabla_{a}C", n_L, 1)
+_SP_L = sp.MatrixSymbol(r"\sigma'(z^{L})", n_L, 1)
+
+
+def _prime_vec(base: sp.IndexedBase) -> sp.IndexedBase:
+    return sp.IndexedBase(r"\sigma'(%s)" % base.label)
+
+
+def _primes_as_indexed(e: sp.Expr) -> sp.Expr:
+    """σ′(z[j]) → σ′(z)[j], so that an elementwise σ′ becomes a vector's entry."""
+    return e.replace(lambda x: isinstance(x, sigma_prime) and isinstance(x.args[0], sp.Indexed),
+                     lambda x: _prime_vec(x.args[0].base)[x.args[0].indices])
+
+
+@theorem("bp1", "BP1: the error in the output layer", "backprop", equation="(BP1)")
+def bp1() -> Derivation:
+    r"""Eq. (BP1): :math:`\delta^L_j = \frac{\partial C}{\partial a^L_j}\sigma'(z^L_j)`, i.e.
+    :math:`\delta^L = \nabla_a C \odot \sigma'(z^L)`, for an elementwise output
+    :math:`a^L_k = \sigma(z^L_k)` of symbolic width :math:`n_L`."""
+    a_k = sigma(z_L[k])
+    chain = sp.Sum(nabla_a[k] * _d(a_k, z_L[j]), (k, 1, n_L))
+    evaluated = sp.Sum(nabla_a[k] * sp.diff(a_k, z_L[j]), (k, 1, n_L))
+    shown = sp.Sum(nabla_a[k] * sp.KroneckerDelta(j, k) * sigma_prime(z_L[k]), (k, 1, n_L))
+    collapsed, collapse_ok = collapse_checked(evaluated, {n_L: 3}, {j: n_L})
+    rhs = nabla_a[j] * sigma_prime(z_L[j])
+    matrix = sp.HadamardProduct(_NABLA, _SP_L)
+    steps = [
+        Step(sp.Eq(delta_L[j], _d(C, z_L[j])), "definition of the error δ^L_j, eq. (29)"),
+        Step(sp.Eq(delta_L[j], chain), "chain rule: C depends on z^L_j only through a^L_k = σ(z^L_k)"),
+        Step(sp.Eq(delta_L[j], shown),
+             "∂a^L_k/∂z^L_j = δ_jk σ′(z^L_k): a^L_k depends on z^L_k alone"),
+        Step(sp.Eq(delta_L[j], rhs), KRONECKER_REASON),
+        Step(sp.Eq(_D_L, matrix), "the same for every j: a Hadamard (elementwise) product"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(delta_L[j], rhs), sp.Eq(_D_L, matrix)],
+        steps=steps,
+        obligations=[
+            kronecker_lemma,
+            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
+            lambda: collapse_ok,
+            lambda: prove_equal(collapsed, rhs, ("structural", "expand")),
+            lambda: _matrix_check(_primes_as_indexed(rhs), matrix,
+                                  {nabla_a: _NABLA, _prime_vec(z_L): _SP_L}, {n_L: 3},
+                                  [({j: v}, (v - 1, 0)) for v in (1, 2, 3)]),
+            lambda: _concrete(_bp1_pairs, ["quadratic", "cross_entropy"], "BP1"),
+            _faithful,
+        ],
+        assumptions="a^L_k = σ(z^L_k) with σ differentiable and otherwise arbitrary; "
+                    "∂C/∂a^L_k given (the cost is any differentiable function of a^L); 1 ≤ j ≤ n_L",
+    )
+
+
+# --- BP2 ----------------------------------------------------------------------------------------
+_D_l = sp.MatrixSymbol(r"\delta^{l}", n_l, 1)
+_D_next = sp.MatrixSymbol(r"\delta^{l+1}", n_next, 1)
+_W_next = sp.MatrixSymbol(r"w^{l+1}", n_next, n_l)
+_SP_l = sp.MatrixSymbol(r"\sigma'(z^{l})", n_l, 1)
+
+
+@theorem("bp2", "BP2: the error in terms of the next layer's error", "backprop", equation="(BP2)")
+def bp2() -> Derivation:
+    r"""Eq. (BP2): :math:`\delta^l_j = \sigma'(z^l_j)\sum_k w^{l+1}_{kj}\delta^{l+1}_k`, i.e.
+    :math:`\delta^l = ((w^{l+1})^T\delta^{l+1}) \odot \sigma'(z^l)`."""
+    z_next_k = _z(w_next, b_next, lambda c: sigma(z_l[c]), k, i, n_l)
+    chain = sp.Sum(delta_next[k] * _d(z_next_k, z_l[j]), (k, 1, n_next))
+    evaluated = sp.Sum(delta_next[k] * sp.diff(z_next_k, z_l[j]), (k, 1, n_next))
+    shown = sp.Sum(delta_next[k] * sp.Sum(w_next[k, i] * sp.KroneckerDelta(i, j) * sigma_prime(z_l[i]),
+                                          (i, 1, n_l)), (k, 1, n_next))
+    collapsed, collapse_ok = collapse_checked(evaluated, {n_l: 3, n_next: 2}, {j: n_l})
+    rhs = sp.Sum(w_next[k, j] * delta_next[k], (k, 1, n_next)) * sigma_prime(z_l[j])
+    matrix = sp.HadamardProduct(_W_next.T * _D_next, _SP_l)
+    steps = [
+        Step(sp.Eq(delta_l[j], _d(C, z_l[j])), "definition of the error δ^l_j, eq. (29)"),
+        Step(sp.Eq(delta_l[j], chain),
+             "chain rule through z^{l+1}_k = Σ_i w^{l+1}_ki σ(z^l_i) + b^{l+1}_k, "
+             "with δ^{l+1}_k = ∂C/∂z^{l+1}_k"),
+        Step(sp.Eq(delta_l[j], shown), "∂σ(z^l_i)/∂z^l_j = δ_ij σ′(z^l_i)"),
+        Step(sp.Eq(delta_l[j], sp.Sum(delta_next[k] * w_next[k, j] * sigma_prime(z_l[j]), (k, 1, n_next))),
+             KRONECKER_REASON),
+        Step(sp.Eq(delta_l[j], rhs), "σ′(z^l_j) does not depend on k: take it out of the sum"),
+        Step(sp.Eq(_D_l, matrix), "Σ_k w_kj δ_k is the j-th entry of (w^{l+1})ᵀ δ^{l+1}"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(delta_l[j], rhs), sp.Eq(_D_l, matrix)],
+        steps=steps,
+        obligations=[
+            kronecker_lemma,
+            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
+            lambda: collapse_ok,
+            lambda: _same(pull_constants(collapsed), rhs),
+            lambda: _matrix_check(_primes_as_indexed(rhs), matrix,
+                                  {w_next: _W_next, delta_next: _D_next, _prime_vec(z_l): _SP_l},
+                                  {n_l: 3, n_next: 2}, [({j: v}, (v - 1, 0)) for v in (1, 2, 3)]),
+            lambda: _concrete(_bp2_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "BP2"),
+        ],
+        assumptions="hidden layer l < L; σ differentiable and otherwise arbitrary; 1 ≤ j ≤ n_l",
+    )
+
+
+# --- BP3 ----------------------------------------------------------------------------------------
+@theorem("bp3", "BP3: the rate of change of the cost with respect to a bias", "backprop",
+         equation="(BP3)")
+def bp3() -> Derivation:
+    r"""Eq. (BP3): :math:`\partial C/\partial b^l_j = \delta^l_j`."""
+    z_i = _z(w_l, b_l, lambda c: a_prev[c], i, q, n_prev)
+    chain = sp.Sum(delta_l[i] * _d(z_i, b_l[j]), (i, 1, n_l))
+    evaluated = sp.Sum(delta_l[i] * sp.diff(z_i, b_l[j]), (i, 1, n_l))
+    shown = sp.Sum(delta_l[i] * sp.KroneckerDelta(i, j), (i, 1, n_l))
+    collapsed, collapse_ok = collapse_checked(evaluated, {n_l: 3, n_prev: 2}, {j: n_l})
+    dCdb = _d(C, b_l[j])
+    steps = [
+        Step(sp.Eq(dCdb, chain), "chain rule: b^l_j enters C through z^l_i = Σ_q w^l_iq a^{l-1}_q + b^l_i"),
+        Step(sp.Eq(dCdb, shown), "∂z^l_i/∂b^l_j = δ_ij"),
+        Step(sp.Eq(dCdb, delta_l[j]), KRONECKER_REASON),
+    ]
+    return Derivation(
+        statement=[sp.Eq(dCdb, delta_l[j])],
+        steps=steps,
+        obligations=[
+            kronecker_lemma,
+            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
+            lambda: collapse_ok,
+            lambda: prove_equal(collapsed, delta_l[j], ("structural",)),
+            lambda: _concrete(_param_pairs("b"), ["quadratic", "cross_entropy", "log_likelihood"], "BP3"),
+        ],
+        assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; 1 ≤ j ≤ n_l",
+    )
+
+
+# --- BP4 ----------------------------------------------------------------------------------------
+_A_prev_v = sp.MatrixSymbol(r"a^{l-1}", n_prev, 1)
+_D_l_v = sp.MatrixSymbol(r"\delta^{l}", n_l, 1)
+
+
+@theorem("bp4", "BP4: the rate of change of the cost with respect to a weight", "backprop",
+         equation="(BP4)")
+def bp4() -> Derivation:
+    r"""Eq. (BP4): :math:`\partial C/\partial w^l_{jk} = a^{l-1}_k\delta^l_j`, i.e.
+    :math:`\partial C/\partial w^l = \delta^l (a^{l-1})^T`."""
+    z_i = _z(w_l, b_l, lambda c: a_prev[c], i, q, n_prev)
+    chain = sp.Sum(delta_l[i] * _d(z_i, w_l[j, k]), (i, 1, n_l))
+    evaluated = sp.Sum(delta_l[i] * sp.diff(z_i, w_l[j, k]), (i, 1, n_l))
+    shown = sp.Sum(delta_l[i] * sp.Sum(sp.KroneckerDelta(i, j) * sp.KroneckerDelta(k, q) * a_prev[q],
+                                       (q, 1, n_prev)), (i, 1, n_l))
+    collapsed, collapse_ok = collapse_checked(evaluated, {n_l: 3, n_prev: 2}, {j: n_l, k: n_prev})
+    rhs = a_prev[k] * delta_l[j]
+    dCdw = _d(C, w_l[j, k])
+    outer = _D_l_v * _A_prev_v.T
+    steps = [
+        Step(sp.Eq(dCdw, chain), "chain rule: w^l_jk enters C through z^l_i = Σ_q w^l_iq a^{l-1}_q + b^l_i"),
+        Step(sp.Eq(dCdw, shown), "∂w^l_iq/∂w^l_jk = δ_ij δ_kq"),
+        Step(sp.Eq(dCdw, sp.Sum(delta_l[i] * sp.KroneckerDelta(i, j) * a_prev[k], (i, 1, n_l))),
+             KRONECKER_REASON + ", over q"),
+        Step(sp.Eq(dCdw, rhs), KRONECKER_REASON + ", over i"),
+        Step(sp.Eq(sp.MatrixSymbol(r"\nabla_{w^{l}}C", n_l, n_prev), outer),
+             "for every j, k: the outer product δ^l (a^{l-1})ᵀ (eq. 32: a_in δ_out)"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(dCdw, rhs), sp.Eq(sp.MatrixSymbol(r"\nabla_{w^{l}}C", n_l, n_prev), outer)],
+        steps=steps,
+        obligations=[
+            kronecker_lemma,
+            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
+            lambda: collapse_ok,
+            lambda: prove_equal(collapsed, rhs, ("structural", "expand")),
+            lambda: _matrix_check(rhs, outer, {delta_l: _D_l_v, a_prev: _A_prev_v},
+                                  {n_l: 3, n_prev: 2},
+                                  [({j: u, k: v}, (u - 1, v - 1)) for u in (1, 2, 3) for v in (1, 2)]),
+            lambda: _concrete(_param_pairs("w"), ["quadratic", "cross_entropy", "log_likelihood"], "BP4"),
+        ],
+        assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; "
+                    "1 ≤ j ≤ n_l, 1 ≤ k ≤ n_{l-1}",
+    )
+
+
+# --- the sum over paths -------------------------------------------------------------------------
+def _rate(a_out: sp.Expr, var: sp.Indexed, z_expr: sp.Expr, z_name: sp.Indexed, widths: dict,
+          free: dict) -> tuple[sp.Expr, Outcome]:
+    """A rate factor ∂a_out/∂var by sympy.diff, Kronecker-collapsed (checked at ``widths``), with
+    the weighted input written back as its name (σ′(Σ_i w_i a_i + b) → σ′(z))."""
+    d = sp.diff(a_out, var)
+    out, ok = collapse_checked(d, widths, free)
+    return out.xreplace({z_expr: z_name}), ok
+
+
+@theorem("backprop_paths", "Backpropagation sums the rate factors over every path", "backprop",
+         equation="(47), (53)")
+def backprop_paths() -> Derivation:
+    r"""Eqs. (47)/(53): :math:`\frac{\partial C}{\partial w^l_{jk}} = \sum_{mnp\ldots q}
+    \frac{\partial C}{\partial a^L_m}\frac{\partial a^L_m}{\partial a^{L-1}_n}\cdots
+    \frac{\partial a^{l+1}_q}{\partial a^l_j}\frac{\partial a^l_j}{\partial w^l_{jk}}`:
+    the sum over all paths from the weight to the cost of the product of the rate factors.
+
+    Index form for L = l + 2 and symbolic widths (each rate factor a ``sympy.diff`` of an
+    ``Indexed`` expression); explicitly enumerated paths on the concrete architectures."""
+    a_l, a_next = sp.IndexedBase("a^{l}"), sp.IndexedBase("a^{l+1}")
+    z_next, b_L = sp.IndexedBase("z^{l+1}"), sp.IndexedBase("b^{L}")
+    zl_j = _z(w_l, b_l, lambda c: a_prev[c], j, i, n_prev)
+    zn_p = _z(w_next, b_next, lambda c: a_l[c], p, i, n_l)
+    zL_q = _z(w_L, b_L, lambda c: a_next[c], q, i, n_next)
+    w3 = {n_prev: 2, n_l: 3, n_next: 2, n_L: 2}
+    r0, ok0 = _rate(sigma(zl_j), w_l[j, k], zl_j, z_l[j], w3, {j: n_l, k: n_prev})
+    r1, ok1 = _rate(sigma(zn_p), a_l[j], zn_p, z_next[p], w3, {p: n_next, j: n_l})
+    r2, ok2 = _rate(sigma(zL_q), a_next[p], zL_q, z_L[q], w3, {q: n_L, p: n_next})
+    paths = sp.Sum(sp.Sum(nabla_a[q] * r2 * r1 * r0, (q, 1, n_L)), (p, 1, n_next))
+    # backpropagation: BP1, BP2 twice, BP4
+    dL = nabla_a[q] * sigma_prime(z_L[q])
+    d_next = sigma_prime(z_next[p]) * sp.Sum(w_L[q, p] * dL, (q, 1, n_L))
+    d_l = sigma_prime(z_l[j]) * sp.Sum(w_next[p, j] * d_next, (p, 1, n_next))
+    bp = a_prev[k] * d_l
+    dCdw = _d(C, w_l[j, k])
+    chain = sp.Sum(sp.Sum(nabla_a[q] * _d(sp.Symbol(r"a^{L}_{q}"), sp.Symbol(r"a^{l+1}_{p}")) *
+                          _d(sp.Symbol(r"a^{l+1}_{p}"), sp.Symbol(r"a^{l}_{j}")) *
+                          _d(sp.Symbol(r"a^{l}_{j}"), w_l[j, k]), (q, 1, n_L)), (p, 1, n_next))
+    steps = [
+        Step(sp.Eq(dCdw, chain), "chain rule along every path w^l_jk → a^l_j → a^{l+1}_p → a^L_q → C "
+                                 "(eq. 47 with L = l + 2)"),
+        Step(sp.Eq(_d(sp.Symbol(r"a^{l}_{j}"), w_l[j, k]), r0), "rate factor of the first edge; "
+             + KRONECKER_REASON),
+        Step(sp.Eq(_d(sp.Symbol(r"a^{l+1}_{p}"), sp.Symbol(r"a^{l}_{j}")), r1),
+             "rate factor between neurons: σ′(z^{l+1}_p) w^{l+1}_pj (eq. 50)"),
+        Step(sp.Eq(_d(sp.Symbol(r"a^{L}_{q}"), sp.Symbol(r"a^{l+1}_{p}")), r2), "likewise"),
+        Step(sp.Eq(dCdw, paths), "the sum over paths of the products of rate factors (eq. 53)"),
+        Step(sp.Eq(dCdw, bp), "the same sum, nested as backpropagation computes it: BP1, BP2, BP2, BP4"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(dCdw, paths)],
+        steps=steps,
+        obligations=[
+            kronecker_lemma,
+            lambda: ok0, lambda: ok1, lambda: ok2,
+            lambda: prove_equal(r0, a_prev[k] * sigma_prime(z_l[j]), ("structural", "expand")),
+            lambda: prove_equal(r1, w_next[p, j] * sigma_prime(z_next[p]), ("structural", "expand")),
+            lambda: prove_equal(r2, w_L[q, p] * sigma_prime(z_L[q]), ("structural", "expand")),
+            lambda: _same(pull_in(paths), pull_in(bp)),
+            lambda: _concrete(_paths_pairs, ["quadratic", "cross_entropy"], "paths"),
+        ],
+        assumptions="elementwise σ (differentiable, otherwise arbitrary) in every layer from l on; "
+                    "index form for L = l + 2, concrete networks of depth 3 to 5",
+    )
+
+
+# --- the batched (row-stacked) form --------------------------------------------------------------
+_m = sp.Symbol("m", integer=True, positive=True)  #: mini-batch size (rows)
+#: The MatrixSymbols of :data:`BATCHED`; one example per row (the book stacks examples as columns).
+BATCHED_SYMBOLS: dict[str, sp.MatrixSymbol] = {
+    "NablaA": sp.MatrixSymbol("NablaA", _m, n_l),          # ∇_a C per example, rows (output layer)
+    "Delta_next": sp.MatrixSymbol("Delta_next", _m, n_next),  # Δ^{l+1}: δ^{l+1} per example
+    "W_next": sp.MatrixSymbol("W_next", n_next, n_l),      # w^{l+1}
+    "SigmaPrime": sp.MatrixSymbol("SigmaPrime", _m, n_l),  # σ′(Z^l), elementwise
+    "Delta": sp.MatrixSymbol("Delta", _m, n_l),            # Δ^l
+    "A_prev": sp.MatrixSymbol("A_prev", _m, n_prev),       # A^{l-1}
+}
+_B = BATCHED_SYMBOLS
+#: Batched BP1-BP4 for a mini-batch of m examples stacked as rows and the mean cost
+#: C = (1/m) Σ_x C_x: ``bp1`` Δ^L (m×n_L), ``bp2`` Δ^l (m×n_l), ``bp3`` ∂C/∂b^l as a
+#: 1×n_l row (the ones row sums Δ^l over the examples), ``bp4`` ∂C/∂w^l (n_l×n_{l-1}).
+BATCHED: dict[str, sp.MatrixExpr] = {
+    "bp1": sp.HadamardProduct(_B["NablaA"], _B["SigmaPrime"]),
+    "bp2": sp.HadamardProduct(_B["Delta_next"] * _B["W_next"], _B["SigmaPrime"]),
+    "bp3": sp.OneMatrix(1, _m) * _B["Delta"] / _m,
+    "bp4": _B["Delta"].T * _B["A_prev"] / _m,
+}
+
+
+def batched_per_example(m: int, n_prev: int, n_l: int, n_next: int) -> dict:
+    """Explicit per-example quantities for a batch of ``m`` rows: symbol matrices for every
+    :data:`BATCHED_SYMBOLS` entry, and BP1-BP4 applied example by example, averaged over the rows
+    (``"bp1"``, ``"bp2"``: the per-example errors stacked as rows; ``"bp3"``: 1×n_l; ``"bp4"``)."""
+    def mat(name, r, c):
+        return sp.ImmutableMatrix(r, c, lambda u, v: sp.Symbol(f"{name}_{{{u + 1},{v + 1}}}"))
+    X = {"NablaA": mat("g", m, n_l), "Delta_next": mat(r"\delta'", m, n_next),
+         "W_next": mat("w", n_next, n_l), "SigmaPrime": mat(r"\sigma'", m, n_l),
+         "A_prev": mat("a", m, n_prev)}
+    rows1, rows2, gb, gw = [], [], sp.zeros(n_l, 1), sp.zeros(n_l, n_prev)
+    for x in range(m):
+        s_x = X["SigmaPrime"].row(x).T
+        rows1.append(X["NablaA"].row(x).T.multiply_elementwise(s_x).T)          # BP1
+        d_x = (X["W_next"].T * X["Delta_next"].row(x).T).multiply_elementwise(s_x)  # BP2
+        rows2.append(d_x.T)
+        gb += d_x                                                                # BP3
+        gw += d_x * X["A_prev"].row(x)                                           # BP4
+    X["Delta"] = sp.ImmutableMatrix(sp.Matrix.vstack(*rows2))
+    return {"inputs": X, "bp1": sp.Matrix.vstack(*rows1), "bp2": X["Delta"],
+            "bp3": (gb / m).T, "bp4": gw / m}
+
+
+def _batched_check(shape: tuple[int, int, int, int]) -> Outcome:
+    m_, a_, b_, c_ = shape
+    ref = batched_per_example(*shape)
+    widths = {_m: m_, n_prev: a_, n_l: b_, n_next: c_}
+    concrete = {_B[name].xreplace(widths): M for name, M in ref["inputs"].items()}
+    for name, expr in BATCHED.items():
+        got = expr.xreplace(widths).xreplace(concrete).as_explicit()
+        want = ref[name]
+        if got.shape != want.shape or any(sp.expand(u - v) != 0 for u, v in zip(got, want)):
+            return Outcome(UNDECIDED, "explicit matrices",
+                           detail=f"batched {name} differs from the per-example mean at m,widths = {shape}")
+    return Outcome(PROVED, "explicit matrices m = 2, 3, expand")
+
+
+@theorem("bp_batched", "Backpropagation for a mini-batch stacked as rows", "backprop",
+         equation="(BP1)-(BP4), batched")
+def bp_batched() -> Derivation:
+    r"""For m examples stacked as rows and the mean cost :math:`C = \frac1m\sum_x C_x`:
+    :math:`\Delta^l = (\Delta^{l+1} W^{l+1}) \odot \sigma'(Z^l)`,
+    :math:`\partial C/\partial W^l = \frac1m (\Delta^l)^T A^{l-1}`,
+    :math:`\partial C/\partial b^l = \frac1m \mathbf 1^T \Delta^l` (and
+    :math:`\Delta^L = \nabla_A C \odot \sigma'(Z^L)`).  These are :data:`BATCHED`, which
+    ``numerics`` prints; the proof evaluates exactly those expressions."""
+    nW = sp.MatrixSymbol(r"\nabla_{W^{l}}C", n_l, n_prev)
+    nb = sp.MatrixSymbol(r"\nabla_{b^{l}}C", 1, n_l)
+    DL = sp.MatrixSymbol(r"\Delta^{L}", _m, n_l)
+    steps = [
+        Step(sp.Eq(sp.Symbol("C"), sp.Sum(sp.Symbol("C_x"), (sp.Symbol("x"), 1, _m)) / _m),
+             "the mini-batch cost is the mean of the per-example costs: so are its derivatives"),
+        Step(sp.Eq(DL, BATCHED["bp1"]), "row x is BP1 for example x"),
+        Step(sp.Eq(_B["Delta"], BATCHED["bp2"]), "row x of Δ^{l+1} W^{l+1} is ((W^{l+1})ᵀ δ^{l+1}_x)ᵀ: "
+                                                "BP2 for example x, row by row"),
+        Step(sp.Eq(nb, BATCHED["bp3"]), "Σ_x δ^l_x (BP3 per example), averaged"),
+        Step(sp.Eq(nW, BATCHED["bp4"]),
+             "(Δ^l)ᵀ A^{l-1} = Σ_x δ^l_x (a^{l-1}_x)ᵀ (BP4 per example), averaged"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(DL, BATCHED["bp1"]), sp.Eq(_B["Delta"], BATCHED["bp2"]),
+                   sp.Eq(nb, BATCHED["bp3"]), sp.Eq(nW, BATCHED["bp4"])],
+        steps=steps,
+        obligations=[lambda: _batched_check((2, 3, 2, 2)), lambda: _batched_check((3, 2, 3, 2))],
+        assumptions="m examples as rows; W^{l+1} is n_{l+1}×n_l as in the book; C the mean cost",
+    )

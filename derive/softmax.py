@@ -1,1 +1,332 @@
-"""(being written)"""
+r"""Chapter 3: the softmax output layer, the log-likelihood cost, and the log-sum-exp shift.
+
+.. math::
+    a^L_j = \frac{e^{z^L_j}}{\sum_k e^{z^L_k}} \quad (78) \qquad
+    C = -\ln a^L_y \quad (80) \qquad
+    \frac{\partial C}{\partial z^L_j} = a^L_j - y_j \quad (81, 84)
+
+Index-form proofs for a symbolic number :math:`n_L` of output neurons (``Sum`` over
+``IndexedBase`` entries, with the Kronecker collapse of :mod:`derive.indexed`), backed by exact
+checks at n = 2, 3, 4 and, for the gradient, on the concrete networks of :mod:`derive.network`.
+The output error is ``derive.costs.LOG_LIKELIHOOD_DELTA`` itself.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .activations import a as _a, z as _z_sym
+from .costs import COSTS, LOG_LIKELIHOOD_DELTA, LOG_LIKELIHOOD_TERM, lse as _lse, y as _y
+from .indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, index,
+                      kronecker_lemma, pull_constants)
+from .network import ARCHITECTURES, Network, concrete_method, concrete_network, vanishes
+from .prover import PROVED, UNDECIDED, Outcome, holds, prove_equal
+from .theorem import Derivation, Step, theorem
+
+__all__ = ["softmax", "softmax_index", "log_softmax_index"]
+
+j, k, i = index("j"), index("k"), index("i")
+n_L = index("n_L")
+z = sp.IndexedBase("z^{L}", real=True)
+y = sp.IndexedBase("y", real=True)
+c = sp.Symbol("c", real=True)
+_NS = (2, 3, 4)  # the concrete widths every index-form identity is also checked at
+
+
+def softmax_index(zb: sp.IndexedBase = z, n: sp.Expr = n_L, at: sp.Expr = j, shift: sp.Expr = 0,
+                  dummy: sp.Symbol = i) -> sp.Expr:
+    r""":math:`a_j = e^{z_j + s}/\sum_i e^{z_i + s}` in index form (``shift`` s, default 0)."""
+    return sp.exp(zb[at] + shift) / sp.Sum(sp.exp(zb[dummy] + shift), (dummy, 1, n))
+
+
+def log_softmax_index(zb: sp.IndexedBase = z, n: sp.Expr = n_L, at: sp.Expr = j) -> sp.Expr:
+    r""":math:`\ln a_j = z_j - \ln\sum_i e^{z_i}` (theorem ``softmax_log``)."""
+    return zb[at] - sp.log(sp.Sum(sp.exp(zb[i]), (i, 1, n)))
+
+
+def softmax(zs: list) -> list:
+    """The softmax of a list of expressions, eq. (78)."""
+    S = sp.Add(*[sp.exp(u) for u in zs])
+    return [sp.exp(u) / S for u in zs]
+
+
+def _reals(n: int) -> list:
+    return list(sp.symbols(f"z_1:{n + 1}", real=True))
+
+
+def _all_n(check, what: str, method: str) -> Outcome:
+    """``check(n)`` -> bool for every n in _NS, exactly."""
+    return holds(lambda: all(check(n) for n in _NS), method, f"{what} (n = 2, 3, 4)")
+
+
+def _zero(e: sp.Expr) -> bool:
+    """e == 0 exactly: exponentials → symbols, expand (using S = Σe); see network.vanishes."""
+    return vanishes(e) is not None
+
+
+def _same(lhs: sp.Expr, rhs: sp.Expr) -> Outcome:
+    return prove_equal(canonical_indices(lhs), canonical_indices(rhs), ("structural", "expand"))
+
+
+@theorem("softmax_normalised", "Softmax outputs are a probability distribution", "softmax",
+         equation="(79)")
+def softmax_normalised() -> Derivation:
+    r"""Eq. (79): :math:`\sum_j a^L_j = 1`; :math:`0 < a^L_j < 1` (n ≥ 2); and a is unchanged when
+    every :math:`z_j` is shifted by the same c."""
+    a_j, a_name = softmax_index(), sp.Symbol("a^{L}_{j}")
+    total = sp.Sum(softmax_index(at=j), (j, 1, n_L))
+    pulled = pull_constants(total)
+    shifted = softmax_index(shift=c)
+    shifted_pulled = pull_constants(sp.expand(shifted))
+    steps = [
+        Step(sp.Eq(sp.Symbol("a^{L}_{j}"), a_j), "definition of the softmax, eq. (78)"),
+        Step(sp.Eq(total, pulled), "the denominator does not depend on j: take it out of the sum"),
+        Step(sp.Eq(total, 1), "numerator and denominator are the same sum (eq. 79)"),
+        Step(sp.Eq(a_name, sp.exp(z[j]) / (sp.exp(z[j]) + sp.Symbol(r"\sum_{k \ne j} e^{z_k}"))),
+             "every e^{z_k} > 0: 0 < a_j, and with n ≥ 2 the other terms make a_j < 1"),
+        Step(sp.Eq(shifted, shifted_pulled), "e^{z+c} = e^c e^z; e^c cancels"),
+    ]
+
+    def bounds(n: int) -> bool:
+        zs = _reals(n)
+        return all(sp.together(a).is_positive and sp.together(1 - a).is_positive for a in softmax(zs))
+
+    return Derivation(
+        statement=[sp.Eq(total, 1), sp.And(sp.Lt(0, a_name), sp.Lt(a_name, 1)),
+                   sp.Eq(shifted, a_j)],
+        steps=steps,
+        obligations=[
+            lambda: _same(pulled, 1),
+            lambda: _same(shifted_pulled, a_j),
+            lambda: holds(lambda: a_j.is_positive, "sign", "a_j > 0 for symbolic n"),
+            lambda: _all_n(lambda n: _zero(sp.Add(*softmax(_reals(n))) - 1), "Σ_j a_j = 1",
+                           "exp → symbols, expand"),
+            lambda: _all_n(bounds, "0 < a_j < 1", "together, sign"),
+            lambda: _all_n(lambda n: all(_zero(sp.expand_power_exp(u) - v) for u, v in zip(
+                softmax([t + c for t in _reals(n)]), softmax(_reals(n)))), "shift invariance",
+                "e^{z+c} = e^z e^c, exp → symbols, expand"),
+        ],
+        assumptions="z_j and c real; n_L ≥ 2 for a_j < 1",
+    )
+
+
+@theorem("softmax_monotone", "Raising z_j raises a_j and lowers every other output", "softmax")
+def softmax_monotone() -> Derivation:
+    r""":math:`\partial a_j/\partial z_j = a_j(1-a_j) > 0` and
+    :math:`\partial a_j/\partial z_k = -a_j a_k < 0` for k ≠ j."""
+    a_j, a_k = softmax_index(at=j), softmax_index(at=k)
+    d = sp.diff(a_j, z[k])
+    collapsed, collapse_ok = collapse_checked(d, {n_L: 3}, {j: n_L, k: n_L})
+    general = sp.KroneckerDelta(j, k) * a_j - a_j * a_k
+    same = collapsed.xreplace({k: j})
+    other = collapsed.xreplace({sp.KroneckerDelta(j, k): 0})
+    dd = sp.Derivative(sp.Symbol("a^{L}_{j}"), z[k])
+    steps = [
+        Step(sp.Eq(dd, d), "quotient rule; ∂z_j/∂z_k = δ_jk"),
+        Step(sp.Eq(dd, general), KRONECKER_REASON),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("a^{L}_{j}"), z[j]), a_j * (1 - a_j)), "k = j: δ_jj = 1"),
+        Step(sp.Eq(dd, -a_j * a_k), "k ≠ j: δ_jk = 0"),
+        Step(sp.Gt(a_j * (1 - a_j), 0), "0 < a_j < 1 (softmax_normalised), so the signs are fixed"),
+    ]
+
+    def signs(n: int) -> bool:
+        zs = _reals(n)
+        out = softmax(zs)
+        ok = True
+        for p, u in enumerate(zs):
+            for q, v in enumerate(zs):
+                g = sp.together(sp.diff(out[p], v))
+                ok = ok and (g.is_positive if p == q else g.is_negative)
+        return ok
+
+    def concrete(n: int) -> bool:
+        zs = _reals(n)
+        out = softmax(zs)
+        return all(_zero(sp.diff(out[p], v) - (out[p] * (1 - out[p]) if p == q else -out[p] * out[q]))
+                   for p in range(n) for q, v in enumerate(zs))
+
+    return Derivation(
+        statement=[sp.Eq(sp.Derivative(sp.Symbol("a^{L}_{j}"), z[j]), a_j * (1 - a_j)),
+                   sp.Eq(dd, -a_j * a_k), sp.Gt(a_j * (1 - a_j), 0), sp.Lt(-a_j * a_k, 0)],
+        steps=steps,
+        obligations=[
+            kronecker_lemma,
+            lambda: collapse_ok,
+            lambda: _same(collapsed, general),
+            lambda: _same(same, a_j * (1 - a_j)),
+            lambda: _same(other, -a_j * a_k),
+            lambda: _all_n(concrete, "∂a_p/∂z_q by diff", "exp → symbols, expand"),
+            lambda: _all_n(signs, "signs of ∂a_p/∂z_q", "together, sign"),
+        ],
+        assumptions="z real; k ≠ j in the second identity; n_L ≥ 2 for the strict signs",
+    )
+
+
+@theorem("softmax_log", "The log of a softmax output", "softmax")
+def softmax_log() -> Derivation:
+    r""":math:`\ln a^L_j = z^L_j - \ln\sum_k e^{z^L_k}`; so the log-likelihood cost term
+    :math:`-y\ln a` is :math:`-y(z - \operatorname{lse})`, the stable form in ``costs.COSTS``."""
+    a_j = softmax_index()
+    lhs, rhs = sp.log(a_j), log_softmax_index()
+    S = sp.Sum(sp.exp(z[i]), (i, 1, n_L))
+    stable = COSTS["log_likelihood"].stable.xreplace({_z_sym: z[j], _lse: sp.log(S), _y: y[j]})
+    term = LOG_LIKELIHOOD_TERM.xreplace({_a: a_j, _y: y[j]})
+
+    def log_at(n: int) -> bool:
+        zs = _reals(n)
+        lse_n = sp.log(sp.Add(*[sp.exp(v) for v in zs]))
+        return all(sp.expand(sp.expand_log(sp.log(u)) - (t - lse_n)) == 0 for u, t in zip(softmax(zs), zs))
+
+    steps = [
+        Step(sp.Eq(lhs, sp.log(sp.exp(z[j])) - sp.log(S)), "ln(u/v) = ln u − ln v for u, v > 0"),
+        Step(sp.Eq(lhs, rhs), "ln e^{z} = z for real z"),
+        Step(sp.Eq(term, stable),
+             "so the cost term −y ln a_j is −y (z_j − lse), lse = ln Σ_k e^{z_k}"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(lhs, rhs)],
+        steps=steps,
+        obligations=[
+            lambda: prove_equal(lhs, rhs, ("structural", "expand"),
+                                lambda e: canonical_indices(sp.expand_log(e)), "expand_log"),
+            lambda: _same(sp.expand(sp.expand_log(term)), sp.expand(stable)),
+            lambda: _all_n(log_at, "ln a_j = z_j − ln Σ e^z", "expand_log, expand"),
+        ],
+        assumptions="z real (so every e^{z_k} > 0 and the sum is positive)",
+    )
+
+
+@theorem("logsumexp_shift", "Shifting log-sum-exp by a constant", "stable")
+def logsumexp_shift() -> Derivation:
+    r""":math:`\ln\sum_k e^{z_k} = c + \ln\sum_k e^{z_k - c}` for every real c, and the softmax of
+    z − c is the softmax of z.  With :math:`c = \max_k z_k` every exponent is ≤ 0 (no overflow) and
+    the sum is ≥ 1 (no log 0): the form the kernels print."""
+    S = sp.Sum(sp.exp(z[k]), (k, 1, n_L))
+    S_c = sp.Sum(sp.exp(z[k] - c), (k, 1, n_L))
+    lhs, rhs = sp.log(S), c + sp.log(S_c)
+    pulled = pull_constants(sp.expand(S_c))
+    reduced = c + sp.expand_log(sp.log(pulled))
+    steps = [
+        Step(sp.Eq(S_c, pulled), "e^{z−c} = e^{−c} e^{z}; e^{−c} does not depend on k"),
+        Step(sp.Eq(rhs, reduced), "ln(e^{−c} S) = −c + ln S"),
+        Step(sp.Eq(rhs, lhs), "c − c = 0"),
+        Step(sp.Eq(softmax_index(shift=-c), softmax_index()), "e^{−c} cancels in the softmax too"),
+        Step(sp.Le(z[k] - sp.Max(sp.Symbol("z_1"), sp.Symbol(r"\ldots"), sp.Symbol("z_n")), 0),
+             "c = max_k z_k: every exponent z_k − c ≤ 0, and the largest term is e^0 = 1"),
+    ]
+
+    def lse_shift(n: int) -> bool:
+        zs = _reals(n)
+        pulled_n = sp.factor_terms(sp.expand(sp.Add(*[sp.exp(t - c) for t in zs])))  # e^{-c} Σ e^z
+        return sp.expand(c + sp.expand_log(sp.log(pulled_n)) - sp.log(sp.Add(*[sp.exp(t) for t in zs]))) == 0
+
+    def max_form(n: int) -> bool:
+        # z_k = c - t_k with t_k >= 0 and t_1 = 0 (the maximum): the exponents and the sum
+        t = sp.symbols(f"t_2:{n + 1}", nonnegative=True)
+        zs = [c] + [c - u for u in t]
+        expo = [u - c for u in zs]
+        total = sp.Add(*[sp.exp(e) for e in expo])
+        return all(e.is_nonpositive for e in expo) and (total - 1).is_nonnegative
+
+    return Derivation(
+        statement=[sp.Eq(lhs, rhs), sp.Eq(softmax_index(shift=-c), softmax_index())],
+        steps=steps,
+        obligations=[
+            lambda: _same(sp.expand(reduced), lhs),
+            lambda: _same(pull_constants(sp.expand(softmax_index(shift=-c))), softmax_index()),
+            lambda: _all_n(lse_shift, "ln Σ e^z = c + ln Σ e^{z−c}", "factor_terms, expand_log, expand"),
+            lambda: _all_n(max_form, "c = max: exponents ≤ 0, sum ≥ 1", "sign"),
+        ],
+        assumptions="z_k and c real",
+    )
+
+
+# --- the log-likelihood gradient -----------------------------------------------------------------
+def _ll_pairs(net: Network):
+    """δ^L by diff w.r.t. z^L, and ∂C/∂b^L, ∂C/∂w^L by diff of the composed cost, against
+    eqs. (81)-(82) with δ^L_j = LOG_LIKELIHOOD_DELTA."""
+    L = net.L
+    zeta, grads, _ = net.tail_gradient(L)
+    for q, (g, d) in enumerate(zip(grads, net.output_error(zeta))):
+        yield f"∂C/∂z^L_{q + 1}", g, d
+    delta = net.output_error()
+    W, prev = net.weights[L], net.activations[L - 1]
+    for r in range(W.rows):
+        yield f"∂C/∂b^L_{r + 1}", net.diff(net.biases[L][r]), delta[r]
+        for s in range(W.cols):
+            yield f"∂C/∂w^L_{r + 1}{s + 1}", net.diff(W[r, s]), prev[s] * delta[r]
+
+
+def _concrete_ll() -> Outcome:
+    methods = set()
+    for sizes in ARCHITECTURES:
+        net = concrete_network(sizes, "log_likelihood")
+        for label, lhs, rhs in _ll_pairs(net):
+            mth = net.vanishes(lhs - rhs) if lhs != 0 else None
+            if mth is None:
+                return Outcome(UNDECIDED, "concrete diff",
+                               detail=f"log-likelihood: {label} on {list(sizes)} not shown equal")
+            methods.add(mth)
+    return Outcome(PROVED, concrete_method(ARCHITECTURES, methods))
+
+
+def _one_hot(n: int) -> bool:
+    """C = −ln a_y for each class y: ∂C/∂z_j = a_j − [j = y]."""
+    zs = _reals(n)
+    out = softmax(zs)
+    return all(_zero(sp.diff(-sp.log(out[cls]), zs[p])
+                     - LOG_LIKELIHOOD_DELTA.xreplace({_a: out[p], _y: int(p == cls)}))
+               for cls in range(n) for p in range(n))
+
+
+@theorem("log_likelihood_gradient", "Softmax with log-likelihood: the output error is a − y",
+         "softmax", equation="(81), (82)")
+def log_likelihood_gradient() -> Derivation:
+    r"""Eqs. (81)-(82): for :math:`C = -\sum_k y_k \ln a^L_k` with :math:`\sum_k y_k = 1` (so
+    :math:`C = -\ln a^L_y` for a one-hot y) and softmax outputs,
+    :math:`\delta^L_j = a^L_j - y_j` (``costs.LOG_LIKELIHOOD_DELTA``),
+    :math:`\partial C/\partial b^L_j = a^L_j - y_j`,
+    :math:`\partial C/\partial w^L_{jk} = a^{L-1}_k (a^L_j - y_j)`."""
+    a_j = softmax_index()
+    Cx = -sp.Sum(y[k] * sp.log(softmax_index(at=k)), (k, 1, n_L))
+    d = sp.diff(Cx, z[j])
+    collapsed, collapse_ok = collapse_checked(d, {n_L: 3}, {j: n_L})
+    pulled = pull_constants(collapsed)
+    sum_y = sp.Sum(y[k], (k, 1, n_L))
+    final = pulled.xreplace({sum_y: 1})
+    rhs = LOG_LIKELIHOOD_DELTA.xreplace({_a: a_j, _y: y[j]})
+    # BP3/BP4 for the output layer, with δ^L as just found
+    w_L, b_L, a_prev = sp.IndexedBase("w^{L}"), sp.IndexedBase("b^{L}"), sp.IndexedBase("a^{L-1}")
+    delta = sp.IndexedBase(r"\delta^{L}")
+    n_prev, q = index("n_{L-1}"), index("q")
+    z_i = sp.Sum(w_L[i, q] * a_prev[q], (q, 1, n_prev)) + b_L[i]
+    gb, gb_ok = collapse_checked(sp.Sum(delta[i] * sp.diff(z_i, b_L[j]), (i, 1, n_L)),
+                                 {n_L: 3, n_prev: 2}, {j: n_L})
+    gw, gw_ok = collapse_checked(sp.Sum(delta[i] * sp.diff(z_i, w_L[j, k]), (i, 1, n_L)),
+                                 {n_L: 3, n_prev: 2}, {j: n_L, k: n_prev})
+    dz = sp.Derivative(sp.Symbol("C"), z[j])
+    steps = [
+        Step(sp.Eq(sp.Symbol("C"), Cx), "log-likelihood, eq. (80), written for any y with Σ_k y_k = 1"),
+        Step(sp.Eq(dz, d), "differentiate: ∂ ln a_k/∂z_j = (1/a_k) ∂a_k/∂z_j"),
+        Step(sp.Eq(dz, collapsed), KRONECKER_REASON),
+        Step(sp.Eq(dz, pulled), "a_j does not depend on k: take it out of the sum"),
+        Step(sp.Eq(dz, rhs), "Σ_k y_k = 1 (y is one-hot): eq. (81)"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs), "BP3 with δ^L_j = a_j − y_j: eq. (82)"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_L[j, k]), a_prev[k] * rhs), "BP4: eq. (81)"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(dz, rhs), sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs),
+                   sp.Eq(sp.Derivative(sp.Symbol("C"), w_L[j, k]), a_prev[k] * rhs)],
+        steps=steps,
+        obligations=[
+            kronecker_lemma,
+            lambda: collapse_ok,
+            lambda: _same(sp.expand(final), sp.expand(rhs)),
+            lambda: gb_ok, lambda: gw_ok,
+            lambda: prove_equal(gb, delta[j], ("structural",)),
+            lambda: prove_equal(gw, a_prev[k] * delta[j], ("structural", "expand")),
+            lambda: holds(lambda: all(_one_hot(n) for n in _NS), "exp → symbols, expand",
+                          "C = −ln a_y, each class y"),
+            _concrete_ll,
+        ],
+        assumptions="softmax output layer; Σ_k y_k = 1 (in particular one-hot y); z real",
+    )
