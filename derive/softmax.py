@@ -146,7 +146,7 @@ def softmax_monotone() -> Derivation:
 
     return Derivation(
         statement=[sp.Eq(sp.Derivative(sp.Symbol("a^{L}_{j}"), z[j]), a_j * (1 - a_j)),
-                   sp.Eq(dd, -a_j * a_k), sp.Gt(a_j * (1 - a_j), 0), sp.Lt(-a_j * a_k, 0)],
+                   sp.Eq(dd, -a_j * a_k), sp.Gt(a_j * (1 - a_j), 0, evaluate=False), sp.Lt(-a_j * a_k, 0, evaluate=False)],
         steps=steps,
         obligations=[
             kronecker_lemma,
