@@ -20,3 +20,31 @@ def test_quick_start_has_two_commands():
 
 def test_ci_runs_the_readme_test_command():
     assert quick_start_commands()[1] in ROOT.joinpath(".ci", "run").read_text()
+
+
+def python_blocks() -> list[str]:
+    text = ROOT.joinpath("README.md").read_text()
+    return [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+
+
+def test_readme_python_examples_run():
+    api, property_test = python_blocks()
+    ns: dict = {}
+    exec(compile(api, "README.md (API)", "exec"), ns)
+    assert ns["p"].status == "proved"
+    assert [w.shape for w in ns["dW"]] == [(30, 784), (10, 30)]
+    ns = {}
+    exec(compile(property_test, "README.md (property test)", "exec"), ns)
+    ns["test_my_gradient"]()  # the hand-derived gradient of the example is right
+
+
+def test_readme_verify_example_is_refuted():
+    import subprocess
+    import sys
+    line = next(l for l in ROOT.joinpath("README.md").read_text().splitlines()
+                if l.startswith("$ gradproof verify"))
+    import shlex
+    args = shlex.split(line[2:])[1:]
+    out = subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "refuted" in out.stdout.lower()
