@@ -115,7 +115,7 @@ def _param_pairs(kind: str):
 def _paths_pairs(net: Network):
     r"""Eq. (47)/(53): the sum over every path from :math:`w^l_{jk}` to C of the products of the
     rate factors, each rate factor a local ``sympy.diff``."""
-    L, acts, zs = net.L, net.activations, net.zs
+    L, acts = net.L, net.activations
     alpha = {l: [sp.Dummy(f"a{l}_{t}") for t in range(net.sizes[l - 1])] for l in range(1, L)}
     # ∂a^{q+1}_r/∂a^q_s, with a^q free symbols, then evaluated at the forward pass
     rate = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .activations import ACTIVATIONS, sigmoid, z
-from .prover import PROVED, Outcome, holds, prove_equal
+from .prover import holds, prove_equal
 from .theorem import Derivation, Step, theorem
 
 SIGMA = ACTIVATIONS["sigmoid"]

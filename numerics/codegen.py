@@ -95,7 +95,7 @@ class _Spec:
 
     def __init__(self, cost: str, activation: str, textbook: bool):
         self.cost, self.activation, self.textbook = cost, activation, textbook
-        p = self.p = KernelPrinter(textbook)
+        self.p = KernelPrinter(textbook)
         act, c = ACTIVATIONS[activation], COSTS[cost]
         form = (lambda f: f.f) if textbook else (lambda f: f.stable)
         stable_id = "eq. (3)" if textbook else (act.stable_id or "definition")

@@ -316,7 +316,7 @@ def identity_html(identity: "Identity", math: IdentityMath | None = None) -> str
     math = math or identity_math(identity)
     e = html.escape
     eq = f" <small>eq. {e(identity.equation)}</small>" if identity.equation else ""
-    parts = [f'<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
+    parts = ['<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
              f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq} "
              f'<code style="color:#666;font-weight:normal">{e(identity.id)}</code></h4>']
     if identity.expect == "refuted":

@@ -9,6 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from numerics.fileio import write_atomic
+
 from .report import FIGURE_PDF, Report, ReportError
 
 __all__ = ["WriteResult", "write_report", "check_out_dir", "compile_pdf"]
@@ -21,24 +23,6 @@ class WriteResult:
     paths: list[Path]
     pdf: Path | None
     note: str = ""
-
-
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def check_out_dir(out: Path) -> Path:
@@ -99,13 +83,13 @@ def write_report(report: Report, out: Path | str, *, pdf: bool = True) -> WriteR
     paths = []
     fig = out / FIGURE_PDF
     if report.figures is not None:
-        _write_atomic(fig, report.figures.pdf)
+        write_atomic(fig, report.figures.pdf)
         paths.append(fig)
     elif fig.exists():
         fig.unlink()  # a stale figure of an earlier run would not match this report
     for name, text in (("report.tex", tex_text), ("report.json", json_text),
                        ("report.html", html_text)):
-        _write_atomic(out / name, text)
+        write_atomic(out / name, text)
         paths.append(out / name)
     note, pdf_path = "", None
     if pdf:
