@@ -1,0 +1,79 @@
+"""``gradproof bench [--json] [--epochs N] [--data DIR]``: epoch times of four SGD implementations, peak memory."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..errors import UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "bench", help="time the generated kernels against numpy by hand, the book's loop and PyTorch",
+        description="Train 784-30-10 and 784-100-10 (sigmoid, quadratic cost, mini-batch 10, float64) "
+                    "with the generated kernels, a hand-written vectorized numpy reference, the book's "
+                    "per-example loop and PyTorch CPU eager, in interleaved timing windows; report "
+                    "median epoch times, ratios against the targets and the peak memory of a "
+                    "full-MNIST training run. Exit 0 when every target is met, 1 otherwise.")
+    p.add_argument("--epochs", type=int, default=5, metavar="N",
+                   help="timing windows per contestant (one epoch each; default 5)")
+    p.add_argument("--loop-batches", type=int, default=500, metavar="B", dest="loop_batches",
+                   help="mini-batches per window of the book's per-example loop (default 500)")
+    p.add_argument("--data", metavar="DIR|sample", help="MNIST folder (default: GRADPROOF_DATA, "
+                   "then the cache); the targets are meant for the full 50,000 training images")
+    p.add_argument("--threads", type=int, default=1, metavar="T",
+                   help="BLAS threads for numpy and torch alike (default 1; 0 = leave numpy's as is)")
+    p.add_argument("--no-memory", action="store_true", dest="no_memory",
+                   help="skip the peak-memory child run")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from numerics import mnist
+    from numerics.bench import bench
+
+    if args.epochs < 1:
+        raise UsageError(f"--epochs: must be at least 1, got {args.epochs}")
+    if args.loop_batches < 1:
+        raise UsageError(f"--loop-batches: must be at least 1, got {args.loop_batches}")
+    if args.threads < 0:
+        raise UsageError(f"--threads: must be 0 (leave as is) or more, got {args.threads}")
+    try:
+        data = mnist.load(args.data)
+    except mnist.DataError as exc:
+        raise UsageError(str(exc)) from None
+    log = None if args.json else (lambda s: print("  " + s, file=sys.stderr, flush=True))
+    result = bench(data, windows=args.epochs, loop_batches=args.loop_batches,
+                   memory=not args.no_memory, data_arg=args.data, threads=args.threads or None,
+                   progress=log)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0 if result["passed"] else 1
+    s = result["setup"]
+    print(f"gradproof bench: {s['activation']}/{s['cost']}, mini-batch {s['mini_batch_size']}, "
+          f"{s['dtype']}, {s['training_images']} training images ({s['data']}); median of "
+          f"{s['windows']} interleaved windows; numpy BLAS threads {s['numpy_threads']} "
+          f"(default {s['numpy_threads_default']}), "
+          f"torch {s['torch'] or 'not installed'}"
+          + (f" ({s['torch_threads']} threads)" if s["torch"] else ""))
+    print(f"  {s['loop_note']}")
+    for net in result["networks"]:
+        print(f"{'-'.join(map(str, net['sizes']))}: median seconds per epoch: "
+              + ", ".join(f"{c} {t:.3f}" for c, t in net["median_epoch_seconds"].items()))
+        for k, r in net["ratios"].items():
+            what, limit = result["targets"][k]["what"], result["targets"][k]["limit"]
+            op = "<=" if k == "generated_vs_numpy" else ">="
+            print(f"  {what}: {r:.2f} (target {op} {limit:g}) "
+                  f"{'pass' if net['passed'][k] else 'FAIL'}")
+    mem = result.get("memory")
+    if mem:
+        if "error" in mem:
+            print(f"peak memory: {mem['error']}")
+        else:
+            verdict = {True: "pass", False: "FAIL", None: "n/a"}[mem["passed"]]
+            print(f"peak memory of a {mem['kind']}-MNIST training run ({mem['epochs']} epoch of "
+                  f"784-100-10): {mem['peak_rss_mb']:.0f} MB (target <= {mem['target_mb']:.0f} MB) "
+                  f"{verdict}")
+    print("all targets met" if result["passed"] else "some targets NOT met")
+    return 0 if result["passed"] else 1

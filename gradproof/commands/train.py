@@ -1,0 +1,174 @@
+"""``gradproof train [--preset P] [flags] [--json] [--save PATH]``: mini-batch SGD on MNIST."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import replace
+
+from ..errors import UsageError
+
+#: Config field -> the flag that sets it (for error messages).
+FLAGS = {"sizes": "--sizes", "activation": "--activation", "cost": "--cost", "init": "--init",
+         "eta": "--eta", "lmbda": "--lmbda", "reg": "--reg", "mini_batch_size": "--batch-size",
+         "epochs": "--epochs", "seed": "--seed", "dtype": "--dtype", "target": "--preset",
+         "monitor": "--preset"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "train", help="train a network on MNIST by mini-batch SGD (the book's presets)",
+        description="Train by mini-batch stochastic gradient descent with the generated kernels. "
+                    "A preset reproduces a run of the book; any of its settings can be overridden. "
+                    "Without --preset the settings are nielsen-ch1's. Exit 0 on success, 1 when "
+                    "training diverges (NaN or inf: use a smaller --eta), 2 on bad input.")
+    p.add_argument("--preset", metavar="P", help="nielsen-ch1, nielsen-ch3 or softmax "
+                   "(`--list-presets` shows them)")
+    p.add_argument("--list-presets", action="store_true", help="list the presets and exit")
+    p.add_argument("--data", metavar="DIR|sample", help="MNIST folder, or 'sample' for the bundled "
+                   "sample (default: GRADPROOF_DATA, then the cache)")
+    p.add_argument("--epochs", type=int, metavar="N")
+    p.add_argument("--sizes", metavar="784,30,10", help="layer sizes, comma-separated")
+    p.add_argument("--activation", metavar="A", help="sigmoid, tanh or relu (hidden layers)")
+    p.add_argument("--cost", metavar="C", help="quadratic, cross_entropy or log_likelihood (softmax)")
+    p.add_argument("--init", metavar="I", help="scaled (N(0, 1/n_in)) or large (N(0, 1))")
+    p.add_argument("--eta", type=float, metavar="ETA", help="learning rate")
+    p.add_argument("--lmbda", type=float, metavar="LAMBDA", help="regularization parameter")
+    p.add_argument("--reg", metavar="l1|l2|none", help="regularization (with --lmbda)")
+    p.add_argument("--batch-size", type=int, metavar="M", dest="batch_size", help="mini-batch size")
+    p.add_argument("--seed", type=int, metavar="S", help="seed of the initial weights and shuffles")
+    p.add_argument("--dtype", metavar="float64|float32", help="floating type (default float64)")
+    p.add_argument("--save", metavar="PATH", help="save the trained network there (atomically)")
+    p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.set_defaults(func=run)
+
+
+def _config(args):
+    from numerics.train import PRESETS
+
+    if args.preset is None:  # nielsen-ch1's settings, but not its book figure or target
+        config = replace(PRESETS["nielsen-ch1"], name=None, book_accuracy=None, book_split=None,
+                         book_reference="", must_reach=None)
+    elif args.preset in PRESETS:
+        config = PRESETS[args.preset]
+    else:
+        raise UsageError(f"--preset: unknown preset {args.preset!r}; choose one of "
+                         + ", ".join(PRESETS))
+    changes = {}
+    if args.sizes is not None:
+        try:
+            changes["sizes"] = tuple(int(s) for s in args.sizes.split(","))
+        except ValueError:
+            raise UsageError(f"--sizes: {args.sizes!r} is not a comma-separated list of integers; "
+                             "give e.g. --sizes 784,30,10") from None
+    for flag, field in (("activation", "activation"), ("cost", "cost"), ("init", "init"),
+                        ("eta", "eta"), ("lmbda", "lmbda"), ("reg", "reg"), ("epochs", "epochs"),
+                        ("batch_size", "mini_batch_size"), ("seed", "seed"), ("dtype", "dtype")):
+        value = getattr(args, flag)
+        if value is not None:
+            changes[field] = value.lower() if isinstance(value, str) else value
+    if "lmbda" in changes and changes["lmbda"] > 0 and "reg" not in changes and config.reg == "none":
+        changes["reg"] = "l2"  # --lmbda alone means the book's L2
+    changed = sorted(k for k, v in changes.items() if getattr(config, k) != v)
+    if changes:
+        config = replace(config, **changes)
+    return config, changed
+
+
+def _validated(config, data=None):
+    from numerics.train import ConfigError, _check_data
+
+    try:
+        config.validate()
+        if data is not None:
+            _check_data(config, data)
+    except ConfigError as exc:
+        raise UsageError(f"{FLAGS.get(exc.field, exc.field)}: {exc.detail}") from None
+    return config
+
+
+def _line(record: dict, epochs: int) -> str:
+    acc = "  ".join(f"{k[:-9]} {v:.2%}" for k, v in record.items() if k.endswith("_accuracy"))
+    cost = f"cost {record['training_cost']:.4f}  " if "training_cost" in record else ""
+    return f"epoch {record['epoch']:3d}/{epochs}  {record['seconds']:6.2f} s  {cost}{acc}"
+
+
+def _header(config, changed: list[str], data) -> str:
+    name = config.name or "custom"
+    if config.name and changed:
+        name += f" (changed: {', '.join(changed)})"
+    reg = ("no regularization" if config.lmbda == 0 or config.reg == "none"
+           else f"{config.reg.upper()} lmbda {config.lmbda:g}")
+    epochs = f"{config.epochs} epoch" + "s" * (config.epochs != 1)
+    return (f"gradproof train: {name}: {'-'.join(map(str, config.sizes))} {config.activation}/"
+            f"{config.cost}, init {config.init}, eta {config.eta:g}, {reg}, mini-batch "
+            f"{config.mini_batch_size}, {epochs}, {config.dtype}, seed {config.seed}; "
+            f"data: {data.source} ({len(data.training)} training images)")
+
+
+def run(args) -> int:
+    from numerics import mnist
+    from numerics.train import PRESETS, Diverged, train
+
+    if args.list_presets:
+        for name, c in PRESETS.items():
+            book = (f"book {c.book_accuracy:.2%} {c.book_split}" if c.book_accuracy else "book: —")
+            print(f"{name:12} {'-'.join(map(str, c.sizes)):11} {c.cost:14} eta={c.eta:g} "
+                  f"lmbda={c.lmbda:g} {c.epochs} epochs; {book}; must reach "
+                  f"{c.must_reach:.1%} {c.target}")
+        return 0
+    config, changed = _config(args)
+    _validated(config)
+    if args.save:
+        folder = os.path.dirname(os.path.abspath(args.save))
+        if not os.path.isdir(folder):
+            raise UsageError(f"--save: folder {folder} does not exist; create it or choose another path")
+        if os.path.isdir(args.save):
+            raise UsageError(f"--save: {args.save} is a folder; give a file name")
+    try:
+        data = mnist.load(args.data)
+    except mnist.DataError as exc:
+        raise UsageError(str(exc)) from None
+    _validated(config, data)
+
+    tty = sys.stderr.isatty()
+    if args.json:
+        on_epoch = None
+    else:
+        print(_header(config, changed, data), flush=True)
+
+        def on_epoch(record):
+            line = _line(record, config.epochs)
+            if tty:
+                from tqdm import tqdm
+                tqdm.write(line, file=sys.stdout)
+            else:
+                print(line, flush=True)
+    try:
+        net, result = train(config, data, progress=tty, on_epoch=on_epoch)
+    except Diverged as exc:
+        print(f"gradproof train: error: {exc}" + ("; nothing saved" if args.save else ""),
+              file=sys.stderr)
+        return 1
+    if args.save:
+        try:
+            net.save(args.save)
+        except OSError as exc:
+            raise UsageError(f"--save: cannot write {args.save}: {exc.strerror or exc}; "
+                             "choose a writable path") from None
+        result["saved"] = os.path.abspath(args.save)
+    result["changed"] = changed  # preset settings the flags changed (the book's figure is for none)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        best = result["best"]
+        book = result["book"]
+        vs = (f"; the book: {book['accuracy']:.2%} on {book['split']}" if book["accuracy"] else "")
+        if changed and (vs or result["must_reach"] is not None):
+            vs += f" (with the preset's settings; changed here: {', '.join(changed)})"
+        reached = ("" if result["must_reach"] is None else
+                   f" (target {result['must_reach']:.1%}: {'reached' if result['reached'] else 'NOT reached'})")
+        print(f"best {best['split']} accuracy {best['accuracy']:.2%} at epoch {best['epoch']}"
+              f"{reached}{vs}; {result['seconds']:.1f} s"
+              + (f"; saved to {args.save}" if args.save else ""))
+    return 0

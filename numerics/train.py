@@ -1,0 +1,402 @@
+r"""Mini-batch stochastic gradient descent with the generated kernels, the book's presets, a JSON history.
+
+One step on a mini-batch of m examples (eqs. 20-21, 93, 97; the rules are :data:`derive.updates.WEIGHT_UPDATES`
+and the generated ``update_*`` kernels print them):
+
+.. math::
+
+    w \to w - \eta\nabla_w - \begin{cases} 0 & \text{none}\\
+          \tfrac{\eta\lambda}{n} w & \text{L2 (eq. 93, as } (1-\eta\lambda/n)w\text{)}\\
+          \tfrac{\eta\lambda}{n}\operatorname{sgn}(w) & \text{L1 (eq. 97)}\end{cases}
+    \qquad b \to b - \eta\nabla_b
+
+where :math:`\nabla = \frac1m\sum_x \nabla C_x` is the mean gradient of the unregularized cost over the
+mini-batch and **n is the size of the training set** (as in the book's ``network2.py``).
+
+Data stay ``uint8``: each mini-batch is gathered by index and scaled to the training dtype on the fly
+(``X[idx] * (1/255)``), and every evaluation runs over a split in chunks of :data:`CHUNK` rows, so the
+training set is never materialized as floats (full MNIST trains in well under 400 MB).
+
+Training is reproducible: the network's ``seed`` fixes the initial weights, ``seed`` here fixes the
+shuffles (``numpy.random.default_rng(seed)``), and the same seeds give bit-identical weights.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from .codegen import ACTIVATION_NAMES, COST_NAMES, REGS as _REGS
+from .network import DTYPES, INITS as _INITS, Network
+
+__all__ = ["Config", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
+           "train", "regularization_term", "make_network"]
+
+#: Rows per evaluation chunk (accuracy and cost over a split).
+CHUNK = 1000
+#: How often (in mini-batches) training checks that the parameters are still finite.
+_FINITE_EVERY = 250
+#: What a configuration may name: the activations, costs and regularizations the kernels print
+#: (from derive's ACTIVATIONS, COSTS and WEIGHT_UPDATES), the network's initializations and dtypes.
+ACTIVATIONS, COSTS, REGS = ACTIVATION_NAMES, COST_NAMES, _REGS
+INITS = tuple(_INITS)
+SPLITS = ("training", "validation", "test")
+
+
+class ConfigError(ValueError):
+    """A bad training setting; ``field`` names the :class:`Config` field (the CLI maps it to its flag)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.detail = message
+
+
+class Diverged(ArithmeticError):
+    """Training produced NaN or inf (the learning rate is too large); nothing is saved."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A training run: the network, the SGD settings and, for a preset, the book's figure.
+
+    ``book_accuracy`` (a fraction) is the *best* epoch of the book's run on ``book_split``;
+    ``must_reach`` is the accuracy on ``target`` this implementation must reach at its best epoch.
+    """
+
+    sizes: tuple[int, ...] = (784, 30, 10)
+    activation: str = "sigmoid"
+    cost: str = "quadratic"
+    init: str = "large"
+    eta: float = 3.0
+    lmbda: float = 0.0
+    reg: str = "none"
+    mini_batch_size: int = 10
+    epochs: int = 30
+    seed: int = 0
+    dtype: str = "float64"
+    target: str = "test"
+    monitor: tuple[str, ...] = ("validation", "test")
+    name: str | None = None
+    book_accuracy: float | None = None
+    book_split: str | None = None
+    book_reference: str = ""
+    must_reach: float | None = None
+
+    def validate(self) -> "Config":
+        """Return self, or raise :class:`ConfigError` naming the field and the fix."""
+        if len(self.sizes) < 2 or any(not isinstance(s, (int, np.integer)) or s < 1 for s in self.sizes):
+            raise ConfigError("sizes", f"need at least two positive layer sizes, got {list(self.sizes)}; "
+                              "give e.g. 784,30,10")
+        for name, allowed in (("activation", ACTIVATIONS), ("cost", COSTS), ("init", INITS),
+                              ("reg", REGS), ("dtype", DTYPES), ("target", SPLITS[1:])):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(name, f"unknown {name} {getattr(self, name)!r}; choose one of "
+                                  + ", ".join(allowed))
+        for name in ("eta", "mini_batch_size", "epochs"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float, np.number)) and math.isfinite(v) and v > 0):
+                raise ConfigError(name, f"must be a positive number, got {v!r}")
+        for name in ("mini_batch_size", "epochs"):
+            if int(getattr(self, name)) != getattr(self, name):
+                raise ConfigError(name, f"must be a whole number, got {getattr(self, name)!r}")
+        if not (math.isfinite(self.lmbda) and self.lmbda >= 0):
+            raise ConfigError("lmbda", f"must be a number >= 0, got {self.lmbda!r}")
+        bad = [s for s in self.monitor if s not in SPLITS]
+        if bad:
+            raise ConfigError("monitor", f"unknown split {bad[0]!r}; choose from " + ", ".join(SPLITS))
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["sizes"], d["monitor"] = list(self.sizes), list(self.monitor)
+        return d
+
+
+#: The book's runs.  Its figures are the best epoch of one run; ``must_reach`` is ours.
+PRESETS: dict[str, Config] = {
+    "nielsen-ch1": Config(
+        name="nielsen-ch1", sizes=(784, 30, 10), activation="sigmoid", cost="quadratic", init="large",
+        eta=3.0, lmbda=0.0, reg="none", mini_batch_size=10, epochs=30, target="test",
+        book_accuracy=0.9542, book_split="test", must_reach=0.950,
+        book_reference="ch. 1, network.py: 784-30-10, quadratic cost, eta = 3.0, mini-batch 10, "
+                       "30 epochs; best epoch 95.42% on the test images"),
+    "nielsen-ch3": Config(
+        name="nielsen-ch3", sizes=(784, 100, 10), activation="sigmoid", cost="cross_entropy",
+        init="scaled", eta=0.1, lmbda=5.0, reg="l2", mini_batch_size=10, epochs=60, target="validation",
+        book_accuracy=0.9804, book_split="validation", must_reach=0.980,
+        book_reference="ch. 3 (Overfitting and regularization), network2.py: 784-100-10, "
+                       "cross-entropy, L2 lmbda = 5.0, eta = 0.1, mini-batch 10, 60 epochs; 98.04% on "
+                       "the validation images. The book's run called large_weight_initializer(), "
+                       "N(0, 1); this preset keeps network2.py's default N(0, 1/n_in) "
+                       "(section Weight initialization)"),
+    "softmax": Config(
+        name="softmax", sizes=(784, 100, 10), activation="sigmoid", cost="log_likelihood",
+        init="scaled", eta=0.1, lmbda=5.0, reg="l2", mini_batch_size=10, epochs=60, target="validation",
+        book_accuracy=None, book_split=None, must_reach=0.980,
+        book_reference="ch. 3 softmax output layer with log-likelihood cost (eqs. 78-84), the "
+                       "nielsen-ch3 settings otherwise; the book gives no figure"),
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Data: uint8 images, integer labels; scaled per batch / per chunk.
+
+def _arrays(split: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(images (n, 784), labels (n,))`` from a split object (``.images``/``.labels``) or a pair."""
+    if isinstance(split, (tuple, list)) and len(split) == 2:
+        images, labels = split
+    else:
+        images, labels = split.images, split.labels
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 2 or labels.shape != (images.shape[0],):
+        raise ValueError(f"training data: images must be (n, n_in) and labels (n,), got "
+                         f"{images.shape} and {labels.shape}; pass a split of numerics.mnist.load()")
+    return images, labels
+
+
+def _scale(images: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """uint8 pixels -> [0, 1] in ``dtype`` (float input is only cast)."""
+    if images.dtype == np.uint8:
+        return np.multiply(images, dtype.type(1 / 255), dtype=dtype)
+    return images.astype(dtype, copy=False)
+
+
+def _one_hot(labels: np.ndarray, k: int, dtype: np.dtype) -> np.ndarray:
+    """labels (n,) -> (n, k) unit vectors y(x) (the book's ``vectorized_result``)."""
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"training data: labels must lie in 0..{k - 1} for a {k}-neuron output "
+                         f"layer, got {labels.min()}..{labels.max()}; set the last size to the number "
+                         "of classes")
+    return np.eye(k, dtype=dtype)[labels]
+
+
+def _dtype(net) -> np.dtype:
+    return np.dtype(net.weights[0].dtype)
+
+
+def regularization_term(net, lmbda: float, reg: str, n: int) -> float:
+    r"""The penalty added to the cost, by the generated ``penalty_<reg>`` kernel:
+    :math:`\frac{\lambda}{2n}\sum w^2` (L2, eq. 85) or :math:`\frac{\lambda}{n}\sum |w|` (L1, eq. 95);
+    biases are not regularized; n is the size of the training set."""
+    if reg not in REGS:
+        raise ValueError(f"regularization: unknown reg {reg!r}; choose none, l2 or l1")
+    if reg == "none" or lmbda == 0:
+        return 0.0
+    return float(getattr(net.kernels, f"penalty_{reg}")(net.weights, lmbda, n))
+
+
+def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
+             chunk: int = CHUNK) -> dict[str, float]:
+    """Accuracy (fraction correct, argmax of the output) and/or mean unregularized cost over a split,
+    computed ``chunk`` rows at a time from the uint8 images."""
+    images, labels = _arrays(split)
+    dtype, k = _dtype(net), net.sizes[-1]
+    n = len(labels)
+    correct, total = 0, 0.0
+    for s in range(0, n, chunk):
+        x = _scale(images[s:s + chunk], dtype)
+        lab = labels[s:s + chunk]
+        if accuracy:
+            correct += int(np.count_nonzero(np.argmax(net.feedforward(x), axis=1) == lab))
+        if cost:
+            total += float(net.cost(x, _one_hot(lab, k, dtype))) * len(lab)
+        del x  # before the next chunk is made: one chunk alive at a time
+    out = {}
+    if accuracy:
+        out["accuracy"] = correct / n if n else float("nan")
+    if cost:
+        out["cost"] = total / n if n else float("nan")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# SGD.
+
+def _step(net, reg: str, eta: float, lmbda: float, n: int) -> Callable[[np.ndarray, np.ndarray], None]:
+    """One in-place SGD step ``step(x (m, n_in), y (m, n_out))`` with the generated kernels:
+    ``backprop`` (the mean gradient over the rows, BP1-BP4) then ``update_<reg>``."""
+    kern = net.kernels
+    backprop = kern.backprop
+    update = getattr(kern, f"update_{'none' if lmbda == 0 else reg}")
+    weights, biases = net.weights, net.biases
+
+    def step(x, y):
+        nabla_w, nabla_b = backprop(weights, biases, x, y)
+        update(weights, biases, nabla_w, nabla_b, eta, lmbda, n)
+    return step
+
+
+def _finite(net) -> bool:
+    return all(np.isfinite(p).all() for p in (*net.weights, *net.biases))
+
+
+def _diverged(epoch: int, what: str, eta: float) -> Diverged:
+    return Diverged(f"training diverged in epoch {epoch}: {what} is not finite (NaN or inf); "
+                    f"the learning rate eta = {eta:g} is too large, try a smaller one (e.g. {eta / 10:g})")
+
+
+def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda: float = 0.0,
+        reg: str = "l2", monitor: Mapping[str, Any] | None = None, seed: int | None = None,
+        progress: bool | Callable[[dict], None] | None = None,
+        on_epoch: Callable[[dict], None] | None = None,
+        training_cost: bool = True) -> list[dict[str, Any]]:
+    r"""Train ``net`` in place by mini-batch SGD; return one record per epoch.
+
+    ``training``: a split (``.images`` uint8 (n, n_in), ``.labels`` (n,)) or a pair ``(images, labels)``.
+    Each epoch shuffles with ``numpy.random.default_rng(seed)``, cuts ``n // m`` mini-batches of
+    ``m = mini_batch_size`` (the last, shorter one too if m does not divide n, as the book does) and
+    applies the update rule of ``reg`` ("none", "l2" or "l1"; eqs. 20-21, 93, 97) with n = len(training).
+
+    A record holds ``epoch``, ``seconds`` (the SGD steps), ``eval_seconds``, ``training_cost`` (mean
+    cost over the training set plus :func:`regularization_term`) and ``<name>_accuracy`` for each split
+    of ``monitor`` (a mapping name -> split), as fractions.  ``progress=True`` draws a tqdm bar on
+    stderr; ``on_epoch`` (or a callable ``progress``) is called with each record as it is made.
+    ``training_cost=False`` skips the cost (the benchmark).  Raises :class:`Diverged` when a parameter
+    or the cost becomes NaN or inf; the network is then left as it was when that was noticed.
+    """
+    images, labels = _arrays(training)
+    n = len(labels)
+    if not (eta > 0 and math.isfinite(eta)):
+        raise ValueError(f"sgd: eta must be a positive number, got {eta!r}")
+    if int(mini_batch_size) != mini_batch_size or mini_batch_size < 1:
+        raise ValueError(f"sgd: mini_batch_size must be a positive integer, got {mini_batch_size!r}")
+    if int(epochs) != epochs or epochs < 1:
+        raise ValueError(f"sgd: epochs must be a positive integer, got {epochs!r}")
+    if reg not in REGS:
+        raise ValueError(f"sgd: unknown reg {reg!r}; choose none, l2 or l1")
+    if not (lmbda >= 0 and math.isfinite(lmbda)):
+        raise ValueError(f"sgd: lmbda must be a number >= 0, got {lmbda!r}")
+    if n == 0:
+        raise ValueError("sgd: the training set is empty; pass at least one example")
+    if images.shape[1] != net.sizes[0]:
+        raise ValueError(f"sgd: the images have {images.shape[1]} pixels but the input layer has "
+                         f"{net.sizes[0]} neurons; make the first size {images.shape[1]}")
+    m = int(mini_batch_size)
+    dtype = _dtype(net)
+    scale = dtype.type(1 / 255) if images.dtype == np.uint8 else None
+    Y = _one_hot(labels, net.sizes[-1], dtype)  # (n, 10): 4 MB for MNIST; gathered per batch
+    rng = np.random.default_rng(seed)
+    step = _step(net, reg, float(eta), float(lmbda), n)
+    monitor = dict(monitor or {})
+    if callable(progress):
+        progress, on_epoch = None, progress
+    bar = None
+    if progress is True:
+        from tqdm import tqdm
+        bar = tqdm(total=epochs * -(-n // m), unit="batch", file=sys.stderr, leave=False,
+                   dynamic_ncols=True, mininterval=0.5)
+    history: list[dict[str, Any]] = []
+    # overflow is not warned about: a NaN or inf it leads to is caught below and stops training
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            for epoch in range(1, int(epochs) + 1):
+                if bar is not None:
+                    bar.set_description(f"epoch {epoch}/{epochs}")
+                t0 = time.perf_counter()
+                order = rng.permutation(n)
+                for j, s in enumerate(range(0, n, m), 1):
+                    idx = order[s:s + m]
+                    x = images[idx]
+                    x = np.multiply(x, scale, dtype=dtype) if scale is not None else x.astype(dtype)
+                    step(x, Y[idx])
+                    if j % _FINITE_EVERY == 0:
+                        if not _finite(net):
+                            raise _diverged(epoch, "a weight or bias", eta)
+                        if bar is not None:
+                            bar.update(_FINITE_EVERY)
+                seconds = time.perf_counter() - t0
+                if bar is not None:
+                    bar.update(j % _FINITE_EVERY)
+                if not _finite(net):
+                    raise _diverged(epoch, "a weight or bias", eta)
+                t1 = time.perf_counter()
+                record: dict[str, Any] = {"epoch": epoch, "seconds": seconds}
+                if training_cost:
+                    c = evaluate(net, (images, labels), cost=True, accuracy=False)["cost"]
+                    c += regularization_term(net, lmbda, reg, n)
+                    if not math.isfinite(c):
+                        raise _diverged(epoch, "the training cost", eta)
+                    record["training_cost"] = c
+                for name, split in monitor.items():
+                    record[f"{name}_accuracy"] = evaluate(net, split)["accuracy"]
+                record["eval_seconds"] = time.perf_counter() - t1
+                history.append(record)
+                if bar is not None:
+                    bar.set_postfix({k.replace("_accuracy", ""): f"{v:.4f}" for k, v in record.items()
+                                     if k.endswith("_accuracy")})
+                if on_epoch is not None:
+                    on_epoch(record)
+        finally:
+            if bar is not None:
+                bar.close()
+    return history
+
+
+# ---------------------------------------------------------------------------------------------------
+# A whole run from a Config: the JSON object of ``gradproof train --json`` and of the report.
+
+def make_network(config: Config):
+    """The untrained network of ``config`` (weights seeded by ``config.seed``)."""
+    return Network(list(config.sizes), activation=config.activation, cost=config.cost,
+                   init=config.init, seed=config.seed, dtype=np.dtype(config.dtype))
+
+
+def _check_data(config: Config, data) -> None:
+    images, labels = _arrays(data.training)
+    if config.sizes[0] != images.shape[1]:
+        raise ConfigError("sizes", f"the first size must be {images.shape[1]} (the pixels of an image), "
+                          f"got {config.sizes[0]}; e.g. {images.shape[1]},30,10")
+    k = int(labels.max()) + 1 if labels.size else 0
+    if config.sizes[-1] != 10 or config.sizes[-1] < k:
+        raise ConfigError("sizes", f"the last size must be 10 (one output neuron per digit), got "
+                          f"{config.sizes[-1]}; e.g. {config.sizes[0]},30,10")
+
+
+def train(config: Config, data, progress: bool | Callable[[dict], None] | None = None,
+          on_epoch: Callable[[dict], None] | None = None):
+    """Train the network of ``config`` on ``data`` (``.training``, ``.validation``, ``.test``);
+    return ``(network, result)`` with ``result`` as :func:`run` describes."""
+    config.validate()
+    _check_data(config, data)
+    monitor = tuple(dict.fromkeys((*config.monitor, config.target)))
+    net = make_network(config)
+    t0 = time.perf_counter()
+    history = sgd(net, data.training, config.epochs, config.mini_batch_size, config.eta,
+                  lmbda=config.lmbda, reg=config.reg, seed=config.seed,
+                  monitor={s: getattr(data, s) for s in monitor}, progress=progress,
+                  on_epoch=on_epoch)
+    total = time.perf_counter() - t0
+    key = f"{config.target}_accuracy"
+    best = max(history, key=lambda r: (r[key], -r["epoch"]))  # earliest epoch among ties
+    n = len(_arrays(data.training)[1])
+    penalty = {"none": "none", "l2": f"lmbda/(2n) * sum of w^2, n = {n}",
+               "l1": f"lmbda/n * sum of |w|, n = {n}"}["none" if config.lmbda == 0 else config.reg]
+    result = {
+        "config": config.as_dict(),
+        "data": {"kind": getattr(data, "kind", None), "source": str(getattr(data, "source", "")),
+                 "training": n, **{s: len(_arrays(getattr(data, s))[1]) for s in monitor}},
+        "training_cost_definition": f"mean cost over the {n} training images + regularization "
+                                    f"({penalty})",
+        "epochs": history,
+        "best": {"epoch": best["epoch"], "split": config.target, "accuracy": best[key]},
+        "final": history[-1],
+        "book": {"accuracy": config.book_accuracy, "split": config.book_split,
+                 "reference": config.book_reference},
+        "must_reach": config.must_reach,
+        "reached": None if config.must_reach is None else best[key] >= config.must_reach,
+        "seconds": total,
+    }
+    return net, result
+
+
+def run(config: Config, data, progress: bool | Callable[[dict], None] | None = None,
+        on_epoch: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    """Train and return the JSON object of ``gradproof train --json``: ``config``, ``data``, ``epochs``
+    (one record per epoch; accuracies as fractions), ``best`` (epoch and accuracy on ``config.target``),
+    ``final`` (the last record), ``book`` (the book's figure and split), ``must_reach``, ``reached``."""
+    return train(config, data, progress, on_epoch)[1]
