@@ -18,13 +18,15 @@ Two numeric derivatives of a scalar function :math:`f` of a list of parameter bl
 .. math:: \mathrm{rel}(a, b) = \frac{|a - b|}{\max(|a|,\ |b|,\ \varphi)},\qquad
           \varphi = \max(\texttt{FLOOR\_FRACTION}\cdot s,\ \texttt{TINY}),
 
-where *s* is the largest |numeric derivative| over all blocks (the scale of the gradient) and
+where *s* is the largest |numeric derivative| over all blocks or |f(x)|, whichever is larger (the
+scale of the gradient), and
 ``FLOOR_FRACTION`` = 1e-2.  A component is a sum over the mini-batch, :math:`\frac1m\sum_x
 \delta_j a_k`; when its terms nearly cancel, both the analytic and the numeric value are exact only
 relative to the terms, not to their tiny sum, and a component that is exactly zero (a dead ReLU)
 would give 0/0.  So every component at least 1 % of the largest is judged relative to itself, and a
 smaller one relative to 1 % of the largest (an absolute error of at most ``rtol``·s/100).  A
-gradient that vanishes everywhere has no scale: then ``TINY`` = 1e-20 is the floor.  In float64
+gradient that vanishes everywhere (a softmax bias whose one-hot targets balance, say) has no scale
+of its own; |f(x)| gives it one, and ``TINY`` = 1e-20 is the floor when f(x) = 0 as well.  In float64
 over 60 seeds of gradproof's check suite (``numerics.checks``) this left the complex step at
 ≤ 2e-13 and the fourth-order central differences at ≤ 2e-9, well inside the tolerances.
 """
@@ -214,12 +216,17 @@ def default_rtol(method: str, dtype=np.float64) -> float:
 
 
 def compare(analytic: Sequence[np.ndarray], numeric: Sequence[np.ndarray], names: Sequence[str],
-            method: str, rtol: float) -> Comparison:
-    """Compare two gradients block by block (shapes must match); see :func:`relative_error`."""
+            method: str, rtol: float, value: float = 0.0) -> Comparison:
+    """Compare two gradients block by block (shapes must match); see :func:`relative_error`.
+
+    ``value`` is |f(x)|, the size of the function itself: it bounds the gradient's scale *s* from
+    below, so that a gradient that vanishes (exactly, or but for rounding) is judged against the
+    function it is the gradient of."""
     if len(analytic) != len(numeric) or len(names) != len(numeric):
         raise ValueError(f"gradcheck: {len(analytic)} analytic blocks, {len(numeric)} numeric "
                          f"blocks and {len(names)} names; give one of each per parameter block")
     scale = max((float(np.max(np.abs(n))) for n in numeric if np.size(n)), default=0.0)
+    scale = max(scale, abs(float(value)))
     floor = max(FLOOR_FRACTION * scale, TINY)
     blocks = {}
     for name, a, n in zip(names, analytic, numeric):
@@ -251,4 +258,5 @@ def check_gradients(f: Callable, grad: Sequence[np.ndarray] | Callable, params: 
     numeric = numeric_gradient(f, params, method)
     dtype = np.result_type(*arrays) if arrays else np.float64
     tol = default_rtol(method, dtype) if rtol is None else rtol
-    return compare(list(grad), numeric, names, method, tol)
+    value = abs(np.real(_call(f, params, arrays)))
+    return compare(list(grad), numeric, names, method, tol, float(value))

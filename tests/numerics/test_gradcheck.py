@@ -103,3 +103,19 @@ def test_bad_arguments(bad):
 def test_shape_mismatch_is_a_value_error():
     with pytest.raises(ValueError, match="shape"):
         gc.compare([np.zeros(3)], [np.zeros((3, 1))], ["g"], "central", 1e-6)
+
+
+def test_a_gradient_that_vanishes_is_judged_against_the_cost():
+    """Softmax biases whose one-hot targets balance: ∂C/∂b = mean(a − y) = 0 exactly, while the
+    analytic value carries rounding (~1e-17); |C| = ln 3 gives the comparison its scale."""
+    from numerics import Network
+    from numerics.testing import assert_gradients_match
+
+    net = Network([1, 3], activation="sigmoid", cost="log_likelihood", seed=0)
+    net.biases[0][:] = 0.0
+    X, Y = np.zeros((3, 1)), np.eye(3)
+    f = net.cost_function(X, Y, textbook=True)
+    dW, db = net.gradients(X, Y)
+    assert np.all(np.abs(db[0]) < 1e-15)  # zero but for rounding
+    cmp = assert_gradients_match(f, [*dW, *db], net.parameters(), method="complex")
+    assert cmp.floor >= 1e-2 * np.log(3) * 0.99
