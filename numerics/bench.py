@@ -5,7 +5,9 @@ Every contestant trains the same network (sigmoid neurons, quadratic cost, eq. 6
 the ``uint8`` training images, gathered one mini-batch by index and scaled ``X[idx] * (1/255)``.
 
 ``generated``
-    :func:`numerics.train.sgd` (``Network.sgd``) for one epoch: the kernels printed from ``derive``.
+    :func:`numerics.train.sgd` (``Network.sgd``) for one epoch: the kernels printed from ``derive``
+    (each mini-batch one call of the fused ``step_none`` kernel: backprop with the update rule
+    composed in, one product and one in-place subtraction per weight matrix).
 ``numpy``
     A hand-written vectorized reference, kept only here: what a competent engineer writes by hand,
     the matrix form of backpropagation over the mini-batch (rows are examples).
@@ -338,6 +340,7 @@ def _bench(data, windows, loop_batches, sizes, memory, data_arg, contestants, pr
     result: dict[str, Any] = {
         "setup": {
             "cost": "quadratic", "activation": "sigmoid", "eta": ETA, "mini_batch_size": MINI_BATCH,
+            "generated_kernel": "step_none (backprop and update_none fused)",
             "dtype": "float64", "training_images": n, "data": getattr(data, "kind", None),
             "windows": windows, "statistic": "median epoch seconds over interleaved windows",
             "loop_batches": loop_batches,

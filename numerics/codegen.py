@@ -14,13 +14,21 @@ output error δ^L (BP1)                 ``derive.costs.COSTS[cost].delta``
 per-neuron cost                        ``COSTS[cost].stable`` (or ``.term`` of the textbook output)
 BP2, BP3, BP4 over a mini-batch        ``derive.backprop.BATCHED``
 update rules                           ``derive.updates.WEIGHT_UPDATES``, ``BIAS_UPDATE``
+fused SGD step ``step_<reg>``          the update rules with ∇w, ∇b replaced by ``BATCHED["bp4"]``,
+                                       ``BATCHED["bp3"]`` (:mod:`numerics.fused`)
 L2 / L1 penalties and their gradient   ``derive.regularization.l2_cost``, ``l1_cost``
 =====================================  ===================================================
 
 (the softmax is solved from the proved ``softmax_log`` form of the log-likelihood, then shifted by
 the row maximum, theorem ``logsumexp_shift``).  The hand-written parts are the template's control
 flow only: the loop over layers, the lists ``zs``/``activations``/``deltas``, and the layout of a
-mini-batch as rows.  :mod:`numerics.printer` holds the printer.
+mini-batch as rows.
+
+Training calls ``step_<reg>(weights, biases, x, y, eta, lmbda, n)``: steps 1-4 of ``backprop``
+verbatim (every δ^l before any weight changes), then the composed rule, so the gradient is never
+stored and each weight matrix gets one product and one in-place subtraction,
+``w -= delta_eta.T @ a`` with ``delta_eta = (eta/m)*delta``.  ``backprop`` and ``update_<reg>``
+stay for the gradient checks and the API.  :mod:`numerics.printer` holds the printer.
 
 Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
 (1 + tanh(z/2))/2, the softmax through log-sum-exp with the row maximum subtracted, the cross-entropy
@@ -40,6 +48,7 @@ from derive import regularization as _reg
 from derive import updates as _upd
 from derive.activations import ACTIVATIONS, a, z
 from derive.costs import COSTS, lse
+from derive.theorem import REGISTRY
 
 from .printer import KernelPrinter, enclosed, indent, lines, pretty, ret, rowmax, rowsum
 
@@ -155,7 +164,10 @@ def kernel_source(cost: str, activation: str, textbook: bool = False) -> str:
     """The Python source of the kernel module for ``(cost, activation)`` (see the module docstring)."""
     _validate(cost, activation)
     s = _Spec(cost, activation, textbook)
-    return _render(s, _bp_code(s), _updates(s.p), _penalties(s.p))
+    from .fused import step_update
+
+    return _render(s, _bp_code(s), _updates(s.p), _penalties(s.p),
+                   {reg: step_update(s.textbook, reg) for reg in REGS})
 
 
 def _update_lines(new: sp.Expr, var: sp.Symbol, grad: sp.Symbol, theorem: str,
@@ -262,7 +274,7 @@ _PENALTY_ID = {"none": "", "l2": "l2_gradient", "l1": "l1_gradient"}
 _PENALTY_TEXT = {"none": "0", "l2": "λ/(2n) Σ_w w²  (eq. 87)", "l1": "λ/n Σ_w |w|  (eq. 95)"}
 
 
-def _render(s: _Spec, bp: dict, updates: dict, penalties: dict) -> str:
+def _render(s: _Spec, bp: dict, updates: dict, penalties: dict, steps: dict) -> str:
     variant = "textbook forms, complex-safe" if s.textbook else "stable forms, for training"
     flag = " --textbook" if s.textbook else ""
     sigma = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}[s.activation]
@@ -270,6 +282,27 @@ def _render(s: _Spec, bp: dict, updates: dict, penalties: dict) -> str:
     prime = s.p.doprint(s.prime)
     out_lines = s.output_lines()
     zs_keep = s.needs_z
+    steps_1_4 = f'''    m = x.shape[0]
+    # 1. Input x: set a^1 = x, one example per row
+    a = x
+    activations = [a]  # activations[i] = a^(i+1)
+{"    zs = []  # zs[i] = z^(i+2)" if zs_keep else _DROP}
+    # 2. Feedforward: for each l = 2, ..., L compute z^l = w^l a^(l-1) + b^l and a^l = {sigma}(z^l)
+    for w, b in zip(weights[:-1], biases[:-1]):
+        z = a @ w.T + b  # z^l = w^l a^(l-1) + b^l  [eq. (25)]
+{"        zs.append(z)" if zs_keep else _DROP}
+{indent(hidden, 8)}
+        activations.append(a)
+    z = a @ weights[-1].T + biases[-1]  # z^L = w^L a^(L-1) + b^L  [eq. (25)]
+{indent(out_lines, 4)}
+    # 3. Output error δ^L (BP1)
+    delta = {s.p.doprint(s.delta)}  # δ^L = {pretty(s.delta, {"a": "a^L", "z": "z^L"})}  [{s.delta_id}]
+    # 4. Backpropagate the error (BP2): for each l = L-1, ..., 2
+    deltas = [delta]
+    for w, a{", z" if zs_keep else ""} in zip(weights[:0:-1], activations[:0:-1]{", zs[::-1]" if zs_keep else ""}):  # w^(l+1), a^l{", z^l" if zs_keep else ""}
+        delta = {bp["bp2"]}  # δ^l = ((w^(l+1))^T δ^(l+1)) ⊙ {sigma}′(z^l)  [bp2, {BP_THEOREM}]
+        deltas.append(delta)
+    deltas.reverse()  # deltas[i] = δ^(i+2), aligned with weights[i]'''
     src = [f'''r"""gradproof kernels: cost={s.cost}, activation={s.activation} ({variant}).
 
 Printed by numerics.codegen from derive's proved expressions; each math line names, in [brackets],
@@ -340,27 +373,7 @@ def backprop(weights, biases, x, y):
 
     The book's algorithm (ch. 2), for all m rows of x at once; the gradient is averaged over them.
     """
-    m = x.shape[0]
-    # 1. Input x: set a^1 = x, one example per row
-    a = x
-    activations = [a]  # activations[i] = a^(i+1)
-{"    zs = []  # zs[i] = z^(i+2)" if zs_keep else _DROP}
-    # 2. Feedforward: for each l = 2, ..., L compute z^l = w^l a^(l-1) + b^l and a^l = {sigma}(z^l)
-    for w, b in zip(weights[:-1], biases[:-1]):
-        z = a @ w.T + b  # z^l = w^l a^(l-1) + b^l  [eq. (25)]
-{"        zs.append(z)" if zs_keep else _DROP}
-{indent(hidden, 8)}
-        activations.append(a)
-    z = a @ weights[-1].T + biases[-1]  # z^L = w^L a^(L-1) + b^L  [eq. (25)]
-{indent(out_lines, 4)}
-    # 3. Output error δ^L (BP1)
-    delta = {s.p.doprint(s.delta)}  # δ^L = {pretty(s.delta, {"a": "a^L", "z": "z^L"})}  [{s.delta_id}]
-    # 4. Backpropagate the error (BP2): for each l = L-1, ..., 2
-    deltas = [delta]
-    for w, a{", z" if zs_keep else ""} in zip(weights[:0:-1], activations[:0:-1]{", zs[::-1]" if zs_keep else ""}):  # w^(l+1), a^l{", z^l" if zs_keep else ""}
-        delta = {bp["bp2"]}  # δ^l = ((w^(l+1))^T δ^(l+1)) ⊙ {sigma}′(z^l)  [bp2, {BP_THEOREM}]
-        deltas.append(delta)
-    deltas.reverse()  # deltas[i] = δ^(i+2), aligned with weights[i]
+{steps_1_4}
     # 5. Output: the gradient of the cost, averaged over the m rows (BP3, BP4)
     nabla_w, nabla_b = [], []
     for delta, a in zip(deltas, activations):  # δ^l, a^(l-1)
@@ -382,6 +395,25 @@ def update_{reg}(weights, biases, nabla_w, nabla_b, eta, lmbda, n):
 {indent(w_lines, 8)}
     for b, nb in zip(biases, nabla_b):
 {indent(b_lines, 8)}
+''')
+    for reg in REGS:
+        (body, rule), w_id = steps[reg], _upd.WEIGHT_UPDATES[reg][1]
+        equation = REGISTRY[w_id].equation
+        src.append(f'''
+
+def step_{reg}(weights, biases, x, y, eta, lmbda, n):
+    """One SGD step on the mini-batch (x, y) in place, regularization {reg}  [{w_id}; biases {_upd.BIAS_UPDATE[1]}].
+
+    backprop and update_{reg} in one: steps 1-4 as in backprop; the gradient (BP3, BP4) is not stored
+    but substituted into the update rule, so each weight matrix gets one product and one in-place
+    subtraction.  Every δ^l is computed (step 4) before any parameter changes: BP2 uses the w^(l+1)
+    of before the step.
+    """
+{steps_1_4}
+    # 5. Output: the gradient, averaged over the m rows (BP3, BP4), goes straight into step 6
+    # 6. Update (eq. {equation}): {rule}
+    for w, b, delta, a in zip(weights, biases, deltas, activations):  # w^l, b^l, δ^l, a^(l-1)
+{indent(body, 8)}
 ''')
     for reg in REGS:
         term, grad = penalties[reg]

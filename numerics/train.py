@@ -1,7 +1,7 @@
 r"""Mini-batch stochastic gradient descent with the generated kernels, the book's presets, a JSON history.
 
-One step on a mini-batch of m examples (eqs. 20-21, 93, 97; the rules are :data:`derive.updates.WEIGHT_UPDATES`
-and the generated ``update_*`` kernels print them):
+One step on a mini-batch of m examples (eqs. 20-21, 93, 97; the rules are :data:`derive.updates.WEIGHT_UPDATES`;
+the generated ``step_*`` kernels print them with the batched BP3, BP4 substituted for the gradient):
 
 .. math::
 
@@ -218,16 +218,14 @@ def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
 # SGD.
 
 def _step(net, reg: str, eta: float, lmbda: float, n: int) -> Callable[[np.ndarray, np.ndarray], None]:
-    """One in-place SGD step ``step(x (m, n_in), y (m, n_out))`` with the generated kernels:
-    ``backprop`` (the mean gradient over the rows, BP1-BP4) then ``update_<reg>``."""
-    kern = net.kernels
-    backprop = kern.backprop
-    update = getattr(kern, f"update_{'none' if lmbda == 0 else reg}")
+    """One in-place SGD step ``step(x (m, n_in), y (m, n_out))``: the generated ``step_<reg>`` kernel,
+    ``backprop`` and ``update_<reg>`` fused (the update rule with the batched BP3, BP4 substituted,
+    so the gradient is never stored)."""
+    fused = getattr(net.kernels, f"step_{'none' if lmbda == 0 else reg}")
     weights, biases = net.weights, net.biases
 
     def step(x, y):
-        nabla_w, nabla_b = backprop(weights, biases, x, y)
-        update(weights, biases, nabla_w, nabla_b, eta, lmbda, n)
+        fused(weights, biases, x, y, eta, lmbda, n)
     return step
 
 
