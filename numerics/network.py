@@ -8,8 +8,9 @@ that ``weights[i][j, k]`` is :math:`w^l_{jk}`; ``biases[i]`` is :math:`b^l`, sha
 
 Nothing here computes an activation, a cost or a gradient: :class:`Network` holds the parameters and
 calls the functions :mod:`numerics.codegen` printed from derive's proved expressions.  The methods
-check shapes; a training loop calls ``net.kernels.backprop`` and ``net.kernels.update_<reg>``
-directly (no checks, no copies; the update consumes the gradient lists).
+check shapes; the training loop (:mod:`numerics.train`) calls the fused kernel
+``net.kernels.step_<reg>`` directly (BP1-BP4 and the update rule in one pass, no checks, no copies);
+``backprop`` and ``update_<reg>`` are the same math in two halves, for gradients and checks.
 """
 from __future__ import annotations
 
