@@ -26,9 +26,14 @@ def method_finals(method: str) -> list[str]:
     return [part.split(", ")[-1] for part in method.split(" + ")]
 
 
+@functools.lru_cache(maxsize=None)
+def _proof(id: str) -> derive.Proof:
+    return derive.prove(id)  # deterministic: prove each identity once per test session
+
+
 def assert_proved_exactly(id: str) -> derive.Proof:
     """Prove ``id``; it must be *proved*, and every obligation by an exact method."""
-    p = derive.prove(id)
+    p = _proof(id)
     assert p.status == "proved", (id, p.status, p.detail, p.counterexample)
     assert p.method and "counterexample" not in p.method
     finals = method_finals(p.method)
