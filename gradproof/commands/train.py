@@ -37,6 +37,9 @@ def register(sub) -> None:
     p.add_argument("--reg", metavar="l1|l2|none", help="regularization (with --lmbda)")
     p.add_argument("--batch-size", type=int, metavar="M", dest="batch_size", help="mini-batch size")
     p.add_argument("--seed", type=int, metavar="S", help="seed of the initial weights and shuffles")
+    p.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="train N times, with seeds S, S+1, ..., and report the best epoch over all "
+                        "runs, as the book's figures are (default 1)")
     p.add_argument("--dtype", metavar="float64|float32", help="floating type (default float64)")
     p.add_argument("--save", metavar="PATH", help="save the trained network there (atomically)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
@@ -108,7 +111,7 @@ def _header(config, changed: list[str], data) -> str:
 
 def run(args) -> int:
     from numerics import mnist
-    from numerics.train import PRESETS, Diverged, train
+    from numerics.train import PRESETS
 
     if args.list_presets:
         for name, c in PRESETS.items():
@@ -131,6 +134,54 @@ def run(args) -> int:
         raise UsageError(str(exc)) from None
     _validated(config, data)
 
+    if args.runs < 1:
+        raise UsageError(f"--runs: {args.runs} is not a number of runs; give 1 or more")
+    if args.runs > 1 and args.save:
+        raise UsageError("--save: saving needs a single run; drop --runs or --save")
+    results = []
+    for k in range(args.runs):
+        cfg = replace(config, seed=config.seed + k)
+        status, result = _one_run(args, cfg, changed, data)
+        if status:
+            return status
+        results.append(result)
+    if args.runs == 1:
+        result = results[0]
+    else:
+        best = max(results, key=lambda r: (r["best"]["accuracy"], -r["config"]["seed"]))
+        result = {"config": {k: v for k, v in best["config"].items() if k != "seed"},
+                  "seeds": [r["config"]["seed"] for r in results],
+                  "runs": results,
+                  "best": {**best["best"], "seed": best["config"]["seed"]},
+                  "book": best["book"], "must_reach": best["must_reach"],
+                  "reached": (None if best["must_reach"] is None
+                              else best["best"]["accuracy"] >= best["must_reach"]),
+                  "changed": changed,
+                  "seconds": sum(r["seconds"] for r in results)}
+    if args.json:
+        print(json.dumps(result, indent=1))
+    elif args.runs > 1:
+        each = ", ".join(f"seed {r['config']['seed']}: {r['best']['accuracy']:.2%}" for r in results)
+        print(f"best {result['best']['split']} accuracy over {args.runs} runs "
+              f"{result['best']['accuracy']:.2%} (seed {result['best']['seed']}, epoch "
+              f"{result['best']['epoch']}){_verdict(result)}; each run's best: {each}")
+    return 0
+
+
+def _verdict(result: dict) -> str:
+    book = result["book"]
+    reached = ("" if result["must_reach"] is None else
+               f" (target {result['must_reach']:.1%}: {'reached' if result['reached'] else 'NOT reached'})")
+    vs = (f"; the book: {book['accuracy']:.2%} on {book['split']}" if book["accuracy"] else "")
+    if result["changed"] and (vs or result["must_reach"] is not None):
+        vs += f" (with the preset's settings; changed here: {', '.join(result['changed'])})"
+    return reached + vs
+
+
+def _one_run(args, config, changed: list[str], data) -> tuple[int, dict | None]:
+    """Train once; (exit status, the JSON object of the run)."""
+    from numerics.train import Diverged, train
+
     tty = sys.stderr.isatty()
     if args.json:
         on_epoch = None
@@ -149,7 +200,7 @@ def run(args) -> int:
     except Diverged as exc:
         print(f"gradproof train: error: {exc}" + ("; nothing saved" if args.save else ""),
               file=sys.stderr)
-        return 1
+        return 1, None
     if args.save:
         try:
             net.save(args.save)
@@ -158,17 +209,9 @@ def run(args) -> int:
                              "choose a writable path") from None
         result["saved"] = os.path.abspath(args.save)
     result["changed"] = changed  # preset settings the flags changed (the book's figure is for none)
-    if args.json:
-        print(json.dumps(result, indent=1))
-    else:
+    if not args.json:
         best = result["best"]
-        book = result["book"]
-        vs = (f"; the book: {book['accuracy']:.2%} on {book['split']}" if book["accuracy"] else "")
-        if changed and (vs or result["must_reach"] is not None):
-            vs += f" (with the preset's settings; changed here: {', '.join(changed)})"
-        reached = ("" if result["must_reach"] is None else
-                   f" (target {result['must_reach']:.1%}: {'reached' if result['reached'] else 'NOT reached'})")
         print(f"best {best['split']} accuracy {best['accuracy']:.2%} at epoch {best['epoch']}"
-              f"{reached}{vs}; {result['seconds']:.1f} s"
+              f"{_verdict(result)}; {result['seconds']:.1f} s"
               + (f"; saved to {args.save}" if args.save else ""))
-    return 0
+    return 0, result

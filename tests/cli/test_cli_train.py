@@ -99,3 +99,27 @@ def test_bench_json_on_the_sample():
         assert net["ratios"]["generated_vs_numpy"] == pytest.approx(med["generated"] / med["numpy"])
         assert set(net["passed"]) == set(net["ratios"])
     assert out["setup"]["training_images"] == 5000 and out["passed"] in (True, False)
+
+
+def test_runs_report_the_best_epoch_over_seeds():
+    """--runs N is the book's protocol (best epoch of its runs); each run is the single run with
+    its seed, and the best is the largest of theirs."""
+    args = ("train", "--data", "sample", "--sizes", "784,12,10", "--epochs", "2", "--seed", "3",
+            "--json")
+    many = json.loads(gradproof(*args, "--runs", "2").stdout)
+    assert many["seeds"] == [3, 4] and len(many["runs"]) == 2
+    single = json.loads(gradproof(*args[:-3], "--seed", "4", "--json").stdout)
+    timeless = lambda run: [{k: v for k, v in e.items() if "seconds" not in k}  # noqa: E731
+                            for e in run["epochs"]]
+    assert timeless(many["runs"][1]) == timeless(single)
+    best = max(r["best"]["accuracy"] for r in many["runs"])
+    assert many["best"]["accuracy"] == best
+    assert many["best"]["seed"] in (3, 4)
+
+
+@pytest.mark.parametrize("extra, flag", [(("--runs", "0"), "--runs"),
+                                         (("--runs", "2", "--save", "x.npz"), "--save")])
+def test_runs_bad_input(extra, flag, tmp_path):
+    p = gradproof("train", "--data", "sample", *extra, cwd=tmp_path)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and flag in p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "x.npz").exists()
