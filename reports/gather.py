@@ -65,8 +65,8 @@ def _load_data(mnist, data: str | None):
 def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
            epochs: int | None = DEFAULT_EPOCHS, seed: int = 0,
            progress: Callable[[str], None] = lambda s: None) -> Report:
-    """Prove every identity, run the numeric checks, load MNIST, train preset ``train`` for
-    ``epochs`` epochs (None: no training), and :func:`assemble` the report.
+    """Prove every identity, run the numeric checks, load MNIST, train preset ``train`` (None: no
+    training) for ``epochs`` epochs (None: the preset's), and :func:`assemble` the report.
 
     Raises :class:`ReportError` when the data cannot be loaded for training or the preset is
     not available.  Failures inside a part (a crashing check, a diverging run) are reported in
@@ -122,7 +122,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
         if tr is None or cfg is None:
             raise ReportError(f"training preset {train!r} is not available in this build; "
                               "use --train none")
-        cfg = dataclasses.replace(cfg, epochs=epochs or DEFAULT_EPOCHS, seed=seed)
+        cfg = dataclasses.replace(cfg, epochs=epochs or DEFAULT_EPOCHS or cfg.epochs, seed=seed)
         progress(f"training {train} for {cfg.epochs} epoch(s) on the {ds.kind} data")
         t0 = time.perf_counter()
 

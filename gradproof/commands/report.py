@@ -1,6 +1,6 @@
 """``gradproof report [--out DIR] [--train PRESET|none] [--data DIR|sample] [--epochs N]``.
 
-Proves every identity, runs the numeric gradient checks, trains a short run, and writes
+Proves every identity, runs the numeric gradient checks, trains a preset as the book does, and writes
 report.html (self-contained), report.tex (+ report.pdf when pdflatex is on the PATH) and report.json.
 Exit 0 when everything is as expected, 1 when the report flags a problem, 2 on bad input.
 """
@@ -14,7 +14,7 @@ from ..errors import UsageError
 
 
 def register(sub) -> None:
-    from reports.defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
+    from reports.defaults import DEFAULT_PRESET
 
     p = sub.add_parser(
         "report", help="write the HTML, LaTeX/PDF and JSON report",
@@ -32,8 +32,7 @@ def register(sub) -> None:
                    help="MNIST folder, or 'sample' for the bundled sample (default: the full MNIST "
                         "when it is found, else the sample)")
     p.add_argument("--epochs", type=_positive, default=None, metavar="N",
-                   help=f"epochs to train (default: {DEFAULT_EPOCHS}, a short run beside the "
-                        "book's figure)")
+                   help="epochs to train (default: the preset's, as in the book)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
     p.set_defaults(func=run)
