@@ -48,7 +48,7 @@ def test_source_has_no_nan_to_num_and_no_slow_branches(cost, activation, textboo
     assert "**(-1" not in src
 
 
-@pytest.mark.parametrize("cost,activation", itertools.product(codegen.COST_NAMES, codegen.ACTIVATION_NAMES))
+@pytest.mark.parametrize("cost,activation", list(itertools.product(codegen.COST_NAMES, codegen.ACTIVATION_NAMES)))
 def test_backprop_reads_like_the_algorithm_box(cost, activation):
     src = inspect.getsource(codegen.kernels(cost, activation).backprop)
     steps = ["# 1. Input x: set a^1", "# 2. Feedforward: for each l = 2, ..., L compute z^l = w^l a^(l-1) + b^l",
