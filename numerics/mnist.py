@@ -65,6 +65,15 @@ _WAYS = ("give it one of 4 ways: --data DIR (a folder with the four MNIST IDX fi
 _MAX_DOWNLOAD = 64 * 2**20  # bytes; the largest file is 9.9 MB gzipped
 
 
+def scale_pixels(images: np.ndarray, dtype: np.dtype = np.dtype(np.float64)) -> np.ndarray:
+    """uint8 pixels p -> x = p / 255 in [0, 1], correctly rounded in ``dtype``; the one scaling
+    every path uses (training batches, evaluation chunks, :meth:`Split.X`).  Float input is only cast."""
+    dtype = np.dtype(dtype)
+    if images.dtype == np.uint8:
+        return np.divide(images, dtype.type(255), dtype=dtype)
+    return images.astype(dtype, copy=False)
+
+
 @dataclass(frozen=True, eq=False)
 class Split:
     """One split: ``images`` uint8 (n, 784), ``labels`` uint8 (n,), both read-only, and ``index``
@@ -97,9 +106,7 @@ class Split:
         are 314 MB in float64, so a training loop gathers and scales one mini-batch at a time."""
         if not np.issubdtype(np.dtype(dtype), np.floating):
             raise TypeError(f"Split.X: dtype must be a floating type (float64 or float32), got {dtype}")
-        x = self.images[index].astype(dtype)
-        x /= 255  # exact division, correctly rounded
-        return x
+        return scale_pixels(self.images[index], np.dtype(dtype))
 
     def one_hot(self, index=slice(None), dtype=np.float64) -> np.ndarray:
         """The book's desired outputs ``y`` for the rows ``index``: shape (m, 10), 1 at the label."""
@@ -267,10 +274,13 @@ def load_sample(path: str | os.PathLike = SAMPLE, *, source: str | None = None,
         raise DataError(f"{bad} ({type(exc).__name__}: {_one_line(exc)}); {fix}") from None
     if not isinstance(meta, dict) or meta.get("format") != SAMPLE_FORMAT or meta.get("version") != 1:
         raise DataError(f"{bad}: its meta lacks the marker format={SAMPLE_FORMAT!r}, version=1; {fix}")
+    recorded = meta.get("content_sha256")
+    if not isinstance(recorded, dict):
+        raise DataError(f"{bad}: its meta has no content_sha256 table; {fix}")
     digests = {}
     for key, array in sorted(arrays.items()):
         digests[key] = sha256(array.tobytes())
-        if digests[key] != meta.get("content_sha256", {}).get(key):
+        if digests[key] != recorded.get(key):
             raise DataError(f"{path}: {key} does not match the SHA-256 in its meta; {fix}")
     try:
         splits = {s: Split(s, arrays[f"{s}_images"], arrays[f"{s}_labels"], meta["files"][s],

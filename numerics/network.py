@@ -92,6 +92,13 @@ class Network:
         """L, the number of layers including the input layer (the book's L)."""
         return len(self.sizes)
 
+    def _floats(self, X) -> np.ndarray:
+        """X as an array of the network's dtype; raw uint8 pixels are refused, not cast unscaled."""
+        if getattr(X, "dtype", None) == np.uint8:
+            raise ValueError("Network: X is uint8 (raw pixels 0..255?); scale it to [0, 1] first, "
+                             "e.g. split.X() or numerics.mnist.scale_pixels(images)")
+        return np.asarray(X, dtype=self.dtype)
+
     def _check(self, X: np.ndarray, Y: np.ndarray | None = None) -> None:
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
             raise ValueError(f"Network: X must be (m, {self.sizes[0]}), one example per row; "
@@ -102,7 +109,7 @@ class Network:
 
     def feedforward(self, X: np.ndarray) -> np.ndarray:
         """The output activations :math:`a^L`: X (m, sizes[0]) -> (m, sizes[-1]); a 1-d X is one row."""
-        X = np.asarray(X, dtype=self.dtype)
+        X = self._floats(X)
         if X.ndim == 1:
             return self.feedforward(X[None, :])[0]
         self._check(X)
@@ -110,13 +117,13 @@ class Network:
 
     def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
         r"""The mean per-example cost :math:`\frac1m\sum_x C_x` over the rows, without regularization."""
-        X, Y = np.asarray(X, dtype=self.dtype), np.asarray(Y, dtype=self.dtype)
+        X, Y = self._floats(X), np.asarray(Y, dtype=self.dtype)
         self._check(X, Y)
         return float(self._cost(self.weights, self.biases, X, Y))
 
     def gradients(self, X: np.ndarray, Y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         r"""``(nabla_w, nabla_b)``, the gradient of :meth:`cost` (BP1-BP4), shaped like the parameters."""
-        X, Y = np.asarray(X, dtype=self.dtype), np.asarray(Y, dtype=self.dtype)
+        X, Y = self._floats(X), np.asarray(Y, dtype=self.dtype)
         self._check(X, Y)
         return self._backprop(self.weights, self.biases, X, Y)
 
@@ -146,7 +153,7 @@ class Network:
         labels = np.asarray(labels)
         if labels.ndim == 2:
             labels = labels.argmax(axis=1)
-        out = self.feedforward(np.asarray(X))
+        out = self.feedforward(X)
         if len(labels) != len(out):
             raise ValueError(f"Network.accuracy: {len(labels)} labels for {len(out)} rows of X")
         return float(np.mean(out.argmax(axis=1) == labels)) if len(out) else 0.0

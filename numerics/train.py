@@ -14,7 +14,7 @@ where :math:`\nabla = \frac1m\sum_x \nabla C_x` is the mean gradient of the unre
 mini-batch and **n is the size of the training set** (as in the book's ``network2.py``).
 
 Data stay ``uint8``: each mini-batch is gathered by index and scaled to the training dtype on the fly
-(``X[idx] * (1/255)``), and every evaluation runs over a split in chunks of :data:`CHUNK` rows, so the
+(``X[idx] / 255``, :func:`numerics.mnist.scale_pixels`), and every evaluation runs over a split in chunks of :data:`CHUNK` rows, so the
 training set is never materialized as floats (full MNIST trains in well under 400 MB).
 
 Training is reproducible: the network's ``seed`` fixes the initial weights, ``seed`` here fixes the
@@ -31,6 +31,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .codegen import ACTIVATION_NAMES, COST_NAMES, REGS as _REGS
+from .mnist import scale_pixels
 from .network import DTYPES, INITS as _INITS, Network
 
 __all__ = ["Config", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
@@ -106,6 +107,8 @@ class Config:
                 raise ConfigError(name, f"must be a whole number, got {getattr(self, name)!r}")
         if not (math.isfinite(self.lmbda) and self.lmbda >= 0):
             raise ConfigError("lmbda", f"must be a number >= 0, got {self.lmbda!r}")
+        if not (isinstance(self.seed, (int, np.integer)) and self.seed >= 0):
+            raise ConfigError("seed", f"must be a whole number >= 0, got {self.seed!r}")
         bad = [s for s in self.monitor if s not in SPLITS]
         if bad:
             raise ConfigError("monitor", f"unknown split {bad[0]!r}; choose from " + ", ".join(SPLITS))
@@ -159,13 +162,6 @@ def _arrays(split: Any) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def _scale(images: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """uint8 pixels -> [0, 1] in ``dtype`` (float input is only cast)."""
-    if images.dtype == np.uint8:
-        return np.multiply(images, dtype.type(1 / 255), dtype=dtype)
-    return images.astype(dtype, copy=False)
-
-
 def _one_hot(labels: np.ndarray, k: int, dtype: np.dtype) -> np.ndarray:
     """labels (n,) -> (n, k) unit vectors y(x) (the book's ``vectorized_result``)."""
     if labels.size and (labels.min() < 0 or labels.max() >= k):
@@ -199,7 +195,7 @@ def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
     n = len(labels)
     correct, total = 0, 0.0
     for s in range(0, n, chunk):
-        x = _scale(images[s:s + chunk], dtype)
+        x = scale_pixels(images[s:s + chunk], dtype)
         lab = labels[s:s + chunk]
         if accuracy:
             correct += int(np.count_nonzero(np.argmax(net.feedforward(x), axis=1) == lab))
@@ -276,7 +272,6 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
                          f"{net.sizes[0]} neurons; make the first size {images.shape[1]}")
     m = int(mini_batch_size)
     dtype = _dtype(net)
-    scale = dtype.type(1 / 255) if images.dtype == np.uint8 else None
     Y = _one_hot(labels, net.sizes[-1], dtype)  # (n, 10): 4 MB for MNIST; gathered per batch
     rng = np.random.default_rng(seed)
     step = _step(net, reg, float(eta), float(lmbda), n)
@@ -299,9 +294,7 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
                 order = rng.permutation(n)
                 for j, s in enumerate(range(0, n, m), 1):
                     idx = order[s:s + m]
-                    x = images[idx]
-                    x = np.multiply(x, scale, dtype=dtype) if scale is not None else x.astype(dtype)
-                    step(x, Y[idx])
+                    step(scale_pixels(images[idx], dtype), Y[idx])
                     if j % _FINITE_EVERY == 0:
                         if not _finite(net):
                             raise _diverged(epoch, "a weight or bias", eta)

@@ -91,15 +91,15 @@ def write_report(report: Report, out: Path | str, *, pdf: bool = True) -> WriteR
                        ("report.html", html_text)):
         write_atomic(out / name, text)
         paths.append(out / name)
-    note, pdf_path = "", None
+    note, pdf_path = "no report.pdf was asked for (--no-pdf)", None
     if pdf:
         try:
             pdf_path = compile_pdf(tex_text, report.figures.pdf if report.figures else None, out)
             paths.append(pdf_path)
+            note = ""
         except FileNotFoundError:
-            stale = out / "report.pdf"
-            if stale.exists():
-                stale.unlink()
             note = ("pdflatex is not on the PATH, so no report.pdf was made; install TeX Live "
                     "(e.g. apt-get install texlive-latex-recommended) and run pdflatex report.tex")
+    if pdf_path is None:
+        (out / "report.pdf").unlink(missing_ok=True)  # an earlier run's PDF would not match this report
     return WriteResult(paths, pdf_path, note)

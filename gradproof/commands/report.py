@@ -87,12 +87,14 @@ def run(args) -> int:
     from reports.write import check_out_dir, write_report
 
     t0 = time.perf_counter()
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
+    train = _resolve_train(args.train)  # validate every flag before creating the output folder
+    _check_data(args.data)
     try:
         out = check_out_dir(Path(args.out))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    train = _resolve_train(args.train)
-    _check_data(args.data)
     epochs = args.epochs or DEFAULT_EPOCHS
     if args.epochs and train is None:
         print("gradproof report: note: --epochs is ignored with --train none", file=sys.stderr)

@@ -120,6 +120,10 @@ def run(args) -> int:
                   f"lmbda={c.lmbda:g} {c.epochs} epochs; {book}; must reach "
                   f"{c.must_reach:.1%} {c.target}")
         return 0
+    if args.runs < 1:
+        raise UsageError(f"--runs: {args.runs} is not a number of runs; give 1 or more")
+    if args.runs > 1 and args.save:
+        raise UsageError("--save: saving needs a single run; drop --runs or --save")
     config, changed = _config(args)
     _validated(config)
     if args.save:
@@ -134,10 +138,6 @@ def run(args) -> int:
         raise UsageError(str(exc)) from None
     _validated(config, data)
 
-    if args.runs < 1:
-        raise UsageError(f"--runs: {args.runs} is not a number of runs; give 1 or more")
-    if args.runs > 1 and args.save:
-        raise UsageError("--save: saving needs a single run; drop --runs or --save")
     results = []
     for k in range(args.runs):
         cfg = replace(config, seed=config.seed + k)

@@ -215,3 +215,13 @@ def test_sgd_passes_everything_to_numerics_train(monkeypatch):
     (args, kwargs), = calls
     assert args == (net, "data", 3, 10, 0.5)
     assert kwargs == dict(lmbda=0.1, reg="l1", monitor=None, seed=4, progress=None)
+
+
+def test_raw_uint8_pixels_are_refused_not_cast_unscaled():
+    net = Network([4, 3, 2], seed=0)
+    pixels = np.array([[0, 128, 255, 7]], dtype=np.uint8)
+    with pytest.raises(ValueError, match="uint8.*scale"):
+        net.feedforward(pixels)
+    with pytest.raises(ValueError, match="uint8"):
+        net.accuracy(pixels, [1])
+    assert net.feedforward(pixels / 255).shape == (1, 2)
