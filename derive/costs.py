@@ -68,7 +68,7 @@ LOG_LIKELIHOOD_DELTA = a - y
 
 COSTS: dict[str, Cost] = {
     "quadratic": Cost("quadratic", "sigmoid", QUADRATIC_TERM,
-                      sigmoid_output_error(QUADRATIC_TERM), "bp1",
+                      sigmoid_output_error(QUADRATIC_TERM), "quadratic_output_error",
                       (ACTIVATIONS["sigmoid"].stable(z) - y) ** 2 / 2, "tanh_sigmoid"),
     "cross_entropy": Cost("cross_entropy", "sigmoid", CROSS_ENTROPY_TERM,
                           sigmoid_output_error(CROSS_ENTROPY_TERM), "cross_entropy_output_error",

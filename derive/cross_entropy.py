@@ -157,8 +157,7 @@ def cross_entropy_cancellation() -> Derivation:
             # the chain rule, for any activation f
             lambda: prove_equal(sp.diff(ce(f(zsum), y), w[j]), chain_f, ("structural", "expand"),
                                 _kronecker(j, n), _KRONECKER),
-            # σ′ = σ(1 − σ), the derivative the sigmoid class uses
-            lambda: prove_equal(sp.diff(sigmoid(z), z), sz * (1 - sz), ("structural",)),
+            # (the sigmoid class differentiates as σ(1 − σ): theorem sigmoid_prime proves that)
             # the chain rule with σ, then the cancellation
             lambda: prove_equal(dC_w, chain_s, ("expand", "cancel"), _kronecker(j, n), _KRONECKER),
             lambda: prove_equal(chain_s, rhs_w, ("cancel",)),

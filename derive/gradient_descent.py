@@ -218,3 +218,29 @@ def _printed(reg: str, w: sp.Expr, grad: sp.Expr) -> sp.Expr:
     """derive.updates' weight rule for ``reg`` at weight ``w`` and mean gradient ``grad``."""
     from . import updates as U
     return U.WEIGHT_UPDATES[reg][0].xreplace({U.w: w, U.nabla_w: grad})
+
+
+@theorem("quadratic_output_error", "Output error of the quadratic cost", "backprop", equation="(30)")
+def quadratic_output_error() -> Derivation:
+    r"""Book eq. (30), BP1 for :math:`C = \frac12\|y-a^L\|^2` with sigmoid outputs:
+    :math:`\delta^L = (a^L - y)\odot\sigma'(z^L)`, and with :math:`\sigma' = a(1-a)` the form the
+    kernels print, ``derive.costs.COSTS["quadratic"].delta``."""
+    from .activations import ACTIVATIONS, a, sigmoid, z
+    from .costs import COSTS, QUADRATIC_TERM, y
+
+    printed = COSTS["quadratic"].delta  # in a, y
+    f = ACTIVATIONS["sigmoid"].f(z)  # σ(z) = 1/(1 + e^{-z})
+    dC_dz = sp.diff(QUADRATIC_TERM.xreplace({a: f}), z)  # ∂C/∂z^L_j, differentiated directly
+    delta = sp.Symbol(r"\delta^L_j")
+    steps = [
+        Step(sp.Eq(delta, sp.Derivative(QUADRATIC_TERM, a) * sp.Derivative(sigmoid(z), z)),
+             "BP1: δ^L_j = ∂C/∂a^L_j σ′(z^L_j)"),
+        Step(sp.Eq(delta, (a - y) * sp.Derivative(sigmoid(z), z)), "∂/∂a ½(a − y)² = a − y (eq. 30)"),
+        Step(sp.Eq(delta, printed), "σ′(z) = σ(z)(1 − σ(z)) = a(1 − a) (theorem sigmoid_prime)"),
+    ]
+    return Derivation(
+        statement=[sp.Eq(delta, printed)],
+        steps=steps,
+        obligations=[lambda: prove_equal(printed.xreplace({a: f}), dC_dz, ("expand", "cancel"))],
+        assumptions="a = σ(z), z and y real; the printed δ checked against ∂C/∂z of σ(z) in exp form",
+    )

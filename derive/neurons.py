@@ -81,7 +81,7 @@ def sigmoid_output() -> Derivation:
     )
 
 
-@theorem("sigmoid_prime", "Derivative of the sigmoid", "neurons", equation="σ′ = σ(1−σ)")
+@theorem("sigmoid_prime", "Derivative of the sigmoid", "neurons")
 def sigmoid_prime() -> Derivation:
     r""":math:`\sigma'(z) = \sigma(z)(1-\sigma(z))`, and :math:`\max_z \sigma'(z) = \sigma'(0) = 1/4`."""
     f = SIGMA.f(z)
@@ -112,6 +112,9 @@ def sigmoid_prime() -> Derivation:
         steps=steps,
         obligations=[
             lambda: prove_equal(dfdz, prime, ("expand", "cancel")),
+            # the sigmoid class's own derivative (fdiff, used by other proofs) is this one
+            lambda: prove_equal(sp.diff(sigmoid(z), z), dfdz, ("cancel",),
+                                lambda e: e.rewrite(sp.exp), "rewrite σ→exp"),
             lambda: holds(maximum, "solve + limit", "σ′ has its only critical point at 0, value 1/4"),
         ],
         assumptions="z real",

@@ -7,8 +7,9 @@ claim holds.
 
 A claim is *refuted* by a counterexample: exact rational values of its free symbols at which the
 two sides differ.  The difference is evaluated exactly when it is rational, otherwise to 60
-significant digits, and a refutation is reported only when it is at least ``1e-30`` (so far above
-the evaluation error that the sign of the difference is certain).
+significant digits that SymPy's ``evalf(strict=True)`` certifies (a point where it cannot is
+skipped), and a refutation is reported only when the difference is at least ``1e-30`` relative (so
+far above the evaluation error that the sides certainly differ).
 
 Anything else is *undecided*: the caller is told that, never "probably true".
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 
 PROVED, REFUTED, UNDECIDED = "proved", "refuted", "undecided"
 
@@ -211,7 +213,7 @@ def _evaluate(e: sp.Expr, point: dict) -> sp.Expr | None:
             return None
         if v.is_Rational:
             return v
-        v = v.evalf(60)
+        v = v.evalf(60, strict=True)  # raises unless all 60 digits are certain
         if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
             return None
         re, im = v.as_real_imag()
@@ -220,7 +222,8 @@ def _evaluate(e: sp.Expr, point: dict) -> sp.Expr | None:
         if im != 0 and abs(im) > _TOL * max(1, abs(re)):
             return None  # not real here
         return re
-    except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError):
+    except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError,
+            PrecisionExhausted):
         return None
 
 

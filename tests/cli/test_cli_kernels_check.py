@@ -18,7 +18,7 @@ def test_kernels_prints_the_backprop_source():
     assert out.returncode == 0, out.stderr
     src = out.stdout
     assert "def backprop(weights, biases, x, y):" in src
-    for tag in ("[bp1]", "[bp2, bp_batched]", "[bp3, bp_batched]", "[bp4, bp_batched]", "[tanh_sigmoid]"):
+    for tag in ("[quadratic_output_error]", "[bp2, bp_batched]", "[bp3, bp_batched]", "[bp4, bp_batched]", "[tanh_sigmoid]"):
         assert tag in src, tag
     assert src.index("# 1. Input x") < src.index("# 3. Output error δ^L (BP1)") < src.index("# 5. Output")
     compile(src, "<kernels>", "exec")  # the printed text is the module itself

@@ -138,3 +138,36 @@ def test_sgd_update_rule_oracle(case):
     base = next(iter(rhs.atoms(sp.Indexed))).base
     args = [syms["w_k"], syms["eta"]] + [base[i] for i in range(1, m + 1)]
     assert close(mpfunc(args, rhs)(w, eta, *gw), expected)
+
+
+# --- quadratic_output_error ---------------------------------------------------------------------
+
+def test_quadratic_output_error_is_proved_and_printed():
+    assert_proved_exactly("quadratic_output_error")
+    assert derive.COSTS["quadratic"].delta_id == "quadratic_output_error"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-30, 30, allow_nan=False), st.floats(0, 1))
+@example(0.0, 0.5)
+@example(30.0, 0.0)
+@example(-30.0, 1.0)
+@mp50
+def test_quadratic_output_error_oracle(zv, yv):
+    """The printed δ at a = σ(z) against a 50-digit numeric derivative of ½(σ(z) − y)²."""
+    from derive.activations import a
+    from derive.costs import y
+    zz, yy = mpf(zv), mpf(yv)
+    sigma = lambda t: 1 / (1 + mp.exp(-t))  # noqa: E731
+    numeric = mp.diff(lambda t: (sigma(t) - yy) ** 2 / 2, zz)
+    printed = mpfunc([a, y], derive.COSTS["quadratic"].delta)(sigma(zz), yy)
+    assert close(printed, numeric)
+
+
+def test_a_wrong_printed_quadratic_delta_is_not_proved(monkeypatch):
+    import dataclasses
+    from derive.activations import a
+    from derive.costs import COSTS, y
+    monkeypatch.setitem(COSTS, "quadratic", dataclasses.replace(COSTS["quadratic"], delta=a - y))
+    outcomes = [ob() for ob in derive.REGISTRY["quadratic_output_error"].build().obligations]
+    assert not all(o.proved for o in outcomes)

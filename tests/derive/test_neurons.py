@@ -111,3 +111,12 @@ def test_sigmoid_prime_oracle(zv):
         assert numeric < mp.mpf(1) / 4
     else:
         assert close(numeric, mp.mpf(1) / 4)
+
+
+def test_the_sigmoid_class_derivative_is_tied_to_the_proof(monkeypatch):
+    """Other proofs differentiate through sigmoid.fdiff; sigmoid_prime must fail if it is wrong."""
+    from derive.activations import sigmoid
+    monkeypatch.setattr(sigmoid, "fdiff",
+                        lambda self, argindex=1: sigmoid(self.args[0]) * (1 + sigmoid(self.args[0])))
+    outcomes = [ob() for ob in derive.REGISTRY["sigmoid_prime"].build().obligations]
+    assert any(o.status == "refuted" for o in outcomes)
