@@ -207,11 +207,18 @@ def sgd_minibatch_update() -> Derivation:
             lambda: prove_equal(b_l - eta * est_b, rule_b, ("expand",)),
             # the rule the kernels print (derive.updates) is this one
             lambda: prove_equal(_printed("none", w_k, est_w), rule_w, ("expand",)),
+            lambda: prove_equal(_printed_bias(b_l, est_b), rule_b, ("expand",)),
             lambda: prove_equal(share, 1 / n, ("structural",), sp.combsimp, "combsimp"),
             *[unbiased(n_, m_) for n_, m_ in UNBIASED_CASES],
         ],
         assumptions="η > 0; 1 ≤ m ≤ n; mini-batches drawn uniformly among the C(n, m) subsets",
     )
+
+
+def _printed_bias(b: sp.Expr, grad: sp.Expr) -> sp.Expr:
+    """derive.updates' bias rule at bias ``b`` and mean gradient ``grad``."""
+    from . import updates as U
+    return U.BIAS_UPDATE[0].xreplace({U.b: b, U.nabla_b: grad})
 
 
 def _printed(reg: str, w: sp.Expr, grad: sp.Expr) -> sp.Expr:

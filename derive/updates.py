@@ -12,7 +12,8 @@ l2       :math:`(1 - \eta\lambda/n)\,w - \eta\nabla`                      ``l2_w
 l1       :math:`w - (\eta\lambda/n)\operatorname{sgn}(w) - \eta\nabla`   ``l1_update`` (eq. 97)
 =======  ===============================================================  ==========================
 
-Biases are never regularized: :math:`b \to b - \eta\nabla_b` (theorem ``l2_weight_decay``).
+Biases are never regularized: :math:`b \to b - \eta\nabla_b` (theorem ``sgd_minibatch_update``,
+eq. 21; ``l2_weight_decay`` and ``l1_update`` leave it as it is).
 Each theorem has an obligation that the expression here *is* the rule it proves.
 """
 from __future__ import annotations
@@ -34,4 +35,4 @@ WEIGHT_UPDATES: dict[str, tuple[sp.Expr, str]] = {
     "l1": (w - eta * lmbda / n * sp.sign(w) - eta * nabla_w, "l1_update"),
 }
 #: New bias (never regularized).
-BIAS_UPDATE: tuple[sp.Expr, str] = (b - eta * nabla_b, "l2_weight_decay")
+BIAS_UPDATE: tuple[sp.Expr, str] = (b - eta * nabla_b, "sgd_minibatch_update")
