@@ -16,8 +16,8 @@ sum, SymPy's derivative of an ``Indexed`` (a Kronecker delta), and the collapse
 ``sympy.diff`` of the fully composed cost (quadratic, cross-entropy, log-likelihood) equals what
 BP1-BP4 give, for every weight and bias (:func:`check_concrete`).
 
-:data:`BATCHED` holds the mini-batch (row-stacked) forms that ``numerics`` prints into kernels
-(theorem ``bp_batched``).
+:data:`BATCHED` holds the mini-batch (row-stacked) forms that ``numerics`` prints into kernels:
+the weighted input z (eq. 25), the mean cost and BP1-BP4 (theorem ``bp_batched``).
 """
 from __future__ import annotations
 
@@ -453,12 +453,20 @@ BATCHED_SYMBOLS: dict[str, sp.MatrixSymbol] = {
     "SigmaPrime": sp.MatrixSymbol("SigmaPrime", _m, n_l),  # σ′(Z^l), elementwise
     "Delta": sp.MatrixSymbol("Delta", _m, n_l),            # Δ^l
     "A_prev": sp.MatrixSymbol("A_prev", _m, n_prev),       # A^{l-1}
+    "W": sp.MatrixSymbol("W", n_l, n_prev),                # w^l
+    "b": sp.MatrixSymbol("b", n_l, 1),                     # b^l, a column as in the book
+    "c": sp.MatrixSymbol("c", _m, n_l),                    # c(z^L_j, y_j) per example and neuron (l = L)
 }
 _B = BATCHED_SYMBOLS
-#: Batched BP1-BP4 for a mini-batch of m examples stacked as rows and the mean cost
-#: C = (1/m) Σ_x C_x: ``bp1`` Δ^L (m×n_L), ``bp2`` Δ^l (m×n_l), ``bp3`` ∂C/∂b^l as a
-#: 1×n_l row (the ones row sums Δ^l over the examples), ``bp4`` ∂C/∂w^l (n_l×n_{l-1}).
+#: Batched forms for a mini-batch of m examples stacked as rows and the mean cost
+#: C = (1/m) Σ_x C_x: ``z`` the weighted inputs Z^l = A^{l-1} (W^l)ᵀ + 1 (b^l)ᵀ (m×n_l; eq. 25 row
+#: by row, the ones column repeats bᵀ on every row); ``mean`` C = (1/m) 1ᵀ c 1 (1×1) of the
+#: per-neuron costs c (m×n_L), C_x = Σ_j c_xj; and BP1-BP4: ``bp1`` Δ^L (m×n_L), ``bp2`` Δ^l (m×n_l),
+#: ``bp3`` ∂C/∂b^l as a 1×n_l row (the ones row sums Δ^l over the examples), ``bp4`` ∂C/∂w^l
+#: (n_l×n_{l-1}).
 BATCHED: dict[str, sp.MatrixExpr] = {
+    "z": _B["A_prev"] * _B["W"].T + sp.OneMatrix(_m, 1) * _B["b"].T,
+    "mean": sp.OneMatrix(1, _m) * _B["c"] * sp.OneMatrix(n_l, 1) / _m,
     "bp1": sp.HadamardProduct(_B["NablaA"], _B["SigmaPrime"]),
     "bp2": sp.HadamardProduct(_B["Delta_next"] * _B["W_next"], _B["SigmaPrime"]),
     "bp3": sp.OneMatrix(1, _m) * _B["Delta"] / _m,
@@ -468,15 +476,21 @@ BATCHED: dict[str, sp.MatrixExpr] = {
 
 def batched_per_example(m: int, n_prev: int, n_l: int, n_next: int) -> dict:
     """Explicit per-example quantities for a batch of ``m`` rows: symbol matrices for every
-    :data:`BATCHED_SYMBOLS` entry, and BP1-BP4 applied example by example, averaged over the rows
-    (``"bp1"``, ``"bp2"``: the per-example errors stacked as rows; ``"bp3"``: 1×n_l; ``"bp4"``)."""
+    :data:`BATCHED_SYMBOLS` entry, and the book's per-example formulas applied example by example
+    (``"z"``: z_x = w a_x + b, eq. 25, stacked as rows; ``"mean"``: Σ_x C_x / m with C_x = Σ_j c_xj,
+    1×1; ``"bp1"``, ``"bp2"``: the per-example errors stacked as rows; ``"bp3"`` (1×n_l),
+    ``"bp4"``: BP3, BP4 averaged over the rows)."""
     def mat(name, r, c):
         return sp.ImmutableMatrix(r, c, lambda u, v: sp.Symbol(f"{name}_{{{u + 1},{v + 1}}}"))
     X = {"NablaA": mat("g", m, n_l), "Delta_next": mat(r"\delta'", m, n_next),
          "W_next": mat("w", n_next, n_l), "SigmaPrime": mat(r"\sigma'", m, n_l),
-         "A_prev": mat("a", m, n_prev)}
-    rows1, rows2, gb, gw = [], [], sp.zeros(n_l, 1), sp.zeros(n_l, n_prev)
+         "A_prev": mat("a", m, n_prev), "W": mat("v", n_l, n_prev), "b": mat("b", n_l, 1),
+         "c": mat("c", m, n_l)}
+    rows0, rows1, rows2, gb, gw = [], [], [], sp.zeros(n_l, 1), sp.zeros(n_l, n_prev)
+    total = sp.S.Zero
     for x in range(m):
+        rows0.append((X["W"] * X["A_prev"].row(x).T + X["b"]).T)                 # eq. (25)
+        total += sum(X["c"].row(x))                                           # C_x
         s_x = X["SigmaPrime"].row(x).T
         rows1.append(X["NablaA"].row(x).T.multiply_elementwise(s_x).T)          # BP1
         d_x = (X["W_next"].T * X["Delta_next"].row(x).T).multiply_elementwise(s_x)  # BP2
@@ -484,8 +498,8 @@ def batched_per_example(m: int, n_prev: int, n_l: int, n_next: int) -> dict:
         gb += d_x                                                                # BP3
         gw += d_x * X["A_prev"].row(x)                                           # BP4
     X["Delta"] = sp.ImmutableMatrix(sp.Matrix.vstack(*rows2))
-    return {"inputs": X, "bp1": sp.Matrix.vstack(*rows1), "bp2": X["Delta"],
-            "bp3": (gb / m).T, "bp4": gw / m}
+    return {"inputs": X, "z": sp.Matrix.vstack(*rows0), "mean": sp.Matrix([[total / m]]),
+            "bp1": sp.Matrix.vstack(*rows1), "bp2": X["Delta"], "bp3": (gb / m).T, "bp4": gw / m}
 
 
 def _batched_check(shape: tuple[int, int, int, int]) -> Outcome:
@@ -498,14 +512,16 @@ def _batched_check(shape: tuple[int, int, int, int]) -> Outcome:
         want = ref[name]
         if got.shape != want.shape or any(sp.expand(u - v) != 0 for u, v in zip(got, want)):
             return Outcome(UNDECIDED, "explicit matrices",
-                           detail=f"batched {name} differs from the per-example mean at m,widths = {shape}")
+                           detail=f"batched {name} differs from the per-example form at m,widths = {shape}")
     return Outcome(PROVED, "explicit matrices m = 2, 3, expand")
 
 
 @theorem("bp_batched", "Backpropagation for a mini-batch stacked as rows", "backprop",
-         equation="(BP1)-(BP4), batched")
+         equation="(25), (BP1)-(BP4), batched")
 def bp_batched() -> Derivation:
     r"""For m examples stacked as rows and the mean cost :math:`C = \frac1m\sum_x C_x`:
+    :math:`Z^l = A^{l-1} (W^l)^T + \mathbf 1 (b^l)^T` (eq. 25 for every row),
+    :math:`C = \frac1m \mathbf 1^T c\, \mathbf 1` (c: the per-neuron costs :math:`c_{xj}`, m×n_L),
     :math:`\Delta^l = (\Delta^{l+1} W^{l+1}) \odot \sigma'(Z^l)`,
     :math:`\partial C/\partial W^l = \frac1m (\Delta^l)^T A^{l-1}`,
     :math:`\partial C/\partial b^l = \frac1m \mathbf 1^T \Delta^l` (and
@@ -514,9 +530,14 @@ def bp_batched() -> Derivation:
     nW = sp.MatrixSymbol(r"\nabla_{W^{l}}C", n_l, n_prev)
     nb = sp.MatrixSymbol(r"\nabla_{b^{l}}C", 1, n_l)
     DL = sp.MatrixSymbol(r"\Delta^{L}", _m, n_l)
+    Z = sp.MatrixSymbol(r"Z^{l}", _m, n_l)
+    Cm = sp.MatrixSymbol("C", 1, 1)
     steps = [
+        Step(sp.Eq(Z, BATCHED["z"]), "row x of A^{l-1} (W^l)ᵀ is (w^l a^{l-1}_x)ᵀ; the ones column adds "
+                                     "(b^l)ᵀ to every row: eq. (25) for example x, row by row"),
         Step(sp.Eq(sp.Symbol("C"), sp.Sum(sp.Symbol("C_x"), (sp.Symbol("x"), 1, _m)) / _m),
              "the mini-batch cost is the mean of the per-example costs: so are its derivatives"),
+        Step(sp.Eq(Cm, BATCHED["mean"]), "C_x = Σ_j c_xj is row x times 1; 1ᵀ sums the rows"),
         Step(sp.Eq(DL, BATCHED["bp1"]), "row x is BP1 for example x"),
         Step(sp.Eq(_B["Delta"], BATCHED["bp2"]), "row x of Δ^{l+1} W^{l+1} is ((W^{l+1})ᵀ δ^{l+1}_x)ᵀ: "
                                                 "BP2 for example x, row by row"),
@@ -525,9 +546,11 @@ def bp_batched() -> Derivation:
              "(Δ^l)ᵀ A^{l-1} = Σ_x δ^l_x (a^{l-1}_x)ᵀ (BP4 per example), averaged"),
     ]
     return Derivation(
-        statement=[sp.Eq(DL, BATCHED["bp1"]), sp.Eq(_B["Delta"], BATCHED["bp2"]),
+        statement=[sp.Eq(Z, BATCHED["z"]), sp.Eq(Cm, BATCHED["mean"]),
+                   sp.Eq(DL, BATCHED["bp1"]), sp.Eq(_B["Delta"], BATCHED["bp2"]),
                    sp.Eq(nb, BATCHED["bp3"]), sp.Eq(nW, BATCHED["bp4"])],
         steps=steps,
         obligations=[lambda: _batched_check((2, 3, 2, 2)), lambda: _batched_check((3, 2, 3, 2))],
-        assumptions="m examples as rows; W^{l+1} is n_{l+1}×n_l as in the book; C the mean cost",
+        assumptions="m examples as rows; W^l is n_l×n_{l-1} as in the book, b^l a column; "
+                    "C the mean cost",
     )

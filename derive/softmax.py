@@ -9,6 +9,12 @@ Index-form proofs for a symbolic number :math:`n_L` of output neurons (``Sum`` o
 ``IndexedBase`` entries, with the Kronecker collapse of :mod:`derive.indexed`), backed by exact
 checks at n = 2, 3, 4 and, for the gradient, on the concrete networks of :mod:`derive.network`.
 The output error is ``derive.costs.LOG_LIKELIHOOD_DELTA`` itself.
+
+The expressions ``numerics`` prints (the ``Sum`` over the neurons of the output row as a row sum):
+:data:`SOFTMAX` (eq. 78; theorems ``softmax_normalised``, ``softmax_log``), and the stable forms
+with the shift :data:`SHIFT` :math:`c = \max_k z_k`, :data:`SOFTMAX_SHIFTED` and
+:data:`LOGSUMEXP_SHIFTED` (theorem ``logsumexp_shift``: equal to :data:`SOFTMAX` and
+:data:`LOGSUMEXP`).
 """
 from __future__ import annotations
 
@@ -22,7 +28,8 @@ from .network import ARCHITECTURES, Network, concrete_method, concrete_network, 
 from .prover import PROVED, UNDECIDED, Outcome, holds, prove_equal
 from .theorem import Derivation, Step, theorem
 
-__all__ = ["softmax", "softmax_index", "log_softmax_index"]
+__all__ = ["softmax", "softmax_index", "log_softmax_index", "SOFTMAX", "SOFTMAX_SHIFTED",
+           "LOGSUMEXP", "LOGSUMEXP_SHIFTED", "SHIFT"]
 
 j, k, i = index("j"), index("k"), index("i")
 n_L = index("n_L")
@@ -41,6 +48,23 @@ def softmax_index(zb: sp.IndexedBase = z, n: sp.Expr = n_L, at: sp.Expr = j, shi
 def log_softmax_index(zb: sp.IndexedBase = z, n: sp.Expr = n_L, at: sp.Expr = j) -> sp.Expr:
     r""":math:`\ln a_j = z_j - \ln\sum_i e^{z_i}` (theorem ``softmax_log``)."""
     return zb[at] - sp.log(sp.Sum(sp.exp(zb[i]), (i, 1, n)))
+
+
+#: Eq. (78), :math:`a^L_j = e^{z_j}/\sum_i e^{z_i}` for the output row :math:`z = z^L` (index form,
+#: the sum over the row's n_L neurons); proved a probability distribution (``softmax_normalised``)
+#: with :math:`\ln a_j = z_j - \mathrm{lse}` (``softmax_log``).  The textbook kernels print it.
+SOFTMAX = softmax_index()
+#: :math:`\mathrm{lse} = \ln\sum_k e^{z_k}` (the symbol ``derive.costs.lse``, theorem ``softmax_log``).
+LOGSUMEXP = sp.log(sp.Sum(sp.exp(z[k]), (k, 1, n_L)))
+#: The shift c of the stable forms.  ``logsumexp_shift`` holds for every real c; the kernels take
+#: :math:`c = \max_k z_k`, so that every exponent is ≤ 0 and the sum is ≥ 1 (its obligation "c = max").
+SHIFT = c
+#: :math:`c + \ln\sum_k e^{z_k - c}`, equal to :data:`LOGSUMEXP` for every real c (``logsumexp_shift``):
+#: the log-sum-exp the stable kernels print, with c = max_k z_k.
+LOGSUMEXP_SHIFTED = c + sp.log(sp.Sum(sp.exp(z[k] - c), (k, 1, n_L)))
+#: :math:`e^{z_j - c}/\sum_i e^{z_i - c}`, equal to :data:`SOFTMAX` for every real c
+#: (``logsumexp_shift``): the softmax the stable kernels print, with c = max_k z_k.
+SOFTMAX_SHIFTED = softmax_index(shift=-c)
 
 
 def softmax(zs: list) -> list:
@@ -72,8 +96,8 @@ def _same(lhs: sp.Expr, rhs: sp.Expr) -> Outcome:
 def softmax_normalised() -> Derivation:
     r"""Eq. (79): :math:`\sum_j a^L_j = 1`; :math:`0 < a^L_j < 1` (n ≥ 2); and a is unchanged when
     every :math:`z_j` is shifted by the same c."""
-    a_j, a_name = softmax_index(), sp.Symbol("a^{L}_{j}")
-    total = sp.Sum(softmax_index(at=j), (j, 1, n_L))
+    a_j, a_name = SOFTMAX, sp.Symbol("a^{L}_{j}")
+    total = sp.Sum(SOFTMAX, (j, 1, n_L))
     pulled = pull_constants(total)
     shifted = softmax_index(shift=c)
     shifted_pulled = pull_constants(sp.expand(shifted))
@@ -165,10 +189,10 @@ def softmax_monotone() -> Derivation:
 def softmax_log() -> Derivation:
     r""":math:`\ln a^L_j = z^L_j - \ln\sum_k e^{z^L_k}`; so the log-likelihood cost term
     :math:`-y\ln a` is :math:`-y(z - \operatorname{lse})`, the stable form in ``costs.COSTS``."""
-    a_j = softmax_index()
+    a_j = SOFTMAX
     lhs, rhs = sp.log(a_j), log_softmax_index()
     S = sp.Sum(sp.exp(z[i]), (i, 1, n_L))
-    stable = COSTS["log_likelihood"].stable.xreplace({_z_sym: z[j], _lse: sp.log(S), _y: y[j]})
+    stable = COSTS["log_likelihood"].stable.xreplace({_z_sym: z[j], _lse: LOGSUMEXP, _y: y[j]})
     term = LOG_LIKELIHOOD_TERM.xreplace({_a: a_j, _y: y[j]})
 
     def log_at(n: int) -> bool:
@@ -199,41 +223,63 @@ def softmax_log() -> Derivation:
 def logsumexp_shift() -> Derivation:
     r""":math:`\ln\sum_k e^{z_k} = c + \ln\sum_k e^{z_k - c}` for every real c, and the softmax of
     z − c is the softmax of z.  With :math:`c = \max_k z_k` every exponent is ≤ 0 (no overflow) and
-    the sum is ≥ 1 (no log 0): the form the kernels print."""
-    S = sp.Sum(sp.exp(z[k]), (k, 1, n_L))
-    S_c = sp.Sum(sp.exp(z[k] - c), (k, 1, n_L))
-    lhs, rhs = sp.log(S), c + sp.log(S_c)
+    the sum is ≥ 1 (no log 0): the form the kernels print.  The statement's right-hand sides are
+    the exported :data:`LOGSUMEXP_SHIFTED` and :data:`SOFTMAX_SHIFTED` themselves."""
+    lhs, rhs = LOGSUMEXP, LOGSUMEXP_SHIFTED
+    (S_c,) = rhs.atoms(sp.Sum)
     pulled = pull_constants(sp.expand(S_c))
     reduced = c + sp.expand_log(sp.log(pulled))
     steps = [
         Step(sp.Eq(S_c, pulled), "e^{z−c} = e^{−c} e^{z}; e^{−c} does not depend on k"),
         Step(sp.Eq(rhs, reduced), "ln(e^{−c} S) = −c + ln S"),
         Step(sp.Eq(rhs, lhs), "c − c = 0"),
-        Step(sp.Eq(softmax_index(shift=-c), softmax_index()), "e^{−c} cancels in the softmax too"),
+        Step(sp.Eq(SOFTMAX_SHIFTED, SOFTMAX), "e^{−c} cancels in the softmax too"),
         Step(sp.Le(z[k] - sp.Max(sp.Symbol("z_1"), sp.Symbol(r"\ldots"), sp.Symbol("z_n")), 0),
              "c = max_k z_k: every exponent z_k − c ≤ 0, and the largest term is e^0 = 1"),
     ]
 
+    def pull_shift(e: sp.Expr) -> sp.Expr:
+        """Index form: e^{z_k−c} = e^{−c} e^{z_k}, e^{−c} out of the sum, ln(e^{−c} S) = −c + ln S."""
+        return canonical_indices(sp.expand(sp.expand_log(pull_constants(sp.expand(e)))))
+
+    def at(expr: sp.Expr, n: int, zs: list) -> sp.Expr:
+        """An index-form expression at n_L = n, the sums written out, z_t the given reals."""
+        return expr.xreplace({n_L: n}).doit().xreplace({z[t + 1]: u for t, u in enumerate(zs)})
+
+    def pull_exp(e: sp.Expr) -> sp.Expr:
+        """Written out: e^{z−c} = e^{−c} e^{z}, e^{−c} out of the sum, ln(e^{−c} S) = −c + ln S."""
+        return sp.expand(sp.expand_log(sp.factor_terms(sp.expand(e))))
+
     def lse_shift(n: int) -> bool:
         zs = _reals(n)
-        pulled_n = sp.factor_terms(sp.expand(sp.Add(*[sp.exp(t - c) for t in zs])))  # e^{-c} Σ e^z
-        return sp.expand(c + sp.expand_log(sp.log(pulled_n)) - sp.log(sp.Add(*[sp.exp(t) for t in zs]))) == 0
+        return pull_exp(at(rhs, n, zs) - at(lhs, n, zs)) == 0
+
+    def softmax_shift(n: int) -> bool:
+        zs = _reals(n)
+        return all(_zero(sp.expand_power_exp(at(SOFTMAX_SHIFTED.xreplace({j: q}), n, zs))
+                         - at(SOFTMAX.xreplace({j: q}), n, zs)) for q in range(1, n + 1))
 
     def max_form(n: int) -> bool:
-        # z_k = c - t_k with t_k >= 0 and t_1 = 0 (the maximum): the exponents and the sum
+        # z_k = c - t_k with t_k >= 0 and t_1 = 0 (c the maximum): every exponential of the two
+        # printed forms is e^{u} with u ≤ 0, and the sums are ≥ 1
         t = sp.symbols(f"t_2:{n + 1}", nonnegative=True)
-        zs = [c] + [c - u for u in t]
-        expo = [u - c for u in zs]
-        total = sp.Add(*[sp.exp(e) for e in expo])
-        return all(e.is_nonpositive for e in expo) and (total - 1).is_nonnegative
+        zs = [c] + [c - v for v in t]
+        forms = [at(rhs, n, zs)] + [at(SOFTMAX_SHIFTED.xreplace({j: q}), n, zs) for q in range(1, n + 1)]
+        exps = set().union(*(f.atoms(sp.exp) for f in forms))
+        sums = [at(s_, n, zs) for f in (rhs, SOFTMAX_SHIFTED) for s_ in f.atoms(sp.Sum)]
+        return (all(e.args[0].is_nonpositive for e in exps)
+                and all((u - 1).is_nonnegative for u in sums))
 
     return Derivation(
-        statement=[sp.Eq(lhs, rhs), sp.Eq(softmax_index(shift=-c), softmax_index())],
+        statement=[sp.Eq(lhs, rhs), sp.Eq(SOFTMAX_SHIFTED, SOFTMAX)],
         steps=steps,
         obligations=[
-            lambda: _same(sp.expand(reduced), lhs),
-            lambda: _same(pull_constants(sp.expand(softmax_index(shift=-c))), softmax_index()),
+            lambda: prove_equal(rhs, lhs, ("structural", "expand"), pull_shift,
+                                "e^{z−c} = e^{−c}e^{z}, e^{−c} out of Σ, expand_log"),
+            lambda: _same(pull_constants(sp.expand(SOFTMAX_SHIFTED)), SOFTMAX),
             lambda: _all_n(lse_shift, "ln Σ e^z = c + ln Σ e^{z−c}", "factor_terms, expand_log, expand"),
+            lambda: _all_n(softmax_shift, "softmax(z − c) = softmax(z)",
+                           "e^{z−c} = e^z e^{−c}, exp → symbols, expand"),
             lambda: _all_n(max_form, "c = max: exponents ≤ 0, sum ≥ 1", "sign"),
         ],
         assumptions="z_k and c real",

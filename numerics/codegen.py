@@ -8,21 +8,27 @@ mathematical line of the module is printed from a SymPy expression that ``derive
 =====================================  ===================================================
 printed                                 from
 =====================================  ===================================================
+weighted input z^l (eq. 25)            ``derive.backprop.BATCHED["z"]``
 hidden activation and σ′               ``derive.activations.ACTIVATIONS[name]`` (.stable / .f, .prime)
-output activation (sigmoid / softmax)  ``ACTIVATIONS["sigmoid"]``; softmax: ``COSTS["log_likelihood"]``
+output activation: sigmoid             ``ACTIVATIONS["sigmoid"]``
+output activation: softmax             ``derive.softmax.SOFTMAX`` (textbook), ``SOFTMAX_SHIFTED``
+log-sum-exp of the stable cost         ``derive.softmax.LOGSUMEXP_SHIFTED``
 output error δ^L (BP1)                 ``derive.costs.COSTS[cost].delta``
 per-neuron cost                        ``COSTS[cost].stable`` (or ``.term`` of the textbook output)
-BP2, BP3, BP4 over a mini-batch        ``derive.backprop.BATCHED``
+mean cost over the mini-batch          ``BATCHED["mean"]``
+BP2, BP3, BP4 over a mini-batch        ``BATCHED["bp2"]``, ``["bp3"]``, ``["bp4"]``
 update rules                           ``derive.updates.WEIGHT_UPDATES``, ``BIAS_UPDATE``
 fused SGD step ``step_<reg>``          the update rules with ∇w, ∇b replaced by ``BATCHED["bp4"]``,
                                        ``BATCHED["bp3"]`` (:mod:`numerics.fused`)
 L2 / L1 penalties and their gradient   ``derive.regularization.l2_cost``, ``l1_cost``
 =====================================  ===================================================
 
-(the softmax is solved from the proved ``softmax_log`` form of the log-likelihood, then shifted by
-the row maximum, theorem ``logsumexp_shift``).  The hand-written parts are the template's control
-flow only: the loop over layers, the lists ``zs``/``activations``/``deltas``, and the layout of a
-mini-batch as rows.
+derive.softmax writes the softmax and the log-sum-exp in index form over the output row (a ``Sum``
+over its neurons); :func:`numerics.printer.row_form` puts them in the row layout (the ``Sum`` as
+``rowsum``), and the shift c of the stable forms is the row maximum, as ``derive.softmax.SHIFT``
+prescribes (theorem ``logsumexp_shift``: every exponent ≤ 0).  The hand-written parts are the
+template's control flow only: the loop over layers, the lists ``zs``/``activations``/``deltas``,
+and the layout of a mini-batch as rows.
 
 Training calls ``step_<reg>(weights, biases, x, y, eta, lmbda, n)``: steps 1-4 of ``backprop``
 verbatim (every δ^l before any weight changes), then the composed rule, so the gradient is never
@@ -31,7 +37,7 @@ stored and each weight matrix gets one product and one in-place subtraction,
 stay for the gradient checks and the API.  :mod:`numerics.printer` holds the printer.
 
 Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
-(1 + tanh(z/2))/2, the softmax through log-sum-exp with the row maximum subtracted, the cross-entropy
+(1 + tanh(z/2))/2, the softmax and the log-sum-exp with the row maximum subtracted, the cross-entropy
 through softplus (``numpy.logaddexp``).  The *textbook* kernels print 1/(1+e^{−z}), e^{z}/Σe^{z},
 −[y ln a + (1−y) ln(1−a)], and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as
 ``w·sgn(Re w)``) so that the complex-step derivative can check them.
@@ -44,45 +50,29 @@ import types
 
 import sympy as sp
 
+from derive import backprop
 from derive import regularization as _reg
+from derive import softmax as _softmax
 from derive import updates as _upd
 from derive.activations import ACTIVATIONS, a, z
 from derive.costs import COSTS, lse
 from derive.theorem import REGISTRY
 
-from .printer import KernelPrinter, enclosed, indent, lines, pretty, ret, rowmax, rowsum
+from .fused import step_update
+from .printer import (BP_NAMES, BP_THEOREM, KernelPrinter, enclosed, indent, lines, pretty, ret,
+                      row_form, rowmax)
 
-__all__ = ["ACTIVATION_NAMES", "COST_NAMES", "REGS", "kernel_source", "kernels", "filename",
-           "LSE_STABLE"]
+__all__ = ["ACTIVATION_NAMES", "COST_NAMES", "REGS", "kernel_source", "kernels", "filename"]
 
 ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 COST_NAMES: tuple[str, ...] = tuple(COSTS)
 REGS: tuple[str, ...] = tuple(_upd.WEIGHT_UPDATES)
 
 
-#: lse = ln Σ_k e^{z_k} (the symbol ``derive.costs.lse``) shifted by the row maximum (theorem
-#: ``logsumexp_shift`` with c = max_k z_k, so that every exponent is ≤ 0).
-LSE_STABLE = rowmax(z) + sp.log(rowsum(sp.exp(z - rowmax(z))))
-
-
-def _softmax_stable() -> sp.Expr:
-    r"""The softmax as the stable kernels print it, :math:`a_j = e^{z_j - c}/\sum_k e^{z_k - c}` with
-    c = max_k z_k (every exponent ≤ 0), derived rather than typed:
-
-    1. solve the proved identity :math:`-y\ln a = -y(z - \mathrm{lse})` of
-       ``COSTS["log_likelihood"]`` (theorem ``softmax_log``) for a: :math:`a = e^{z - \mathrm{lse}}`;
-    2. put in :math:`\mathrm{lse} = c + \ln S`, :math:`S = \sum_k e^{z_k - c}` (``logsumexp_shift``)
-       and split the exponential, :math:`e^{(z - c) - \ln S} = e^{z-c}/S` (``expand_power_exp``).
-
-    Unlike :math:`e^{z - \mathrm{lse}}` this keeps its relative accuracy for large |z|.
-    """
-    c = COSTS["log_likelihood"]
-    (a_lse,) = sp.solve(sp.Eq(c.term, c.stable), a)  # exp(z - lse)
-    u, shift, S = sp.Dummy("u"), sp.Dummy("c"), sp.Dummy("S", positive=True)
-    split = sp.expand_power_exp(a_lse.xreplace({lse: shift + sp.log(S)}).xreplace({z: u + shift}))
-    assert sp.simplify(split - a_lse.xreplace({lse: shift + sp.log(S), z: u + shift})) == 0
-    return split.xreplace({u: z - shift}).xreplace({S: rowsum(sp.exp(z - rowmax(z))),
-                                                    shift: rowmax(z)})
+def _row(expr: sp.Expr) -> sp.Expr:
+    """A ``derive.softmax`` expression of the output row z^L in the row layout: Σ_k → ``rowsum``,
+    z^L_j → ``z``, and the shift c (``derive.softmax.SHIFT``) → max_k z_k, ``rowmax(z)``."""
+    return row_form(expr, _softmax.z).xreplace({_softmax.SHIFT: rowmax(z)})
 
 
 def _penalty(reg: str) -> sp.Expr:
@@ -121,15 +111,15 @@ class _Spec:
             self.lse = None
             self.term = c.term.xreplace({a: self.out_act}) if textbook else c.stable
         else:  # softmax
-            if textbook:
-                self.out_act = sp.exp(z) / rowsum(sp.exp(z))
-                self.out_id = "eq. (78)"
+            if textbook:  # eq. (78), e^{z_j}/Σ_k e^{z_k}
+                self.out_act = _row(_softmax.SOFTMAX)
+                self.out_id = "eq. (78), softmax_normalised"
                 self.lse = None
                 self.term = c.term.xreplace({a: self.out_act})
-            else:
-                self.out_act = _softmax_stable()
-                self.out_id = "softmax_log, logsumexp_shift"
-                self.lse = LSE_STABLE
+            else:  # e^{z_j − c}/Σ_k e^{z_k − c} and lse = c + ln Σ_k e^{z_k − c}, c = max_k z_k
+                self.out_act = _row(_softmax.SOFTMAX_SHIFTED)
+                self.out_id = "eq. (78), logsumexp_shift"
+                self.lse = _row(_softmax.LOGSUMEXP_SHIFTED)
                 self.term = c.stable
         self.term_id = _COST_EQ[cost] if textbook else (c.stable_id or _COST_EQ[cost])
 
@@ -164,8 +154,6 @@ def kernel_source(cost: str, activation: str, textbook: bool = False) -> str:
     """The Python source of the kernel module for ``(cost, activation)`` (see the module docstring)."""
     _validate(cost, activation)
     s = _Spec(cost, activation, textbook)
-    from .fused import step_update
-
     return _render(s, _bp_code(s), _updates(s.p), _penalties(s.p),
                    {reg: step_update(s.textbook, reg) for reg in REGS})
 
@@ -231,31 +219,25 @@ def kernels(cost: str, activation: str, textbook: bool = False) -> types.ModuleT
     return module
 
 
-# -- BP2-BP4 -------------------------------------------------------------------------------------
-#: derive.backprop.BATCHED_SYMBOLS -> the template's locals (SigmaPrime: the activation's σ′).
-BP_NAMES = {"Delta_next": "delta", "W_next": "w", "Delta": "delta", "A_prev": "a", "m": "m"}
-BP_THEOREM = "bp_batched"  #: the theorem that proves derive.backprop.BATCHED
-
-
-def _batched() -> dict:
-    """BP1-BP4 in batched row form: ``derive.backprop.BATCHED``."""
-    from derive import backprop
-
-    return backprop.BATCHED
-
-
+# -- eq. (25), the mean cost, BP2-BP4 -----------------------------------------------------------------
 def _bp_code(s: _Spec) -> dict[str, str]:
-    """The template's BP2-BP4 code from ``derive.backprop.BATCHED``.
+    """The template's batched code from ``derive.backprop.BATCHED``.
 
-    ``"bp2"``: Δ^l from Δ^{l+1}, printed with σ′ the activation's ``prime`` (through ``a``, ``z``).
-    BP3 and BP4 share the scalar factor 1/m; it is applied once, to Δ^l (``"scale"``:
-    ``delta_m = (1/m)*delta``), and ``"bp3"``, ``"bp4"`` are the remaining products of ``delta_m``.
+    ``"z"``: z^l = w^l a^(l-1) + b^l as ``a @ w.T + b`` (``"z_last"``: the same for the output layer,
+    w^L = ``weights[-1]``, b^L = ``biases[-1]``); ``"mean"``: the mean of the per-neuron costs ``c``
+    over the m rows; ``"bp2"``: Δ^l from Δ^{l+1}, printed with σ′ the activation's ``prime``
+    (through ``a``, ``z``).  BP3 and BP4 share the scalar factor 1/m; it is applied once, to Δ^l
+    (``"scale"``: ``delta_m = (1/m)*delta``), and ``"bp3"``, ``"bp4"`` are the remaining products of
+    ``delta_m``.
     """
-    bp = _batched()
+    bp = backprop.BATCHED
     prime = KernelPrinter(s.textbook).doprint(s.prime)
     names = dict(BP_NAMES, SigmaPrime=prime if enclosed(prime) else f"({prime})")
     printer = KernelPrinter(s.textbook, names)
-    out = {"bp2": printer.doprint(bp["bp2"])}
+    out = {"z": printer.doprint(bp["z"]),
+           "z_last": KernelPrinter(s.textbook, dict(names, W="weights[-1]", b="biases[-1]")).doprint(bp["z"]),
+           "mean": printer.doprint(bp["mean"]),
+           "bp2": printer.doprint(bp["bp2"])}
     (c3, f3), (c4, f4) = bp["bp3"].as_coeff_matrices(), bp["bp4"].as_coeff_matrices()
     if c3 == c4 and c3 != 1:  # common factor: Δ^l/m once
         scaled = KernelPrinter(s.textbook, dict(names, Delta="delta_m"))
@@ -289,11 +271,11 @@ def _render(s: _Spec, bp: dict, updates: dict, penalties: dict, steps: dict) -> 
 {"    zs = []  # zs[i] = z^(i+2)" if zs_keep else _DROP}
     # 2. Feedforward: for each l = 2, ..., L compute z^l = w^l a^(l-1) + b^l and a^l = {sigma}(z^l)
     for w, b in zip(weights[:-1], biases[:-1]):
-        z = a @ w.T + b  # z^l = w^l a^(l-1) + b^l  [eq. (25)]
+        z = {bp["z"]}  # z^l = w^l a^(l-1) + b^l  [eq. (25), {BP_THEOREM}]
 {"        zs.append(z)" if zs_keep else _DROP}
 {indent(hidden, 8)}
         activations.append(a)
-    z = a @ weights[-1].T + biases[-1]  # z^L = w^L a^(L-1) + b^L  [eq. (25)]
+    z = {bp["z_last"]}  # z^L = w^L a^(L-1) + b^L  [eq. (25), {BP_THEOREM}]
 {indent(out_lines, 4)}
     # 3. Output error δ^L (BP1)
     delta = {s.p.doprint(s.delta)}  # δ^L = {pretty(s.delta, {"a": "a^L", "z": "z^L"})}  [{s.delta_id}]
@@ -349,9 +331,9 @@ def weighted_output(weights, biases, x):
     """z^L for every row of x: (m, n_out)."""
     a = x
     for w, b in zip(weights[:-1], biases[:-1]):
-        z = a @ w.T + b  # z^l = w^l a^(l-1) + b^l  [eq. (25)]
+        z = {bp["z"]}  # z^l = w^l a^(l-1) + b^l  [eq. (25), {BP_THEOREM}]
 {indent(hidden, 8)}
-    return a @ weights[-1].T + biases[-1]  # z^L  [eq. (25)]
+    return {bp["z_last"]}  # z^L = w^L a^(L-1) + b^L  [eq. (25), {BP_THEOREM}]
 
 
 def feedforward(weights, biases, x):
@@ -363,9 +345,10 @@ def feedforward(weights, biases, x):
 
 def cost(weights, biases, x, y):
     """(1/m) Σ_x C_x: the mean cost over the m rows of x, no regularization  [{_COST_EQ[s.cost]}]."""
+    m = x.shape[0]
     z = weighted_output(weights, biases, x)
 {indent(s.term_lines("c"), 4)}
-    return c.sum() / x.shape[0]
+    return {bp["mean"]}  # C = (1/m) Σ_x C_x, C_x = Σ_j c(z^L_j, y_j)  [{_COST_EQ[s.cost]}, {BP_THEOREM}]
 
 
 def backprop(weights, biases, x, y):

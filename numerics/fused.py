@@ -23,8 +23,7 @@ import sympy as sp
 from derive import backprop
 from derive import updates as _upd
 
-from .codegen import BP_NAMES, BP_THEOREM
-from .printer import KernelPrinter, pretty
+from .printer import BP_NAMES, BP_THEOREM, KernelPrinter, pretty
 
 __all__ = ["composed_update", "step_update", "STEP_NAMES"]
 
@@ -47,8 +46,8 @@ def composed_update(reg: str) -> tuple[sp.MatrixExpr, sp.MatrixExpr, dict]:
     :math:`B - (\eta/m)\mathbf 1^T\Delta`.
     """
     S, bp = backprop.BATCHED_SYMBOLS, backprop.BATCHED
-    W = sp.MatrixSymbol("W", S["Delta"].shape[1], S["A_prev"].shape[1])  # n_l × n_{l-1}
-    B = sp.MatrixSymbol("B", 1, S["Delta"].shape[1])
+    W = S["W"]  # w^l: n_l × n_{l-1}
+    B = sp.MatrixSymbol("B", 1, S["Delta"].shape[1])  # b^l as a row, like BP3
     rule = _upd.WEIGHT_UPDATES[reg][0]
     fns = sorted((f for f in rule.atoms(sp.Function) if _upd.w in f.free_symbols), key=sp.default_sort_key)
     elementwise = {sp.MatrixSymbol(f"F{i}", *W.shape): f for i, f in enumerate(fns)}

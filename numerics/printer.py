@@ -3,16 +3,29 @@ r"""The printer of gradproof's kernels: SymPy expressions as lean numpy source.
 :class:`KernelPrinter` is SymPy's ``NumPyPrinter`` with the choices the kernels need (see its
 docstring); :func:`lines` prints ``target = expr`` with common subexpressions (``sympy.cse``) as
 locals; :class:`rowsum` and :class:`rowmax` are the two reductions of the row layout (over the
-neurons of one example).  Nothing here is mathematics of its own: it prints what ``derive`` owns.
+neurons of one example), and :func:`row_form` puts derive's index-form expressions (a ``Sum`` over
+the neurons of the output row) into that layout.  :data:`BP_NAMES` names derive's batched matrices
+(``derive.backprop.BATCHED_SYMBOLS``) as the template's locals.  Nothing here is mathematics of
+its own: it prints what ``derive`` owns.
 """
 from __future__ import annotations
+
+import re
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from derive.activations import z
 
-__all__ = ["KernelPrinter", "rowsum", "rowmax", "lines", "ret", "pretty", "indent", "enclosed"]
+__all__ = ["KernelPrinter", "rowsum", "rowmax", "row_form", "lines", "ret", "pretty", "indent", "enclosed",
+           "BP_NAMES", "BP_THEOREM"]
+
+#: ``derive.backprop.BATCHED_SYMBOLS`` -> the template's locals (``SigmaPrime``: the activation's σ′,
+#: filled in per kernel; ``b`` and ``c``, the per-neuron costs, keep their names).  One example per
+#: row: ``a`` is A^{l-1}, ``w`` is w^l (and w^{l+1} in BP2), ``delta`` Δ^l (and Δ^{l+1} in BP2).
+BP_NAMES = {"Delta_next": "delta", "W_next": "w", "Delta": "delta", "A_prev": "a", "m": "m",
+            "W": "w"}
+BP_THEOREM = "bp_batched"  #: the theorem that proves ``derive.backprop.BATCHED``
 
 
 class rowsum(sp.Function):
@@ -21,6 +34,39 @@ class rowsum(sp.Function):
 
 class rowmax(sp.Function):
     r""":math:`\max_k x_k` over the output neurons of each example: ``x.max(axis=1, keepdims=True)``."""
+
+
+#: A name, a number, an attribute, a subscripted name (``weights[-1].T``): printed without parentheses.
+_NAME = re.compile(r"[\w.]+(?:\[-?\w+\][\w.]*)*")
+
+
+def row_form(expr: sp.Expr, entries: sp.IndexedBase, row: sp.Symbol = z) -> sp.Expr:
+    r"""An index-form expression over one layer's neurons (``entries[k]``, e.g. derive.softmax's
+    :math:`z^L_k`) in the row layout, where ``row`` holds the whole layer of each example:
+    :math:`\sum_{k=1}^{n} f(z_k)` → ``rowsum(f(row))`` (the sum must run over all the neurons,
+    k = 1..n), and every remaining entry :math:`z_j` → ``row`` (elementwise).
+
+    Raises ``ValueError`` for a sum over part of the row or an index left over."""
+    widths = set()
+
+    def to_row(s: sp.Sum) -> sp.Expr:
+        if len(s.limits) != 1 or s.limits[0][1] != 1:
+            raise ValueError(f"row_form: {s} is not a sum over one whole row (k = 1..n); "
+                             f"write it as Sum(f(z[k]), (k, 1, n))")
+        k, _, n = s.limits[0]
+        widths.add(n)
+        body = s.function.xreplace({entries[k]: row})
+        if k in body.free_symbols:
+            raise ValueError(f"row_form: the summand of {s} uses its index {k} other than as {entries}[{k}]")
+        return rowsum(body)
+
+    out = expr.replace(lambda e: isinstance(e, sp.Sum), to_row)
+    out = out.replace(lambda e: isinstance(e, sp.Indexed) and e.base == entries, lambda e: row)
+    left = out.atoms(sp.Indexed, sp.Idx) | (out.free_symbols & widths)
+    if len(widths) > 1 or left:
+        raise ValueError(f"row_form: {expr} is not an expression of one row of {entries} "
+                         f"(left over: {sorted(map(str, left)) or sorted(map(str, widths))})")
+    return out
 
 
 class KernelPrinter(NumPyPrinter):
@@ -49,7 +95,7 @@ class KernelPrinter(NumPyPrinter):
     def _atom(self, x) -> str:
         """``x`` printed, in parentheses unless it is an atom (a name, a number, a call)."""
         code = self._print(x)
-        if code.replace("_", "").replace(".", "").isalnum() or x.is_Function or enclosed(code):
+        if _NAME.fullmatch(code) or x.is_Function or enclosed(code):
             return code
         return f"({code})"
 
@@ -95,6 +141,20 @@ class KernelPrinter(NumPyPrinter):
     def _print_MatMul(self, expr):
         coeff, factors = expr.as_coeff_matrices()
         ones = [i for i, f in enumerate(factors) if isinstance(f, sp.OneMatrix)]
+        if ones == [0, 2] and len(factors) == 3 and expr.shape == (1, 1):  # 1ᵀ X 1: the sum of every entry
+            code = f"{self._atom(factors[1])}.sum()"
+            if coeff == 1:
+                return code
+            if coeff.is_Pow and coeff.exp == -1:  # (1/m) 1ᵀ X 1: a mean, X.sum()/m
+                return f"{code}/{self._atom(coeff.base)}"
+            return f"{self._scalar(coeff)}*{code}"
+        if _broadcast(expr) and factors[1].shape[0] == 1:
+            # 1 r (a column of ones times a row r): r repeated on every row, numpy's broadcasting
+            row = factors[1]
+            if isinstance(row, sp.Transpose) and row.arg.shape[1] == 1:
+                row = row.arg  # vᵀ of a column vector v: a vector is a 1-D array
+            code = self._atom(row)
+            return code if coeff == 1 else f"{self._scalar(coeff)}*{code}"
         if ones:  # 1ᵀΔ (or Δᵀ1): a sum over the rows of the mini-batch
             (i,) = ones
             rest = factors[:i] + factors[i + 1:]
@@ -113,7 +173,16 @@ class KernelPrinter(NumPyPrinter):
         return code if (c.is_Symbol or c.is_Number and c >= 0) and "/" not in code else f"({code})"
 
     def _print_MatAdd(self, expr):
-        return " + ".join(self._print(x) for x in expr.args)
+        """The terms in SymPy's order, a broadcast row (``1 bᵀ``) last: ``a @ w.T + b``."""
+        return " + ".join(self._print(x) for x in sorted(expr.args, key=_broadcast))
+
+
+def _broadcast(term: sp.MatrixExpr) -> bool:
+    """True for ``1 r``, a column of ones times a row (the row repeated on every row)."""
+    if not isinstance(term, sp.MatMul):
+        return False
+    _, factors = term.as_coeff_matrices()
+    return len(factors) == 2 and isinstance(factors[0], sp.OneMatrix) and factors[0].shape[1] == 1
 
 
 def enclosed(code: str) -> bool:

@@ -104,6 +104,11 @@ def test_wrong_path_sum_is_not_proved(monkeypatch):
     ("bp2", sp.HadamardProduct(BATCHED_SYMBOLS["Delta_next"] * BATCHED_SYMBOLS["W_next"],
                                BATCHED_SYMBOLS["SigmaPrime"]) * 2),
     ("bp3", sp.OneMatrix(1, sp.Symbol("m", integer=True, positive=True)) * BATCHED_SYMBOLS["Delta"]),
+    ("z", BATCHED_SYMBOLS["A_prev"] * BATCHED_SYMBOLS["W"].T),  # no bias
+    ("z", BATCHED_SYMBOLS["A_prev"] * BATCHED_SYMBOLS["W"].T
+     + 2 * sp.OneMatrix(sp.Symbol("m", integer=True, positive=True), 1) * BATCHED_SYMBOLS["b"].T),
+    ("mean", sp.OneMatrix(1, sp.Symbol("m", integer=True, positive=True)) * BATCHED_SYMBOLS["c"]
+     * sp.OneMatrix(BATCHED_SYMBOLS["c"].shape[1], 1)),  # a sum, not the mean
 ])
 def test_batched_check_rejects_mutations(monkeypatch, name, wrong):
     monkeypatch.setitem(BATCHED, name, wrong)
@@ -266,9 +271,10 @@ def test_batched_kernels_printed_for_numpy_match_per_example_loop(m, n_prev, n_l
     rng = np.random.default_rng(seed)
     arrays = {"NablaA": rng.normal(size=(m, n_l)), "Delta_next": rng.normal(size=(m, n_next)),
               "W_next": rng.normal(size=(n_next, n_l)), "SigmaPrime": rng.uniform(0, 0.25, (m, n_l)),
-              "A_prev": rng.normal(size=(m, n_prev))}
+              "A_prev": rng.normal(size=(m, n_prev)), "W": rng.normal(size=(n_l, n_prev)),
+              "b": rng.normal(size=(n_l, 1)), "c": rng.uniform(0, 3, (m, n_l))}
     printer = NumPyPrinter()
-    env = {"numpy": np, "m": m}
+    env = {"numpy": np, "m": m, "n_l": n_l}
 
     def run(name, **extra):
         return eval(printer.doprint(BATCHED[name]), {**env, **arrays, **extra})  # noqa: S307
@@ -284,17 +290,33 @@ def test_batched_kernels_printed_for_numpy_match_per_example_loop(m, n_prev, n_l
     gw = run("bp4", Delta=delta)
     np.testing.assert_allclose(gw, sum(np.outer(loop_delta[x], arrays["A_prev"][x]) for x in range(m)) / m,
                                rtol=1e-12, atol=1e-14)
+    # eq. (25) per example, z = w a + b (columns), and the mean of the per-example costs C_x = Σ_j c_xj
+    loop_z = np.array([arrays["W"] @ arrays["A_prev"][x] + arrays["b"][:, 0] for x in range(m)])
+    np.testing.assert_allclose(run("z"), loop_z, rtol=1e-12, atol=1e-14)
+    mean = run("mean")
+    assert mean.shape == (1, 1)
+    np.testing.assert_allclose(mean[0, 0], sum(sum(arrays["c"][x]) for x in range(m)) / m, rtol=1e-12)
 
 
 def test_batched_symbols_and_shapes():
     B = BATCHED_SYMBOLS
-    assert set(BATCHED) == {"bp1", "bp2", "bp3", "bp4"}
+    assert set(BATCHED) == {"z", "mean", "bp1", "bp2", "bp3", "bp4"}
     assert {s.name for e in BATCHED.values() for s in e.atoms(sp.MatrixSymbol)} <= set(B)
+    assert all(B[name].name == name for name in B)  # numerics names the symbols by these keys
+    assert BATCHED["z"].shape == B["Delta"].shape == B["c"].shape
+    assert BATCHED["mean"].shape == (1, 1)
     assert BATCHED["bp2"].shape == B["Delta"].shape
     assert BATCHED["bp3"].shape == (1, B["Delta"].shape[1])
-    assert BATCHED["bp4"].shape == (B["Delta"].shape[1], B["A_prev"].shape[1])
+    assert BATCHED["bp4"].shape == B["W"].shape == (B["Delta"].shape[1], B["A_prev"].shape[1])
     ref = batched_per_example(2, 3, 2, 2)
     assert ref["bp4"].shape == (2, 3) and ref["bp3"].shape == (1, 2)
+    assert ref["z"].shape == (2, 2) and ref["mean"].shape == (1, 1)
+
+
+def test_bp_batched_states_the_exported_forms():
+    """The theorem proves exactly what numerics prints: its statement's right-hand sides are BATCHED."""
+    rhs = [eq.rhs for eq in derive.REGISTRY["bp_batched"].statement]
+    assert rhs == [BATCHED[k] for k in ("z", "mean", "bp1", "bp2", "bp3", "bp4")]
 
 
 def test_architectures_are_the_required_ones():

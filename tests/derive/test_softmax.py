@@ -67,6 +67,54 @@ def test_index_form_checks_fail_on_wrong_claims():
     assert S._same(a_j * (1 - a_j), a_j).status != "proved"
 
 
+# --- the exported forms that numerics prints -----------------------------------------------------------
+def test_statements_are_the_exported_forms():
+    """logsumexp_shift proves LOGSUMEXP_SHIFTED and SOFTMAX_SHIFTED themselves; softmax_normalised
+    and softmax_log are about SOFTMAX; softmax_log's lse is LOGSUMEXP."""
+    lse_eq, shifted = derive.REGISTRY["logsumexp_shift"].statement
+    assert (lse_eq.lhs, lse_eq.rhs) == (S.LOGSUMEXP, S.LOGSUMEXP_SHIFTED)
+    assert (shifted.lhs, shifted.rhs) == (S.SOFTMAX_SHIFTED, S.SOFTMAX)
+    (log_eq,) = derive.REGISTRY["softmax_log"].statement
+    assert log_eq.lhs == sp.log(S.SOFTMAX)
+    total = derive.REGISTRY["softmax_normalised"].statement[0]
+    assert total.lhs == sp.Sum(S.SOFTMAX, (S.j, 1, S.n_L))
+    assert S.SHIFT in S.LOGSUMEXP_SHIFTED.free_symbols and S.SHIFT in S.SOFTMAX_SHIFTED.free_symbols
+    assert S.SHIFT not in S.LOGSUMEXP.free_symbols | S.SOFTMAX.free_symbols
+
+
+def _obligations(id):
+    return [ob() for ob in derive.REGISTRY[id].build().obligations]
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("LOGSUMEXP_SHIFTED", 2 * S.c + sp.log(sp.Sum(sp.exp(S.z[S.k] - S.c), (S.k, 1, S.n_L)))),
+    ("LOGSUMEXP_SHIFTED", S.c + sp.log(sp.Sum(sp.exp(S.z[S.k] - S.c), (S.k, 2, S.n_L)))),  # drops a term
+    ("SOFTMAX_SHIFTED", S.softmax_index(shift=S.c)),  # the same softmax, but exponents > 0 at c = max
+    ("SOFTMAX_SHIFTED", sp.exp(S.z[S.j] - S.c) / sp.Sum(sp.exp(S.z[S.i]), (S.i, 1, S.n_L))),
+])
+def test_logsumexp_shift_rejects_a_wrong_export(monkeypatch, name, wrong):
+    """Change an exported form and the theorem no longer proves it: the obligations are about it."""
+    assert all(o.status == "proved" for o in _obligations("logsumexp_shift"))
+    monkeypatch.setattr(S, name, wrong)
+    assert any(o.status != "proved" for o in _obligations("logsumexp_shift"))
+
+
+@settings(max_examples=20, deadline=None)
+@given(z=zs_st)
+@example(z=EDGES[2])
+@example(z=EDGES[4])
+@mp50
+def test_exported_shifted_forms_at_the_max_at_50_digits(z):
+    """With c = max z (the kernels' shift) the exported forms are ln Σ e^z and the softmax."""
+    top = float(max(z))
+    zz = [mpf(u) for u in z]
+    assert close(evaluate(S.LOGSUMEXP_SHIFTED, z, c=top), mp.log(mp.fsum(mp.exp(u) for u in zz)))
+    a = mp_softmax(zz)
+    for j in range(1, len(z) + 1):
+        assert close(evaluate(S.SOFTMAX_SHIFTED.xreplace({S.j: j}), z, c=top), a[j - 1])
+        assert close(evaluate(S.SOFTMAX.xreplace({S.j: j}), z), a[j - 1])
+
+
 # --- 50-digit cross-checks of the statements ----------------------------------------------------------
 @settings(max_examples=25, deadline=None)
 @given(z=zs_st, c=st.floats(-50, 50, allow_nan=False))

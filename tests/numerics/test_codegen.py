@@ -15,7 +15,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import derive
-from derive import regularization, updates
+from derive import backprop, regularization, updates
+from derive import softmax as dsoftmax
 from numerics import codegen
 
 KEYS = list(itertools.product(codegen.COST_NAMES, codegen.ACTIVATION_NAMES, (False, True)))
@@ -252,3 +253,86 @@ def test_penalties_equal_derive_regularization(ws, lmbda, n):
                                    regularization.n: n})) for v in ws]
         assert np.allclose(grad, dwant, rtol=1e-13, atol=1e-300)
     assert k.penalty_none(weights, lmbda, n) == 0.0
+
+
+# -- eq. (25), the mean cost and the softmax are derive's expressions ---------------------------------------
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=4), st.integers(1, 6), st.integers(0, 2**32 - 1))
+@example([1, 1], 1, 0).via("one neuron, one example")
+def test_weighted_output_and_cost_match_a_per_example_loop(sizes, m, seed):
+    """z^l = w^l a^(l-1) + b^l one example (a column) at a time, and C = (1/m) Σ_x C_x."""
+    rng = np.random.default_rng(seed)
+    weights = [rng.standard_normal((o, i)) for i, o in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.standard_normal(o) for o in sizes[1:]]
+    x = rng.random((m, sizes[0]))
+    y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], m)]
+    for cost in codegen.COST_NAMES:
+        k = codegen.kernels(cost, "tanh")
+        zs = []
+        for ex in x:
+            a = ex
+            for w, b in zip(weights[:-1], biases[:-1]):
+                a = np.tanh(w @ a + b)
+            zs.append(weights[-1] @ a + biases[-1])
+        np.testing.assert_allclose(k.weighted_output(weights, biases, x), zs, rtol=1e-13, atol=1e-15)
+        per_example = [k.cost_terms(zs[i][None, :], y[i][None, :]).sum() for i in range(m)]
+        assert np.isclose(k.cost(weights, biases, x, y), sum(per_example) / m, rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("cost,activation,textbook", KEYS)
+def test_z_and_the_mean_are_printed_from_bp_batched(cost, activation, textbook):
+    src = codegen.kernel_source(cost, activation, textbook)
+    for line in ("z = a @ w.T + b  # z^l = w^l a^(l-1) + b^l  [eq. (25), bp_batched]",
+                 "z = a @ weights[-1].T + biases[-1]  # z^L = w^L a^(L-1) + b^L  [eq. (25), bp_batched]",
+                 "return c.sum()/m  # C = (1/m) Σ_x C_x"):
+        assert line in src, line
+
+
+def _patched(monkeypatch, cost, activation, textbook=False, patches=()):
+    """The kernels printed afresh with ``patches`` (where, name, expression) applied to derive."""
+    for where, name, expr in patches:
+        if where is backprop.BATCHED:
+            monkeypatch.setitem(backprop.BATCHED, name, expr)
+        else:
+            monkeypatch.setattr(where, name, expr)
+    src = codegen.kernel_source.__wrapped__(cost, activation, textbook)  # past the cache: print afresh
+    namespace = {}
+    exec(compile(src, "<patched kernels>", "exec"), namespace)
+    return src, namespace
+
+
+def test_z_and_mean_follow_derive_backprop(monkeypatch):
+    """Change BATCHED["z"] or ["mean"] in derive and the printed kernels follow (they are not typed)."""
+    B = backprop.BATCHED_SYMBOLS
+    m = B["Delta"].shape[0]
+    z2 = B["A_prev"] * B["W"].T + 2 * sp.OneMatrix(m, 1) * B["b"].T
+    total = sp.OneMatrix(1, m) * B["c"] * sp.OneMatrix(B["c"].shape[1], 1)
+    plain = codegen.kernels("quadratic", "sigmoid")  # compiled (and cached) before the patch
+    src, k = _patched(monkeypatch, "quadratic", "sigmoid",
+                      patches=[(backprop.BATCHED, "z", z2), (backprop.BATCHED, "mean", total)])
+    assert "z = a @ w.T + 2*b  #" in src and "return c.sum()  #" in src
+    rng = np.random.default_rng(2)
+    weights, biases = [rng.standard_normal((2, 3))], [rng.standard_normal(2)]
+    x, y = rng.random((4, 3)), rng.random((4, 2))
+    twice = [2 * b for b in biases]
+    np.testing.assert_allclose(k["weighted_output"](weights, biases, x), plain.weighted_output(weights, twice, x))
+    assert np.isclose(k["cost"](weights, biases, x, y), 4 * plain.cost(weights, twice, x, y), rtol=1e-14)
+
+
+def test_softmax_and_logsumexp_follow_derive_softmax(monkeypatch):
+    """The softmax and lse lines are derive.softmax's SOFTMAX_SHIFTED / LOGSUMEXP_SHIFTED / SOFTMAX
+    with Σ → row sum and c → row max: change them there and the kernels change."""
+    Z, k_, n, c = dsoftmax.z, dsoftmax.k, dsoftmax.n_L, dsoftmax.SHIFT
+    patches = [(dsoftmax, "SOFTMAX_SHIFTED", 3 * dsoftmax.softmax_index(shift=-c)),
+               (dsoftmax, "LOGSUMEXP_SHIFTED", 2 * c + sp.log(sp.Sum(sp.exp(Z[k_] - c), (k_, 1, n)))),
+               (dsoftmax, "SOFTMAX", 5 * dsoftmax.softmax_index())]
+    plain = codegen.kernels("log_likelihood", "relu")  # compiled (and cached) before the patch
+    _, stable = _patched(monkeypatch, "log_likelihood", "relu", patches=patches)
+    _, textbook = _patched(monkeypatch, "log_likelihood", "relu", True, patches=patches)
+    z = np.array([[0.5, -2.0, 3.0], [1.0, 1.0, 1.0]])
+    y = np.eye(3)[[2, 0]]
+    a = plain.output_activation(z)
+    np.testing.assert_allclose(stable["output_activation"](z), 3 * a, rtol=1e-14)
+    np.testing.assert_allclose(textbook["output_activation"](z), 5 * a, rtol=1e-14)
+    zmax = z.max(axis=1, keepdims=True)  # lse + max z: each row's c(z, y) gains -y·(-max z)
+    np.testing.assert_allclose(stable["cost_terms"](z, y), plain.cost_terms(z, y) + y * zmax, rtol=1e-14)

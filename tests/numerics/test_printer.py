@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics.printer import KernelPrinter, enclosed, lines, rowmax, rowsum
+from numerics.printer import KernelPrinter, enclosed, lines, row_form, rowmax, rowsum
 
 x, w = sp.symbols("x w", real=True)
 finite = dict(allow_nan=False, allow_infinity=False, allow_subnormal=False)
@@ -79,3 +79,51 @@ def test_lines_uses_common_subexpressions():
 def test_enclosed():
     assert enclosed("(a + b)") and enclosed("((a))")
     assert not enclosed("(a) + (b)") and not enclosed("a")
+
+
+def test_batched_z_and_mean_print_like_the_book_and_evaluate_right():
+    """1 bᵀ prints as the 1-D bias broadcast over the rows, after the product (z = a @ w.T + b, even
+    when SymPy lists the broadcast first); 1ᵀ c 1/m as c.sum()/m.  Checked against numpy loops."""
+    m, n, k = sp.symbols("m n k", integer=True, positive=True)
+    A, W, b, c = (sp.MatrixSymbol("A", m, k), sp.MatrixSymbol("W", n, k), sp.MatrixSymbol("b", n, 1),
+                  sp.MatrixSymbol("c", m, n))
+    z = A * W.T + sp.OneMatrix(m, 1) * b.T
+    p = KernelPrinter(names={"A": "a", "W": "w"})
+    assert p.doprint(z) == "a @ w.T + b"
+    assert p.doprint(sp.MatAdd(sp.OneMatrix(m, 1) * b.T, A * W.T, evaluate=False)) == "a @ w.T + b"
+    last = KernelPrinter(names={"A": "a", "W": "weights[-1]", "b": "biases[-1]"})
+    assert last.doprint(z) == "a @ weights[-1].T + biases[-1]"  # a subscripted name needs no parentheses
+    mean = sp.OneMatrix(1, m) * c * sp.OneMatrix(n, 1) / m
+    assert p.doprint(mean) == "c.sum()/m"
+    assert p.doprint(2 * sp.OneMatrix(1, m) * c * sp.OneMatrix(n, 1)) == "2*c.sum()"
+    rng = np.random.default_rng(1)
+    env = dict(a=rng.standard_normal((4, 3)), w=rng.standard_normal((2, 3)), b=rng.standard_normal(2),
+               c=rng.standard_normal((4, 2)), m=4)
+    want = np.array([env["w"] @ env["a"][x] + env["b"] for x in range(4)])  # eq. (25), one example at a time
+    np.testing.assert_allclose(run(p.doprint(z), **env), want, rtol=1e-14)
+    assert np.isclose(run(p.doprint(mean), **env), sum(env["c"][x].sum() for x in range(4)) / 4, rtol=1e-14)
+
+
+def test_row_form_puts_an_index_form_row_in_the_row_layout():
+    zb, k, j, n = sp.IndexedBase("z"), sp.Idx("k"), sp.Idx("j"), sp.Symbol("n", integer=True)
+    row = sp.Symbol("z", real=True)
+    e = sp.exp(zb[j]) / sp.Sum(sp.exp(zb[k]), (k, 1, n))
+    assert row_form(e, zb, row) == sp.exp(row) / rowsum(sp.exp(row))
+    code = KernelPrinter().doprint(row_form(sp.log(sp.Sum(sp.exp(zb[k] - x), (k, 1, n))), zb, row))
+    assert code == "numpy.log(numpy.exp(z - x).sum(axis=1, keepdims=True))"
+    zs = np.array([[0.5, -1.0, 2.0], [3.0, 3.0, -7.0]])
+    got = run(KernelPrinter().doprint(row_form(e, zb, row)), z=zs)
+    want = [[float(sp.exp(u) / sum(sp.exp(v) for v in r)) for u in r] for r in zs.tolist()]
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("bad", [
+    lambda zb, k, n: sp.Sum(sp.exp(zb[k]), (k, 2, n)),                 # not the whole row
+    lambda zb, k, n: sp.Sum(k * sp.exp(zb[k]), (k, 1, n)),             # the index outside z[k]
+    lambda zb, k, n: zb[k] + sp.IndexedBase("y")[k],                   # another indexed base
+    lambda zb, k, n: sp.Sum(zb[k], (k, 1, n)) + sp.Sum(zb[k], (k, 1, 2 * n)),  # two widths
+])
+def test_row_form_refuses_what_is_not_one_row(bad):
+    zb, k, n = sp.IndexedBase("z"), sp.Idx("k"), sp.Symbol("n", integer=True)
+    with pytest.raises(ValueError, match="row_form"):
+        row_form(bad(zb, k, n), zb)

@@ -197,13 +197,14 @@ def test_the_step_follows_derive_when_the_rules_change(monkeypatch):
     rules = {"l2": ((1 - 2 * eta * lmbda / n) * w - 3 * eta * nw, "l2_weight_decay"),
              "l1": (w - eta * lmbda / n * sp.sign(w) * 4 - eta * nw / 2, "l1_update")}
     bias = (updates.b - 5 * eta * updates.nabla_b, "l2_weight_decay")
+    unpatched = codegen.kernels("cross_entropy", "tanh")  # compiled (and cached) before the patch
     src, k = _patched_source(monkeypatch, "cross_entropy", "tanh", rules, bias)
     assert "delta_eta" not in src.split("def step_l2", 1)[1].split("def step_l1")[0]
     rng = np.random.default_rng(3)
     sizes = [4, 3, 2]
     w0, b0 = _params(sizes, rng, 1.0)
     x, y = _batch(sizes, 5, "cross_entropy", rng)
-    nabla_w, nabla_b = codegen.kernels("cross_entropy", "tanh").backprop(w0, b0, x, y)  # unpatched
+    nabla_w, nabla_b = unpatched.backprop(w0, b0, x, y)
     e, lm, nn = 0.7, 1.5, 11
     for reg, want in (("l2", lambda W, G: (1 - 2 * e * lm / nn) * W - 3 * e * G),
                       ("l1", lambda W, G: W - 4 * e * lm / nn * np.sign(W) - e * G / 2)):
@@ -218,12 +219,13 @@ def test_the_step_follows_derive_when_the_rules_change(monkeypatch):
 def test_the_step_follows_derive_when_bp4_changes(monkeypatch):
     """BP3/BP4 come from derive.backprop.BATCHED: scale them there and both backprop and the
     fused step move with them (and still agree)."""
+    unpatched = codegen.kernels("quadratic", "sigmoid")  # compiled (and cached) before the patch
     src, k = _patched_source(monkeypatch, "quadratic", "sigmoid",
                              batched={"bp4": 2 * backprop.BATCHED["bp4"], "bp3": 2 * backprop.BATCHED["bp3"]})
     rng = np.random.default_rng(4)
     w0, b0 = _params([3, 3, 2], rng, 1.0)
     x, y = _batch([3, 3, 2], 4, "quadratic", rng)
-    plain = codegen.kernels("quadratic", "sigmoid").backprop(w0, b0, x, y)
+    plain = unpatched.backprop(w0, b0, x, y)
     doubled = k["backprop"](w0, b0, x, y)
     for p, q in zip(plain[0] + plain[1], doubled[0] + doubled[1]):
         np.testing.assert_allclose(q, 2 * p, rtol=1e-13)
@@ -232,6 +234,38 @@ def test_the_step_follows_derive_when_bp4_changes(monkeypatch):
     for got, W, G in zip(ws + bs, w0 + b0, doubled[0] + doubled[1]):
         np.testing.assert_allclose(got, W - 0.3 * G, rtol=1e-12, atol=1e-13)
     assert "delta_eta = (2*eta/m)*delta" in src.split("def step_none", 1)[1]
+
+
+def test_the_step_follows_derive_when_z_changes(monkeypatch):
+    """The feedforward z^l of the step is BATCHED["z"] (eq. 25): patch it and the step moves with
+    backprop (both use the new z), and the hot path keeps one product per layer."""
+    B = backprop.BATCHED_SYMBOLS
+    z2 = B["A_prev"] * B["W"].T + 2 * sp.OneMatrix(B["Delta"].shape[0], 1) * B["b"].T
+    plain = codegen.kernels("cross_entropy", "sigmoid")  # compiled (and cached) before the patch
+    src, k = _patched_source(monkeypatch, "cross_entropy", "sigmoid", batched={"z": z2})
+    step = src.split("def step_none", 1)[1]
+    assert "z = a @ w.T + 2*b  # z^l" in step and "z = a @ weights[-1].T + 2*biases[-1]  # z^L" in step
+    rng = np.random.default_rng(5)
+    w0, b0 = _params([3, 4, 2], rng, 1.0)
+    x, y = _batch([3, 4, 2], 5, "cross_entropy", rng)
+    doubled = [2 * b for b in b0]  # z = w a + 2b: the plain kernels with the biases doubled
+    want_w, want_b = plain.backprop(w0, doubled, x, y)  # ∇b unchanged: BP3 is not patched
+    got_w, got_b = k["backprop"](w0, b0, x, y)
+    for p, q in zip(want_w + want_b, got_w + got_b):
+        np.testing.assert_allclose(q, p, rtol=1e-13, atol=1e-15)
+    ws, bs = [v.copy() for v in w0], [v.copy() for v in b0]
+    k["step_none"](ws, bs, x, y, 0.5, 0.0, 1)
+    for got, W, G in zip(ws + bs, w0 + b0, want_w + want_b):
+        np.testing.assert_allclose(got, W - 0.5 * G, rtol=1e-12, atol=1e-13)
+
+
+def test_fused_shares_the_printer_tables_without_importing_codegen():
+    """No codegen ↔ fused import cycle: both take BP_NAMES / BP_THEOREM from numerics.printer."""
+    from numerics import printer
+    tree = ast.parse(inspect.getsource(fused))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "codegen" not in modules and "printer" in modules
+    assert fused.BP_NAMES is printer.BP_NAMES and codegen.BP_NAMES is printer.BP_NAMES
 
 
 # --- training runs the fused step -----------------------------------------------------------------
