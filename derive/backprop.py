@@ -79,7 +79,8 @@ def _matrix_check(index_rhs: sp.Expr, matrix_rhs: sp.MatrixExpr, bases: dict, wi
         e = e.replace(lambda x: isinstance(x, sp.Indexed) and x.base in mats, entry)
         if sp.expand(e - M[rc]) != 0:
             return Outcome(UNDECIDED, "matrix form", detail=f"index and matrix forms differ at {point}")
-    return Outcome(PROVED, "matrix form, expand")
+    at = ", ".join(f"{k} = {v}" for k, v in widths.items())
+    return Outcome(PROVED, f"matrix form, expand (at {at})")
 
 
 # --- concrete networks ------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def _param_pairs(kind: str):
 
 
 def _paths_pairs(net: Network):
-    r"""Eq. (47)/(53): the sum over every path from :math:`w^l_{jk}` to C of the products of the
+    r"""Eq. (53): the sum over every path from :math:`w^l_{jk}` to C of the products of the
     rate factors, each rate factor a local ``sympy.diff``."""
     L, acts = net.L, net.activations
     alpha = {l: [sp.Dummy(f"a{l}_{t}") for t in range(net.sizes[l - 1])] for l in range(1, L)}
@@ -387,9 +388,9 @@ def _rate(a_out: sp.Expr, var: sp.Indexed, z_expr: sp.Expr, z_name: sp.Indexed, 
 
 
 @theorem("backprop_paths", "Backpropagation sums the rate factors over every path", "backprop",
-         equation="(47), (53)")
+         equation="(53)")
 def backprop_paths() -> Derivation:
-    r"""Eqs. (47)/(53): :math:`\frac{\partial C}{\partial w^l_{jk}} = \sum_{mnp\ldots q}
+    r"""Eq. (53) (and (52) for ΔC): :math:`\frac{\partial C}{\partial w^l_{jk}} = \sum_{mnp\ldots q}
     \frac{\partial C}{\partial a^L_m}\frac{\partial a^L_m}{\partial a^{L-1}_n}\cdots
     \frac{\partial a^{l+1}_q}{\partial a^l_j}\frac{\partial a^l_j}{\partial w^l_{jk}}`:
     the sum over all paths from the weight to the cost of the product of the rate factors.
@@ -421,7 +422,7 @@ def backprop_paths() -> Derivation:
         Step(sp.Eq(_d(sp.Symbol(r"a^{l}_{j}"), w_l[j, k]), r0), "rate factor of the first edge; "
              + KRONECKER_REASON),
         Step(sp.Eq(_d(sp.Symbol(r"a^{l+1}_{p}"), sp.Symbol(r"a^{l}_{j}")), r1),
-             "rate factor between neurons: σ′(z^{l+1}_p) w^{l+1}_pj (eq. 50)"),
+             "rate factor between neurons: ∂a^{l+1}_p/∂a^l_j = σ′(z^{l+1}_p) w^{l+1}_pj"),
         Step(sp.Eq(_d(sp.Symbol(r"a^{L}_{q}"), sp.Symbol(r"a^{l+1}_{p}")), r2), "likewise"),
         Step(sp.Eq(dCdw, paths), "the sum over paths of the products of rate factors (eq. 53)"),
         Step(sp.Eq(dCdw, bp), "the same sum, nested as backpropagation computes it: BP1, BP2, BP2, BP4"),

@@ -207,4 +207,5 @@ def collapse_checked(expr: sp.Expr, widths: dict, indices: dict | None = None,
         if sp.expand(lhs - rhs) != 0:
             return out, Outcome(UNDECIDED, "Kronecker collapse",
                                 detail=f"collapse disagrees with doit at {point}: {lhs} vs {rhs}")
-    return out, Outcome(PROVED, "Kronecker collapse, doit")
+    at = ", ".join(f"{k} = {v}" for k, v in widths.items())
+    return out, Outcome(PROVED, f"Kronecker collapse, doit (at {at})")

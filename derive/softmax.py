@@ -79,7 +79,8 @@ def _reals(n: int) -> list:
 
 def _all_n(check, what: str, method: str) -> Outcome:
     """``check(n)`` -> bool for every n in _NS, exactly."""
-    return holds(lambda: all(check(n) for n in _NS), method, f"{what} (n = 2, 3, 4)")
+    at = ", ".join(map(str, _NS))
+    return holds(lambda: all(check(n) for n in _NS), f"{method} (at n = {at})", f"{what} (n = {at})")
 
 
 def _zero(e: sp.Expr) -> bool:
@@ -355,9 +356,9 @@ def log_likelihood_gradient() -> Derivation:
         Step(sp.Eq(dz, d), "differentiate: ∂ ln a_k/∂z_j = (1/a_k) ∂a_k/∂z_j"),
         Step(sp.Eq(dz, collapsed), KRONECKER_REASON),
         Step(sp.Eq(dz, pulled), "a_j does not depend on k: take it out of the sum"),
-        Step(sp.Eq(dz, rhs), "Σ_k y_k = 1 (y is one-hot): eq. (81)"),
-        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs), "BP3 with δ^L_j = a_j − y_j: eq. (82)"),
-        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_L[j, k]), a_prev[k] * rhs), "BP4: eq. (81)"),
+        Step(sp.Eq(dz, rhs), "Σ_k y_k = 1 (y is one-hot): δ^L_j = a^L_j − y_j (eq. 84)"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs), "BP3 with δ^L_j = a_j − y_j: eq. (81)"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_L[j, k]), a_prev[k] * rhs), "BP4: eq. (82)"),
     ]
     return Derivation(
         statement=[sp.Eq(dz, rhs), sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs),

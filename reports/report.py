@@ -100,6 +100,7 @@ def method_kinds(methods: Sequence[str]) -> dict:
     rewritten = 0
     for method in methods:
         for part in _method_parts(method):
+            part = re.sub(r"\s*\(at [^)]*\)$", "", part)  # "(at n = 2, 3, 4)": where, not how
             last = part.rsplit(", ", 1)[-1]
             if last in _LADDER:
                 reductions[last] = reductions.get(last, 0) + 1

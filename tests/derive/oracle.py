@@ -7,6 +7,7 @@ and compares with :func:`close` (1e-40 relative, or absolute near 0).
 from __future__ import annotations
 
 import functools
+import re
 
 import mpmath as mp
 import sympy as sp
@@ -23,7 +24,8 @@ EXACT = frozenset(LADDER) | {"sign", "solve", "solveset", "limit"}
 def method_finals(method: str) -> list[str]:
     """The deciding method of each obligation in a combined method string: for
     ``"rewrite σ→exp, cancel + solve"`` that is ``["cancel", "solve"]``."""
-    return [part.split(", ")[-1] for part in method.split(" + ")]
+    # a trailing "(at n = 2, 3, 4)" says at which sizes a method ran; it is not a method
+    return [re.sub(r"\s*\(at [^)]*\)$", "", part).split(", ")[-1] for part in method.split(" + ")]
 
 
 @functools.lru_cache(maxsize=None)
