@@ -28,7 +28,7 @@ import sympy as sp
 
 from .indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, index,
                       kronecker_lemma, pull_constants, pull_in)
-from .network import (ARCHITECTURES, Network, concrete_method, concrete_network, sigma,
+from .network import (ARCHITECTURES, Network, _softmax, concrete_method, concrete_network, sigma,
                       sigma_prime)
 from .prover import PROVED, UNDECIDED, Outcome, prove_equal
 from .theorem import Derivation, Step, theorem
@@ -115,17 +115,24 @@ def _param_pairs(kind: str):
 
 def _paths_pairs(net: Network):
     r"""Eq. (53): the sum over every path from :math:`w^l_{jk}` to C of the products of the
-    rate factors, each rate factor a local ``sympy.diff``."""
+    rate factors, each rate factor a local ``sympy.diff``.  A softmax output layer is not
+    elementwise: there every :math:`a^L_r` depends on every :math:`a^{L-1}_s` (and a weight of
+    layer L reaches every :math:`a^L_r`), so its rate factors come from the softmax itself."""
     L, acts = net.L, net.activations
     alpha = {l: [sp.Dummy(f"a{l}_{t}") for t in range(net.sizes[l - 1])] for l in range(1, L)}
+
+    def layer_out(l: int, zl: list) -> tuple:  # a^l from z^l
+        return _softmax(zl)[1] if (net.softmax and l == L) else tuple(net.f(u) for u in zl)
+
     # ∂a^{q+1}_r/∂a^q_s, with a^q free symbols, then evaluated at the forward pass
     rate = {}
     for l in range(2, L + 1):
         W, b = net.weights[l], net.biases[l]
+        zl = [sp.Add(*[W[r, s] * alpha[l - 1][s] for s in range(W.cols)], b[r]) for r in range(W.rows)]
+        out = layer_out(l, zl)
         for r in range(W.rows):
-            zr = sp.Add(*[W[r, s] * alpha[l - 1][s] for s in range(W.cols)], b[r])
             for s in range(W.cols):
-                rate[l, r, s] = sp.diff(net.f(zr), alpha[l - 1][s]).xreplace(
+                rate[l, r, s] = sp.diff(out[r], alpha[l - 1][s]).xreplace(
                     dict(zip(alpha[l - 1], acts[l - 1])))
     aL = [sp.Dummy(f"aL{t}") for t in range(net.sizes[-1])]
     CL = net.cost_of(aL)
@@ -133,14 +140,17 @@ def _paths_pairs(net: Network):
     for l in range(2, L + 1):
         W = net.weights[l]
         for r, s in itertools.product(range(W.rows), range(W.cols)):
-            first = sp.diff(acts[l][r], W[r, s])  # ∂a^l_j/∂w^l_jk
             total = []
-            for path in itertools.product(*[range(n) for n in net.sizes[l:]]):
-                nodes = (r,) + path  # neuron in layers l, l+1, ..., L
-                f = first * dC[nodes[-1]]
-                for t in range(l + 1, L + 1):
-                    f *= rate[t, nodes[t - l], nodes[t - l - 1]]
-                total.append(f)
+            for start in range(net.sizes[l - 1]):  # the neurons of layer l that w^l_rs moves
+                first = sp.diff(acts[l][start], W[r, s])  # ∂a^l_start/∂w^l_rs
+                if first == 0:
+                    continue  # an elementwise layer: only start = r
+                for path in itertools.product(*[range(n) for n in net.sizes[l:]]):
+                    nodes = (start,) + path  # neuron in layers l, l+1, ..., L
+                    f = first * dC[nodes[-1]]
+                    for t in range(l + 1, L + 1):
+                        f *= rate[t, nodes[t - l], nodes[t - l - 1]]
+                    total.append(f)
             yield f"paths for {W[r, s]}", net.diff(W[r, s]), sp.Add(*total)
 
 
@@ -437,10 +447,12 @@ def backprop_paths() -> Derivation:
             lambda: prove_equal(r1, w_next[p, j] * sigma_prime(z_next[p]), ("structural", "expand")),
             lambda: prove_equal(r2, w_L[q, p] * sigma_prime(z_L[q]), ("structural", "expand")),
             lambda: _same(pull_in(paths), pull_in(bp)),
-            lambda: _concrete(_paths_pairs, ["quadratic", "cross_entropy"], "paths"),
+            lambda: _concrete(_paths_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "paths"),
         ],
-        assumptions="elementwise σ (differentiable, otherwise arbitrary) in every layer from l on; "
-                    "index form for L = l + 2, concrete networks of depth 3 to 5",
+        assumptions="elementwise σ (differentiable, otherwise arbitrary) in every layer from l on "
+                    "(a softmax output layer on the concrete networks); index form for L = l + 2, "
+                    "concrete networks of depth 3 to 5 with the quadratic, cross-entropy and "
+                    "log-likelihood costs",
     )
 
 

@@ -321,3 +321,15 @@ def test_bp_batched_states_the_exported_forms():
 
 def test_architectures_are_the_required_ones():
     assert ARCHITECTURES == ((2, 3, 2), (3, 4, 4, 2), (2, 2, 2, 2, 2))
+
+
+def test_paths_through_a_softmax_output_use_its_full_jacobian(monkeypatch):
+    """With a softmax output every a^L_r depends on every a^(L-1)_s; paths that treat it as
+    elementwise (e^z alone, no normalisation) must not add up to the gradient."""
+    import sympy as sp
+    from derive import backprop
+    assert backprop._concrete(backprop._paths_pairs, ["log_likelihood"], "paths",
+                              architectures=[(2, 3, 2)]).proved
+    monkeypatch.setattr(backprop, "_softmax", lambda zl: (None, tuple(sp.exp(u) for u in zl)))
+    assert not backprop._concrete(backprop._paths_pairs, ["log_likelihood"], "paths",
+                                  architectures=[(2, 3, 2)]).proved
