@@ -2,7 +2,8 @@ r"""How fast the generated kernels train, against three other ways to write the 
 
 Every contestant trains the same network (sigmoid neurons, quadratic cost, eq. 6; mini-batch 10,
 η = 3.0, float64, the book's ch. 1 setting) from the same initial weights on the same data pipeline:
-the ``uint8`` training images, gathered one mini-batch by index and scaled ``X[idx] * (1/255)``.
+the ``uint8`` training images, gathered one mini-batch by index and scaled by
+:func:`numerics.mnist.scale_pixels` (``X[idx] / 255``; torch converts its own tensor the same way).
 
 ``generated``
     :func:`numerics.train.sgd` (``Network.sgd``) for one epoch: the kernels printed from ``derive``
@@ -39,6 +40,8 @@ import time
 from typing import Any, Callable
 
 import numpy as np
+
+from .mnist import scale_pixels
 
 __all__ = ["bench", "CONTESTANTS", "TARGETS", "SIZES", "numpy_threads", "peak_memory"]
 
@@ -189,14 +192,13 @@ def _generated(sizes, images, labels, Y):
 
 def _numpy(sizes, images, labels, Y):
     weights, biases = _init(sizes)
-    scale = 1 / 255
 
     def window(seed, batches):
         t = time.perf_counter()
         order = np.random.default_rng(seed).permutation(len(images))[:_stop(batches)]
         for s in range(0, len(order), MINI_BATCH):
             idx = order[s:s + MINI_BATCH]
-            numpy_step(weights, biases, images[idx] * scale, Y[idx], ETA)
+            numpy_step(weights, biases, scale_pixels(images[idx]), Y[idx], ETA)
         return time.perf_counter() - t
     return window
 
@@ -204,14 +206,13 @@ def _numpy(sizes, images, labels, Y):
 def _loop(sizes, images, labels, Y):
     w0, b0 = _init(sizes)
     state = [w0, [b[:, None] for b in b0]]
-    scale = 1 / 255
 
     def window(seed, batches):
         t = time.perf_counter()
         order = np.random.default_rng(seed).permutation(len(images))[:_stop(batches)]
         for s in range(0, len(order), MINI_BATCH):
             idx = order[s:s + MINI_BATCH]
-            state[:] = book_update_mini_batch(*state, images[idx] * scale, Y[idx], ETA)
+            state[:] = book_update_mini_batch(*state, scale_pixels(images[idx]), Y[idx], ETA)
         return time.perf_counter() - t
     return window
 
@@ -236,7 +237,7 @@ def _torch(sizes, images, labels, Y):
         order = np.random.default_rng(seed).permutation(len(images))[:_stop(batches)]
         for s in range(0, len(order), MINI_BATCH):
             idx = order[s:s + MINI_BATCH]
-            x = torch.from_numpy(images[idx]).to(torch.float64).mul_(1 / 255)
+            x = torch.from_numpy(images[idx]).to(torch.float64).div_(255)
             y = Yt[idx]
             loss = 0.5 * ((model(x) - y) ** 2).sum(dim=1).mean()  # eq. 6 averaged over the batch
             opt.zero_grad()
