@@ -19,6 +19,7 @@ import sympy as sp
 
 from .activations import a, sigmoid, z
 from .costs import COSTS, CROSS_ENTROPY_TERM, softplus, y
+from .indexed import KRONECKER_REWRITE as _KRONECKER, kronecker_rewrite as _kronecker
 from .prover import holds, prove_equal
 from .theorem import Derivation, Step, theorem
 
@@ -31,13 +32,6 @@ def ce(a_: sp.Expr, y_: sp.Expr) -> sp.Expr:
     r"""The per-neuron cross-entropy :math:`-[y\ln a + (1-y)\ln(1-a)]` at ``a_``, ``y_``."""
     return CROSS_ENTROPY_TERM.xreplace({a: a_, y: y_})
 
-
-def _kronecker(index: sp.Symbol, width: sp.Symbol):
-    """Rewrite for ∂/∂x_j of a Sum over 1..width: evaluate the Kronecker delta, then use j ≤ width."""
-    return lambda e: sp.sympify(e).doit().subs(sp.Le(index, width), sp.true)
-
-
-_KRONECKER = "doit (Kronecker δ, 1 ≤ j ≤ n)"
 
 
 @theorem("cross_entropy_nonnegative", "The cross-entropy is nonnegative, least at a = y",

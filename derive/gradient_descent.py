@@ -20,19 +20,13 @@ import itertools
 
 import sympy as sp
 
+from .indexed import KRONECKER_REWRITE as _KRONECKER, kronecker_rewrite as _kronecker
 from .prover import holds, prove_equal
 from .theorem import Derivation, Step, theorem
 
 i, j, k, n, m = sp.symbols("i j k n m", integer=True, positive=True)
 from .updates import eta  # noqa: E402  the learning rate η, shared with the printed update rules
 
-
-def _kronecker(index: sp.Symbol, width: sp.Symbol):
-    """Rewrite for ∂/∂x_j of a Sum over 1..width: evaluate the Kronecker delta, then use j ≤ width."""
-    return lambda e: sp.sympify(e).doit().subs(sp.Le(index, width), sp.true)
-
-
-_KRONECKER = "doit (Kronecker δ, 1 ≤ j ≤ n)"
 
 
 @theorem("quadratic_cost_gradient", "Gradient of the quadratic cost", "cost", equation="(6)")

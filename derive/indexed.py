@@ -209,3 +209,13 @@ def collapse_checked(expr: sp.Expr, widths: dict, indices: dict | None = None,
                                 detail=f"collapse disagrees with doit at {point}: {lhs} vs {rhs}")
     at = ", ".join(f"{k} = {v}" for k, v in widths.items())
     return out, Outcome(PROVED, f"Kronecker collapse, doit (at {at})")
+
+
+def kronecker_rewrite(index: sp.Symbol, width: sp.Symbol):
+    """Rewrite for ∂/∂x_j of a Sum over 1..width: evaluate the Kronecker delta (SymPy's ``doit``,
+    a Piecewise), then take its in-range branch, j ≤ width (the rule of :func:`kronecker_lemma`)."""
+    return lambda e: sp.sympify(e).doit().subs(sp.Le(index, width), sp.true)
+
+
+#: The name of :func:`kronecker_rewrite` in a recorded method.
+KRONECKER_REWRITE = "doit (Kronecker δ, 1 ≤ j ≤ n)"
