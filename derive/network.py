@@ -41,8 +41,9 @@ __all__ = ["sigma", "sigma_prime", "Network", "concrete_network", "vanishes", "c
 ARCHITECTURES: tuple[tuple[int, ...], ...] = ((2, 3, 2), (3, 4, 4, 2), (2, 2, 2, 2, 2))
 
 
-class sigma_prime(sp.Function):
-    r""":math:`\sigma'`, the derivative of the undefined activation :class:`sigma` (itself undefined)."""
+class _Applied(sp.Function):
+    """An undefined function of one argument whose (deep) free symbols are computed once:
+    it is immutable, and differentiation asks for them at every level of a composed cost."""
 
     @property
     def free_symbols(self):
@@ -52,12 +53,16 @@ class sigma_prime(sp.Function):
             self._free = self.args[0].free_symbols
             return self._free
 
+
+class sigma_prime(_Applied):
+    r""":math:`\sigma'`, the derivative of the undefined activation :class:`sigma` (itself undefined)."""
+
     def _latex(self, printer, exp=None):
         s = r"\sigma'\left(%s\right)" % printer._print(self.args[0])
         return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
 
 
-class sigma(sp.Function):
+class sigma(_Applied):
     r"""An activation about which nothing is known but its derivative's name:
     :math:`\frac{d}{du}\sigma(u) = \sigma'(u)` (:class:`sigma_prime`)."""
 
@@ -76,15 +81,6 @@ class sigma(sp.Function):
             cache[s] = self.args[0].diff(s)
         du = cache[s]
         return sp.S.Zero if du == 0 else sigma_prime(self.args[0]) * du
-
-    @property
-    def free_symbols(self):
-        # immutable, so the (deep) set can be kept: differentiation asks for it at every level
-        try:
-            return self._free
-        except AttributeError:
-            self._free = self.args[0].free_symbols
-            return self._free
 
     def _latex(self, printer, exp=None):
         s = r"\sigma\left(%s\right)" % printer._print(self.args[0])
