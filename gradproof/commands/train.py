@@ -79,14 +79,21 @@ def _config(args):
 
 
 def _validated(config, data=None):
+    from numerics.network import check_memory
     from numerics.train import ConfigError, _check_data
 
     try:
         config.validate()
+        check_memory(config.sizes, config.dtype, config.mini_batch_size)
         if data is not None:
             _check_data(config, data)
     except ConfigError as exc:
         raise UsageError(f"{FLAGS.get(exc.field, exc.field)}: {exc.detail}") from None
+    except ValueError as exc:  # the network would not fit in memory
+        raise UsageError(f"--sizes: {exc}") from None
+    if data is not None and len(data.training) == 0:
+        raise UsageError(f"--data: the training split of {data.source} is empty; give data with "
+                         "training images")
     return config
 
 
@@ -126,16 +133,19 @@ def run(args) -> int:
         raise UsageError("--save: saving needs a single run; drop --runs or --save")
     config, changed = _config(args)
     _validated(config)
-    if args.save:
-        folder = os.path.dirname(os.path.abspath(args.save))
-        if not os.path.isdir(folder):
-            raise UsageError(f"--save: folder {folder} does not exist; create it or choose another path")
-        if os.path.isdir(args.save):
-            raise UsageError(f"--save: {args.save} is a folder; give a file name")
+    if args.save is not None:  # before training, so that a long run is never lost at the end
+        from numerics.fileio import check_target
+
+        try:
+            check_target(args.save, "--save")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     try:
-        data = mnist.load(args.data)
+        data = mnist.load(args.data, fallback=True)
     except mnist.DataError as exc:
         raise UsageError(str(exc)) from None
+    if data.note:
+        print(f"gradproof train: note: {data.note}", file=sys.stderr)
     _validated(config, data)
 
     results = []
@@ -178,6 +188,21 @@ def _verdict(result: dict) -> str:
     return reached + vs
 
 
+def _chance_warning(result: dict, data, config) -> str:
+    """A warning when the best accuracy is no better than always guessing the commonest digit
+    (plus 5 points): the network learned nothing, e.g. an eta so large that the sigmoid saturates."""
+    split = getattr(data, result["best"]["split"], None)
+    if split is None or not len(split):
+        return ""
+    chance = float(split.counts().max()) / len(split)
+    best = result["best"]["accuracy"]
+    if best > chance + 0.05:
+        return ""
+    return (f"accuracy stayed at chance level ({best:.2%} on {result['best']['split']}, where "
+            f"always guessing the commonest digit scores {chance:.2%}): the network learned "
+            f"nothing; try a smaller --eta than {config.eta:g}")
+
+
 def _one_run(args, config, changed: list[str], data) -> tuple[int, dict | None]:
     """Train once; (exit status, the JSON object of the run)."""
     from numerics.train import Diverged, train
@@ -202,13 +227,19 @@ def _one_run(args, config, changed: list[str], data) -> tuple[int, dict | None]:
               file=sys.stderr)
         return 1, None
     if args.save:
+        from numerics.fileio import printable
+
         try:
             net.save(args.save)
         except OSError as exc:
-            raise UsageError(f"--save: cannot write {args.save}: {exc.strerror or exc}; "
+            raise UsageError(f"--save: cannot write {printable(args.save)}: {exc.strerror or exc}; "
                              "choose a writable path") from None
         result["saved"] = os.path.abspath(args.save)
     result["changed"] = changed  # preset settings the flags changed (the book's figure is for none)
+    warning = _chance_warning(result, data, config)
+    if warning:
+        result["warning"] = warning
+        print(f"gradproof train: warning: {warning}", file=sys.stderr)
     if not args.json:
         best = result["best"]
         print(f"best {best['split']} accuracy {best['accuracy']:.2%} at epoch {best['epoch']}"
