@@ -178,7 +178,8 @@ class MNIST:
         return {"source": self.source, "rule": self.rule, "kind": self.kind, "path": str(self.path),
                 "verified": self.verified, "digests": dict(self.digests),
                 "splits": {k: {"size": len(s), "file": s.file, "counts": s.counts().tolist()}
-                           for k, s in self.splits().items()}}
+                           for k, s in self.splits().items()},
+                **({"note": self.note} if self.note else {})}
 
 
 def cache_dir() -> Path:
@@ -242,7 +243,7 @@ def load(source: str | os.PathLike | None = None, *, fallback: bool = False) -> 
     The full files load in about 0.5 s (gunzip + SHA-256 + ``np.frombuffer``, no copy)."""
     path, how, rule = _find(None if source is None else os.fspath(source))
     if path is None and fallback:
-        data = load_sample(SAMPLE, source="bundled sample (no full MNIST found)", rule="fallback")
+        data = load_sample(SAMPLE, source="bundled sample", rule="fallback")
         return dataclasses.replace(data, note=FALLBACK_NOTE.format(cache=printable(cache_dir())))
     if path is None:
         raise DataError(how)

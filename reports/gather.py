@@ -13,6 +13,8 @@ import time
 from typing import Callable
 
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
+from numerics.fileio import printable
+
 from .report import Report, ReportError, _data_summary, _training_summary, assemble
 
 __all__ = ["gather", "presets", "book_figure"]
@@ -54,6 +56,8 @@ def _kernel(cost: str, activation: str) -> dict | None:
 
 def _load_data(mnist, data: str | None):
     """MNIST by the search order of :mod:`numerics.mnist`; the bundled sample when none is found."""
+    if isinstance(data, mnist.MNIST):  # loaded (and checked) by the caller before any proving
+        return data, "no full MNIST was found, so the bundled sample is used" if data.note else ""
     note = ""
     if data is None:
         path, _how = mnist.find_data(None)
@@ -105,7 +109,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
         t0 = time.perf_counter()
         try:
             ds, note = _load_data(mnist, data)
-            data_info = {"kind": ds.kind, "source": str(ds.source), "path": str(ds.path),
+            data_info = {"kind": ds.kind, "source": str(ds.source), "path": printable(ds.path),
                          "digests": dict(ds.digests), "note": note,
                          "sizes": {k: len(getattr(ds, k)) for k in ("training", "validation", "test")}}
         except Exception as exc:  # noqa: BLE001 - DataError and friends carry one line

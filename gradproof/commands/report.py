@@ -68,29 +68,32 @@ def _resolve_train(name: str | None) -> str | None:
     return name
 
 
-def _check_data(data: str | None) -> None:
-    if data is None or data == "sample":
-        return
-    path = Path(data)
-    if not path.exists():
-        raise UsageError(f"--data {data}: no such folder; give the folder holding the MNIST files, "
-                         "or --data sample")
-    if not path.is_dir():
-        raise UsageError(f"--data {data} is a file, not a folder; give the folder holding the MNIST "
-                         "files, or --data sample")
+def _load_data(data: str | None):
+    """MNIST by the one rule of every command (numerics.mnist: the bundled sample, with a note, when
+    no full MNIST is found), loaded before anything is proved: bad data fails in under a second."""
+    from numerics import mnist
+
+    try:
+        ds = mnist.load(data, fallback=True)
+    except mnist.DataError as exc:
+        raise UsageError(str(exc)) from None
+    if ds.note:
+        print(f"gradproof report: note: {ds.note}", file=sys.stderr)
+    return ds
 
 
 def run(args) -> int:
     from reports.defaults import DEFAULT_EPOCHS
     from reports.gather import gather
     from reports.report import ReportError
+    from numerics.fileio import printable
     from reports.write import check_out_dir, write_report
 
     t0 = time.perf_counter()
     if args.seed < 0:
         raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
     train = _resolve_train(args.train)  # validate every flag before creating the output folder
-    _check_data(args.data)
+    data = _load_data(args.data)  # before the output folder is created
     try:
         out = check_out_dir(Path(args.out))
     except ValueError as exc:
@@ -103,7 +106,7 @@ def run(args) -> int:
         print(f"gradproof report: {msg}", file=sys.stderr, flush=True)
 
     try:
-        report = gather(train=train, data=args.data, epochs=epochs, seed=args.seed,
+        report = gather(train=train, data=data, epochs=epochs, seed=args.seed,
                         progress=progress)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
@@ -111,13 +114,13 @@ def run(args) -> int:
         result = write_report(report, out, pdf=not args.no_pdf)
     except ReportError as exc:  # pdflatex failed: the other files are written
         print(f"gradproof report: error: {exc}; report.html, report.tex and report.json are in "
-              f"{out}", file=sys.stderr)
+              f"{printable(out)}", file=sys.stderr)
         return 1
     except OSError as exc:
-        raise UsageError(f"cannot write the report into {out}: {exc.strerror or exc}; "
+        raise UsageError(f"cannot write the report into {printable(out)}: {exc.strerror or exc}; "
                          "choose a writable folder with --out") from None
     for p in result.paths:
-        print(p)
+        print(printable(p))
     if result.note:
         print(f"gradproof report: note: {result.note}", file=sys.stderr)
     facts = report.facts
