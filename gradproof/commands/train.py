@@ -91,9 +91,6 @@ def _validated(config, data=None):
         raise UsageError(f"{FLAGS.get(exc.field, exc.field)}: {exc.detail}") from None
     except ValueError as exc:  # the network would not fit in memory
         raise UsageError(f"--sizes: {exc}") from None
-    if data is not None and len(data.training) == 0:
-        raise UsageError(f"--data: the training split of {data.source} is empty; give data with "
-                         "training images")
     return config
 
 
