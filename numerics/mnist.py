@@ -175,7 +175,7 @@ class MNIST:
 
     def summary(self) -> dict:
         """A JSON-ready description: source, rule, kind, path, digests, split sizes and counts."""
-        return {"source": self.source, "rule": self.rule, "kind": self.kind, "path": str(self.path),
+        return {"source": self.source, "rule": self.rule, "kind": self.kind, "path": printable(self.path),
                 "verified": self.verified, "digests": dict(self.digests),
                 "splits": {k: {"size": len(s), "file": s.file, "counts": s.counts().tolist()}
                            for k, s in self.splits().items()},

@@ -370,3 +370,15 @@ def test_download_of_the_real_files_then_found_in_the_cache(clean_env):
     assert mnist.download(opener=web) == {k: v.sha256 for k, v in KNOWN.items()}
     got = mnist.load()
     assert got.rule == "cache" and got.kind == "full" and len(got.training) == 50000
+
+
+def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped(tmp_path):
+    """A sample file named with a byte that is not UTF-8 and an ANSI escape: its source text, shown
+    on the terminal and in the report, is one printable line that encodes as UTF-8."""
+    path = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9\x1b[2J\n.npz"))
+    path.write_bytes(mnist.SAMPLE.read_bytes())
+    data = mnist.load(str(path))
+    text = json.dumps(data.summary(), ensure_ascii=False)
+    assert "caf\\xe9\\x1b[2J\\n.npz" in data.source and data.source.isprintable()
+    text.encode("utf-8")  # no surrogate left to crash a writer
+    assert data.verified  # the bundled sample's bytes, under another name
