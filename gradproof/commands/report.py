@@ -35,6 +35,9 @@ def register(sub) -> None:
                    help="epochs to train (default: the preset's, as in the book)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+    p.add_argument("--no-cache", action="store_true", dest="no_cache",
+                   help="prove every identity afresh instead of reusing the proof cache "
+                        "($XDG_CACHE_HOME/gradproof/proofs)")
     p.set_defaults(func=run)
 
 
@@ -104,7 +107,7 @@ def run(args) -> int:
 
     try:
         report = gather(train=train, data=args.data, epochs=epochs, seed=args.seed,
-                        progress=progress)
+                        progress=progress, cache=not args.no_cache)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
     try:
