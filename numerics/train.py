@@ -18,15 +18,23 @@ Data stay ``uint8``: each mini-batch is gathered by index and scaled to the trai
 training set is never materialized as floats (full MNIST trains in well under 400 MB).
 
 Training is reproducible: the network's ``seed`` fixes the initial weights, ``seed`` here fixes the
-shuffles (``numpy.random.default_rng(seed)``), and the same seeds give bit-identical weights.
+shuffles (``numpy.random.default_rng(seed)``), and the same seeds and BLAS thread count give
+bit-identical weights.
+
+Threads: the products of a mini-batch of m rows are small (10×784 by 784×30 at the book's m = 10), so
+BLAS threads only add start-up and spinning; the steps run with :func:`blas_threads` ``(m)`` threads
+(one below :data:`SMALL_BATCH` rows, else the BLAS default), set with ``threadpoolctl`` for the
+epoch's steps and restored afterwards.  The thread count decides the summation order inside BLAS,
+so it is part of what makes a run reproducible (``threads=`` fixes it).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -35,10 +43,14 @@ from .mnist import scale_pixels
 from .network import DTYPES, INITS as _INITS, Network
 
 __all__ = ["Config", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
-           "train", "regularization_term", "make_network"]
+           "train", "regularization_term", "make_network", "SMALL_BATCH", "blas_threads",
+           "blas_limit", "blas_info"]
 
 #: Rows per evaluation chunk (accuracy and cost over a split).
 CHUNK = 1000
+#: Below this many rows a product gains nothing from more BLAS threads (measured on 2 cores: at
+#: m = 10 one thread is as fast as two on an idle machine and much faster on a busy one).
+SMALL_BATCH = 100
 #: How often (in mini-batches) training checks that the parameters are still finite.
 _FINITE_EVERY = 250
 #: What a configuration may name: the activations, costs and regularizations the kernels print
@@ -211,6 +223,39 @@ def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
 
 
 # ---------------------------------------------------------------------------------------------------
+# BLAS threads.
+
+def blas_threads(rows: int) -> int | None:
+    """The BLAS thread count for products with ``rows`` rows: 1 below :data:`SMALL_BATCH`,
+    else None (the BLAS default: large products gain from the cores)."""
+    return 1 if rows < SMALL_BATCH else None
+
+
+@contextlib.contextmanager
+def blas_limit(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` BLAS threads (None: as they are), restored afterwards."""
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=int(threads), user_api="blas"):
+        yield
+
+
+def blas_info() -> dict[str, Any]:
+    """numpy's BLAS as threadpoolctl sees it now: library, version, kernel (architecture), threads."""
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas:
+        return {"library": None, "threads": None, "architecture": None, "version": None}
+    b = blas[0]
+    return {"library": b.get("internal_api"), "version": b.get("version"),
+            "architecture": b.get("architecture"), "threads": b.get("num_threads")}
+
+
+# ---------------------------------------------------------------------------------------------------
 # SGD.
 
 def _step(net, reg: str, eta: float, lmbda: float, n: int) -> Callable[[np.ndarray, np.ndarray], None]:
@@ -238,7 +283,7 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
         reg: str = "l2", monitor: Mapping[str, Any] | None = None, seed: int | None = None,
         progress: bool | Callable[[dict], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None,
-        training_cost: bool = True) -> list[dict[str, Any]]:
+        training_cost: bool = True, threads: int | None = None) -> list[dict[str, Any]]:
     r"""Train ``net`` in place by mini-batch SGD; return one record per epoch.
 
     ``training``: a split (``.images`` uint8 (n, n_in), ``.labels`` (n,)) or a pair ``(images, labels)``.
@@ -252,6 +297,10 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
     stderr; ``on_epoch`` (or a callable ``progress``) is called with each record as it is made.
     ``training_cost=False`` skips the cost (the benchmark).  Raises :class:`Diverged` when a parameter
     or the cost becomes NaN or inf; the network is then left as it was when that was noticed.
+
+    ``threads``: BLAS threads for the steps and the evaluations; None chooses
+    :func:`blas_threads` ``(mini_batch_size)`` for the steps and leaves the evaluations' (chunks of
+    :data:`CHUNK` rows) as they are.  The previous count is restored on return.
     """
     images, labels = _arrays(training)
     n = len(labels)
@@ -267,6 +316,8 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
         raise ValueError(f"sgd: lmbda must be a number >= 0, got {lmbda!r}")
     if n == 0:
         raise ValueError("sgd: the training set is empty; pass at least one example")
+    if threads is not None and (int(threads) != threads or threads < 1):
+        raise ValueError(f"sgd: threads must be a positive integer or None, got {threads!r}")
     if images.shape[1] != net.sizes[0]:
         raise ValueError(f"sgd: the images have {images.shape[1]} pixels but the input layer has "
                          f"{net.sizes[0]} neurons; make the first size {images.shape[1]}")
@@ -284,22 +335,24 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
         bar = tqdm(total=epochs * -(-n // m), unit="batch", file=sys.stderr, leave=False,
                    dynamic_ncols=True, mininterval=0.5)
     history: list[dict[str, Any]] = []
+    step_threads = blas_threads(m) if threads is None else int(threads)
     # overflow is not warned about: a NaN or inf it leads to is caught below and stops training
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"), blas_limit(threads):
         try:
             for epoch in range(1, int(epochs) + 1):
                 if bar is not None:
                     bar.set_description(f"epoch {epoch}/{epochs}")
                 t0 = time.perf_counter()
                 order = rng.permutation(n)
-                for j, s in enumerate(range(0, n, m), 1):
-                    idx = order[s:s + m]
-                    step(scale_pixels(images[idx], dtype), Y[idx])
-                    if j % _FINITE_EVERY == 0:
-                        if not _finite(net):
-                            raise _diverged(epoch, "a weight or bias", eta)
-                        if bar is not None:
-                            bar.update(_FINITE_EVERY)
+                with blas_limit(step_threads):
+                    for j, s in enumerate(range(0, n, m), 1):
+                        idx = order[s:s + m]
+                        step(scale_pixels(images[idx], dtype), Y[idx])
+                        if j % _FINITE_EVERY == 0:
+                            if not _finite(net):
+                                raise _diverged(epoch, "a weight or bias", eta)
+                            if bar is not None:
+                                bar.update(_FINITE_EVERY)
                 seconds = time.perf_counter() - t0
                 if bar is not None:
                     bar.update(j % _FINITE_EVERY)
@@ -349,9 +402,10 @@ def _check_data(config: Config, data) -> None:
 
 
 def train(config: Config, data, progress: bool | Callable[[dict], None] | None = None,
-          on_epoch: Callable[[dict], None] | None = None):
+          on_epoch: Callable[[dict], None] | None = None, threads: int | None = None):
     """Train the network of ``config`` on ``data`` (``.training``, ``.validation``, ``.test``);
-    return ``(network, result)`` with ``result`` as :func:`run` describes."""
+    return ``(network, result)`` with ``result`` as :func:`run` describes.  ``threads``: as for
+    :func:`sgd` (None: chosen for the mini-batch size)."""
     config.validate()
     _check_data(config, data)
     monitor = tuple(dict.fromkeys((*config.monitor, config.target)))
@@ -360,8 +414,11 @@ def train(config: Config, data, progress: bool | Callable[[dict], None] | None =
     history = sgd(net, data.training, config.epochs, config.mini_batch_size, config.eta,
                   lmbda=config.lmbda, reg=config.reg, seed=config.seed,
                   monitor={s: getattr(data, s) for s in monitor}, progress=progress,
-                  on_epoch=on_epoch)
+                  on_epoch=on_epoch, threads=threads)
     total = time.perf_counter() - t0
+    step_threads = blas_threads(config.mini_batch_size) if threads is None else threads
+    with blas_limit(step_threads):
+        blas = blas_info()
     key = f"{config.target}_accuracy"
     best = max(history, key=lambda r: (r[key], -r["epoch"]))  # earliest epoch among ties
     n = len(_arrays(data.training)[1])
@@ -381,13 +438,16 @@ def train(config: Config, data, progress: bool | Callable[[dict], None] | None =
         "must_reach": config.must_reach,
         "reached": None if config.must_reach is None else best[key] >= config.must_reach,
         "seconds": total,
+        "blas": {**blas, "threads": blas["threads"] if blas["threads"] is not None else step_threads,
+                 "chosen": "given" if threads is not None else
+                           f"for mini-batch {config.mini_batch_size}"},
     }
     return net, result
 
 
 def run(config: Config, data, progress: bool | Callable[[dict], None] | None = None,
-        on_epoch: Callable[[dict], None] | None = None) -> dict[str, Any]:
+        on_epoch: Callable[[dict], None] | None = None, threads: int | None = None) -> dict[str, Any]:
     """Train and return the JSON object of ``gradproof train --json``: ``config``, ``data``, ``epochs``
     (one record per epoch; accuracies as fractions), ``best`` (epoch and accuracy on ``config.target``),
     ``final`` (the last record), ``book`` (the book's figure and split), ``must_reach``, ``reached``."""
-    return train(config, data, progress, on_epoch)[1]
+    return train(config, data, progress, on_epoch, threads)[1]

@@ -100,7 +100,8 @@ def run(args) -> int:
         raise UsageError(str(exc)) from None
     epochs = args.epochs or DEFAULT_EPOCHS
     if args.epochs and train is None:
-        print("gradproof report: note: --epochs is ignored with --train none", file=sys.stderr)
+        print(f"gradproof report: warning: --epochs {args.epochs} does nothing with --train none "
+              "(nothing is trained); drop it, or name a preset with --train", file=sys.stderr)
 
     def progress(msg: str) -> None:
         print(f"gradproof report: {msg}", file=sys.stderr, flush=True)

@@ -112,7 +112,7 @@ def test_missing_data_folder(tmp_path):
 @pytest.mark.slow
 def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    for run, args in (("cold", ()), ("warm", ()), ("fresh", ("--no-cache",))):
+    for run, args in (("cold", ()), ("warm", ()), ("fresh", ("--no-cache", "--epochs", "2"))):
         out = tmp_path / run
         r = gradproof("--train", "none", "--no-pdf", "--out", str(out), *args, env=env)
         assert r.returncode == 0, r.stderr
@@ -128,3 +128,5 @@ def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(tmp_path):
         else:
             assert not any(cached) and facts["summary"]["cache"]["cached"] == 0
             assert "outcome from the proof cache" not in html
+        # a flag that would do nothing is a warning
+        assert ("warning: --epochs 2 does nothing with --train none" in r.stderr) == (run == "fresh")
