@@ -44,7 +44,7 @@ from .network import DTYPES, INITS as _INITS, Network
 
 __all__ = ["Config", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
            "train", "regularization_term", "make_network", "SMALL_BATCH", "blas_threads",
-           "blas_limit", "blas_info"]
+           "blas_limit", "blas_info", "predict", "confusion"]
 
 #: Rows per evaluation chunk (accuracy and cost over a split).
 CHUNK = 1000
@@ -220,6 +220,29 @@ def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
     if cost:
         out["cost"] = total / n if n else float("nan")
     return out
+
+
+def predict(net, split: Any, chunk: int = CHUNK) -> np.ndarray:
+    """The digit each image is classified as (argmax of the output a^L), ``chunk`` rows at a time
+    from the uint8 images: ints (n,)."""
+    images, _ = _arrays(split)
+    dtype = _dtype(net)
+    out = np.empty(len(images), dtype=np.int64)
+    for s in range(0, len(images), chunk):
+        out[s:s + chunk] = np.argmax(net.feedforward(scale_pixels(images[s:s + chunk], dtype)), axis=1)
+    return out
+
+
+def confusion(labels: np.ndarray, predicted: np.ndarray, k: int) -> np.ndarray:
+    """The k×k confusion matrix: entry [i, j] counts the images of digit i classified as j (the
+    diagonal counts the correct ones)."""
+    labels, predicted = np.asarray(labels, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
+    if labels.shape != predicted.shape:
+        raise ValueError(f"confusion: {labels.shape} labels for {predicted.shape} predictions")
+    if labels.size and (labels.min() < 0 or labels.max() >= k or predicted.min() < 0
+                        or predicted.max() >= k):
+        raise ValueError(f"confusion: labels and predictions must lie in 0..{k - 1}")
+    return np.bincount(labels * k + predicted, minlength=k * k).reshape(k, k)
 
 
 # ---------------------------------------------------------------------------------------------------
