@@ -13,9 +13,11 @@ the generated ``step_*`` kernels print them with the batched BP3, BP4 substitute
 where :math:`\nabla = \frac1m\sum_x \nabla C_x` is the mean gradient of the unregularized cost over the
 mini-batch and **n is the size of the training set** (as in the book's ``network2.py``).
 
-Data stay ``uint8``: each mini-batch is gathered by index and scaled to the training dtype on the fly
-(``X[idx] / 255``, :func:`numerics.mnist.scale_pixels`), and every evaluation runs over a split in chunks of :data:`CHUNK` rows, so the
-training set is never materialized as floats (full MNIST trains in well under 400 MB).
+Data stay ``uint8``: the shuffled rows are gathered by index and scaled to the training dtype on the
+fly, about 500 rows (whole mini-batches) at a time (``X[idx] / 255``,
+:func:`numerics.mnist.scale_pixels`), and every evaluation runs over a split in chunks of
+:data:`CHUNK` rows, so the training set is never materialized as floats (full MNIST trains in well
+under 400 MB).
 
 Training is reproducible: the network's ``seed`` fixes the initial weights, ``seed`` here fixes the
 shuffles (``numpy.random.default_rng(seed)``), and the same seeds and BLAS thread count give
@@ -51,6 +53,9 @@ CHUNK = 1000
 #: Below this many rows a product gains nothing from more BLAS threads (measured on 2 cores: at
 #: m = 10 one thread is as fast as two on an idle machine and much faster on a busy one).
 SMALL_BATCH = 100
+#: Rows of the shuffled training set gathered and scaled at once (whole mini-batches of it): one
+#: call for many mini-batches instead of one each; 500 rows of MNIST are 3 MB of float64.
+_GATHER_ROWS = 500
 #: How often (in mini-batches) training checks that the parameters are still finite.
 _FINITE_EVERY = 250
 #: What a configuration may name: the activations, costs and regularizations the kernels print
@@ -359,6 +364,7 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
                    dynamic_ncols=True, mininterval=0.5)
     history: list[dict[str, Any]] = []
     step_threads = blas_threads(m) if threads is None else int(threads)
+    block = max(1, _GATHER_ROWS // m) * m  # whole mini-batches: the same batches, fewer calls
     # overflow is not warned about: a NaN or inf it leads to is caught below and stops training
     with np.errstate(over="ignore", invalid="ignore"), blas_limit(threads):
         try:
@@ -367,15 +373,20 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
                     bar.set_description(f"epoch {epoch}/{epochs}")
                 t0 = time.perf_counter()
                 order = rng.permutation(n)
+                j = 0
                 with blas_limit(step_threads):
-                    for j, s in enumerate(range(0, n, m), 1):
-                        idx = order[s:s + m]
-                        step(scale_pixels(images[idx], dtype), Y[idx])
-                        if j % _FINITE_EVERY == 0:
-                            if not _finite(net):
-                                raise _diverged(epoch, "a weight or bias", eta)
-                            if bar is not None:
-                                bar.update(_FINITE_EVERY)
+                    for s0 in range(0, n, block):  # gather and scale `block` rows at once
+                        rows = order[s0:s0 + block]
+                        xs, ys = scale_pixels(images[rows], dtype), Y[rows]
+                        for s in range(0, len(rows), m):
+                            step(xs[s:s + m], ys[s:s + m])
+                            j += 1
+                            if j % _FINITE_EVERY == 0:
+                                if not _finite(net):
+                                    raise _diverged(epoch, "a weight or bias", eta)
+                                if bar is not None:
+                                    bar.update(_FINITE_EVERY)
+                        del xs, ys  # one block alive at a time, none during the evaluation
                 seconds = time.perf_counter() - t0
                 if bar is not None:
                     bar.update(j % _FINITE_EVERY)

@@ -98,11 +98,17 @@ def test_bench_json_on_the_sample():
     assert [n["sizes"] for n in out["networks"]] == [[784, 30, 10], [784, 100, 10]]
     for net in out["networks"]:
         med = net["median_epoch_seconds"]
-        assert {"generated", "numpy", "loop"} <= set(med) and all(t > 0 for t in med.values())
+        assert {"bound", "generated", "numpy", "loop"} <= set(med) and all(t > 0 for t in med.values())
         assert net["ratios"]["generated_vs_numpy"] == pytest.approx(med["generated"] / med["numpy"])
-        assert set(net["passed"]) == set(net["ratios"])
+        for c, r in net["ratios_to_bound"].items():  # every contestant against the bound
+            assert r == pytest.approx(med[c] / med["bound"])
+        assert net["ratios"]["generated_vs_bound"] == net["ratios_to_bound"]["generated"]
+        assert net["limits"]["generated_vs_bound"] == {(784, 30, 10): 2.5, (784, 100, 10): 1.6}[tuple(net["sizes"])]
+        assert set(net["passed"]) == set(net["ratios"]) - {"jax_vs_generated"}
+        assert ("jax_vs_generated" in net["ratios"]) == ("jax" in med)
     assert out["passed"] == all(ok for net in out["networks"] for ok in net["passed"].values())
     assert out["setup"]["training_images"] == 5000
+    assert "architecture" in out["setup"]["blas"] and out["setup"]["numpy_threads"] in (1, None)
 
 
 def test_runs_report_the_best_epoch_over_seeds():
