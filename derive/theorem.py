@@ -69,6 +69,8 @@ class Proof:
     expected: str = "proved"
     counterexample: dict[str, str] | None = None
     detail: str = ""
+    cached: bool = False  # True when read from the proof cache (derive.cache), not proved now
+    proved_at: str | None = None  # when the obligations ran (ISO 8601, UTC)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +84,9 @@ class Proof:
             d["counterexample"] = self.counterexample
         if self.detail:
             d["detail"] = self.detail
+        d["cached"] = self.cached
+        if self.proved_at is not None:
+            d["proved_at"] = self.proved_at
         return d
 
 
@@ -111,11 +116,18 @@ class Identity:
 
     def prove(self) -> Proof:
         """Run every obligation; exact methods only (see :mod:`derive.prover`)."""
+        from .cache import now
+
         t0 = time.perf_counter()  # the time includes building the derivation
         outcome = combine([ob() for ob in self.derivation.obligations])
         seconds = time.perf_counter() - t0
+        return self.proof_of(outcome, seconds, proved_at=now())
+
+    def proof_of(self, outcome: Outcome, seconds: float, *, cached: bool = False,
+                 proved_at: str | None = None) -> Proof:
+        """The :class:`Proof` of this identity with ``outcome`` (fresh, or read from the cache)."""
         return Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
-                     outcome.counterexample, outcome.detail)
+                     outcome.counterexample, outcome.detail, cached, proved_at)
 
     # Jupyter display, from the same renderer as the report (imported lazily: derive does not
     # depend on reports).

@@ -268,12 +268,14 @@ class Network:
 
     # -- training ------------------------------------------------------------------------------
     def sgd(self, training, epochs: int, mini_batch_size: int, eta: float, lmbda: float = 0.0,
-            reg: str = "l2", monitor=None, seed: int | None = None, progress=None):
-        """Mini-batch stochastic gradient descent; see :func:`numerics.train.sgd` (same arguments)."""
+            reg: str = "l2", monitor=None, seed: int | None = None, progress=None,
+            threads: int | None = None):
+        """Mini-batch stochastic gradient descent; see :func:`numerics.train.sgd` (same arguments;
+        ``threads`` None: the BLAS thread count fastest for the mini-batch size)."""
         from . import train  # lazily: training is its own module
 
         return train.sgd(self, training, epochs, mini_batch_size, eta, lmbda=lmbda, reg=reg,
-                         monitor=monitor, seed=seed, progress=progress)
+                         monitor=monitor, seed=seed, progress=progress, threads=threads)
 
     # -- saving ----------------------------------------------------------------------------------
     def config(self) -> dict:

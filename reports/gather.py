@@ -68,9 +68,11 @@ def _load_data(mnist, data: str | None):
 
 def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
            epochs: int | None = DEFAULT_EPOCHS, seed: int = 0,
-           progress: Callable[[str], None] = lambda s: None) -> Report:
+           progress: Callable[[str], None] = lambda s: None, cache: bool = False) -> Report:
     """Prove every identity, run the numeric checks, load MNIST, train preset ``train`` (None: no
     training) for ``epochs`` epochs (None: the preset's), and :func:`assemble` the report.
+    ``cache``: reuse the valid outcomes of the proof cache (``derive.cache``; the rest are proved
+    in parallel processes and stored); False proves every identity afresh.
 
     Raises :class:`ReportError` when the data cannot be loaded for training or the preset is
     not available.  Failures inside a part (a crashing check, a diverging run) are reported in
@@ -83,9 +85,11 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
     identities = list(derive.REGISTRY.values())
     progress(f"proving {len(identities)} identities")
     t0 = time.perf_counter()
-    proofs = [i.prove() for i in identities]
+    proofs = derive.prove_all([i.id for i in identities], cache=cache, jobs=None)
     timings["derive"] = time.perf_counter() - t0
-    progress(f"  {sum(p.ok for p in proofs)} of {len(proofs)} as expected in {timings['derive']:.1f} s")
+    cached = sum(p.cached for p in proofs)
+    progress(f"  {sum(p.ok for p in proofs)} of {len(proofs)} as expected in {timings['derive']:.1f} s"
+             + (f" ({cached} from the proof cache; --no-cache proves afresh)" if cached else ""))
 
     checks_mod = _optional("numerics.checks")
     if checks_mod is None:

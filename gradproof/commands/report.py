@@ -35,6 +35,9 @@ def register(sub) -> None:
                    help="epochs to train (default: the preset's, as in the book)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+    p.add_argument("--no-cache", action="store_true", dest="no_cache",
+                   help="prove every identity afresh instead of reusing the proof cache "
+                        "($XDG_CACHE_HOME/gradproof/proofs)")
     p.set_defaults(func=run)
 
 
@@ -100,14 +103,15 @@ def run(args) -> int:
         raise UsageError(str(exc)) from None
     epochs = args.epochs or DEFAULT_EPOCHS
     if args.epochs and train is None:
-        print("gradproof report: note: --epochs is ignored with --train none", file=sys.stderr)
+        print(f"gradproof report: warning: --epochs {args.epochs} does nothing with --train none "
+              "(nothing is trained); drop it, or name a preset with --train", file=sys.stderr)
 
     def progress(msg: str) -> None:
         print(f"gradproof report: {msg}", file=sys.stderr, flush=True)
 
     try:
         report = gather(train=train, data=data, epochs=epochs, seed=args.seed,
-                        progress=progress)
+                        progress=progress, cache=not args.no_cache)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
     try:
