@@ -169,14 +169,28 @@ def write_report(report: Report, out: Path | str, *, pdf: bool = True) -> WriteR
 
 def _swap_in(stage: Path, out: Path, names: list[str], stale: list[str]) -> None:
     """Move the staged ``names`` into ``out`` and remove the earlier report's ``stale`` files, with
-    SIGINT and SIGTERM held back until it is done.  Order: stale files first, then report.json
-    (whose list then covers every file present), then the rest."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    SIGINT and SIGTERM held back until it is done (their Python handlers are replaced by one that
+    only notes the signal, then restored and called: masking the signal would not do, as another
+    thread, e.g. BLAS's, may receive it).  Order: stale files first, then report.json (whose list
+    then covers every file present), then the rest."""
+    pending: list[int] = []
+    held = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            held[signum] = signal.signal(signum, lambda n, frame: pending.append(n))
+    except ValueError:  # not the main thread: no Python handler can run here anyway
+        pass
     try:
         for name in stale:
             (out / name).unlink(missing_ok=True)
         for name in sorted(names, key=lambda n: n != "report.json"):
             os.replace(stage / name, out / name)
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in held.items():
+            signal.signal(signum, handler)
+        for signum in pending[:1]:  # now act on it as the process would have
+            handler = held[signum]
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)

@@ -43,9 +43,11 @@ def run(args) -> int:
     if args.threads < 0:
         raise UsageError(f"--threads: must be 0 (leave as is) or more, got {args.threads}")
     try:
-        data = mnist.load(args.data)
+        data = mnist.load(args.data, fallback=True)  # the one no-MNIST rule (numerics.mnist)
     except mnist.DataError as exc:
         raise UsageError(str(exc)) from None
+    if data.note:
+        print(f"gradproof bench: note: {data.note}", file=sys.stderr)
     log = None if args.json else (lambda s: print("  " + s, file=sys.stderr, flush=True))
     result = bench(data, windows=args.epochs, loop_batches=args.loop_batches,
                    memory=not args.no_memory, data_arg=args.data, threads=args.threads or None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 from ..errors import UsageError
 
@@ -54,9 +55,11 @@ def run(args) -> int:
     except (ValueError, OSError) as exc:
         raise UsageError(f"{exc}; give a network saved with `gradproof train --save PATH`") from None
     try:
-        data = mnist.load(args.data)
+        data = mnist.load(args.data, fallback=True)  # the one no-MNIST rule (numerics.mnist)
     except mnist.DataError as exc:
         raise UsageError(str(exc)) from None
+    if data.note:
+        print(f"gradproof evaluate: note: {data.note}", file=sys.stderr)
     n_in = data.test.images.shape[1]
     if net.sizes[0] != n_in or net.sizes[-1] != 10:
         raise UsageError(f"{args.model}: the network is {'-'.join(map(str, net.sizes))}, but MNIST "
