@@ -55,8 +55,7 @@ def _say(command: str, text: str) -> None:
     from numerics.fileio import printable
 
     try:
-        print(f"gradproof {command}: {printable(' '.join(str(text).split()))}", file=sys.stderr,
-              flush=True)
+        print(f"gradproof {command}: {printable(str(text).strip())}", file=sys.stderr, flush=True)
     except OSError:
         pass  # stderr itself is gone: nothing more can be said
 
