@@ -41,6 +41,7 @@ import gzip
 import http.client
 import json
 import os
+import stat
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,7 +296,10 @@ def load_sample(path: str | os.PathLike = SAMPLE, *, source: str | None = None,
                 "MNIST IDX files")
     bad = f"{printable(path)} is not gradproof's MNIST sample"
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a device never end
+            raise DataError(f"{bad}: not a regular file (a device, FIFO or folder?); {fix}")
+        size = st.st_size
         if size > _MAX_SAMPLE:
             raise DataError(f"{bad}: {size} bytes, more than a sample's {_MAX_SAMPLE}; {fix}")
         digest = sha256(path.read_bytes())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import zipfile
 from typing import Callable
 
@@ -47,6 +48,8 @@ def read_npz(path: str | os.PathLike, check: Callable[[Declared], None]) -> dict
     has accepted the declared shapes and types.  ``check`` raises ``ValueError`` to refuse.
     Raises :class:`NpzError`; ``FileNotFoundError`` when ``path`` is missing."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
+            raise NpzError("not a regular file (a device, FIFO or folder?)")
         with open(path, "rb") as f:
             magic = f.read(4)
             if magic == b"\x93NUM":

@@ -136,11 +136,8 @@ def good_config(sizes=(784, 30, 10)) -> dict:
 
 
 def load_net(path: Path) -> list[str]:
-    """A child that loads a network file the way every command would, as a CLI does: one line."""
-    script = ("import sys\nfrom numerics.network import Network\ntry:\n    Network.load(sys.argv[1])\n"
-              "except ValueError as e:\n    print(f'gradproof: error: {e}', file=sys.stderr); "
-              "sys.exit(2)\n")
-    return {"args": ["-c", script, str(path)], "module": False}
+    """``gradproof evaluate``, the command that loads a saved network."""
+    return ["evaluate", str(path), "--data", "sample"]
 
 
 def user_files(folder: Path) -> None:
@@ -241,6 +238,18 @@ def _(tmp):
 @case("train --save ''", words=("empty path",))
 def _(tmp):
     return ["train", "--data", "sample", "--epochs", "1", "--save", ""]
+
+
+@case("evaluate a FIFO (would block forever)", seconds=20, words=("not a regular file",))
+def _(tmp):
+    os.mkfifo(tmp / "net.npz")
+    return ["evaluate", str(tmp / "net.npz"), "--data", "sample"]
+
+
+@case("--data a FIFO named .npz (would block forever)", seconds=20, words=("not a regular file",))
+def _(tmp):
+    os.mkfifo(tmp / "s.npz")
+    return ["data", "--data", str(tmp / "s.npz")]
 
 
 @case("train --save in a missing folder, refused before training", words=("does not exist",),
@@ -611,7 +620,7 @@ def test_hostile_case(outcomes, name):
 def test_the_cases_are_counted():
     """The closing note of issue 10 states how many hostile cases run: this is that number
     (plus the four interruption tests below)."""
-    assert len(CASES) == 44, len(CASES)
+    assert len(CASES) == 46, len(CASES)
 
 
 # -- interrupted runs: all or nothing, no temporary file left ----------------------------------------

@@ -382,3 +382,20 @@ def test_names_that_are_not_utf8_or_hold_escapes_are_shown_escaped(tmp_path):
     assert "caf\\xe9\\x1b[2J\\n.npz" in data.source and data.source.isprintable()
     text.encode("utf-8")  # no surrogate left to crash a writer
     assert data.verified  # the bundled sample's bytes, under another name
+
+
+def test_the_bundled_sample_is_checked_against_the_digest_in_the_code(tmp_path, monkeypatch):
+    """A forged sample with a self-consistent digest table is refused where the bundled sample
+    should be, and loads as not verified anywhere else."""
+    arrays = good_arrays()
+    arrays["test_images"] = np.zeros_like(arrays["test_images"])
+    meta = json.loads(str(arrays["meta"]))
+    meta["content_sha256"]["test_images"] = hashlib.sha256(arrays["test_images"].tobytes()).hexdigest()
+    arrays["meta"] = np.array(json.dumps(meta))
+    forged = tmp_path / "mnist_sample.npz"
+    forged.write_bytes(npz(**arrays))
+    assert mnist.SAMPLE_SHA256 == hashlib.sha256(mnist.SAMPLE.read_bytes()).hexdigest()
+    assert not mnist.load(str(forged)).verified and mnist.load("sample").verified
+    monkeypatch.setattr(mnist, "SAMPLE", forged)
+    with pytest.raises(DataError, match="is not the bundled sample's"):
+        mnist.load_sample(forged)
