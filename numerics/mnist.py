@@ -39,7 +39,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import http.client
-import json
 import os
 import stat
 import urllib.request
