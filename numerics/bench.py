@@ -8,7 +8,7 @@ the ``uint8`` training images, gathered one mini-batch by index and scaled by
 ``generated``
     :func:`numerics.train.sgd` (``Network.sgd``) for one epoch: the kernels printed from ``derive``
     (each mini-batch one call of the fused ``step_none`` kernel: backprop with the update rule
-    composed in, one product and one in-place subtraction per weight matrix).
+    composed in, one product subtracted in place per weight matrix).
 ``numpy``
     A hand-written vectorized reference, kept only here: what a competent engineer writes by hand,
     the matrix form of backpropagation over the mini-batch (rows are examples).
