@@ -32,8 +32,9 @@ and the layout of a mini-batch as rows.
 
 Training calls ``step_<reg>(weights, biases, x, y, eta, lmbda, n)``: steps 1-4 of ``backprop``
 verbatim (every δ^l before any weight changes), then the composed rule, so the gradient is never
-stored and each weight matrix gets one product and one in-place subtraction,
-``w -= delta_eta.T @ a`` with ``delta_eta = (eta/m)*delta``.  ``backprop`` and ``update_<reg>``
+stored and each weight matrix gets one product subtracted in place, ``w -= delta_eta.T @ a`` with
+``delta_eta = (eta/m)*delta``, printed as ``subtract_product(w, delta_eta.T, a)`` (one BLAS gemm,
+:func:`numerics.blas.subtract_product`).  ``backprop`` and ``update_<reg>``
 stay for the gradient checks and the API.  :mod:`numerics.printer` holds the printer.
 
 Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
@@ -298,6 +299,7 @@ input layer is l = 1), weights[i].shape == (sizes[i+1], sizes[i]); activations[i
 (activations[0] = x = a^1); zs[i] and deltas[i] are z^(i+2) and δ^(i+2), aligned with weights[i].
 """
 import numpy
+from numerics.blas import subtract_product  # subtract_product(w, p, q) is w -= p @ q, one BLAS call
 
 
 def activation(z):
@@ -388,8 +390,8 @@ def step_{reg}(weights, biases, x, y, eta, lmbda, n):
     """One SGD step on the mini-batch (x, y) in place, regularization {reg}  [{w_id}; biases {_upd.BIAS_UPDATE[1]}].
 
     backprop and update_{reg} in one: steps 1-4 as in backprop; the gradient (BP3, BP4) is not stored
-    but substituted into the update rule, so each weight matrix gets one product and one in-place
-    subtraction.  Every δ^l is computed (step 4) before any parameter changes: BP2 uses the w^(l+1)
+    but substituted into the update rule, so each weight matrix gets one product subtracted in
+    place (subtract_product: w -= p @ q in one BLAS call, no temporary of w's size).  Every δ^l is computed (step 4) before any parameter changes: BP2 uses the w^(l+1)
     of before the step.
     """
 {steps_1_4}
