@@ -5,7 +5,8 @@ proves one, ``prove_all()`` all of them; ``verify(lhs, rhs)`` decides a claim gi
 """
 from __future__ import annotations
 
-from .theorem import GROUPS, REGISTRY, Derivation, Identity, Proof, Step, theorem
+from .theorem import (GROUPS, REGISTRY, Derivation, Identity, Part, Proof, Reading, Step,
+                      generality_summary, theorem)
 from .prover import Outcome, prove_equal, prove_zero, holds, find_counterexample
 from .activations import ACTIVATIONS, Activation, sigmoid, relu
 from .costs import COSTS, Cost
@@ -15,7 +16,8 @@ from .verify import Verdict, verify
 from . import registry as _registry  # noqa: E402,F401
 
 __all__ = [
-    "GROUPS", "REGISTRY", "Derivation", "Identity", "Proof", "Step", "theorem",
+    "GROUPS", "REGISTRY", "Derivation", "Identity", "Part", "Proof", "Reading", "Step", "theorem",
+    "generality_summary",
     "Outcome", "prove_equal", "prove_zero", "holds", "find_counterexample",
     "ACTIVATIONS", "Activation", "sigmoid", "relu", "COSTS", "Cost",
     "Verdict", "verify", "get", "prove", "prove_all",

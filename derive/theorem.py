@@ -75,7 +75,10 @@ class Reading:
 
     ``at`` names the concrete sizes the reading substitutes ("" for symbolic sizes).  A relation
     is proved when one reading proves it.  ``refutable``: the definitions use no hypothesis beyond
-    the symbols' own assumptions, so a concrete counterexample after substitution refutes.
+    the symbols' own assumptions, so a concrete counterexample after substitution refutes (only
+    where the substituted sides are plain: no sums, indices, unevaluated derivatives or undefined
+    functions, whose symbols are not free variables).  The default reading takes the statement
+    literally and is refutable.
     ``cases``: a case split (each an ``xreplace`` table or a callable, applied after the
     definitions): the reading proves a relation only when every case does.  ``endpoints``
     ``(s, lo, hi)``: lhs − rhs is linear in s, so it is decided at s = lo and s = hi (a linear
@@ -116,7 +119,7 @@ class Derivation:
     steps: Sequence[Step]
     obligations: Sequence[Callable[[], Outcome]]
     assumptions: str = ""
-    readings: Sequence[Reading] = (Reading(),)
+    readings: Sequence[Reading] = (Reading(refutable=True),)
     repaired: Sequence[sp.Basic] = ()
     facts: Mapping[sp.Basic, Callable[[], Outcome]] = field(default_factory=dict)
     parts: Sequence[Part] = ()
@@ -314,6 +317,16 @@ def _sign(e: sp.Basic, attr: str) -> str | None:
     return None
 
 
+_UNPLAIN = (sp.Sum, sp.Product, sp.Integral, sp.Derivative, sp.Subs, sp.Indexed, sp.Limit,
+            sp.KroneckerDelta)
+
+
+def _plain(e: sp.Basic) -> bool:
+    """No sums, indices, unevaluated derivatives or undefined functions: every free symbol is a
+    variable, so values at a point decide (a concrete counterexample refutes)."""
+    return not e.atoms(*_UNPLAIN) and not e.atoms(sp.core.function.AppliedUndef)
+
+
 def _vacuous(rel: sp.Basic) -> bool:
     """lhs and rhs are one expression before any definition is substituted."""
     try:
@@ -376,6 +389,9 @@ def _equation(rel: sp.Eq, readings: Sequence[Reading]) -> Outcome:
                 continue
             if r.prepare is not None:
                 lhs, rhs = r.prepare(lhs), r.prepare(rhs)
+            lhs, rhs = lhs.doit(), rhs.doit()
+            if not _plain(lhs) or not _plain(rhs):
+                continue
             ce = find_counterexample(lhs, rhs)
         except (TypeError, ValueError, AttributeError):
             continue
@@ -419,6 +435,17 @@ def _equivalent(p: sp.Basic, q: sp.Basic, readings: Sequence[Reading]) -> Outcom
         if ratio.is_number and ratio.is_nonzero and (type(p) is sp.Eq or ratio.is_positive):
             return Outcome(PROVED, _method(r, "cancel"))
     return Outcome(UNDECIDED, "statement", detail=f"no reading shows {p} ⟺ {q}")
+
+
+def generality_summary(proofs: Sequence[Proof]) -> dict:
+    """How general the proved statements are: of the identities expected to prove that did,
+    ``general`` have every part proved for symbolic sizes, ``at_sizes`` have some part checked
+    only at stated sizes (or no parts recorded); ``parts``/``parts_general`` count the parts."""
+    proved = [p for p in proofs if p.expected == "proved" and p.status == "proved"]
+    general = sum(bool(p.parts) and all(q.general for q in p.parts) for p in proved)
+    parts = [q for p in proved for q in p.parts]
+    return {"proved": len(proved), "general": general, "at_sizes": len(proved) - general,
+            "parts": len(parts), "parts_general": sum(q.general for q in parts)}
 
 
 #: Every identity, by id, in registration order.

@@ -115,3 +115,16 @@ def test_every_identity_says_which_parts_are_general():
         for part in idy.parts:
             assert part.text.strip(), id
             assert part.general or part.checked_at.strip(), (id, part)
+
+
+def test_generality_summary_counts_the_parts():
+    from derive.theorem import Part
+    P = lambda id, parts, status="proved", expected="proved": derive.Proof(  # noqa: E731
+        id, id, status, "m", 0.0, expected, parts=tuple(parts))
+    proofs = [P("a", [Part("x", True)]), P("b", [Part("x", True), Part("y", False, "n = 3")]),
+              P("c", []), P("d", [Part("x", True)], "undecided"),
+              P("e", [Part("x", True)], "refuted", "refuted")]
+    s = derive.generality_summary(proofs)
+    assert s == {"proved": 3, "general": 1, "at_sizes": 2, "parts": 3, "parts_general": 2}
+    real = derive.generality_summary(derive.prove_all(["perceptron_bias", "bp_batched"]))
+    assert real["general"] == 1 and real["at_sizes"] == 1
