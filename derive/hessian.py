@@ -137,13 +137,54 @@ def hessian_newton_step() -> Derivation:
                     "real; dimensions 2 and 3 with every entry a symbol",
         # every matrix explicit at d = 2 and d = 3: H symmetric with symbol entries, H⁻¹ = adj/det,
         # ∇C = −Hp, M the model, u = Δw + H⁻¹∇C = Δw − p
-        readings=[Reading(cases=[_explicit_model(dim, symbols) for dim in DIMENSIONS],
+        readings=[_symbolic_reading(symbols),
+                  Reading(cases=[_explicit_model(dim, symbols) for dim in DIMENSIONS],
                           prepare=lambda e: e.doit(), prepare_name="explicit matrices",
                           methods=("cancel",), at="d = " + ", ".join(map(str, DIMENSIONS)))],
-        parts=[Part("∇M = 0 at Δw = −H⁻¹∇C; M(Δw) − M(−H⁻¹∇C) = ½uᵀHu", False,
-                    "d = " + ", ".join(map(str, DIMENSIONS))),
+        parts=[Part("∇M = 0 at Δw = −H⁻¹∇C; M(Δw) − M(−H⁻¹∇C) = ½uᵀHu, any dimension d", True),
+               Part("the same with every entry a symbol", False, "d = " + ", ".join(map(str, DIMENSIONS))),
                Part("the strict minimum for positive-definite H (Sylvester)", False, "d = 2")],
     )
+
+
+def _scalar_normal(e: sp.Basic, symmetric: dict) -> sp.Basic:
+    r"""A normal form of a sum of matrix products, H symmetric (``symmetric``: Hᵀ → H, ...): each
+    1×1 term :math:`x^T A y` is also :math:`y^T A^T x`; the term keeps the smaller of the two
+    (by SymPy's sort key), then equal terms are collected."""
+    e = sp.expand(e.doit()).doit().xreplace(symmetric)
+    if e == 0 or isinstance(e, sp.ZeroMatrix):
+        return sp.S.Zero
+    coeffs: dict = {}
+    for t in (e.args if isinstance(e, sp.MatAdd) else (e,)):
+        c, m = t.as_coeff_mmul()
+        m = m.doit() if hasattr(m, "doit") else m
+        if getattr(m, "shape", None) == (1, 1) and isinstance(m, sp.MatMul):
+            alt = sp.MatMul(*[f.T for f in reversed(m.args)]).doit().xreplace(symmetric)
+            m = min(m, alt, key=sp.default_sort_key)
+        coeffs[m] = coeffs.get(m, 0) + c
+    left = [(m, c) for m, c in coeffs.items() if c != 0]
+    return sp.S.Zero if not left else sp.MatAdd(*[c * m for m, c in left])
+
+
+def _symbolic_reading(symbols) -> Reading:
+    r"""For any dimension d, by matrix algebra: H symmetric (Hᵀ = H, (H⁻¹)ᵀ = H⁻¹), the gradient
+    written ∇C = −Hp (H invertible: p = −H⁻¹∇C, nothing lost), M the model, u = Δw + H⁻¹∇C;
+    :func:`_scalar_normal` decides that lhs − rhs is 0."""
+    d, H, gC, dw, Cw, Mf, u = symbols
+    p = sp.MatrixSymbol("p", d, 1)
+    symmetric = {H.T: H, sp.Inverse(H).T: sp.Inverse(H), sp.Inverse(H.T): sp.Inverse(H)}
+    model = lambda X: Cw + gC.T * X + sp.Rational(1, 2) * X.T * H * X  # noqa: E731
+
+    def sub(e: sp.Basic) -> sp.Basic:
+        e = e.replace(lambda x: getattr(x, "func", None) == Mf, lambda x: model(x.args[0]))
+        return e.xreplace({u: dw + H.I * gC}).xreplace({gC: -H * p})
+
+    def zero(e: sp.Basic) -> str | None:
+        try:
+            return "matrix algebra, H symmetric, expand" if _scalar_normal(e, symmetric) == 0 else None
+        except (TypeError, ValueError, AttributeError, sp.ShapeError):
+            return None
+    return Reading(sub, zero=zero)
 
 
 def _explicit_model(dim: int, symbols):

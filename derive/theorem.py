@@ -278,6 +278,8 @@ def _instances(rel: sp.Basic, r: Reading) -> list[sp.Basic]:
 
 def _zero(e: sp.Basic, r: Reading) -> str | None:
     """The method that shows ``e`` (one instance of lhs − rhs) is 0 in reading ``r``, or None."""
+    if _is_matrix(e) and r.zero is not None:
+        return r.zero(e)  # a matrix expression of symbolic shape: the reading's own algebra
     if _is_matrix(e):
         try:
             entries = list(sp.ImmutableMatrix(e.as_explicit()) if isinstance(e, sp.MatrixExpr) else e)
