@@ -450,25 +450,60 @@ def backprop_paths() -> Derivation:
         Step(sp.Eq(dCdw, paths), "the sum over paths of the products of rate factors (eq. 53)"),
         Step(sp.Eq(dCdw, bp), "the same sum, nested as backpropagation computes it: BP1, BP2, BP2, BP4"),
     ]
+    # Any depth, by induction on L − l.  Q^l_j is the sum over every path from a^l_j to C of the
+    # products of the rate factors: Q^L_j = ∂C/∂a^L_j (paths of length 0) and
+    # Q^l_j = Σ_p (∂a^{l+1}_p/∂a^l_j) Q^{l+1}_p (a path from layer l is one edge, then a path
+    # from layer l + 1).  Claim: δ^l_j = σ′(z^l_j) Q^l_j.  Base l = L: BP1.  Step: BP2 with the
+    # claim at l + 1.  Then BP4 makes ∂C/∂w^l_jk = (∂a^l_j/∂w^l_jk) Q^l_j, eq. (53) for any L.
+    Q_L, Q_l, Q_next = (sp.IndexedBase("Q^{%s}" % s_) for s_ in ("L", "l", "l+1"))
+    aL_k = sigma(z_L[k])
+    bp1_chain = sp.Sum(nabla_a[k] * sp.diff(aL_k, z_L[j]), (k, 1, n_L))  # δ^L_j, chain rule
+    bp2_rhs = sigma_prime(z_l[j]) * sp.Sum(w_next[p, j] * delta_next[p], (p, 1, n_next))
+    base = sp.Eq(delta_L[j], sigma_prime(z_L[j]) * Q_L[j])
+    step = sp.Eq(delta_l[j], sigma_prime(z_l[j]) * Q_l[j])
+    conclusion = sp.Eq(dCdw, r0 * Q_l[j])
+    nest = lambda e: canonical_indices(pull_in(collapse_kronecker(e)[0]))  # noqa: E731
+    induction = [
+        # base: δ^L_j by the chain rule (BP1's derivation), Q^L_j = ∂C/∂a^L_j
+        Reading({delta_L[j]: bp1_chain, Q_L[j]: nabla_a[j]}, nest, "Kronecker collapse",
+                ("structural", "expand"), each_side=True, applies_to=delta_L[j]),
+        # step: BP2 (theorem bp2), the claim at l + 1, and the recursion of Q
+        Reading({delta_l[j]: bp2_rhs, delta_next[p]: sigma_prime(z_next[p]) * Q_next[p],
+                 Q_l[j]: sp.Sum(r1 * Q_next[p], (p, 1, n_next))}, nest,
+                "BP2, claim at l + 1, one nest of sums", ("structural", "expand"), each_side=True,
+                applies_to=delta_l[j]),
+        # conclusion: BP4 (theorem bp4) and the claim at l
+        Reading({dCdw: a_prev[k] * delta_l[j], delta_l[j]: sigma_prime(z_l[j]) * Q_l[j]}, nest,
+                "BP4, the claim", ("structural", "expand"), each_side=True, applies_to=dCdw),
+    ]
+    steps = steps + [
+        Step(sp.Eq(Q_l[j], sp.Sum(r1 * Q_next[p], (p, 1, n_next))),
+             "any depth: Q^l_j, the sum over paths from a^l_j to C, is one edge to a^{l+1}_p and then "
+             "a path from there; Q^L_j = ∂C/∂a^L_j"),
+        Step(step, "by induction on L − l: BP1 at l = L, and BP2 with δ^{l+1}_p = σ′(z^{l+1}_p) Q^{l+1}_p"),
+        Step(conclusion, "BP4: the sum over paths, eq. (53), for every depth"),
+    ]
     return Derivation(
-        statement=[sp.Eq(dCdw, paths)],
+        statement=[sp.Eq(dCdw, paths), base, step, conclusion],
         steps=steps,
         obligations=[
             kronecker_lemma,
             lambda: ok0, lambda: ok1, lambda: ok2,
             lambda: _concrete(_paths_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "paths"),
         ],
+        assumptions="elementwise σ (differentiable, otherwise arbitrary) in every layer from l on "
+                    "(a softmax output layer on the concrete networks); explicit index form for "
+                    "L = l + 2, any depth by induction on L − l; concrete networks of depth 3 to 5 "
+                    "with the quadratic, cross-entropy and log-likelihood costs",
         # ∂C/∂w^l_jk as backpropagation computes it (BP1, BP2 twice, BP4: theorems bp1-bp4)
         readings=[Reading({dCdw: bp}, lambda e: canonical_indices(pull_in(e)),
-                          "one nest of sums (pull_in)", ("structural", "expand"), each_side=True)],
-        parts=[Part("∂C/∂w^l_jk = the sum over paths of the rate factors, L = l + 2, any widths",
-                    False, "depth L = l + 2"),
+                          "one nest of sums (pull_in)", ("structural", "expand"), each_side=True,
+                          applies_to=dCdw),
+                  *induction],
+        parts=[Part("∂C/∂w^l_jk = the sum over paths of the products of rate factors, any depth "
+                    "(induction on L − l) and any widths; written out for L = l + 2", True),
                Part("the sum over paths, explicitly enumerated, against sympy.diff", False,
                     "[2,3,2], [3,4,4,2], [2,2,2,2,2] × 3 costs")],
-        assumptions="elementwise σ (differentiable, otherwise arbitrary) in every layer from l on "
-                    "(a softmax output layer on the concrete networks); index form for L = l + 2, "
-                    "concrete networks of depth 3 to 5 with the quadratic, cross-entropy and "
-                    "log-likelihood costs",
     )
 
 

@@ -84,6 +84,8 @@ class Reading:
     ``(s, lo, hi)``: lhs − rhs is linear in s, so it is decided at s = lo and s = hi (a linear
     function on [lo, hi] is ≥ 0, or 0, when it is at both ends).  ``each_side``: ``prepare``
     rewrites each side rather than their difference (a normal form such as one nest of sums).
+    ``applies_to``: the reading decides only relations whose left-hand side contains this
+    (a reading whose definitions hold for one quantity, e.g. a step of an induction).
     """
 
     definitions: Mapping | Callable[[sp.Basic], sp.Basic] = field(default_factory=dict)
@@ -96,6 +98,7 @@ class Reading:
     cases: Sequence[Mapping | Callable[[sp.Basic], sp.Basic]] = ()
     endpoints: tuple | None = None
     each_side: bool = False
+    applies_to: sp.Basic | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,8 @@ def _is_matrix(e) -> bool:
 def _instances(rel: sp.Basic, r: Reading) -> list[sp.Basic]:
     """lhs − rhs of ``rel`` in reading ``r``: definitions substituted, then each case, then the
     rewrite; at both ends of ``r.endpoints`` when it is given (after checking linearity)."""
+    if r.applies_to is not None and not rel.lhs.has(r.applies_to):
+        raise ValueError("the reading does not apply to this relation")
     lhs, rhs = _substitute(rel.lhs, r), _substitute(rel.rhs, r)
     out = []
     for c in (r.cases or (None,)):
@@ -383,7 +388,8 @@ def _equation(rel: sp.Eq, readings: Sequence[Reading]) -> Outcome:
     for r in readings:  # refute only where the definitions need no hypothesis
         if not r.refutable:
             continue
-        if r.cases or r.endpoints is not None:
+        if r.cases or r.endpoints is not None or (
+                r.applies_to is not None and not rel.lhs.has(r.applies_to)):
             continue
         try:
             lhs, rhs = _substitute(rel.lhs, r), _substitute(rel.rhs, r)
