@@ -470,7 +470,7 @@ def backprop_paths() -> Derivation:
         # step: BP2 (theorem bp2), the claim at l + 1, and the recursion of Q
         Reading({delta_l[j]: bp2_rhs, delta_next[p]: sigma_prime(z_next[p]) * Q_next[p],
                  Q_l[j]: sp.Sum(r1 * Q_next[p], (p, 1, n_next))}, nest,
-                "BP2, claim at l + 1, one nest of sums", ("structural", "expand"), each_side=True,
+                "BP2, the claim at l+1, one nest of sums", ("structural", "expand"), each_side=True,
                 applies_to=delta_l[j]),
         # conclusion: BP4 (theorem bp4) and the claim at l
         Reading({dCdw: a_prev[k] * delta_l[j], delta_l[j]: sigma_prime(z_l[j]) * Q_l[j]}, nest,
