@@ -19,7 +19,8 @@ import sympy as sp
 
 from .activations import a, sigmoid, z
 from .costs import COSTS, CROSS_ENTROPY_TERM, softplus, y
-from .indexed import KRONECKER_REWRITE as _KRONECKER, kronecker_rewrite as _kronecker
+from .indexed import (KRONECKER_REWRITE as _KRONECKER, collapse_kronecker, kronecker_lemma,
+                      kronecker_rewrite as _kronecker)
 from .prover import holds, prove_equal
 from .theorem import Derivation, Part, Reading, Step, theorem
 
@@ -206,6 +207,11 @@ def cross_entropy_output_error() -> Derivation:
 
     aL = sp.IndexedBase("a^L", real=True)
     aLm1 = sp.IndexedBase("a^{L-1}", real=True)
+    m, q = sp.symbols("m q", integer=True, positive=True)  # width of layer L − 1, its index
+    wL, bLi = sp.IndexedBase("w^L", real=True), sp.IndexedBase("b^L", real=True)
+    z_i = sp.Sum(wL[i, q] * aLm1[q], (q, 1, m)) + bLi[i]
+    C_w = sp.Sum(ce(sigmoid(z_i), yv[i]), (i, 1, n))  # the cost through the weights of layer L
+    zL_j = z_i.xreplace({i: j})
     dsym = sp.Symbol(r"\delta^L_j")
     steps = [
         Step(sp.Eq(sp.Symbol("C"), sp.Sum(ce(aL[i], yv[i]), (i, 1, n))),
@@ -228,6 +234,8 @@ def cross_entropy_output_error() -> Derivation:
         obligations=[
             *[(lambda r=r: prove_equal(sp.diff(C3, bL[r]),
                                        sigmoid(zs[r]) - Y[r], ("cancel",))) for r in range(3)],
+            *weight_gradients(),
+            kronecker_lemma,  # the collapse rule of the weight gradient's reading
             # COSTS["cross_entropy"].delta (which the kernels print) is ∂c/∂z for one neuron
             lambda: prove_equal(per_neuron, table_delta.xreplace({a: sigmoid(z)}), ("cancel",)),
         ],
@@ -236,13 +244,13 @@ def cross_entropy_output_error() -> Derivation:
         # δ^L_j = ∂C/∂z^L_j by SymPy, a^L_j = σ(z^L_j); ∂C/∂w^L_jk by SymPy on the concrete layer
         readings=[Reading({dsym: delta, aL[j]: sigmoid(zL[j])}, _kronecker(j, n), _KRONECKER,
                           ("cancel",)),
-                  Reading(cases=[{sp.Symbol("w^L_jk"): W[r, c], aLm1[k]: aprev[c],
-                                  aL[j]: sigmoid(zs[r]), yv[j]: Y[r]}
-                                 for r in range(3) for c in range(2)],
-                          prepare=lambda e: e.xreplace({sp.Symbol("C"): C3}).doit(),
-                          prepare_name="diff", methods=("cancel",), at="a 3×2 layer")],
-        parts=[Part("δ^L_j = a^L_j − y_j, n output neurons", True),
-               Part("∂C/∂w^L_jk = a^{L−1}_k (a^L_j − y_j)", False, "a 3-neuron layer fed by 2")],
+                  # ∂C/∂w^L_jk for symbolic widths: z^L_i = Σ_q w^L_iq a^{L−1}_q + b^L_i
+                  Reading({sp.Derivative(sp.Symbol("C"), sp.Symbol("w^L_jk")):
+                           collapse_kronecker(sp.diff(C_w, wL[j, k]))[0], aL[j]: sigmoid(zL_j)},
+                          prepare_name="diff, Kronecker collapse", methods=("cancel",),
+                          applies_to=sp.Symbol("w^L_jk"))],
+        parts=[Part("δ^L_j = a^L_j − y_j and ∂C/∂w^L_jk = a^{L−1}_k (a^L_j − y_j), any widths", True),
+               Part("the same on a concrete layer", False, "3 neurons fed by 2")],
     )
 
 
