@@ -251,10 +251,9 @@ def bp1() -> Derivation:
                                      _SP_L: lambda r, c: sigma_prime(z_L[r])}, w3),
                           lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
                           at="n_L = 3")],
-        parts=[Part("δ^L_j = ∂C/∂a^L_j σ′(z^L_j), width n_L", True),
-               Part("δ^L = ∇_a C ⊙ σ′(z^L)", False, "n_L = 3"),
-               Part("BP1 on concrete networks (quadratic, cross-entropy)", False,
-                    "[2,3,2], [3,4,4,2], [2,2,2,2,2]")],
+        parts=[Part("δ^L_j = ∂C/∂a^L_j σ′(z^L_j), width n_L (also as Network.output_error computes "
+                    "it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2])", True),
+               Part("δ^L = ∇_a C ⊙ σ′(z^L)", False, "n_L = 3")],
         assumptions="a^L_k = σ(z^L_k) with σ differentiable and otherwise arbitrary; "
                     "∂C/∂a^L_k given (the cost is any differentiable function of a^L); 1 ≤ j ≤ n_L",
     )
@@ -307,10 +306,10 @@ def bp2() -> Derivation:
                                      _SP_l: lambda r, c: sigma_prime(z_l[r])}, w32),
                           lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
                           at="n_l = 3, n_{l+1} = 2")],
-        parts=[Part("δ^l_j = σ′(z^l_j) Σ_k w^{l+1}_kj δ^{l+1}_k, any widths", True),
-               Part("δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", False, "n_l = 3, n_{l+1} = 2"),
-               Part("BP2 as Network.deltas computes it, on concrete networks", False,
-                    "[2,3,2], [3,4,4,2], [2,2,2,2,2] × 3 costs")],
+        parts=[Part("δ^l_j = σ′(z^l_j) Σ_k w^{l+1}_kj δ^{l+1}_k, any widths (also as Network.deltas "
+                    "computes it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)",
+                    True),
+               Part("δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", False, "n_l = 3, n_{l+1} = 2")],
         assumptions="hidden layer l < L; σ differentiable and otherwise arbitrary; 1 ≤ j ≤ n_l",
     )
 
@@ -341,8 +340,8 @@ def bp3() -> Derivation:
         ],
         # ∂C/∂b^l_j is the chain rule through z^l_i, differentiated by SymPy
         readings=[_index_reading({dCdb: evaluated})],
-        parts=[Part("∂C/∂b^l_j = δ^l_j, any widths", True),
-               Part("BP3 on concrete networks", False, "[2,3,2], [3,4,4,2], [2,2,2,2,2] × 3 costs")],
+        parts=[Part("∂C/∂b^l_j = δ^l_j, any widths (also by diff on the networks [2,3,2], "
+                    "[3,4,4,2], [2,2,2,2,2], 3 costs)", True)],
         assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; 1 ≤ j ≤ n_l",
     )
 
@@ -392,9 +391,9 @@ def bp4() -> Derivation:
                                      _A_prev_v: lambda r, c: a_prev[r]}, w32),
                           lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
                           at="n_l = 3, n_{l-1} = 2")],
-        parts=[Part("∂C/∂w^l_jk = a^{l-1}_k δ^l_j, any widths", True),
-               Part("∂C/∂w^l = δ^l (a^{l-1})ᵀ", False, "n_l = 3, n_{l-1} = 2"),
-               Part("BP4 on concrete networks", False, "[2,3,2], [3,4,4,2], [2,2,2,2,2] × 3 costs")],
+        parts=[Part("∂C/∂w^l_jk = a^{l-1}_k δ^l_j, any widths (also by diff on the networks "
+                    "[2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)", True),
+               Part("∂C/∂w^l = δ^l (a^{l-1})ᵀ", False, "n_l = 3, n_{l-1} = 2")],
         assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; "
                     "1 ≤ j ≤ n_l, 1 ≤ k ≤ n_{l-1}",
     )
@@ -501,9 +500,8 @@ def backprop_paths() -> Derivation:
                           applies_to=dCdw),
                   *induction],
         parts=[Part("∂C/∂w^l_jk = the sum over paths of the products of rate factors, any depth "
-                    "(induction on L − l) and any widths; written out for L = l + 2", True),
-               Part("the sum over paths, explicitly enumerated, against sympy.diff", False,
-                    "[2,3,2], [3,4,4,2], [2,2,2,2,2] × 3 costs")],
+                    "(induction on L − l) and any widths; written out for L = l + 2 (also every path "
+                    "enumerated against sympy.diff on [2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)", True)],
     )
 
 

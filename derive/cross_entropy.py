@@ -249,8 +249,8 @@ def cross_entropy_output_error() -> Derivation:
                            collapse_kronecker(sp.diff(C_w, wL[j, k]))[0], aL[j]: sigmoid(zL_j)},
                           prepare_name="diff, Kronecker collapse", methods=("cancel",),
                           applies_to=sp.Symbol("w^L_jk"))],
-        parts=[Part("δ^L_j = a^L_j − y_j and ∂C/∂w^L_jk = a^{L−1}_k (a^L_j − y_j), any widths", True),
-               Part("the same on a concrete layer", False, "3 neurons fed by 2")],
+        parts=[Part("δ^L_j = a^L_j − y_j and ∂C/∂w^L_jk = a^{L−1}_k (a^L_j − y_j), any widths (also "
+                    "on a layer of 3 neurons fed by 2)", True)],
     )
 
 

@@ -217,8 +217,9 @@ def sgd_minibatch_update() -> Derivation:
                           ("structural", "expand"))],
         parts=[Part("w'_k = w_k − (η/m) Σ_j ∂C_{X_j}/∂w_k, and likewise b'_l (eqs. 20, 21)", True),
                Part("C(n−1, m−1)/C(n, m) = m/n and unbiasedness, for all n, m", True),
-               Part("the count C(n−1, m−1) of mini-batches holding one example, by enumeration",
-                    False, "(n, m) = " + ", ".join(map(str, UNBIASED_CASES)))],
+               Part("each example lies in C(n−1, m−1) mini-batches (choose the other m − 1), "
+                    "also counted by enumeration at (n, m) = " + ", ".join(map(str, UNBIASED_CASES)),
+                    True)],
     )
 
 

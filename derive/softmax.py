@@ -156,8 +156,8 @@ def softmax_normalised() -> Derivation:
         readings=[Reading(prepare=_by_parts, prepare_name="constants out of Σ",
                           methods=("structural", "expand"), each_side=True),
                   dataclasses.replace(_SPLIT, definitions={a_name: a_j, **_SPLIT.definitions})],
-        parts=[Part("Σ_j a_j = 1, 0 < a_j < 1, shift invariance, for n_L outputs", True),
-               Part("the same, written out", False, "n = 2, 3, 4")],
+        parts=[Part("Σ_j a_j = 1, 0 < a_j < 1, shift invariance, for n_L outputs (also written out "
+                    "at n = 2, 3, 4)", True)],
     )
 
 
@@ -205,8 +205,7 @@ def softmax_monotone() -> Derivation:
                           "Kronecker collapse, k ≠ j", ("structural", "expand", "cancel")),
                   _SPLIT],
         parts=[Part("∂a_j/∂z_j = a_j(1 − a_j) > 0 and ∂a_j/∂z_k = −a_j a_k < 0 (k ≠ j), "
-                    "for n_L outputs", True),
-               Part("∂a_p/∂z_q by diff, written out", False, "n = 2, 3, 4")],
+                    "for n_L outputs (also ∂a_p/∂z_q by diff, written out at n = 2, 3, 4)", True)],
     )
 
 
@@ -243,8 +242,8 @@ def softmax_log() -> Derivation:
         assumptions="z real (so every e^{z_k} > 0 and the sum is positive)",
         readings=[Reading(prepare=lambda e: canonical_indices(sp.expand_log(e)),
                           prepare_name="expand_log", methods=("structural", "expand"))],
-        parts=[Part("ln a_j = z_j − ln Σ_k e^{z_k}, n_L outputs", True),
-               Part("the same, written out", False, "n = 2, 3, 4")],
+        parts=[Part("ln a_j = z_j − ln Σ_k e^{z_k}, n_L outputs (also written out at n = 2, 3, 4)",
+                    True)],
     )
 
 
@@ -311,9 +310,9 @@ def logsumexp_shift() -> Derivation:
         assumptions="z_k and c real",
         readings=[Reading(prepare=pull_shift, prepare_name="e^{z−c} = e^{−c}e^{z}, e^{−c} out of Σ, "
                           "expand_log", methods=("structural", "expand"), each_side=True)],
-        parts=[Part("ln Σ e^z = c + ln Σ e^{z−c} and softmax(z − c) = softmax(z), any c, n_L", True),
-               Part("c = max_k z_k: exponents ≤ 0, sum ≥ 1; the identities written out", False,
-                    "n = 2, 3, 4")],
+        parts=[Part("ln Σ e^z = c + ln Σ e^{z−c} and softmax(z − c) = softmax(z), any c, n_L outputs "
+                    "(also written out, and with c = max_k z_k every exponent ≤ 0 and the sum ≥ 1, "
+                    "at n = 2, 3, 4)", True)],
     )
 
 
@@ -417,7 +416,7 @@ def log_likelihood_gradient() -> Derivation:
         # ∂C/∂z^L_j by SymPy; ∂C/∂b^L_j, ∂C/∂w^L_jk by the chain rule through z^L_i with δ^L_i
         readings=[Reading({dz: d, dCdb: chain_b, dCdw: chain_w}, reduce,
                           "Kronecker collapse, Σ_k y_k = 1", ("structural", "expand"))],
-        parts=[Part("δ^L_j = a^L_j − y_j, ∂C/∂b^L_j, ∂C/∂w^L_jk, n_L outputs", True),
-               Part("the same on concrete networks and for each one-hot y", False,
-                    "[2,3,2], [3,4,4,2], [2,2,2,2,2]; n = 2, 3, 4")],
+        parts=[Part("δ^L_j = a^L_j − y_j, ∂C/∂b^L_j, ∂C/∂w^L_jk, n_L outputs (also by diff on the "
+                    "networks [2,3,2], [3,4,4,2], [2,2,2,2,2] and for each one-hot y at n = 2, 3, 4)",
+                    True)],
     )
