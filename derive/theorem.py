@@ -140,6 +140,8 @@ class Proof:
     expected: str = "proved"
     counterexample: dict[str, str] | None = None
     detail: str = ""
+    cached: bool = False  # True when read from the proof cache (derive.cache), not proved now
+    proved_at: str | None = None  # when the obligations ran (ISO 8601, UTC)
     parts: tuple[Part, ...] = ()
 
     @property
@@ -154,6 +156,9 @@ class Proof:
             d["counterexample"] = self.counterexample
         if self.detail:
             d["detail"] = self.detail
+        d["cached"] = self.cached
+        if self.proved_at is not None:
+            d["proved_at"] = self.proved_at
         d["parts"] = [p.as_dict() for p in self.parts]
         return d
 
@@ -189,12 +194,20 @@ class Identity:
     def prove(self) -> Proof:
         """Decide every relation of the statement (:func:`decide`), then run every lemma; exact
         methods only (see :mod:`derive.prover`).  Stops at the first part that is not proved."""
+        from .cache import now
+
         t0 = time.perf_counter()  # the time includes building the derivation
         d = self.derivation
         outcome = combine(_run(d))
         seconds = time.perf_counter() - t0
+        return self.proof_of(outcome, seconds, proved_at=now())
+
+    def proof_of(self, outcome: Outcome, seconds: float, *, cached: bool = False,
+                 proved_at: str | None = None) -> Proof:
+        """The :class:`Proof` of this identity with ``outcome`` (fresh, or read from the cache)."""
         return Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
-                     outcome.counterexample, outcome.detail, tuple(d.parts))
+                     outcome.counterexample, outcome.detail, cached, proved_at,
+                     tuple(self.derivation.parts))
 
     def with_statement(self, relations: Sequence[sp.Basic]) -> "Identity":
         """A copy of this identity whose statement is ``relations``: its :meth:`prove` decides

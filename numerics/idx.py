@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import math
 import os
 import zlib
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ import numpy as np
 from .fileio import write_atomic  # noqa: F401  (re-exported)
 
 __all__ = ["DataError", "Known", "KNOWN", "IDX", "FIX", "read_idx", "parse_idx", "encode_idx",
-           "sha256", "write_atomic"]
+           "sha256", "write_atomic", "parse_idx_bytes"]
 
 #: The fix every damaged-file message ends with.
 FIX = "re-download with `gradproof data --download` or point --data at a good copy"
@@ -95,25 +97,102 @@ def read_idx(path: str | os.PathLike, known: Known | None | str = "auto") -> IDX
 
     ``known`` is the entry to check against; ``"auto"`` looks the file name (without ``.gz``) up in
     :data:`KNOWN`, ``None`` checks only the format.  Raises :class:`DataError`.
+
+    Memory and time are bounded by what the header promises: a raw file's length is compared with
+    it before the data is read, and a gzip stream is inflated in bounded pieces that stop one byte
+    past the promised length (a 4 MB file that inflates to 4 GB costs the promised size, not 4 GB).
     """
     path = Path(path)
     if known == "auto":
         known = _known_for(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            start = f.read(2)
+            f.seek(0)
+            if start == _GZIP_MAGIC:
+                data = _gunzip(f, str(path), known)
+            else:
+                if str(path).endswith(".gz") and not _looks_like_idx(f.read(4)):
+                    f.seek(0)
+                    raise DataError(f"{path} is not a gzip file (nor a raw IDX file): it starts with "
+                                    f"{f.read(4).hex() or 'nothing'}; {FIX}")
+                f.seek(0)
+                data = _read_promised(f, str(path), known, size)
     except FileNotFoundError:
         raise DataError(f"{path} is missing; {FIX}") from None
     except IsADirectoryError:
         raise DataError(f"{path} is a directory, not an IDX file; {FIX}") from None
+    except DataError:
+        raise
     except OSError as exc:
         raise DataError(f"{path} cannot be read ({exc.strerror or exc}); "
                         "check its permissions or point --data at a readable copy") from None
-    return parse_idx(decompress(data, path), str(path), known)
+    return parse_idx(data, str(path), known)
+
+
+def _gunzip(f, name: str, known: Known | None) -> bytearray:
+    """The decompressed IDX bytes of the gzip stream ``f``, inflated no further than the header's
+    promise (plus one byte, to tell an overlong file)."""
+    try:
+        with gzip.GzipFile(fileobj=f, mode="rb") as gz:
+            return _read_promised(gz, name, known, None)
+    except EOFError:
+        raise DataError(f"{name} is a truncated gzip file (compressed stream ends early); "
+                        f"{FIX}") from None
+    except (gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise DataError(f"{name} is a damaged gzip file ({exc}); {FIX}") from None
+
+
+def _read_promised(f, name: str, known: Known | None, size: int | None) -> bytearray:
+    """Read an IDX file from the binary stream ``f``: the header first, then exactly the length it
+    promises.  ``size`` is the stream's length when known (a raw file): a wrong length is refused
+    before anything more is read; a stream of unknown length is read to one byte past the promise."""
+    head = _read_upto(f, 4)
+    ndim = head[3] if len(head) == 4 else 0
+    head += _read_upto(f, 4 * ndim)
+    found = size if size is not None else len(head)
+    _dtype, _shape, length, expected = _header(head, name, known, found)
+    if size is not None and size != expected:
+        _wrong_length(name, expected, size)
+    buf = bytearray(expected)
+    buf[:length] = head
+    view, n = memoryview(buf), length
+    while n < expected:
+        got = f.readinto(view[n:])
+        if not got:
+            break
+        n += got
+    if n < expected:
+        _wrong_length(name, expected, n)
+    if size is None and f.read(1):
+        _wrong_length(name, expected, None)
+    return buf
+
+
+def _read_upto(f, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        chunk = f.read(n - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def _wrong_length(name: str, expected: int, found: int | None):
+    what = "overlong" if found is None or found > expected else "truncated"
+    shown = "more" if found is None else found
+    raise DataError(f"{name} is {what}: expected {expected} bytes"
+                    f"{' (decompressed)' if name.endswith('.gz') else ''}, found {shown}; {FIX}")
 
 
 def decompress(data: bytes, path: str | os.PathLike) -> bytes:
     """``data`` gunzipped if it starts with the gzip magic bytes; raw otherwise, unless the name says
-    ``.gz`` and the bytes are not an IDX header either.  ``path`` names the file in errors."""
+    ``.gz`` and the bytes are not an IDX header either.  ``path`` names the file in errors.
+
+    Unbounded: for a file of unknown origin use :func:`read_idx` or :func:`parse_idx_bytes`, which
+    stop at the length the IDX header promises."""
     if data[:2] == _GZIP_MAGIC:
         try:
             return gzip.decompress(data)
@@ -128,17 +207,26 @@ def decompress(data: bytes, path: str | os.PathLike) -> bytes:
     return data
 
 
+def parse_idx_bytes(data: bytes, name: str, known: Known | None = None) -> IDX:
+    """:func:`parse_idx` of ``data`` raw or gzipped (e.g. a download), inflated only as far as the
+    IDX header promises."""
+    if data[:2] == _GZIP_MAGIC:
+        return parse_idx(_gunzip(io.BytesIO(data), name, known), name, known)
+    if str(name).endswith(".gz") and not _looks_like_idx(data):
+        raise DataError(f"{name} is not a gzip file (nor a raw IDX file): it starts with "
+                        f"{data[:4].hex() or 'nothing'}; {FIX}")
+    return parse_idx(data, name, known)
+
+
 def _looks_like_idx(data: bytes) -> bool:
     return len(data) >= 4 and data[:2] == b"\0\0" and data[2] in _TYPES and data[3] > 0
 
 
-def parse_idx(data: bytes, name: str, known: Known | None = None) -> IDX:
-    """Parse the decompressed IDX bytes ``data`` (``name`` labels errors), checking against ``known``.
-
-    The array is a read-only view of ``data`` (no copy) in native byte order for one-byte types.
-    """
+def _header(data: bytes, name: str, known: Known | None, found: int) -> tuple[np.dtype, tuple, int, int]:
+    """Check the header at the start of ``data`` (``found``: the file's whole length, for messages);
+    (dtype, shape, header length, the file length the header promises)."""
     if len(data) < 4:
-        raise DataError(f"{name} is truncated: {len(data)} bytes, shorter than an IDX header; {FIX}")
+        raise DataError(f"{name} is truncated: {found} bytes, shorter than an IDX header; {FIX}")
     magic = int.from_bytes(data[:4], "big")
     if known is not None and magic != known.magic:
         raise DataError(f"{name} has wrong magic number {magic} (0x{magic:08x}), expected "
@@ -149,17 +237,23 @@ def parse_idx(data: bytes, name: str, known: Known | None = None) -> IDX:
     dtype, ndim = _TYPES[data[2]], data[3]
     head = 4 + 4 * ndim
     if len(data) < head:
-        raise DataError(f"{name} is truncated: expected a {head}-byte header, found {len(data)} "
+        raise DataError(f"{name} is truncated: expected a {head}-byte header, found {found} "
                         f"bytes; {FIX}")
-    shape = tuple(int(d) for d in np.frombuffer(data, ">u4", ndim, 4))
+    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
     if known is not None and shape != known.shape:
         raise DataError(f"{name} has wrong dimensions {'x'.join(map(str, shape))}, expected "
                         f"{'x'.join(map(str, known.shape))} for {known.name}; {FIX}")
-    expected = head + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    return dtype, shape, head, head + math.prod(shape) * dtype.itemsize
+
+
+def parse_idx(data: bytes, name: str, known: Known | None = None) -> IDX:
+    """Parse the decompressed IDX bytes ``data`` (``name`` labels errors), checking against ``known``.
+
+    The array is a read-only view of ``data`` (no copy) in native byte order for one-byte types.
+    """
+    dtype, shape, head, expected = _header(data, name, known, len(data))
     if len(data) != expected:
-        what = "truncated" if len(data) < expected else "overlong"
-        raise DataError(f"{name} is {what}: expected {expected} bytes"
-                        f"{' (decompressed)' if name.endswith('.gz') else ''}, found {len(data)}; {FIX}")
+        _wrong_length(name, expected, len(data))
     digest = sha256(data)
     if known is not None and digest != known.sha256:
         raise DataError(f"{name} is corrupted: SHA-256 {digest[:16]}... of its decompressed bytes "
@@ -167,6 +261,7 @@ def parse_idx(data: bytes, name: str, known: Known | None = None) -> IDX:
     array = np.frombuffer(data, dtype, offset=head).reshape(shape)
     if dtype.itemsize == 1:
         array = array.view(dtype.newbyteorder("="))
+    array.flags.writeable = False
     return IDX(array, digest, known)
 
 

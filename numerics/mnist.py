@@ -19,7 +19,11 @@ Rows are examples here: the book's column vector :math:`x` (784 x 1) is a row ``
    ``gradproof data --download`` (:func:`download`) fills from public :data:`MIRRORS`, verifying each
    file and writing it atomically.  That is the only network access, and only when asked.
 
-Nothing found is a :class:`DataError` naming these ways.  The full files are always verified: format,
+Nothing found is a :class:`DataError` naming these ways, or, for the command line (``fallback=True``),
+**the one rule of every command that uses MNIST** (``train``, ``data``, ``report``; ``check`` uses
+none): the bundled sample, with a one-line note on stderr that names both fixes (``gradproof data
+--download``, ``--data sample``).  A ``--data`` or ``GRADPROOF_DATA`` that names something missing
+or damaged is an error, exit 2, never a silent fall-back.  The full files are always verified: format,
 dimensions, length and SHA-256 of the decompressed bytes (:mod:`numerics.idx`).
 
 **The bundled sample** (``numerics/data/mnist_sample.npz``, built by ``tools/make_sample.py`` with a
@@ -32,22 +36,24 @@ the official files' digests and the SHA-256 of each array, checked on every load
 """
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import http.client
 import json
 import os
 import urllib.request
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
-from .idx import FIX, KNOWN, DataError, Known, decompress, parse_idx, read_idx, sha256, write_atomic
+from .fileio import loads_json, printable
+from .idx import FIX, KNOWN, DataError, Known, parse_idx_bytes, read_idx, sha256, write_atomic
+from .npz import NpzError, read_npz
 
 __all__ = ["DataError", "Split", "MNIST", "load", "find_data", "load_dir", "load_sample",
-           "download", "cache_dir", "SAMPLE", "MIRRORS", "SAMPLE_FORMAT"]
+           "download", "cache_dir", "SAMPLE", "SAMPLE_SHA256", "FALLBACK_NOTE", "MIRRORS", "SAMPLE_FORMAT"]
 
 #: The bundled sample.
 SAMPLE = Path(__file__).with_name("data") / "mnist_sample.npz"
@@ -63,6 +69,15 @@ _WAYS = ("give it one of 4 ways: --data DIR (a folder with the four MNIST IDX fi
          "GRADPROOF_DATA=DIR, `gradproof data --download` (fills {cache}), "
          "or --data sample (the small bundled sample)")
 _MAX_DOWNLOAD = 64 * 2**20  # bytes; the largest file is 9.9 MB gzipped
+#: What a command says when no rule found the full MNIST and it uses the bundled sample instead.
+FALLBACK_NOTE = ("no MNIST data found by --data, GRADPROOF_DATA or the cache ({cache}), so the "
+                 "bundled sample is used; for the full MNIST run `gradproof data --download` or "
+                 "pass --data DIR; pass --data sample to choose the sample without this note")
+_MAX_SAMPLE = 64 * 2**20  # bytes of a sample .npz (the bundled one is 1.4 MB)
+_SPLIT_SIZES = {"training": 50_000, "validation": 10_000, "test": 10_000}
+#: SHA-256 of the bundled sample file, kept in the code (``tools/make_sample.py`` rebuilds it
+#: byte for byte); a digest table inside the file could be forged along with it.
+SAMPLE_SHA256 = "608aa74899c0a3c86d8a8018506e98ba593cf0e9f3a8b3f00d2f154d7f959c23"
 
 
 def scale_pixels(images: np.ndarray, dtype: np.dtype = np.dtype(np.float64)) -> np.ndarray:
@@ -92,6 +107,9 @@ class Split:
             raise ValueError(f"Split {self.name!r}: want uint8 images (n, 784), uint8 labels (n,) "
                              f"and index (n,), got {self.images.dtype} {self.images.shape}, "
                              f"{self.labels.dtype} {self.labels.shape}, {np.shape(self.index)}")
+        if n and int(self.labels.max()) > 9:
+            raise ValueError(f"Split {self.name!r}: labels must be digits 0..9, found "
+                             f"{int(self.labels.max())}")
         for name in ("images", "labels", "index"):  # read-only views; the caller's arrays stay as they are
             view = np.asarray(getattr(self, name)).view()
             view.flags.writeable = False
@@ -136,7 +154,9 @@ class MNIST:
     ``source``: where it was found, as text (``"GRADPROOF_DATA=/path"``, ``"bundled sample (--data
     sample)"``); ``rule``: which rule found it (``"--data"``, ``"GRADPROOF_DATA"``, ``"cache"``);
     ``kind``: ``"full"`` or ``"sample"``; ``digests``: what was verified, name -> SHA-256 (the four
-    files, or the sample's arrays); ``path``: the folder or ``.npz``; ``meta``: the sample's metadata.
+    files, or the sample's arrays); ``path``: the folder or ``.npz``; ``meta``: the sample's metadata;
+    ``verified``: the full files' digests, or the sample file's, are gradproof's (a sample file of
+    another origin is only self-consistent); ``note``: how the data was chosen when no rule found it.
     """
     training: Split
     validation: Split
@@ -147,6 +167,8 @@ class MNIST:
     digests: dict[str, str]
     path: Path
     meta: dict | None = None
+    verified: bool = True
+    note: str = ""
 
     def splits(self) -> dict[str, Split]:
         return {s: getattr(self, s) for s in SPLITS}
@@ -154,9 +176,10 @@ class MNIST:
     def summary(self) -> dict:
         """A JSON-ready description: source, rule, kind, path, digests, split sizes and counts."""
         return {"source": self.source, "rule": self.rule, "kind": self.kind, "path": str(self.path),
-                "verified": True, "digests": dict(self.digests),
+                "verified": self.verified, "digests": dict(self.digests),
                 "splits": {k: {"size": len(s), "file": s.file, "counts": s.counts().tolist()}
-                           for k, s in self.splits().items()}}
+                           for k, s in self.splits().items()},
+                **({"note": self.note} if self.note else {})}
 
 
 def cache_dir() -> Path:
@@ -181,12 +204,13 @@ def _find(explicit: str | None) -> tuple[Path | None, str, str]:
         if value == "sample":
             return SAMPLE, f"bundled sample ({shown})", rule
         path = Path(value).expanduser().absolute()
-        shown = f"--data {path}" if rule == "--data" else f"GRADPROOF_DATA={path}"
+        shown = (f"--data {printable(path)}" if rule == "--data"
+                 else f"GRADPROOF_DATA={printable(path)}")
         if path.suffix == ".npz":
-            return path, f"sample file {path} ({rule})", rule
+            return path, f"sample file {printable(path)} ({rule})", rule
         if not path.is_dir():
             what = "a file, not a folder" if path.exists() else "no such folder"
-            raise DataError(f"{shown}: {what}; " + _WAYS.format(cache=cache_dir()))
+            raise DataError(f"{shown}: {what}; " + _WAYS.format(cache=printable(cache_dir())))
         missing = [k for k in KNOWN if _locate(path, k) is None]
         if missing:
             raise DataError(f"{shown}: {', '.join(m + '(.gz)' for m in missing)} missing; put the "
@@ -195,8 +219,8 @@ def _find(explicit: str | None) -> tuple[Path | None, str, str]:
         return path, shown, rule
     cache = cache_dir()
     if all(_locate(cache, k) for k in KNOWN):
-        return cache, f"cache {cache}", "cache"
-    return None, "no MNIST data found; " + _WAYS.format(cache=cache), ""
+        return cache, f"cache {printable(cache)}", "cache"
+    return None, "no MNIST data found; " + _WAYS.format(cache=printable(cache)), ""
 
 
 def find_data(explicit: str | None = None) -> tuple[Path | None, str]:
@@ -208,11 +232,19 @@ def find_data(explicit: str | None = None) -> tuple[Path | None, str]:
     return path, how
 
 
-def load(source: str | os.PathLike | None = None) -> MNIST:
+def load(source: str | os.PathLike | None = None, *, fallback: bool = False) -> MNIST:
     """Find (``source`` as in :func:`find_data`), read, verify and split MNIST.  Raises DataError.
+
+    When no rule finds data, ``fallback=True`` loads the bundled sample with :data:`FALLBACK_NOTE`
+    as its ``note`` (the command line's one rule, for every command that uses MNIST); otherwise
+    nothing found is a DataError naming the ways.  A ``--data`` or ``GRADPROOF_DATA`` that points at
+    something missing or damaged is always an error: it never falls back.
 
     The full files load in about 0.5 s (gunzip + SHA-256 + ``np.frombuffer``, no copy)."""
     path, how, rule = _find(None if source is None else os.fspath(source))
+    if path is None and fallback:
+        data = load_sample(SAMPLE, source="bundled sample", rule="fallback")
+        return dataclasses.replace(data, note=FALLBACK_NOTE.format(cache=printable(cache_dir())))
     if path is None:
         raise DataError(how)
     if path.suffix == ".npz":
@@ -239,7 +271,7 @@ def load_dir(folder: str | os.PathLike, *, source: str | None = None, rule: str 
         validation=Split("validation", tr_x[n:], tr_y[n:], TRAIN_IMAGES.name,
                          np.arange(n, len(tr_y))),
         test=Split("test", te_x, te_y, TEST_IMAGES.name, np.arange(len(te_y))))
-    return MNIST(**splits, source=source or f"--data {folder}", rule=rule, kind="full",
+    return MNIST(**splits, source=source or f"--data {printable(folder)}", rule=rule, kind="full",
                  digests={k: v.sha256 for k, v in read.items()}, path=folder)
 
 
@@ -249,46 +281,84 @@ def _sample_keys() -> set[str]:
 
 def load_sample(path: str | os.PathLike = SAMPLE, *, source: str | None = None,
                 rule: str = "--data") -> MNIST:
-    """Read gradproof's sample ``.npz`` (no pickles), check its marker, shapes and digests."""
+    """Read gradproof's sample ``.npz`` (no pickles), check its marker, shapes and digests.
+
+    Every member's declared shape and type is checked (:mod:`numerics.npz`) before an array is
+    allocated: each split holds 1 to its full size of images (50,000 / 10,000 / 10,000).  The file's
+    SHA-256 is compared with :data:`SAMPLE_SHA256`, kept here in the code: the bundled sample must
+    match it; another sample file loads as *not verified* (the table of digests inside a file can
+    only show that it is self-consistent, not that it is gradproof's)."""
     path = Path(path)
-    fix = ("reinstall gradproof or rebuild it with `python tools/make_sample.py`" if path == SAMPLE
+    bundled = path == SAMPLE
+    fix = ("reinstall gradproof or rebuild it with `python tools/make_sample.py`" if bundled
            else "point --data at gradproof's sample (--data sample) or at a folder with the four "
                 "MNIST IDX files")
-    bad = f"{path} is not gradproof's MNIST sample"
+    bad = f"{printable(path)} is not gradproof's MNIST sample"
     try:
-        with open(path, "rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                raise DataError(f"{bad} (not an .npz zip archive); {fix}")
-        with np.load(path, allow_pickle=False) as z:
-            keys = set(z.files)
-            if keys != _sample_keys():
-                raise DataError(f"{bad}: it holds {', '.join(sorted(keys)) or 'nothing'}, not "
-                                f"meta and training/validation/test images, labels, index; {fix}")
-            arrays = {k: z[k] for k in keys}
-        meta = json.loads(str(arrays.pop("meta")))
+        size = path.stat().st_size
+        if size > _MAX_SAMPLE:
+            raise DataError(f"{bad}: {size} bytes, more than a sample's {_MAX_SAMPLE}; {fix}")
+        digest = sha256(path.read_bytes())
+        arrays = read_npz(path, _check_sample)
+        meta = loads_json(str(arrays.pop("meta")[()]))
     except DataError:
         raise
     except FileNotFoundError:
-        raise DataError(f"{path} is missing; {fix}") from None
-    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{printable(path)} is missing; {fix}") from None
+    except NpzError as exc:
+        raise DataError(f"{bad}: {_one_line(exc)}; {fix}") from None
+    except (OSError, ValueError) as exc:
         raise DataError(f"{bad} ({type(exc).__name__}: {_one_line(exc)}); {fix}") from None
     if not isinstance(meta, dict) or meta.get("format") != SAMPLE_FORMAT or meta.get("version") != 1:
         raise DataError(f"{bad}: its meta lacks the marker format={SAMPLE_FORMAT!r}, version=1; {fix}")
     recorded = meta.get("content_sha256")
     if not isinstance(recorded, dict):
         raise DataError(f"{bad}: its meta has no content_sha256 table; {fix}")
+    files, sources = meta.get("files"), meta.get("source_sha256")
+    if (type(meta.get("seed")) is not int or not isinstance(files, dict)
+            or not all(isinstance(files.get(s), str) for s in SPLITS)
+            or not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values())):
+        raise DataError(f"{bad}: its meta lacks the seed, the files of the splits or their "
+                        f"digests; {fix}")
     digests = {}
     for key, array in sorted(arrays.items()):
         digests[key] = sha256(array.tobytes())
         if digests[key] != recorded.get(key):
-            raise DataError(f"{path}: {key} does not match the SHA-256 in its meta; {fix}")
+            raise DataError(f"{printable(path)}: {key} does not match the SHA-256 in its meta; {fix}")
+    verified = digest == SAMPLE_SHA256
+    if bundled and not verified:
+        raise DataError(f"{printable(path)}: SHA-256 {digest[:16]}... is not the bundled sample's "
+                        f"{SAMPLE_SHA256[:16]}...; {fix}")
     try:
-        splits = {s: Split(s, arrays[f"{s}_images"], arrays[f"{s}_labels"], meta["files"][s],
+        splits = {s: Split(s, arrays[f"{s}_images"], arrays[f"{s}_labels"], files[s],
                            arrays[f"{s}_index"]) for s in SPLITS}
-    except (ValueError, KeyError, TypeError) as exc:
+    except ValueError as exc:
         raise DataError(f"{bad}: {_one_line(exc)}; {fix}") from None
-    return MNIST(**splits, source=source or f"sample file {path}", rule=rule, kind="sample",
-                 digests=digests, path=path, meta=meta)
+    return MNIST(**splits, source=source or f"sample file {printable(path)}", rule=rule,
+                 kind="sample", digests=digests, path=path, meta=meta, verified=verified)
+
+
+def _check_sample(declared: dict) -> None:
+    """Refuse (ValueError) a sample whose members are not the expected ones, before reading them."""
+    keys = set(declared)
+    if keys != _sample_keys():
+        raise ValueError(f"it holds {', '.join(sorted(keys)) or 'nothing'}, not meta and "
+                         "training/validation/test images, labels, index")
+    shape, dtype = declared["meta"]
+    if shape != () or dtype.kind != "U" or dtype.itemsize > 4 * 2**20:
+        raise ValueError(f"its meta is {dtype} {shape}, not a JSON string")
+    for s in SPLITS:
+        (ishape, itype), (lshape, ltype), (xshape, xtype) = (
+            declared[f"{s}_{a}"] for a in ("images", "labels", "index"))
+        n = lshape[0] if len(lshape) == 1 else -1
+        if not 1 <= n <= _SPLIT_SIZES[s]:
+            raise ValueError(f"its {s} split has {'no' if n == 0 else n} labels; a split holds 1 to "
+                             f"{_SPLIT_SIZES[s]:,} examples")
+        if (ishape, itype, ltype, xshape) != ((n, 784), np.dtype(np.uint8), np.dtype(np.uint8), (n,)) \
+                or xtype.kind != "u":
+            raise ValueError(f"its {s} split is {itype} images {ishape}, {ltype} labels {lshape}, "
+                             f"{xtype} index {xshape}; want uint8 ({n}, 784), uint8 ({n},), "
+                             f"unsigned ({n},)")
 
 
 def download(dest: str | os.PathLike | None = None, *, mirrors: tuple[str, ...] = MIRRORS,
@@ -324,7 +394,7 @@ def download(dest: str | os.PathLike | None = None, *, mirrors: tuple[str, ...] 
                     blob = response.read(_MAX_DOWNLOAD + 1)
                 if len(blob) > _MAX_DOWNLOAD:
                     raise DataError(f"more than {_MAX_DOWNLOAD} bytes")
-                done[known.name] = parse_idx(decompress(blob, url), url, known).sha256
+                done[known.name] = parse_idx_bytes(blob, url, known).sha256
             except (OSError, http.client.HTTPException, ValueError) as exc:  # DataError, URLError
                 failures.append(f"{url}: {_one_line(exc)}")
                 log(failures[-1])

@@ -23,15 +23,88 @@ from typing import Sequence
 import numpy as np
 
 from . import codegen
-from .fileio import write_atomic
+from .fileio import loads_json, printable, write_atomic
+from .npz import NpzError, read_npz
 
-__all__ = ["Network", "INITS", "FORMAT", "VERSION"]
+__all__ = ["Network", "INITS", "FORMAT", "VERSION", "memory_estimate", "check_memory"]
 
 #: Weight initializations: name -> what it draws (biases are always N(0, 1)).
 INITS = {"scaled": "w ~ N(0, 1/n_in)", "large": "w ~ N(0, 1)"}
 FORMAT = "gradproof-network"  #: the format marker of a saved network's config
 VERSION = 1  #: the saved-network format version
 DTYPES = ("float64", "float32")
+_MAX_CONFIG = 1 << 16  # characters of a saved config
+
+
+def memory_estimate(sizes: Sequence[int], dtype="float64", batch: int = 10) -> int:
+    r"""Bytes a network of ``sizes`` needs to train: its parameters
+    :math:`P = \sum_l n_l (n_{l-1} + 1)` about four times over (the parameters, their gradients,
+    the update's temporaries, a copy while saving or loading) and a mini-batch of ``batch``
+    activations per layer a few times over.  A lower bound, used to refuse before allocating."""
+    itemsize = np.dtype(dtype).itemsize
+    params = sum(int(n_out) * (int(n_in) + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    return itemsize * (4 * params + 4 * batch * sum(int(s) for s in sizes))
+
+
+def _available_memory() -> int | None:
+    """Physical memory, or the address-space limit of this process when that is smaller."""
+    limits = []
+    try:
+        limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB"
+
+
+def check_memory(sizes: Sequence[int], dtype="float64", batch: int = 10) -> None:
+    """``ValueError`` naming the figure when the network of ``sizes`` cannot fit in this machine's
+    memory (:func:`memory_estimate` against the physical memory or the process's limit)."""
+    need, have = memory_estimate(sizes, dtype, batch), _available_memory()
+    if have is not None and need > have:
+        shown = "-".join(map(str, sizes))
+        raise ValueError(f"a {shown} network in {np.dtype(dtype).name} needs about {_gib(need)} "
+                         f"to train, more than the {_gib(have)} of memory here; choose smaller layers")
+
+
+def _read_config(path) -> dict:
+    """The JSON config of the network file ``path``, checked for the fields a network needs."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z, z.open("config.npy") as m:
+        version = np.lib.format.read_magic(m)
+        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                  else np.lib.format.read_array_header_2_0)
+        _shape, _fortran, dtype = reader(m, max_header_size=10_000)
+        text = str(np.frombuffer(m.read(dtype.itemsize), dtype)[0])
+    try:
+        config = loads_json(text)
+    except ValueError as exc:
+        raise ValueError(f"not a gradproof network: its 'config' is not readable JSON ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ValueError(f"not a gradproof network: format marker is not {FORMAT!r}")
+    if config.get("version") != VERSION:
+        raise ValueError(f"unsupported version {config.get('version')!r} (this gradproof reads "
+                         f"version {VERSION})")
+    sizes = config.get("sizes")
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(type(n) is int and n > 0 for n in sizes)):
+        raise ValueError(f"bad config: sizes must list at least 2 positive layer widths, got {sizes!r}")
+    if config.get("dtype") not in DTYPES:
+        raise ValueError(f"bad config: dtype must be one of {', '.join(DTYPES)}, got "
+                         f"{config.get('dtype')!r}")
+    check_memory(sizes, config["dtype"])
+    return config
 
 
 def _choice(what: str, value: str, choices: Sequence[str]) -> str:
@@ -195,12 +268,14 @@ class Network:
 
     # -- training ------------------------------------------------------------------------------
     def sgd(self, training, epochs: int, mini_batch_size: int, eta: float, lmbda: float = 0.0,
-            reg: str = "l2", monitor=None, seed: int | None = None, progress=None):
-        """Mini-batch stochastic gradient descent; see :func:`numerics.train.sgd` (same arguments)."""
+            reg: str = "l2", monitor=None, seed: int | None = None, progress=None,
+            threads: int | None = None):
+        """Mini-batch stochastic gradient descent; see :func:`numerics.train.sgd` (same arguments;
+        ``threads`` None: the BLAS thread count fastest for the mini-batch size)."""
         from . import train  # lazily: training is its own module
 
         return train.sgd(self, training, epochs, mini_batch_size, eta, lmbda=lmbda, reg=reg,
-                         monitor=monitor, seed=seed, progress=progress)
+                         monitor=monitor, seed=seed, progress=progress, threads=threads)
 
     # -- saving ----------------------------------------------------------------------------------
     def config(self) -> dict:
@@ -221,43 +296,55 @@ class Network:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Network":
-        """Read a file written by :meth:`save`; anything else is a one-line ``ValueError``."""
+        """Read a file written by :meth:`save`; anything else is a one-line ``ValueError``.
+
+        Nothing is allocated before the file is known to fit: the config is parsed first (bounded
+        size and nesting), the network it describes must fit in memory (:func:`check_memory`), and
+        every stored array's declared shape and type must be the config's (:mod:`numerics.npz`)."""
         def bad(problem: str) -> ValueError:
-            return ValueError(f"Network.load: {os.fspath(path)}: {problem}")
+            return ValueError(f"Network.load: {printable(path)}: {problem}")
+
+        state: dict = {}
+
+        def check(declared) -> None:
+            state["checking"] = True
+            shape, dtype = declared.get("config", ((-1,), None))
+            if shape != () or dtype.kind != "U" or dtype.itemsize > 4 * _MAX_CONFIG:
+                raise ValueError("not a gradproof network: no readable JSON 'config'")
+            # the config is small: read it now, to know what the other arrays must be
+            state["config"] = config = _read_config(path)
+            try:  # the names the config gives, checked by the constructor itself on a tiny network
+                cls([1, 1], activation=config.get("activation"), cost=config.get("cost"),
+                    init=config.get("init"), seed=0, dtype=config["dtype"])
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"bad config: {exc}") from None
+            sizes, dt = config["sizes"], np.dtype(config["dtype"]).newbyteorder("<")
+            want = {"config": None}
+            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+                want[f"w{i}"], want[f"b{i}"] = ((n_out, n_in), dt), ((n_out,), dt)
+            for key in sorted(want.keys() - declared.keys()):
+                raise ValueError(f"array {key!r} is missing")
+            for key in sorted(declared.keys() - want.keys()):
+                raise ValueError(f"it holds an array {key!r} that a network of sizes {sizes} has not")
+            for key, target in want.items():
+                if target is not None and declared[key] != target:
+                    raise ValueError(f"array {key!r} is {declared[key][1]} {declared[key][0]}, the "
+                                     f"config needs {target[1]} {target[0]}")
 
         try:
-            data = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            if isinstance(exc, FileNotFoundError):
-                raise
-            raise bad("not a gradproof network (.npz) file") from None
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise bad("not a gradproof network (.npz) file, it holds a single array")
-        with data:
-            try:
-                config = json.loads(str(data["config"][()]))
-            except (KeyError, ValueError, TypeError):
-                raise bad("not a gradproof network: no readable JSON 'config'") from None
-            if not isinstance(config, dict) or config.get("format") != FORMAT:
-                raise bad(f"not a gradproof network: format marker is not {FORMAT!r}")
-            if config.get("version") != VERSION:
-                raise bad(f"unsupported version {config.get('version')!r} (this gradproof reads "
-                          f"version {VERSION})")
-            try:
-                net = cls(config["sizes"], activation=config["activation"], cost=config["cost"],
-                          init=config["init"], seed=0, dtype=config["dtype"])
-            except (KeyError, ValueError, TypeError) as exc:
-                raise bad(f"bad config: {exc}") from None
-            for name, arrays in (("w", net.weights), ("b", net.biases)):
-                for i, target in enumerate(arrays):
-                    key = f"{name}{i}"
-                    if key not in data.files:
-                        raise bad(f"array {key!r} is missing")
-                    value = data[key]
-                    if value.shape != target.shape or value.dtype != target.dtype:
-                        raise bad(f"array {key!r} is {value.dtype} {value.shape}, the config "
-                                  f"needs {target.dtype} {target.shape}")
-                    arrays[i] = value
+            arrays = read_npz(path, check)
+        except NpzError as exc:
+            raise bad(str(exc) if state.get("checking")
+                      else f"not a gradproof network (.npz) file: {exc}") from None
+        config = state["config"]
+        try:
+            net = cls(config["sizes"], activation=config["activation"], cost=config["cost"],
+                      init=config["init"], seed=0, dtype=config["dtype"])
+        except (KeyError, ValueError, TypeError) as exc:
+            raise bad(f"bad config: {exc}") from None
+        for name, target in (("w", net.weights), ("b", net.biases)):
+            for i in range(len(target)):
+                target[i] = arrays[f"{name}{i}"].astype(net.dtype)  # a writable copy, native order
         return net
 
     def __repr__(self) -> str:

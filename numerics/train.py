@@ -13,20 +13,30 @@ the generated ``step_*`` kernels print them with the batched BP3, BP4 substitute
 where :math:`\nabla = \frac1m\sum_x \nabla C_x` is the mean gradient of the unregularized cost over the
 mini-batch and **n is the size of the training set** (as in the book's ``network2.py``).
 
-Data stay ``uint8``: each mini-batch is gathered by index and scaled to the training dtype on the fly
-(``X[idx] / 255``, :func:`numerics.mnist.scale_pixels`), and every evaluation runs over a split in chunks of :data:`CHUNK` rows, so the
-training set is never materialized as floats (full MNIST trains in well under 400 MB).
+Data stay ``uint8``: the shuffled rows are gathered by index and scaled to the training dtype on the
+fly, about 500 rows (whole mini-batches) at a time (``X[idx] / 255``,
+:func:`numerics.mnist.scale_pixels`), and every evaluation runs over a split in chunks of
+:data:`CHUNK` rows, so the training set is never materialized as floats (full MNIST trains in well
+under 400 MB).
 
 Training is reproducible: the network's ``seed`` fixes the initial weights, ``seed`` here fixes the
-shuffles (``numpy.random.default_rng(seed)``), and the same seeds give bit-identical weights.
+shuffles (``numpy.random.default_rng(seed)``), and the same seeds and BLAS thread count give
+bit-identical weights.
+
+Threads: the products of a mini-batch of m rows are small (10×784 by 784×30 at the book's m = 10), so
+BLAS threads only add start-up and spinning; the steps run with :func:`blas_threads` ``(m)`` threads
+(one below :data:`SMALL_BATCH` rows, else the BLAS default), set with ``threadpoolctl`` for the
+epoch's steps and restored afterwards.  The thread count decides the summation order inside BLAS,
+so it is part of what makes a run reproducible (``threads=`` fixes it).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -35,10 +45,17 @@ from .mnist import scale_pixels
 from .network import DTYPES, INITS as _INITS, Network
 
 __all__ = ["Config", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
-           "train", "regularization_term", "make_network"]
+           "train", "regularization_term", "make_network", "SMALL_BATCH", "blas_threads",
+           "blas_limit", "blas_info", "predict", "confusion"]
 
 #: Rows per evaluation chunk (accuracy and cost over a split).
 CHUNK = 1000
+#: Below this many rows a product gains nothing from more BLAS threads (measured on 2 cores: at
+#: m = 10 one thread is as fast as two on an idle machine and much faster on a busy one).
+SMALL_BATCH = 100
+#: Rows of the shuffled training set gathered and scaled at once (whole mini-batches of it): one
+#: call for many mini-batches instead of one each; 500 rows of MNIST are 3 MB of float64.
+_GATHER_ROWS = 500
 #: How often (in mini-batches) training checks that the parameters are still finite.
 _FINITE_EVERY = 250
 #: What a configuration may name: the activations, costs and regularizations the kernels print
@@ -210,6 +227,62 @@ def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
     return out
 
 
+def predict(net, split: Any, chunk: int = CHUNK) -> np.ndarray:
+    """The digit each image is classified as (argmax of the output a^L), ``chunk`` rows at a time
+    from the uint8 images: ints (n,)."""
+    images, _ = _arrays(split)
+    dtype = _dtype(net)
+    out = np.empty(len(images), dtype=np.int64)
+    for s in range(0, len(images), chunk):
+        out[s:s + chunk] = np.argmax(net.feedforward(scale_pixels(images[s:s + chunk], dtype)), axis=1)
+    return out
+
+
+def confusion(labels: np.ndarray, predicted: np.ndarray, k: int) -> np.ndarray:
+    """The k×k confusion matrix: entry [i, j] counts the images of digit i classified as j (the
+    diagonal counts the correct ones)."""
+    labels, predicted = np.asarray(labels, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
+    if labels.shape != predicted.shape:
+        raise ValueError(f"confusion: {labels.shape} labels for {predicted.shape} predictions")
+    if labels.size and (labels.min() < 0 or labels.max() >= k or predicted.min() < 0
+                        or predicted.max() >= k):
+        raise ValueError(f"confusion: labels and predictions must lie in 0..{k - 1}")
+    return np.bincount(labels * k + predicted, minlength=k * k).reshape(k, k)
+
+
+# ---------------------------------------------------------------------------------------------------
+# BLAS threads.
+
+def blas_threads(rows: int) -> int | None:
+    """The BLAS thread count for products with ``rows`` rows: 1 below :data:`SMALL_BATCH`,
+    else None (the BLAS default: large products gain from the cores)."""
+    return 1 if rows < SMALL_BATCH else None
+
+
+@contextlib.contextmanager
+def blas_limit(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` BLAS threads (None: as they are), restored afterwards."""
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=int(threads), user_api="blas"):
+        yield
+
+
+def blas_info() -> dict[str, Any]:
+    """numpy's BLAS as threadpoolctl sees it now: library, version, kernel (architecture), threads."""
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas:
+        return {"library": None, "threads": None, "architecture": None, "version": None}
+    b = blas[0]
+    return {"library": b.get("internal_api"), "version": b.get("version"),
+            "architecture": b.get("architecture"), "threads": b.get("num_threads")}
+
+
 # ---------------------------------------------------------------------------------------------------
 # SGD.
 
@@ -238,7 +311,7 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
         reg: str = "l2", monitor: Mapping[str, Any] | None = None, seed: int | None = None,
         progress: bool | Callable[[dict], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None,
-        training_cost: bool = True) -> list[dict[str, Any]]:
+        training_cost: bool = True, threads: int | None = None) -> list[dict[str, Any]]:
     r"""Train ``net`` in place by mini-batch SGD; return one record per epoch.
 
     ``training``: a split (``.images`` uint8 (n, n_in), ``.labels`` (n,)) or a pair ``(images, labels)``.
@@ -252,6 +325,10 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
     stderr; ``on_epoch`` (or a callable ``progress``) is called with each record as it is made.
     ``training_cost=False`` skips the cost (the benchmark).  Raises :class:`Diverged` when a parameter
     or the cost becomes NaN or inf; the network is then left as it was when that was noticed.
+
+    ``threads``: BLAS threads for the steps and the evaluations; None chooses
+    :func:`blas_threads` ``(mini_batch_size)`` for the steps and leaves the evaluations' (chunks of
+    :data:`CHUNK` rows) as they are.  The previous count is restored on return.
     """
     images, labels = _arrays(training)
     n = len(labels)
@@ -267,6 +344,8 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
         raise ValueError(f"sgd: lmbda must be a number >= 0, got {lmbda!r}")
     if n == 0:
         raise ValueError("sgd: the training set is empty; pass at least one example")
+    if threads is not None and (int(threads) != threads or threads < 1):
+        raise ValueError(f"sgd: threads must be a positive integer or None, got {threads!r}")
     if images.shape[1] != net.sizes[0]:
         raise ValueError(f"sgd: the images have {images.shape[1]} pixels but the input layer has "
                          f"{net.sizes[0]} neurons; make the first size {images.shape[1]}")
@@ -284,22 +363,30 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
         bar = tqdm(total=epochs * -(-n // m), unit="batch", file=sys.stderr, leave=False,
                    dynamic_ncols=True, mininterval=0.5)
     history: list[dict[str, Any]] = []
+    step_threads = blas_threads(m) if threads is None else int(threads)
+    block = max(1, _GATHER_ROWS // m) * m  # whole mini-batches: the same batches, fewer calls
     # overflow is not warned about: a NaN or inf it leads to is caught below and stops training
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"), blas_limit(threads):
         try:
             for epoch in range(1, int(epochs) + 1):
                 if bar is not None:
                     bar.set_description(f"epoch {epoch}/{epochs}")
                 t0 = time.perf_counter()
                 order = rng.permutation(n)
-                for j, s in enumerate(range(0, n, m), 1):
-                    idx = order[s:s + m]
-                    step(scale_pixels(images[idx], dtype), Y[idx])
-                    if j % _FINITE_EVERY == 0:
-                        if not _finite(net):
-                            raise _diverged(epoch, "a weight or bias", eta)
-                        if bar is not None:
-                            bar.update(_FINITE_EVERY)
+                j = 0
+                with blas_limit(step_threads):
+                    for s0 in range(0, n, block):  # gather and scale `block` rows at once
+                        rows = order[s0:s0 + block]
+                        xs, ys = scale_pixels(images[rows], dtype), Y[rows]
+                        for s in range(0, len(rows), m):
+                            step(xs[s:s + m], ys[s:s + m])
+                            j += 1
+                            if j % _FINITE_EVERY == 0:
+                                if not _finite(net):
+                                    raise _diverged(epoch, "a weight or bias", eta)
+                                if bar is not None:
+                                    bar.update(_FINITE_EVERY)
+                        del xs, ys  # one block alive at a time, none during the evaluation
                 seconds = time.perf_counter() - t0
                 if bar is not None:
                     bar.update(j % _FINITE_EVERY)
@@ -349,9 +436,10 @@ def _check_data(config: Config, data) -> None:
 
 
 def train(config: Config, data, progress: bool | Callable[[dict], None] | None = None,
-          on_epoch: Callable[[dict], None] | None = None):
+          on_epoch: Callable[[dict], None] | None = None, threads: int | None = None):
     """Train the network of ``config`` on ``data`` (``.training``, ``.validation``, ``.test``);
-    return ``(network, result)`` with ``result`` as :func:`run` describes."""
+    return ``(network, result)`` with ``result`` as :func:`run` describes.  ``threads``: as for
+    :func:`sgd` (None: chosen for the mini-batch size)."""
     config.validate()
     _check_data(config, data)
     monitor = tuple(dict.fromkeys((*config.monitor, config.target)))
@@ -360,8 +448,11 @@ def train(config: Config, data, progress: bool | Callable[[dict], None] | None =
     history = sgd(net, data.training, config.epochs, config.mini_batch_size, config.eta,
                   lmbda=config.lmbda, reg=config.reg, seed=config.seed,
                   monitor={s: getattr(data, s) for s in monitor}, progress=progress,
-                  on_epoch=on_epoch)
+                  on_epoch=on_epoch, threads=threads)
     total = time.perf_counter() - t0
+    step_threads = blas_threads(config.mini_batch_size) if threads is None else threads
+    with blas_limit(step_threads):
+        blas = blas_info()
     key = f"{config.target}_accuracy"
     best = max(history, key=lambda r: (r[key], -r["epoch"]))  # earliest epoch among ties
     n = len(_arrays(data.training)[1])
@@ -381,13 +472,16 @@ def train(config: Config, data, progress: bool | Callable[[dict], None] | None =
         "must_reach": config.must_reach,
         "reached": None if config.must_reach is None else best[key] >= config.must_reach,
         "seconds": total,
+        "blas": {**blas, "threads": blas["threads"] if blas["threads"] is not None else step_threads,
+                 "chosen": "given" if threads is not None else
+                           f"for mini-batch {config.mini_batch_size}"},
     }
     return net, result
 
 
 def run(config: Config, data, progress: bool | Callable[[dict], None] | None = None,
-        on_epoch: Callable[[dict], None] | None = None) -> dict[str, Any]:
+        on_epoch: Callable[[dict], None] | None = None, threads: int | None = None) -> dict[str, Any]:
     """Train and return the JSON object of ``gradproof train --json``: ``config``, ``data``, ``epochs``
     (one record per epoch; accuracies as fractions), ``best`` (epoch and accuracy on ``config.target``),
     ``final`` (the last record), ``book`` (the book's figure and split), ``must_reach``, ``reached``."""
-    return train(config, data, progress, on_epoch)[1]
+    return train(config, data, progress, on_epoch, threads)[1]

@@ -13,6 +13,8 @@ import time
 from typing import Callable
 
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
+from numerics.fileio import printable
+
 from .report import Report, ReportError, _data_summary, _training_summary, assemble
 
 __all__ = ["gather", "presets", "book_figure"]
@@ -54,6 +56,8 @@ def _kernel(cost: str, activation: str) -> dict | None:
 
 def _load_data(mnist, data: str | None):
     """MNIST by the search order of :mod:`numerics.mnist`; the bundled sample when none is found."""
+    if isinstance(data, mnist.MNIST):  # loaded (and checked) by the caller before any proving
+        return data, "no full MNIST was found, so the bundled sample is used" if data.note else ""
     note = ""
     if data is None:
         path, _how = mnist.find_data(None)
@@ -64,9 +68,11 @@ def _load_data(mnist, data: str | None):
 
 def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
            epochs: int | None = DEFAULT_EPOCHS, seed: int = 0,
-           progress: Callable[[str], None] = lambda s: None) -> Report:
+           progress: Callable[[str], None] = lambda s: None, cache: bool = False) -> Report:
     """Prove every identity, run the numeric checks, load MNIST, train preset ``train`` (None: no
     training) for ``epochs`` epochs (None: the preset's), and :func:`assemble` the report.
+    ``cache``: reuse the valid outcomes of the proof cache (``derive.cache``; the rest are proved
+    in parallel processes and stored); False proves every identity afresh.
 
     Raises :class:`ReportError` when the data cannot be loaded for training or the preset is
     not available.  Failures inside a part (a crashing check, a diverging run) are reported in
@@ -79,9 +85,11 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
     identities = list(derive.REGISTRY.values())
     progress(f"proving {len(identities)} identities")
     t0 = time.perf_counter()
-    proofs = [i.prove() for i in identities]
+    proofs = derive.prove_all([i.id for i in identities], cache=cache, jobs=None)
     timings["derive"] = time.perf_counter() - t0
-    progress(f"  {sum(p.ok for p in proofs)} of {len(proofs)} as expected in {timings['derive']:.1f} s")
+    cached = sum(p.cached for p in proofs)
+    progress(f"  {sum(p.ok for p in proofs)} of {len(proofs)} as expected in {timings['derive']:.1f} s"
+             + (f" ({cached} from the proof cache; --no-cache proves afresh)" if cached else ""))
 
     checks_mod = _optional("numerics.checks")
     if checks_mod is None:
@@ -105,7 +113,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
         t0 = time.perf_counter()
         try:
             ds, note = _load_data(mnist, data)
-            data_info = {"kind": ds.kind, "source": str(ds.source), "path": str(ds.path),
+            data_info = {"kind": ds.kind, "source": str(ds.source), "path": printable(ds.path),
                          "digests": dict(ds.digests), "note": note,
                          "sizes": {k: len(getattr(ds, k)) for k in ("training", "validation", "test")}}
         except Exception as exc:  # noqa: BLE001 - DataError and friends carry one line

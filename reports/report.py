@@ -112,11 +112,19 @@ def method_kinds(methods: Sequence[str]) -> dict:
     return {"reductions": order(reductions), "rewritten": rewritten, "checks": order(checks)}
 
 
+def _cache_summary(ids: list[dict]) -> dict:
+    """How many outcomes came from the proof cache (derive.cache), and when those were proved."""
+    times = sorted(d["proved_at"] for d in ids if d["cached"] and d["proved_at"])
+    return {"cached": sum(bool(d["cached"]) for d in ids), "total": len(ids),
+            "earliest": times[0] if times else None, "latest": times[-1] if times else None}
+
+
 def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict]) -> dict:
     d = {"id": identity.id, "title": identity.title, "group": identity.group,
          "equation": identity.equation, "expect": identity.expect, "note": identity.note,
          "status": proof.status, "method": proof.method, "seconds": round(proof.seconds, 4),
          "ok": proof.ok, "counterexample": proof.counterexample, "detail": proof.detail,
+         "cached": getattr(proof, "cached", False), "proved_at": getattr(proof, "proved_at", None),
          "assumptions": "", "statement": [], "steps": [], "render_error": None}
     try:
         math_ = identity_math(identity)
@@ -309,6 +317,7 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
         "worst_rel_error_by_method": _worst_by_method(results),
         "data": _data_summary(data), "training": _training_summary(training),
         "ok": not problems,
+        "cache": _cache_summary(ids),
     }
     timings = {k: round(v, 3) for k, v in (timings or {}).items()}
     timings.setdefault("derive", round(sum(p.seconds for p in proofs), 3))

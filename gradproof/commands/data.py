@@ -17,8 +17,10 @@ def register(sub) -> None:
     p = sub.add_parser("data", help="find, verify and describe the MNIST data (or download it)",
                        description="Find MNIST by the search order --data, GRADPROOF_DATA, cache "
                                    "($XDG_CACHE_HOME/gradproof/mnist), verify the files' SHA-256 "
-                                   "digests and print the book's split sizes. Exit 2 when nothing "
-                                   "is found or a file is damaged.")
+                                   "digests and print the book's split sizes. When no full MNIST "
+                                   "is found, say so and describe the bundled sample that train "
+                                   "and report then use. Exit 2 when --data or GRADPROOF_DATA "
+                                   "names something missing or a file is damaged.")
     p.add_argument("--data", metavar="DIR|sample",
                    help="a folder with the four MNIST IDX files (raw or .gz), or `sample` for the "
                         "small sample bundled with gradproof")
@@ -32,6 +34,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from numerics import mnist
+    from numerics.fileio import printable
 
     t0 = time.perf_counter()
     downloaded = None
@@ -46,12 +49,14 @@ def run(args) -> int:
             shown = f"--data {dest}" if args.data else f"cache {dest}"
             data = mnist.load_dir(dest, source=shown, rule="--data" if args.data else "cache")
         else:
-            data = mnist.load(args.data)
+            data = mnist.load(args.data, fallback=True)
     except mnist.DataError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:  # e.g. the destination is not writable
-        raise UsageError(f"{exc.filename or 'data'}: {exc.strerror or exc}; pass a writable --data "
-                         "DIR or set XDG_CACHE_HOME") from None
+        raise UsageError(f"{printable(exc.filename or 'data')}: {exc.strerror or exc}; pass a "
+                         "writable --data DIR or set XDG_CACHE_HOME") from None
+    if data.note:
+        print(f"gradproof data: note: {data.note}", file=sys.stderr)
     seconds = time.perf_counter() - t0
     out = data.summary() | {"search_order": ORDER, "seconds": round(seconds, 3)}
     if downloaded is not None:
@@ -66,7 +71,11 @@ def run(args) -> int:
               "matches the official digest")
     else:
         meta = data.meta
-        print(f"verified: its {len(data.digests)} arrays match the SHA-256 in its metadata; drawn "
+        whose = (f"verified: the file's SHA-256 is the bundled sample's ({mnist.SAMPLE_SHA256[:12]}"
+                 "...) and its" if data.verified else
+                 "NOT verified: the file is not the bundled sample (its SHA-256 differs from the "
+                 f"one gradproof ships, {mnist.SAMPLE_SHA256[:12]}...); only its")
+        print(f"{whose} {len(data.digests)} arrays match the SHA-256 in its metadata; drawn "
               f"with seed {meta['seed']} from the official files "
               f"({', '.join(d[:12] + '...' for d in meta['source_sha256'].values())})")
     for name, digest in data.digests.items():

@@ -1,7 +1,11 @@
-"""``gradproof derive [ID ...] [--json] [--list]``: prove the identities, print a table or JSON."""
+"""``gradproof derive [ID ...] [--json] [--list] [--no-cache] [--jobs N]``: prove the identities,
+print a table or JSON.  Ids are case-insensitive; outcomes come from the proof cache
+(:mod:`derive.cache`) when it holds a valid entry, and the rest are proved in parallel processes."""
 from __future__ import annotations
 
+import difflib
 import json
+import sys
 import time
 
 from ..errors import UsageError
@@ -15,10 +19,34 @@ def register(sub) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="identity ids (default: all)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--list", action="store_true", help="list the ids and titles, prove nothing")
+    p.add_argument("--no-cache", action="store_true", dest="no_cache",
+                   help="prove every identity afresh instead of reusing the proof cache "
+                        "($XDG_CACHE_HOME/gradproof/proofs); fresh outcomes are still stored")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for the identities to prove (default: one per core)")
     p.add_argument("--mutants", action="store_true",
                    help="mutation test: mutate each statement and check that every mutant "
                         "that changes its meaning fails to prove (per identity: tried/killed/skipped)")
     p.set_defaults(func=run)
+
+
+def resolve_ids(names: list[str], registry) -> list[str]:
+    """The registry ids ``names`` stand for, case-insensitively; ``UsageError`` naming the closest
+    known ids ("did you mean …") for one that is not there."""
+    lower = {i.lower(): i for i in registry}
+    out, bad = [], []
+    for name in names:
+        found = registry.get(name) and name or lower.get(name.lower())
+        if found:
+            out.append(found)
+        else:
+            near = difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.6)
+            bad.append(f"{name!r}" + (f" (did you mean {' or '.join(lower[n] for n in near)}?)"
+                                      if near else ""))
+    if bad:
+        raise UsageError(f"unknown identity id {', '.join(bad)}; "
+                         "`gradproof derive --list` shows the known ids")
+    return out
 
 
 def run(args) -> int:
@@ -27,22 +55,20 @@ def run(args) -> int:
     if getattr(args, "mutants", False):
         return run_mutants(args)
 
-    unknown = [i for i in args.ids if i not in derive.REGISTRY]
-    if unknown:
-        raise UsageError(f"unknown identity id {', '.join(map(repr, unknown))}; "
-                         "`gradproof derive --list` shows the known ids")
-    ids = args.ids or list(derive.REGISTRY)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs: must be at least 1, got {args.jobs}")
+    ids = resolve_ids(args.ids, derive.REGISTRY) or list(derive.REGISTRY)
     if args.list:
+        if args.no_cache or args.jobs is not None:
+            print("gradproof derive: note: --no-cache and --jobs do nothing with --list",
+                  file=sys.stderr)
         for i in ids:
             idy = derive.REGISTRY[i]
             print(f"{i:32} {idy.group:15} {idy.title}")
         return 0
     t0 = time.perf_counter()
-    proofs = []
-    for i in ids:
-        proofs.append(derive.REGISTRY[i].prove())
-        if not args.json:
-            _row(proofs[-1])
+    proofs = derive.prove_all(ids, cache=not args.no_cache, jobs=args.jobs,
+                              on_proof=None if args.json else _row)
     total = time.perf_counter() - t0
     ok = all(p.ok for p in proofs)
     proved = sum(p.status == "proved" for p in proofs)
@@ -52,16 +78,28 @@ def run(args) -> int:
     else:
         slips = sum(p.expected == "refuted" for p in proofs)
         bad = [p.id for p in proofs if not p.ok]
+        cached = [p for p in proofs if p.cached]
         print(f"\n{proved} of {len(proofs) - slips} identities proved, "
               f"{sum(p.expected == 'refuted' and p.ok for p in proofs)} of {slips} recorded slips "
-              f"refuted, in {total:.1f} s" + (f"; NOT AS EXPECTED: {', '.join(bad)}" if bad else ""))
+              f"refuted, in {total:.1f} s" + (f"; NOT AS EXPECTED: {', '.join(bad)}" if bad else "")
+              + (f"; {len(cached)} of {len(proofs)} outcomes from the proof cache (proved "
+                 f"{_span(cached)}; --no-cache proves afresh)" if cached else ""))
     return 0 if ok else 1
+
+
+def _span(proofs) -> str:
+    """When the cached outcomes were proved: one time, or the earliest and the latest."""
+    times = sorted(p.proved_at for p in proofs if p.proved_at)
+    if not times:
+        return "at an unknown time"
+    return f"at {times[0]}" if times[0] == times[-1] else f"between {times[0]} and {times[-1]}"
 
 
 def _row(p) -> None:
     flag = "" if p.ok else "   <-- expected " + p.expected
-    print(f"{p.id:32} {p.title[:44]:44} {p.method[:40]:40} {p.status:9} {p.seconds:6.2f}{flag}",
-          flush=True)
+    cached = "  (cached)" if p.cached else ""
+    print(f"{p.id:32} {p.title[:44]:44} {p.method[:40]:40} {p.status:9} {p.seconds:6.2f}{cached}"
+          f"{flag}", flush=True)
 
 
 def run_mutants(args) -> int:
@@ -70,12 +108,9 @@ def run_mutants(args) -> int:
     import derive
     from derive.mutants import score_all
 
-    unknown = [i for i in args.ids if i not in derive.REGISTRY]
-    if unknown:
-        raise UsageError(f"unknown identity id {', '.join(map(repr, unknown))}; "
-                         "`gradproof derive --list` shows the known ids")
+    ids = resolve_ids(args.ids, derive.REGISTRY)
     t0 = time.perf_counter()
-    scores = score_all(args.ids or None)
+    scores = score_all(ids or None)
     total = time.perf_counter() - t0
     tried, killed, skipped = (sum(getattr(s, k) for s in scores) for k in ("tried", "killed", "skipped"))
     survivors = [s.id for s in scores if s.survivors]
@@ -83,7 +118,7 @@ def run_mutants(args) -> int:
         print(json.dumps({"mutants": [s.as_dict() for s in scores], "tried": tried, "killed": killed,
                           "skipped": skipped, "seconds": round(total, 3)}, indent=1))
     else:
-        for i in args.ids:
+        for i in ids:
             if derive.REGISTRY[i].expect == "refuted":
                 print(f"{i:32} a recorded slip: not mutated (its repaired statement must prove)")
         for s in scores:

@@ -35,6 +35,9 @@ def register(sub) -> None:
                    help="epochs to train (default: the preset's, as in the book)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+    p.add_argument("--no-cache", action="store_true", dest="no_cache",
+                   help="prove every identity afresh instead of reusing the proof cache "
+                        "($XDG_CACHE_HOME/gradproof/proofs)")
     p.set_defaults(func=run)
 
 
@@ -68,56 +71,60 @@ def _resolve_train(name: str | None) -> str | None:
     return name
 
 
-def _check_data(data: str | None) -> None:
-    if data is None or data == "sample":
-        return
-    path = Path(data)
-    if not path.exists():
-        raise UsageError(f"--data {data}: no such folder; give the folder holding the MNIST files, "
-                         "or --data sample")
-    if not path.is_dir():
-        raise UsageError(f"--data {data} is a file, not a folder; give the folder holding the MNIST "
-                         "files, or --data sample")
+def _load_data(data: str | None):
+    """MNIST by the one rule of every command (numerics.mnist: the bundled sample, with a note, when
+    no full MNIST is found), loaded before anything is proved: bad data fails in under a second."""
+    from numerics import mnist
+
+    try:
+        ds = mnist.load(data, fallback=True)
+    except mnist.DataError as exc:
+        raise UsageError(str(exc)) from None
+    if ds.note:
+        print(f"gradproof report: note: {ds.note}", file=sys.stderr)
+    return ds
 
 
 def run(args) -> int:
     from reports.defaults import DEFAULT_EPOCHS
     from reports.gather import gather
     from reports.report import ReportError
+    from numerics.fileio import printable
     from reports.write import check_out_dir, write_report
 
     t0 = time.perf_counter()
     if args.seed < 0:
         raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
     train = _resolve_train(args.train)  # validate every flag before creating the output folder
-    _check_data(args.data)
+    data = _load_data(args.data)  # before the output folder is created
     try:
         out = check_out_dir(Path(args.out))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     epochs = args.epochs or DEFAULT_EPOCHS
     if args.epochs and train is None:
-        print("gradproof report: note: --epochs is ignored with --train none", file=sys.stderr)
+        print(f"gradproof report: warning: --epochs {args.epochs} does nothing with --train none "
+              "(nothing is trained); drop it, or name a preset with --train", file=sys.stderr)
 
     def progress(msg: str) -> None:
         print(f"gradproof report: {msg}", file=sys.stderr, flush=True)
 
     try:
-        report = gather(train=train, data=args.data, epochs=epochs, seed=args.seed,
-                        progress=progress)
+        report = gather(train=train, data=data, epochs=epochs, seed=args.seed,
+                        progress=progress, cache=not args.no_cache)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
     try:
         result = write_report(report, out, pdf=not args.no_pdf)
     except ReportError as exc:  # pdflatex failed: the other files are written
         print(f"gradproof report: error: {exc}; report.html, report.tex and report.json are in "
-              f"{out}", file=sys.stderr)
+              f"{printable(out)}", file=sys.stderr)
         return 1
     except OSError as exc:
-        raise UsageError(f"cannot write the report into {out}: {exc.strerror or exc}; "
+        raise UsageError(f"cannot write the report into {printable(out)}: {exc.strerror or exc}; "
                          "choose a writable folder with --out") from None
     for p in result.paths:
-        print(p)
+        print(printable(p))
     if result.note:
         print(f"gradproof report: note: {result.note}", file=sys.stderr)
     facts = report.facts

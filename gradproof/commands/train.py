@@ -39,7 +39,13 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, metavar="S", help="seed of the initial weights and shuffles")
     p.add_argument("--runs", type=int, default=1, metavar="N",
                    help="train N times, with seeds S, S+1, ..., and report the best epoch over all "
-                        "runs, as the book's figures are (default 1)")
+                        "runs, as the book's figures are (default 1); the runs train in parallel "
+                        "processes (--jobs), each with one BLAS thread")
+    p.add_argument("--jobs", type=int, default=None, metavar="J",
+                   help="worker processes for --runs (default: one per core, at most N)")
+    p.add_argument("--threads", type=int, default=None, metavar="T",
+                   help="BLAS threads (default: the fastest for the mini-batch size, 1 below "
+                        "100 rows; 1 per run with --runs)")
     p.add_argument("--dtype", metavar="float64|float32", help="floating type (default float64)")
     p.add_argument("--save", metavar="PATH", help="save the trained network there (atomically)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
@@ -75,18 +81,35 @@ def _config(args):
     changed = sorted(k for k, v in changes.items() if getattr(config, k) != v)
     if changes:
         config = replace(config, **changes)
+    _no_op_flags(args, config)
     return config, changed
 
 
+def _no_op_flags(args, config) -> None:
+    """A flag that would change nothing is an error: regularization needs both a kind and a λ."""
+    reg = args.reg.lower() if isinstance(args.reg, str) else None
+    if reg is not None and reg != "none" and config.lmbda == 0:
+        raise UsageError(f"--reg {reg}: does nothing with lmbda = 0 (the "
+                         f"{'preset' if args.preset else 'default'}'s); give --lmbda too, "
+                         f"e.g. --reg {reg} --lmbda 5")
+    if args.lmbda is not None and args.lmbda > 0 and config.reg == "none":
+        raise UsageError(f"--lmbda {args.lmbda:g}: does nothing with --reg none; drop --reg none "
+                         "(--lmbda alone means L2) or drop --lmbda")
+
+
 def _validated(config, data=None):
+    from numerics.network import check_memory
     from numerics.train import ConfigError, _check_data
 
     try:
         config.validate()
+        check_memory(config.sizes, config.dtype, config.mini_batch_size)
         if data is not None:
             _check_data(config, data)
     except ConfigError as exc:
         raise UsageError(f"{FLAGS.get(exc.field, exc.field)}: {exc.detail}") from None
+    except ValueError as exc:  # the network would not fit in memory
+        raise UsageError(f"--sizes: {exc}") from None
     return config
 
 
@@ -124,27 +147,39 @@ def run(args) -> int:
         raise UsageError(f"--runs: {args.runs} is not a number of runs; give 1 or more")
     if args.runs > 1 and args.save:
         raise UsageError("--save: saving needs a single run; drop --runs or --save")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs: {args.jobs} is not a number of processes; give 1 or more")
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads: {args.threads} is not a number of threads; give 1 or more")
+    if args.jobs is not None and args.runs == 1:
+        print("gradproof train: warning: --jobs does nothing without --runs N (N > 1)",
+              file=sys.stderr)
     config, changed = _config(args)
     _validated(config)
-    if args.save:
-        folder = os.path.dirname(os.path.abspath(args.save))
-        if not os.path.isdir(folder):
-            raise UsageError(f"--save: folder {folder} does not exist; create it or choose another path")
-        if os.path.isdir(args.save):
-            raise UsageError(f"--save: {args.save} is a folder; give a file name")
+    if args.save is not None:  # before training, so that a long run is never lost at the end
+        from numerics.fileio import check_target
+
+        try:
+            check_target(args.save, "--save")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     try:
-        data = mnist.load(args.data)
+        data = mnist.load(args.data, fallback=True)
     except mnist.DataError as exc:
         raise UsageError(str(exc)) from None
+    if data.note:
+        print(f"gradproof train: note: {data.note}", file=sys.stderr)
     _validated(config, data)
 
-    results = []
-    for k in range(args.runs):
-        cfg = replace(config, seed=config.seed + k)
-        status, result = _one_run(args, cfg, changed, data)
+    configs = [replace(config, seed=config.seed + k) for k in range(args.runs)]
+    if args.runs == 1:
+        runs = [_one_run(args, configs[0], changed, data)]
+    else:
+        runs = _many_runs(args, configs, changed, data)
+    for status, _ in runs:
         if status:
             return status
-        results.append(result)
+    results = [r for _, r in runs]
     if args.runs == 1:
         result = results[0]
     else:
@@ -178,40 +213,102 @@ def _verdict(result: dict) -> str:
     return reached + vs
 
 
-def _one_run(args, config, changed: list[str], data) -> tuple[int, dict | None]:
-    """Train once; (exit status, the JSON object of the run)."""
+def _chance_warning(result: dict, data, config) -> str:
+    """A warning when the best accuracy is no better than always guessing the commonest digit
+    (plus 5 points): the network learned nothing, e.g. an eta so large that the sigmoid saturates."""
+    split = getattr(data, result["best"]["split"], None)
+    if split is None or not len(split):
+        return ""
+    chance = float(split.counts().max()) / len(split)
+    best = result["best"]["accuracy"]
+    if best > chance + 0.05:
+        return ""
+    return (f"accuracy stayed at chance level ({best:.2%} on {result['best']['split']}, where "
+            f"always guessing the commonest digit scores {chance:.2%}): the network learned "
+            f"nothing; try a smaller --eta than {config.eta:g}")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+#: What a forked worker of --runs needs (set before the pool forks; read-only there).
+_WORK: dict = {}
+
+
+def _worker(config):
+    args, changed, data = _WORK["args"], _WORK["changed"], _WORK["data"]
+    return _one_run(args, config, changed, data, threads=args.threads or 1,
+                    prefix=f"seed {config.seed}: ", bar=False)
+
+
+def _many_runs(args, configs, changed, data) -> list[tuple[int, dict | None]]:
+    """The runs of --runs: in ``--jobs`` forked processes (one per core by default), each with
+    one BLAS thread unless --threads, so that the results equal those of the runs one after the
+    other (``--jobs 1``); the results come back in seed order."""
+    import multiprocessing as mp
+
+    jobs = min(args.jobs or _cores(), len(configs))
+    if jobs == 1 or "fork" not in mp.get_all_start_methods():
+        return [_one_run(args, c, changed, data, threads=args.threads or 1,
+                         prefix=f"seed {c.seed}: ", bar=False) for c in configs]
+    if not args.json:
+        print(f"gradproof train: {len(configs)} runs (seeds {configs[0].seed}..{configs[-1].seed}) "
+              f"in {jobs} parallel processes, {args.threads or 1} BLAS thread(s) each", flush=True)
+    _WORK.update(args=args, changed=changed, data=data)
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            return pool.map(_worker, configs, chunksize=1)
+    finally:
+        _WORK.clear()
+
+
+def _one_run(args, config, changed: list[str], data, threads: int | None = None, prefix: str = "",
+             bar: bool = True) -> tuple[int, dict | None]:
+    """Train once; (exit status, the JSON object of the run).  ``prefix`` starts each line (the
+    run's seed, with --runs); ``bar``: a progress bar when stderr is a terminal."""
     from numerics.train import Diverged, train
 
-    tty = sys.stderr.isatty()
+    tty = sys.stderr.isatty() and bar
     if args.json:
         on_epoch = None
     else:
-        print(_header(config, changed, data), flush=True)
+        print(_header(config, changed, data), flush=True)  # it names the seed
 
         def on_epoch(record):
-            line = _line(record, config.epochs)
+            line = prefix + _line(record, config.epochs)
             if tty:
                 from tqdm import tqdm
                 tqdm.write(line, file=sys.stdout)
             else:
                 print(line, flush=True)
     try:
-        net, result = train(config, data, progress=tty, on_epoch=on_epoch)
+        net, result = train(config, data, progress=tty, on_epoch=on_epoch,
+                            threads=args.threads if threads is None else threads)
     except Diverged as exc:
-        print(f"gradproof train: error: {exc}" + ("; nothing saved" if args.save else ""),
+        print(f"gradproof train: error: {prefix}{exc}" + ("; nothing saved" if args.save else ""),
               file=sys.stderr)
         return 1, None
     if args.save:
+        from numerics.fileio import printable
+
         try:
             net.save(args.save)
         except OSError as exc:
-            raise UsageError(f"--save: cannot write {args.save}: {exc.strerror or exc}; "
+            raise UsageError(f"--save: cannot write {printable(args.save)}: {exc.strerror or exc}; "
                              "choose a writable path") from None
         result["saved"] = os.path.abspath(args.save)
     result["changed"] = changed  # preset settings the flags changed (the book's figure is for none)
+    warning = _chance_warning(result, data, config)
+    if warning:
+        result["warning"] = warning
+        print(f"gradproof train: warning: {warning}", file=sys.stderr)
     if not args.json:
         best = result["best"]
-        print(f"best {best['split']} accuracy {best['accuracy']:.2%} at epoch {best['epoch']}"
+        print(f"{prefix}best {best['split']} accuracy {best['accuracy']:.2%} at epoch {best['epoch']}"
               f"{_verdict(result)}; {result['seconds']:.1f} s"
               + (f"; saved to {args.save}" if args.save else ""))
     return 0, result

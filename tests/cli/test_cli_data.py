@@ -91,10 +91,30 @@ def test_bundled_sample_works_offline(tmp_path):
         "training": [500] * 10, "validation": [100] * 10, "test": [100] * 10}
 
 
-def test_nothing_found_names_the_four_ways(tmp_path):
-    r = gradproof("data", GRADPROOF_DATA=None, XDG_CACHE_HOME=tmp_path, HOME=tmp_path)
-    assert_usage_error(r, "no MNIST data found", "--data DIR", "GRADPROOF_DATA",
-                       "gradproof data --download", "--data sample", str(tmp_path))
+def test_nothing_found_is_the_sample_with_a_note_naming_both_fixes(tmp_path):
+    """The one rule of every command that uses MNIST: no full MNIST found -> the bundled sample,
+    with one line on stderr naming `gradproof data --download` and `--data sample`."""
+    r = gradproof("data", "--json", GRADPROOF_DATA=None, XDG_CACHE_HOME=tmp_path, HOME=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["kind"] == "sample" and out["rule"] == "fallback" and out["verified"] is True
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0] == f"gradproof data: note: {out['note']}", r.stderr
+    for words in ("no MNIST data found", "GRADPROOF_DATA", "gradproof data --download",
+                  "--data sample", str(tmp_path)):
+        assert words in lines[0], lines[0]
+
+
+def test_nothing_found_without_fallback_names_the_four_ways(tmp_path, monkeypatch):
+    from numerics import mnist
+
+    monkeypatch.delenv("GRADPROOF_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(mnist.DataError) as exc:
+        mnist.load()
+    for words in ("no MNIST data found", "--data DIR", "GRADPROOF_DATA",
+                  "gradproof data --download", "--data sample", str(tmp_path)):
+        assert words in str(exc.value)
 
 
 def idx_header(ndim_code: int, *dims: int) -> bytes:

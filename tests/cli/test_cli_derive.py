@@ -115,3 +115,41 @@ def test_derive_json_shows_which_parts_are_general():
     assert any(p["general"] for p in parts) and any(not p["general"] and p["checked_at"] for p in parts)
     assert all(set(p) == {"text", "general", "checked_at"} for p in parts)
     assert all(p["general"] for p in by_id["perceptron_bias"]["parts"])
+
+
+def gradproof_env(*args: str, cache) -> subprocess.CompletedProcess:
+    import os
+    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+
+
+def test_the_second_run_reads_the_proof_cache_and_no_cache_proves_afresh(tmp_path):
+    first = json.loads(gradproof_env("derive", "--json", *QUICK, cache=tmp_path).stdout)
+    assert [i["cached"] for i in first["identities"]] == [False] * len(QUICK)
+    r = gradproof_env("derive", *QUICK, cache=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert f"{len(QUICK)} of {len(QUICK)} outcomes from the proof cache" in r.stdout
+    assert all("(cached)" in next(l for l in r.stdout.splitlines() if l.startswith(i)) for i in QUICK)
+    second = json.loads(gradproof_env("derive", "--json", *QUICK, cache=tmp_path).stdout)
+    for a, b in zip(first["identities"], second["identities"]):
+        assert b["cached"] and b["proved_at"] == a["proved_at"]
+        assert {k: v for k, v in a.items() if k not in ("cached", "seconds")} == \
+            {k: v for k, v in b.items() if k not in ("cached", "seconds")}
+    fresh = json.loads(gradproof_env("derive", "--json", "--no-cache", *QUICK, cache=tmp_path).stdout)
+    assert not any(i["cached"] for i in fresh["identities"])
+
+
+def test_ids_are_case_insensitive_and_an_unknown_one_gets_did_you_mean():
+    r = gradproof("derive", "--json", "PERCEPTRON_Bias")
+    assert r.returncode == 0, r.stderr
+    assert [i["id"] for i in json.loads(r.stdout)["identities"]] == ["perceptron_bias"]
+    r = gradproof("derive", "sigmoid_prme")
+    assert r.returncode == 2 and r.stdout == ""
+    assert "did you mean sigmoid_prime" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = gradproof("derive", "qqqqqqqq")
+    assert r.returncode == 2 and "did you mean" not in r.stderr and "--list" in r.stderr
+
+
+def test_jobs_must_be_positive():
+    r = gradproof("derive", "--jobs", "0", "perceptron_bias")
+    assert r.returncode == 2 and "--jobs" in r.stderr

@@ -107,3 +107,26 @@ def test_missing_data_folder(tmp_path):
     one_line_error(gradproof("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")),
                    "--data", "no such folder")
     assert not (tmp_path / "o" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for run, args in (("cold", ()), ("warm", ()), ("fresh", ("--no-cache", "--epochs", "2"))):
+        out = tmp_path / run
+        r = gradproof("--train", "none", "--no-pdf", "--out", str(out), *args, env=env)
+        assert r.returncode == 0, r.stderr
+        facts = json.loads((out / "report.json").read_text())
+        cached = [d["cached"] for d in facts["identities"]]
+        html = (out / "report.html").read_text()
+        if run == "warm":
+            assert all(cached) and facts["summary"]["cache"]["cached"] == len(cached)
+            assert all(d["proved_at"] for d in facts["identities"])
+            assert f"{len(cached)} of {len(cached)} outcomes were read from the proof cache" in html
+            assert html.count("outcome from the proof cache, proved ") == len(cached)
+            assert "from the proof cache" in r.stderr
+        else:
+            assert not any(cached) and facts["summary"]["cache"]["cached"] == 0
+            assert "outcome from the proof cache" not in html
+        # a flag that would do nothing is a warning
+        assert ("warning: --epochs 2 does nothing with --train none" in r.stderr) == (run == "fresh")

@@ -98,11 +98,17 @@ def test_bench_json_on_the_sample():
     assert [n["sizes"] for n in out["networks"]] == [[784, 30, 10], [784, 100, 10]]
     for net in out["networks"]:
         med = net["median_epoch_seconds"]
-        assert {"generated", "numpy", "loop"} <= set(med) and all(t > 0 for t in med.values())
+        assert {"bound", "generated", "numpy", "loop"} <= set(med) and all(t > 0 for t in med.values())
         assert net["ratios"]["generated_vs_numpy"] == pytest.approx(med["generated"] / med["numpy"])
-        assert set(net["passed"]) == set(net["ratios"])
+        for c, r in net["ratios_to_bound"].items():  # every contestant against the bound
+            assert r == pytest.approx(med[c] / med["bound"])
+        assert net["ratios"]["generated_vs_bound"] == net["ratios_to_bound"]["generated"]
+        assert net["limits"]["generated_vs_bound"] == {(784, 30, 10): 2.5, (784, 100, 10): 1.6}[tuple(net["sizes"])]
+        assert set(net["passed"]) == set(net["ratios"]) - {"jax_vs_generated"}
+        assert ("jax_vs_generated" in net["ratios"]) == ("jax" in med)
     assert out["passed"] == all(ok for net in out["networks"] for ok in net["passed"].values())
     assert out["setup"]["training_images"] == 5000
+    assert "architecture" in out["setup"]["blas"] and out["setup"]["numpy_threads"] in (1, None)
 
 
 def test_runs_report_the_best_epoch_over_seeds():
@@ -127,3 +133,55 @@ def test_runs_bad_input(extra, flag, tmp_path):
     p = gradproof("train", "--data", "sample", *extra, cwd=tmp_path)
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and flag in p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "x.npz").exists()
+
+
+def _no_seconds(run):
+    return [{k: v for k, v in e.items() if "seconds" not in k} for e in run["epochs"]]
+
+
+def test_parallel_runs_equal_the_runs_one_after_the_other():
+    args = ["train", "--data", "sample", "--sizes", "784,12,10", "--epochs", "2", "--runs", "2",
+            "--seed", "3"]
+    par = gradproof(*args, "--jobs", "2", "--json")
+    seq = gradproof(*args, "--jobs", "1", "--json")
+    assert par.returncode == seq.returncode == 0, par.stderr + seq.stderr
+    par, seq = json.loads(par.stdout), json.loads(seq.stdout)
+    assert par["seeds"] == seq["seeds"] == [3, 4]
+    assert [_no_seconds(r) for r in par["runs"]] == [_no_seconds(r) for r in seq["runs"]]
+    assert _no_seconds(par["runs"][0]) != _no_seconds(par["runs"][1])  # two seeds, two runs
+    assert all(r["blas"]["threads"] in (1, None) for r in par["runs"])
+    text = gradproof(*args, "--jobs", "2")
+    assert text.returncode == 0, text.stderr
+    for seed in (3, 4):  # per-run progress, each line naming its run
+        assert f"seed {seed}: epoch   2/2" in text.stdout and f"seed {seed}: best test accuracy" in text.stdout
+    assert "in 2 parallel processes" in text.stdout
+
+
+def test_threads_flag_fixes_the_blas_threads():
+    p = gradproof("train", "--data", "sample", "--sizes", "784,8,10", "--epochs", "1", "--threads",
+                  "1", "--json")
+    assert p.returncode == 0, p.stderr
+    blas = json.loads(p.stdout)["blas"]
+    assert blas["chosen"] == "given" and blas["threads"] in (1, None)
+    p = gradproof("train", "--data", "sample", "--sizes", "784,8,10", "--epochs", "1", "--json")
+    assert json.loads(p.stdout)["blas"]["chosen"] == "for mini-batch 10"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--reg", "l1"], ["--reg l1", "lmbda = 0", "--lmbda"]),
+    (["--reg", "L2", "--lmbda", "0"], ["--reg l2", "--lmbda"]),
+    (["--reg", "none", "--lmbda", "5"], ["--lmbda 5", "--reg none"]),
+    (["--threads", "0"], ["--threads"]),
+    (["--runs", "2", "--jobs", "0"], ["--jobs"]),
+])
+def test_flags_that_would_do_nothing_or_are_bad_are_errors(args, words):
+    p = gradproof("train", "--data", "sample", "--epochs", "1", *args)
+    assert p.returncode == 2 and p.stdout == ""
+    line, = p.stderr.strip().splitlines()
+    assert all(w in line for w in words), line
+
+
+def test_jobs_without_runs_is_a_warning():
+    p = gradproof("train", "--data", "sample", "--sizes", "784,8,10", "--epochs", "1", "--jobs", "2")
+    assert p.returncode == 0
+    assert "warning: --jobs does nothing without --runs" in p.stderr

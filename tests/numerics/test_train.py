@@ -109,6 +109,58 @@ def test_same_seeds_give_bit_identical_weights():
     assert any(p.tobytes() != q.tobytes() for p, q in zip(a.parameters(), c.parameters()))
 
 
+def _blas_threads_now():
+    from threadpoolctl import threadpool_info
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_steps_run_with_the_threads_chosen_for_the_mini_batch_and_restore_them(sample, monkeypatch):
+    from numerics import train as tr
+    from threadpoolctl import threadpool_limits
+    seen = []
+    real = tr._step
+
+    def spy(*a, **k):
+        step = real(*a, **k)
+
+        def one(x, y):
+            if not seen or len(seen) < 2:
+                seen.append(_blas_threads_now())
+            step(x, y)
+        return one
+    monkeypatch.setattr(tr, "_step", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads_now()
+        small = Network([784, 20, 10], seed=0)
+        sgd(small, sample.training, 1, 10, 0.5, seed=1, training_cost=False)
+        assert seen[0] == [1] * len(before) and tr.blas_threads(10) == 1
+        assert _blas_threads_now() == before  # restored
+        seen.clear()
+        sgd(Network([784, 20, 10], seed=0), sample.training, 1, 10, 0.5, seed=1, threads=2,
+            training_cost=False)
+        assert seen[0] == [2] * len(before)  # threads= overrides
+        assert tr.blas_threads(tr.SMALL_BATCH) is None  # large batches: the default
+    with threadpool_limits(limits=1, user_api="blas"):
+        same = Network([784, 20, 10], seed=0)
+        sgd(same, sample.training, 1, 10, 0.5, seed=1, training_cost=False)
+    # the same seed and thread count give the same bits, whatever the threads were before
+    for p, q in zip(small.parameters(), same.parameters()):
+        assert p.tobytes() == q.tobytes()
+    ref = Network([784, 20, 10], seed=0)
+    sgd(ref, sample.training, 1, 10, 0.5, seed=1, training_cost=False, threads=1)
+    for p, q in zip(small.parameters(), ref.parameters()):
+        assert p.tobytes() == q.tobytes()
+
+
+def test_blas_info_names_the_kernel_and_the_threads():
+    from numerics.train import blas_info, blas_limit
+    with blas_limit(1):
+        info = blas_info()
+    assert info["threads"] in (1, None)
+    if info["library"] is not None:
+        assert info["threads"] == 1 and info["architecture"]
+
+
 def test_float32_training_stays_float32():
     net = _train(1, 2, dtype=np.float32, monitor={"training": _tiny(60)})
     assert all(p.dtype == np.float32 for p in net.parameters())
@@ -126,7 +178,8 @@ def test_huge_eta_stops_with_a_clear_message():
 
 @pytest.mark.parametrize("kw, match", [
     (dict(eta=0.0), "eta"), (dict(eta=float("nan")), "eta"), (dict(mini_batch_size=0), "mini_batch_size"),
-    (dict(epochs=0), "epochs"), (dict(reg="l3"), "reg"), (dict(lmbda=-1.0), "lmbda")])
+    (dict(epochs=0), "epochs"), (dict(reg="l3"), "reg"), (dict(lmbda=-1.0), "lmbda"),
+    (dict(threads=0), "threads"), (dict(threads=1.5), "threads")])
 def test_sgd_rejects_bad_arguments(kw, match):
     args = dict(epochs=1, mini_batch_size=5, eta=0.1) | kw
     with pytest.raises(ValueError, match=match):

@@ -131,7 +131,8 @@ def test_read_only_out_dir(tmp_path):
 
 def test_missing_pdflatex_is_a_note(tmp_path, good_report, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    (tmp_path / "out").mkdir()
+    (tmp_path / "out").mkdir()  # an earlier report (of a gradproof that did not list its files)
+    (tmp_path / "out" / "report.json").write_text('{"format": "gradproof-report/1"}')
     (tmp_path / "out" / "report.pdf").write_bytes(b"%PDF stale")
     res = write_report(good_report, tmp_path / "out")
     assert res.pdf is None and "pdflatex" in res.note
