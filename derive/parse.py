@@ -500,10 +500,12 @@ def _from_sympy(e, side: str, lets: Mapping) -> Parsed:
 
 
 def parse_claim(text, side: str = "expression",
-                lets: Mapping[sp.Symbol, sp.Expr] | None = None) -> Parsed:
-    """Parse one side (text or a SymPy expression) with the definitions ``lets`` substituted;
+                lets: Mapping[sp.Symbol, sp.Expr] | None = None, *, substitute: bool = True) -> Parsed:
+    """Parse one side (text or a SymPy expression) with the definitions ``lets`` substituted
+    (unless not ``substitute``: a definition is kept in the names it uses);
     ``ValueError`` with a one-line message naming ``side`` and the problem."""
     lets = dict(lets or {})
+    keep = lets if substitute else {}
     if isinstance(text, sp.Basic):
         return _from_sympy(text, side, lets)
     if not isinstance(text, str):
@@ -527,8 +529,8 @@ def parse_claim(text, side: str = "expression",
             code = _sp_parser.stringify_expr(src, local, {}, _TRANSFORMS)
             tree = ast.parse(code.strip(), mode="eval")
             with _time_limit(10.0):
-                expr = _substitute(ev(tree), lets)
-                parts = [_substitute(p, lets) for p in ev.parts]
+                expr = _substitute(ev(tree), keep)
+                parts = [_substitute(p, keep) for p in ev.parts]
     except _Timeout:
         raise ValueError(f"{side} could not be parsed: evaluating it took longer than 10 s") from None
     except ValueError as exc:
@@ -574,7 +576,7 @@ def parse_let(text, lets: Mapping[sp.Symbol, sp.Expr] | None = None,
     sym = sp.Symbol(name, real=True)
     if sym in (lets or {}):
         raise ValueError(f"{where} {name!r} is defined twice")
-    parsed = parse_claim(body, f"{where} {name}", lets)
+    parsed = parse_claim(body, f"{where} {name}", lets, substitute=False)
     if sym in parsed.expr.free_symbols:
         raise ValueError(f"{where} {name} refers to itself")
     return sym, parsed

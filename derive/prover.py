@@ -168,6 +168,7 @@ _MAGNITUDES = [sp.Integer(v) for v in (3, 10, 30, 100, 1000, 10**6)] + [sp.Ratio
 _NEAR = [sp.Rational(1, 7), sp.Rational(1, 1000), sp.Integer(1), sp.Integer(3)]
 #: Working precision (decimal digits) of the certified evaluation, raised once when undecided.
 _DIGITS = (40, 200)
+_MAX_SHOWN_DIGITS = 5000  #: most significant digits printed for a value
 _MAX_BREAKPOINTS = 40  # most breakpoint values collected per symbol
 
 
@@ -429,7 +430,14 @@ def _recheck(lhs: sp.Expr, rhs: sp.Expr, point: dict, digits: int, exact=(None, 
         if abs(d2) < scale * mpmath.mpf(10) ** (10 - n1) and not dx.is_Rational:
             return None
         need = int(mpmath.ceil(mpmath.log10(scale / abs(d2)))) + 4
-        k = min(max(20, need), n1 - 5)
+        k = min(max(20, need), _MAX_SHOWN_DIGITS)
+    if k > n1 - 10:  # exp(1000) vs exp(1000) + 1: 438 digits show the two values apart
+        more = [_mp_value(e, point, k + 20) for e in (lhs, rhs)]
+        if all(isinstance(v, mpmath.mpf) for v in more):
+            l2, r2 = more
+        else:
+            k = n1 - 10
+    with mpmath.workdps(max(n2, k + 20)):
         show = lambda x, v: _show(x) if x.is_Rational else mpmath.nstr(v, k, strip_zeros=False)  # noqa: E731
         return show(lx, l2), show(rx, r2), (_show(dx) if dx.is_Rational else mpmath.nstr(d2, 20))
 

@@ -248,8 +248,11 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
         if not more:
             break
         used |= more
+    from .parse import _substitute
+
     parts = list(dict.fromkeys([*L.parts, *R.parts,
-                                *(p for s in used if s in let_parts for p in let_parts[s].parts)]))
+                                *(_substitute(p, lets) for s in used if s in let_parts
+                                  for p in let_parts[s].parts)]))
     relu_prime = L.relu_prime or R.relu_prime or any(let_parts[s].relu_prime for s in used
                                                      if s in let_parts)
     constraints: list = []
@@ -300,28 +303,47 @@ def _names(e: sp.Expr, kinds: dict) -> str:
     return ", ".join(found)
 
 
+def _lazy(f: Callable[[], sp.Expr]) -> Callable[[], sp.Expr]:
+    """``f()`` computed once, when first needed (inside a rung's time limit, never before)."""
+    cache: list = []
+
+    def get() -> sp.Expr:
+        if not cache:
+            cache.append(f())
+        return cache[0]
+    return get
+
+
 def _cheap_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
     rungs = [(m, (lambda m=m: LADDER[m](d))) for m in ("structural", "expand", "cancel")]
     exp_names = _names(d, {sigmoid: "σ", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh"})
     if exp_names:
-        rewritten = _to_exp(d)
-        rungs += [(f"rewrite {exp_names}→exp, {m}", (lambda m=m: LADDER[m](rewritten)))
+        rewritten = _lazy(lambda: _to_exp(d))
+        rungs += [(f"rewrite {exp_names}→exp, {m}", (lambda m=m: LADDER[m](rewritten())))
                   for m in ("expand", "cancel")]
     return rungs
+
+
+class _TooLarge(ValueError):
+    """The expression is too large for ``simplify`` (a rung that does not apply)."""
 
 
 def _costly_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
     rungs = []
     pw_names = _names(d, {relu: "ReLU", sp.Max: "Max", sp.Min: "Min", sp.Abs: "Abs",
                           sp.sign: "sign", sp.Heaviside: "Heaviside"})
-    small = sp.count_ops(d) <= _SIMPLIFY_MAX_OPS
-    if pw_names and small:
+
+    def small(e: Callable[[], sp.Expr]) -> sp.Expr:
+        if sp.count_ops(e()) > _SIMPLIFY_MAX_OPS:
+            raise _TooLarge
+        return e()
+
+    if pw_names:
         rungs.append((f"rewrite {pw_names}→Piecewise, simplify",
-                      lambda: sp.simplify(_to_piecewise(_to_exp(d)))))
-    if small:
-        rungs.append(("simplify", lambda: sp.simplify(d)))
-        if d.has(sigmoid, sp.tanh, sp.sinh, sp.cosh):
-            rungs.append(("rewrite →exp, simplify", lambda: sp.simplify(_to_exp(d))))
+                      lambda: sp.simplify(_to_piecewise(_to_exp(small(lambda: d))))))
+    rungs.append(("simplify", lambda: sp.simplify(small(lambda: d))))
+    if d.has(sigmoid, sp.tanh, sp.sinh, sp.cosh):
+        rungs.append(("rewrite →exp, simplify", lambda: sp.simplify(_to_exp(small(lambda: d)))))
     return rungs
 
 
