@@ -151,6 +151,8 @@ def test_help_says_what_proved_means_and_that_e_is_eulers_number():
 def test_an_internal_error_is_exit_4_never_refuted(monkeypatch, capsys):
     from gradproof.cli import main
 
+    import derive  # noqa: F401 - loads derive.verify
+
     module = sys.modules["derive.verify"]  # `derive.verify` the attribute is the function
 
     def broken(*args, **kwargs):
