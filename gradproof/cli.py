@@ -15,7 +15,7 @@ from . import __version__
 from .errors import UsageError
 
 #: Sub-commands, in the order ``gradproof --help`` lists them.
-COMMANDS = ["derive", "verify", "kernels", "check", "data", "train", "bench", "report"]
+COMMANDS = ["derive", "verify", "proofread", "kernels", "check", "data", "train", "bench", "report"]
 
 
 class _Parser(argparse.ArgumentParser):
