@@ -168,6 +168,7 @@ _MAGNITUDES = [sp.Integer(v) for v in (3, 10, 30, 100, 1000, 10**6)] + [sp.Ratio
 _NEAR = [sp.Rational(1, 7), sp.Rational(1, 1000), sp.Integer(1), sp.Integer(3)]
 #: Working precision (decimal digits) of the certified evaluation, raised once when undecided.
 _DIGITS = (40, 200)
+_DIGITS_NUMBERS = (40, 200, 1000, 3000)  #: a claim about numbers has one point: σ(1000) vs 1
 _MAX_SHOWN_DIGITS = 5000  #: most significant digits printed for a value
 _MAX_BREAKPOINTS = 40  # most breakpoint values collected per symbol
 
@@ -427,8 +428,6 @@ def _recheck(lhs: sp.Expr, rhs: sp.Expr, point: dict, digits: int, exact=(None, 
         scale = max(1, abs(l2), abs(r2))
         if d2 == 0 or abs(d1 - d2) > abs(d2) * mpmath.mpf(10) ** -10:
             return None  # the difference is not stable under a change of precision
-        if abs(d2) < scale * mpmath.mpf(10) ** (10 - n1) and not dx.is_Rational:
-            return None
         need = int(mpmath.ceil(mpmath.log10(scale / abs(d2)))) + 4
         k = min(max(20, need), _MAX_SHOWN_DIGITS)
     if k > n1 - 10:  # exp(1000) vs exp(1000) + 1: 438 digits show the two values apart
@@ -490,7 +489,7 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, trials: int = 24,
         if constraints and not _satisfies(constraints, point):
             continue
         verdict = None
-        for digits in _DIGITS:
+        for digits in (_DIGITS if symbols else _DIGITS_NUMBERS):
             verdict, *values = _differ(lhs, rhs, d, point, parts, digits)
             if verdict is None or verdict:
                 break
@@ -502,7 +501,7 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, trials: int = 24,
             stats.update(tried=tried, skipped=skipped)
         if not verdict:
             continue
-        checked = _recheck(lhs, rhs, point, _DIGITS[-1], values)
+        checked = _recheck(lhs, rhs, point, digits, values)
         if checked is None:
             continue  # the independent evaluation does not confirm it: not a counterexample
         lv, rv, dv = checked

@@ -347,6 +347,27 @@ def _costly_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
     return rungs
 
 
+def _piecewise_zero(p: sp.Expr) -> bool:
+    """A Piecewise in one real symbol whose every piece is 0 where that piece applies (each
+    condition, minus the earlier ones, as a set of reals; a piece applying at finitely many
+    points is checked at each of them)."""
+    if not isinstance(p, sp.Piecewise) or len(p.free_symbols) != 1:
+        return False
+    (s,) = p.free_symbols
+    if not s.is_real:
+        return False
+    taken = sp.S.EmptySet
+    for e, c in p.args:
+        where = (sp.S.Reals if c is sp.true else c.as_set()) - taken
+        taken = taken | where
+        if e == 0 or where is sp.S.EmptySet:
+            continue
+        if isinstance(where, sp.FiniteSet) and all(e.subs(s, v) == 0 for v in where):
+            continue
+        return False
+    return True
+
+
 def _bound_points(claim: Claim) -> list[dict]:
     """Points near the bounds of the assumptions (``0 < a < 1``: a = 1/7, 1/1000, 6/7, 999/1000)."""
     symbols = sorted(claim.left.free_symbols | claim.right.free_symbols, key=str)
@@ -433,7 +454,8 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
             tried.append(name)
             try:
                 with _time_limit(remaining(share)):
-                    if reduce() == 0:
+                    r = reduce()
+                    if r == 0 or _piecewise_zero(r):
                         return name
             except _Timeout:
                 timed_out.append(name)
