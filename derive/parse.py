@@ -3,7 +3,7 @@ r"""The one safe parser of expressions typed by a reader: text (or a SymPy expre
 Syntax.  SymPy syntax (``**`` or ``^`` for powers).  Known functions: ``sigma``/``sigmoid``/``σ``
 (:class:`derive.activations.sigmoid`), ``relu``/``ReLU``, ``tanh``, ``exp``, ``log``/``ln``,
 ``sign``/``sgn``, ``Abs``/``abs``, ``sqrt``, ``Max``, ``Min``, ``softplus`` (ln(1 + eᶻ)),
-``Heaviside``, ``sin``, ``cos``, ``sinh``, ``cosh``.  Constants: ``pi``/``π`` and ``e`` = ``E``,
+``Heaviside``, ``sin``, ``cos``, ``sinh``, ``cosh``, ``tan``, ``atan``, ``asin``, ``acos``, ``atanh``.  Constants: ``pi``/``π`` and ``e`` = ``E``,
 Euler's number (so ``e^z`` is eᶻ, as the book writes it; no symbol can be called ``e``).  Every other
 name (``eta``, ``lmbda``, ``n``, ``dC0dw``, ...) is a *real* symbol; a Greek letter may be typed or
 spelled (``η`` = ``eta``; ``λ`` = ``lambda`` = ``lmbda``, the book's spelling).  Decimals are exact
@@ -71,7 +71,12 @@ FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sign": sp.sign, "sgn": sp.sign, "Abs": sp.Abs, "abs": sp.Abs, "sqrt": sp.sqrt,
     "Max": sp.Max, "max": sp.Max, "Min": sp.Min, "min": sp.Min, "softplus": _softplus,
     "Heaviside": sp.Heaviside, "sin": sp.sin, "cos": sp.cos, "sinh": sp.sinh, "cosh": sp.cosh,
+    "tan": sp.tan, "atan": sp.atan, "arctan": sp.atan, "asin": sp.asin, "arcsin": sp.asin,
+    "acos": sp.acos, "arccos": sp.acos, "atanh": sp.atanh, "arctanh": sp.atanh,
 }
+#: Functions defined (real) only on part of the real line: each call is recorded as a part that
+#: must be real and defined at a counterexample (SymPy may simplify it away: sin(asin(x)) = x).
+_PARTIAL = {"log", "ln", "tan", "asin", "arcsin", "acos", "arccos", "atanh", "arctanh"}
 #: One-argument functions that have prime notation ``f'(z)``.
 PRIMED = ("sigma", "sigmoid", "σ", "relu", "ReLU", "tanh", "exp", "log", "ln", "softplus",
           "sqrt", "sin", "cos", "sinh", "cosh", "Abs", "abs")
@@ -334,6 +339,8 @@ class _Evaluator:
             self.parts.append(sp.Pow(args[0], sp.S.Half, evaluate=False))
         if name in ("log", "ln") and args and (args[0].free_symbols or len(args) > 1):
             self.parts.extend(sp.log(a, evaluate=False) for a in args)
+        elif name in _PARTIAL and args and args[0].free_symbols:
+            self.parts.append(FUNCTIONS[name](*args, evaluate=False))
         try:
             return FUNCTIONS[name](*args)
         except TypeError as exc:
@@ -543,6 +550,8 @@ def parse_claim(text, side: str = "expression",
                          "definitions") from None
     except (SyntaxError, TypeError, ArithmeticError, AttributeError, MemoryError) as exc:
         why = exc.msg if isinstance(exc, SyntaxError) and exc.msg else _one_line(exc) or type(exc).__name__
+        if "decimal literal" in why or re.search(r"(?<![\w.])\d+(?![eE][+-]?\d)\s*[^\W\d(]|\)\s*\(|\d\s*\(", src):
+            why += "; a product needs '*': write 2*x, not 2x"
         if "too many nested" in why or "too complex" in why:
             raise ValueError(f"{side} is nested too deeply to handle ({why})") from None
         raise ValueError(f"{side} could not be parsed: {why} (in {src[:60]!r})") from None

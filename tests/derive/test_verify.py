@@ -472,3 +472,14 @@ def test_adversarial_table_has_no_wrong_verdict_and_most_are_decided():
         decided += v.status == "refuted"
     total = len(ADVERSARIAL_TRUE) + len(ADVERSARIAL_FALSE)
     assert decided >= 50, f"{decided} of {total} decided"  # measured: 53 of 56
+
+
+def test_partial_functions_are_never_used_outside_their_domain():
+    # sin(asin(x)) is x for |x| ≤ 1 and not real beyond: SymPy writes it x, the search must not
+    # use x = 2; asin(sin(x)) = x is false for |x| > π/2, where both sides are real.
+    assert verify("sin(asin(x))", "x").status != "refuted"
+    assert verify("sin(asin(x)) + 1", "x").status != "proved"
+    v = verify("asin(sin(x))", "x")
+    assert v.status == "refuted" and abs(sp.Rational(v.counterexample["x"])) > sp.pi / 2
+    with pytest.raises(ValueError, match=r"2\*x"):
+        verify("2x", "x")
