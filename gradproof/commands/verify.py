@@ -21,7 +21,8 @@ MEANING = ("Proved means: LHS = RHS for every real value of the symbols (within 
            "both sides is real and defined and the sides differ (certified, then re-evaluated "
            "independently at high precision). Anything else is undecided.")
 SYNTAX = ("Functions: sigma/sigmoid/σ, relu, tanh, exp, log/ln, sign/sgn, Abs or |x|, sqrt, Max, "
-          "Min, softplus, Heaviside, sin, cos, sinh, cosh; derivatives diff(f, z), diff(f, z, 2), "
+          "Min, softplus, Heaviside, sin, cos, tan, sinh, cosh, atan, asin, acos, atanh; derivatives "
+          "diff(f, z), diff(f, z, 2), "
           "diff(f, x, y), Derivative(f, z), and sigma'(z), σ′(z), tanh'(z), softplus'(z), relu'(z) "
           "(ReLU′(0) = 0). Constants: pi/π and e = E, Euler's number (e^z is the exponential, so "
           "no symbol can be called e). Every other name is a real symbol; ^ or ** is a power; "
