@@ -58,6 +58,9 @@ class Cost:
     cancels: bool | None = field(default=None, compare=False)
     theorems: tuple = field(default=(), compare=False, repr=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
+    #: the per-neuron cost in z for the complex-step (textbook) kernels when ``stable`` is proved
+    #: and printing it with ln(1 + e^u) for ``logaddexp`` keeps it accurate (None: ``term``)
+    complex_safe: sp.Expr | None = field(default=None, compare=False)
 
 
 def sigmoid_output_error(term: sp.Expr) -> sp.Expr:

@@ -285,6 +285,13 @@ def activation(name: str, expr, *, register: bool = True) -> Activation:
     if bad is not None:
         raise ValueError(f"activation {name!r}: f({bad}) = {f.subs(z, bad)} is not a real number; "
                          "an activation must be real for every real z")
+    eps = sp.Symbol("epsilon", positive=True)
+    for k in _kinks(f):  # the pieces just left and right of k (SymPy's limit of a Piecewise errs)
+        k0 = sp.nsimplify(k)
+        left, right = (sp.limit(sp.piecewise_fold(f.subs(z, k0 + s * eps)), eps, 0, "+") for s in (-1, 1))
+        if sp.simplify(left - right) != 0:
+            raise ValueError(f"activation {name!r} jumps at z = {k:g} (from {left} to {right}), so it "
+                             "has no derivative there; make it continuous")
     prime_z = sp.piecewise_fold(sp.diff(f, z))
     if prime_z.has(sp.DiracDelta):
         raise ValueError(f"activation {name!r}: f jumps (its derivative has a Dirac delta), so it has "
@@ -424,7 +431,7 @@ def cost(name: str, expr, *, output="sigmoid", register: bool = True) -> Cost:
     if name in COSTS:
         raise ValueError(f"cost {name!r} is shipped already; give yours another name")
     out = _output(output)
-    term = _read("cost", name, expr, {a, y})
+    term = _textbook(_read("cost", name, expr, {a, y}))
     if a not in term.free_symbols:
         raise ValueError(f"cost {name!r}: {term} does not depend on a; a cost compares the output a with y")
     dc = sp.diff(term, a)
@@ -435,18 +442,22 @@ def cost(name: str, expr, *, output="sigmoid", register: bool = True) -> Cost:
     simpler = sp.cancel(prod) if not prod.has(sp.Piecewise) else sp.piecewise_fold(prod)
     delta = simpler if sp.count_ops(simpler) < sp.count_ops(prod) else prod
     cancelled = cancels(delta, out)
-    textbook = _textbook(term).xreplace({a: out.f(z)})
+    textbook = term.xreplace({a: out.f(z)})
     stable, used = _stabilize(textbook)
     if not used:
-        stable = _textbook(term).xreplace({a: out.stable(z)})
+        stable = term.xreplace({a: out.stable(z)})
     notes = [f"δ^L = {sp.sstr(delta)}: the output layer's {out.display}′ "
              + ("cancels" if cancelled else "does not cancel")]
     if not used:
         notes.append("no proved stable rewrite applies to the cost; the kernels print it through "
                      f"the output layer's {'stable' if out.stable_id else 'textbook'} form")
     ids = {k: f"{name}_{k}" for k in ("output_error", "stable", "backprop")}
+    safe = None
+    if used:  # ln(1 + e^u) in complex arithmetic: no cancellation like 1 − tanh(z)'s
+        safe = stable.replace(lambda x: isinstance(x, logaddexp),
+                              lambda x: sp.log(sp.exp(x.args[0]) + sp.exp(x.args[1])))
     c = Cost(name, out.name, term, delta, ids["output_error"], stable, ids["stable"] if used else out.stable_id,
-             output_activation=out, cancels=cancelled, notes=tuple(notes))
+             output_activation=out, cancels=cancelled, notes=tuple(notes), complex_safe=safe)
     theorems = [_output_error_identity(c, out)]
     if used:
         theorems.append(_cost_stable_identity(c, textbook, stable, used))

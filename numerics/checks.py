@@ -49,28 +49,33 @@ def _targets(rng: np.random.Generator, cost: str, m: int, n_out: int) -> np.ndar
 
 
 def _kinked(net: Network, X: np.ndarray, reg: str) -> bool:
-    """True when a ReLU input or (for L1) a weight is within KINK_MARGIN of 0."""
+    """True when a hidden input z is within KINK_MARGIN of a kink of the activation (ReLU's 0,
+    ``Activation.kinks``) or (for L1) a weight is within KINK_MARGIN of 0."""
     if reg == "l1" and min(np.abs(w).min() for w in net.weights) < KINK_MARGIN:
         return True
-    if net.activation != "relu":
+    kinks = net.activation_def.kinks
+    if not kinks:
         return False
     k = net.kernels
     zs = [k.weighted_output(net.weights[:i + 1], net.biases[:i + 1], X)
           for i in range(net.num_layers - 2)]
-    return any(np.abs(z).min() < KINK_MARGIN for z in zs)
+    return any(np.abs(z - kink).min() < KINK_MARGIN for z in zs for kink in kinks)
 
 
-def _case(rng: np.random.Generator, sizes, activation: str, cost: str, reg: str):
+def _case(rng: np.random.Generator, sizes, activation, cost, reg: str):
     for _ in range(100):
         net = Network(sizes, activation=activation, cost=cost, seed=int(rng.integers(2**31)))
         X = rng.uniform(size=(BATCH, sizes[0]))
         if not _kinked(net, X, reg):
-            return net, X, _targets(rng, cost, BATCH, sizes[-1])
+            return net, X, _targets(rng, net.cost_name, BATCH, sizes[-1])
     raise RuntimeError(f"no draw away from the kinks for {activation}/{cost}/{reg} {list(sizes)}")
 
 
-def run_checks(seed: int = 0) -> list[dict]:
+def run_checks(seed: int = 0, activations=None, costs=None) -> list[dict]:
     r"""Run the suite; one dict per (architecture, activation, cost, regularization, method).
+
+    ``activations``, ``costs``: what to check (names or ``derive.custom`` objects; default every
+    shipped one), so a user's activation or cost is checked by the same code.
 
     Each dict: ``id`` (``activation/cost/reg/sizes/method``), ``method`` (``complex_step`` or
     ``central_difference``), ``activation``, ``cost``, ``reg``, ``sizes``, ``lmbda``, ``n``,
@@ -82,8 +87,10 @@ def run_checks(seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
     out = []
     for sizes, activation, cost, reg in itertools.product(
-            ARCHITECTURES, codegen.ACTIVATION_NAMES, codegen.COST_NAMES, codegen.REGS):
+            ARCHITECTURES, activations or codegen.ACTIVATION_NAMES, costs or codegen.COST_NAMES,
+            codegen.REGS):
         net, X, Y = _case(rng, sizes, activation, cost, reg)
+        activation, cost = net.activation, net.cost_name
         lmbda, n = (0.0, 1) if reg == "none" else (LMBDA, N_TRAIN)
         nabla_w, nabla_b = net.regularized_gradients(X, Y, lmbda, n, reg)
         analytic = [*nabla_w, *nabla_b]

@@ -5,6 +5,7 @@ import json
 import time
 
 from ..errors import UsageError
+from .models import ACTIVATION_HELP, COST_HELP, model
 
 
 def register(sub) -> None:
@@ -16,6 +17,8 @@ def register(sub) -> None:
                                    "Exit 1 if any check fails.")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--seed", type=int, default=0, help="seed of the random networks (default 0)")
+    p.add_argument("--activation", metavar="A", help="check only this one: " + ACTIVATION_HELP)
+    p.add_argument("--cost", metavar="C", help="check only this one: " + COST_HELP)
     p.set_defaults(func=run)
 
 
@@ -24,8 +27,9 @@ def run(args) -> int:
 
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    act, cost = model(args.activation, "activation"), model(args.cost, "cost")
     t0 = time.perf_counter()
-    checks = run_checks(args.seed)
+    checks = run_checks(args.seed, activations=[act] if act else None, costs=[cost] if cost else None)
     seconds = time.perf_counter() - t0
     s = summary(checks)
     if args.json:
