@@ -25,7 +25,7 @@ from . import codegen
 from .gradcheck import CENTRAL_ORDER, COMPLEX_STEP_H, check_gradients, default_rtol
 from .network import Network
 
-__all__ = ["ARCHITECTURES", "BATCH", "LMBDA", "N_TRAIN", "KINK_MARGIN", "METHODS", "STEPS",
+__all__ = ["ARCHITECTURES", "BATCH", "LMBDA", "N_TRAIN", "KINK_MARGIN", "METHODS", "STEPS", "PROBE_Z", "safe_range",
            "run_checks", "summary"]
 
 ARCHITECTURES: tuple[tuple[int, ...], ...] = ((3, 4, 2), (4, 5, 3, 3), (2, 3, 3, 2))
@@ -116,3 +116,50 @@ def summary(checks: list[dict]) -> dict:
     for c in checks:
         worst[c["method"]] = max(worst.get(c["method"], 0.0), c["max_rel_error"])
     return {"passed": sum(c["passed"] for c in checks), "total": len(checks), "max_rel_error": worst}
+
+
+#: the weighted inputs :func:`safe_range` tries: 0 and ±10^k for k from −3 to 3, 600 steps
+PROBE_Z = np.concatenate([[0.0], np.logspace(-3, 3, 601), -np.logspace(-3, 3, 601)])
+
+
+def safe_range(activation=None, cost=None) -> dict:
+    r"""Probe the printed *stable* kernels for overflow and NaN: those of ``activation`` (hidden
+    layers: ``activation``, ``activation_prime``) and of ``cost`` (``output_activation``,
+    ``output_error``, ``cost_terms``, with y = 0 and 1); either may be None (not probed).
+
+    Each z of :data:`PROBE_Z` is fed one at a time, with overflow, invalid operations and division
+    by zero made errors (underflow to 0 is exact enough and allowed).  Returns ``{"lo", "hi"}``,
+    the widest interval around 0 in which every z gave finite values without such an error,
+    ``"problems"`` (up to four ``"z = …: what"`` strings, nearest 0 first) and ``"whole_probe"``
+    (True when safe for every |z| ≤ 1000).
+    """
+    k = codegen.kernels(cost or "quadratic", activation or "sigmoid")
+    bad: dict[float, str] = {}
+    for zv in PROBE_Z:
+        zz = np.array([[zv]])
+        for y in (0.0, 1.0):
+            yy = np.array([[y]])
+            try:
+                with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                    outs = []
+                    if activation is not None:
+                        a = k.activation(zz)
+                        outs += [("activation", a), ("activation_prime", k.activation_prime(a, zz))]
+                    if cost is not None:
+                        aL = k.output_activation(zz)
+                        outs += [("output_activation", aL), ("output_error", k.output_error(aL, yy, zz)),
+                                 ("cost_terms", k.cost_terms(zz, yy))]
+                for name, v in outs:
+                    if not np.all(np.isfinite(v)):
+                        raise FloatingPointError(f"{name} is {np.ravel(v)[0]}")
+            except FloatingPointError as exc:
+                bad.setdefault(float(zv), str(exc))
+                break
+    hi = min((z for z in bad if z > 0), default=np.inf)
+    lo = max((z for z in bad if z < 0), default=-np.inf)
+    if 0.0 in bad:
+        return {"lo": 0.0, "hi": 0.0, "problems": [f"z = 0: {bad[0.0]}"], "whole_probe": False}
+    inside = PROBE_Z[(PROBE_Z > lo) & (PROBE_Z < hi)]
+    problems = [f"z = {z:g}: {bad[z]}" for z in sorted(bad, key=abs)[:4]]
+    return {"lo": float(inside.min()), "hi": float(inside.max()), "problems": problems,
+            "whole_probe": not bad}
