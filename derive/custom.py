@@ -625,8 +625,9 @@ def from_text(text: str, kind: str):
         raise ValueError(f"from_text: kind must be 'activation' or 'cost', not {kind!r}")
     text = text.strip()
     known = activation_names() if kind == "activation" else cost_names()
-    if text in known:
-        return get_activation(text) if kind == "activation" else get_cost(text)
+    get = get_activation if kind == "activation" else get_cost
+    if text in known or (_NAME.match(text) and text not in ("z", "a", "y")):
+        return get(text)  # a name (an unknown one: the choices, in one line)
     output = "sigmoid"
     if kind == "cost" and "@" in text:
         text, output = (s.strip() for s in text.rsplit("@", 1))

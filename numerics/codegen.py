@@ -164,6 +164,11 @@ def _kernel_source(cost: Cost, activation: Activation, textbook: bool) -> str:
                    {reg: step_update(s.textbook, reg) for reg in REGS})
 
 
+# printing afresh, past the cache (as functools' ``__wrapped__`` of a cached function)
+kernel_source.__wrapped__ = lambda cost, activation, textbook=False: _kernel_source.__wrapped__(
+    *resolve(cost, activation), bool(textbook))
+
+
 def _update_lines(new: sp.Expr, var: sp.Symbol, grad: sp.Symbol, theorem: str,
                   printer: KernelPrinter) -> list[str]:
     """In-place statements for the rule ``var → new`` without a temporary of ``var``'s size
