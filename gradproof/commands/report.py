@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
+from .models import ACTIVATION_HELP, COST_HELP, model
 
 
 def register(sub) -> None:
@@ -35,6 +36,9 @@ def register(sub) -> None:
                    help="epochs to train (default: the preset's, as in the book)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+    p.add_argument("--activation", metavar="A", help="add a section for this activation (derived, "
+                   "proved, printed, checked, trained): " + ACTIVATION_HELP)
+    p.add_argument("--cost", metavar="C", help="add a section for this cost: " + COST_HELP)
     p.set_defaults(func=run)
 
 
@@ -80,6 +84,22 @@ def _check_data(data: str | None) -> None:
                          "files, or --data sample")
 
 
+def _add_custom(report, act, cost, args, train, epochs, progress) -> None:
+    """The section for the user's model: the report's training preset with their functions."""
+    from reports.custom import add_custom_section
+    from reports.gather import presets
+
+    from reports.gather import _load_data
+
+    data = cfg = None
+    if train is not None:
+        from numerics import mnist
+
+        (data, _note), cfg = _load_data(mnist, args.data), presets()[train]
+    add_custom_section(report, act, cost, data=data, train_config=cfg,
+                       epochs=epochs or (cfg.epochs if cfg else 1), seed=args.seed, progress=progress)
+
+
 def run(args) -> int:
     from reports.defaults import DEFAULT_EPOCHS
     from reports.gather import gather
@@ -91,6 +111,7 @@ def run(args) -> int:
         raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
     train = _resolve_train(args.train)  # validate every flag before creating the output folder
     _check_data(args.data)
+    user_act, user_cost = model(args.activation, "activation"), model(args.cost, "cost")
     try:
         out = check_out_dir(Path(args.out))
     except ValueError as exc:
@@ -107,6 +128,8 @@ def run(args) -> int:
                         progress=progress)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
+    if user_act is not None or user_cost is not None:
+        _add_custom(report, user_act, user_cost, args, train, epochs, progress)
     try:
         result = write_report(report, out, pdf=not args.no_pdf)
     except ReportError as exc:  # pdflatex failed: the other files are written
