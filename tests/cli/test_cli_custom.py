@@ -71,3 +71,14 @@ def test_the_report_section_for_a_users_model():
     assert "Your model: activation <code>silu</code>" in section and "<math" in section
     assert section.count('class="badge proved"') == 6
     json.loads(report.to_json())
+
+
+def test_the_report_section_is_in_the_latex_too():
+    from reports.custom import add_custom_section
+    from reports.report import assemble
+
+    report = assemble([], [], checks={"results": []})
+    add_custom_section(report, "leaky_relu", None)
+    tex = report.to_tex()
+    assert r"\section{Your model: activation \texttt{leaky\_relu}" in tex
+    assert "no proved stable rewrite applies" in tex and r"\begin{alltt}" in tex
