@@ -189,6 +189,9 @@ def _kinks(e: sp.Expr) -> tuple[float, ...]:
 def _through_a(f: sp.Expr, prime: sp.Expr) -> sp.Expr | None:
     r""":math:`f'` as a function of :math:`a = f(z)`, when the inverse of f is elementary and unique
     (and the result is proved equal to f′ by the caller); else None."""
+    direct = prime.subs(f, a)  # f′ already a function of f(z), as tanh′ = 1 − tanh²
+    if z not in direct.free_symbols and direct.has(a):
+        return direct
     if f.has(sp.Piecewise, sp.Abs, sp.sign) or sp.count_ops(f) > 30:
         return None
     try:
@@ -273,7 +276,8 @@ def activation(name: str, expr, *, register: bool = True) -> Activation:
 
     Returns an :class:`Activation` like ``ACTIVATIONS["sigmoid"]`` with ``prime`` (f′ through a
     where proved possible, else through z), ``stable`` (a proved rewrite, or f), ``theorems`` and
-    ``notes``; registers it under ``name`` (unless ``register=False``).  ``ValueError`` (one line)
+    ``notes``; registers it under ``name`` (unless ``register=False``).  ``.function`` is the SymPy
+    function the concrete networks use for it (differentiating to the proved f′).  ``ValueError`` (one line)
     for a bad definition: other variables than z, an unknown or non-elementary function, f not
     real somewhere, no derivative almost everywhere, or a derivative SymPy cannot take.
     """
@@ -476,8 +480,6 @@ def _output_error_identity(c: Cost, out: Activation) -> Identity:
     fz = out.f(z)
     # δ^L_j = ∂C/∂z^L_j for one neuron: d/dz c(f(z), y)
     statement = [sp.Eq(sp.Derivative(c.term.xreplace({a: fz}), z), c.delta.xreplace({a: fz}), evaluate=False)]
-    if out.prime_z is None or z not in out.prime.free_symbols:
-        pass
     steps = [Step(sp.Eq(sp.Symbol("δ^L_j"), sp.Mul(sp.diff(c.term, a), out.prime, evaluate=False),
                         evaluate=False), "BP1: ∂c/∂a times the output layer's f′"),
              Step(sp.Eq(sp.Symbol("δ^L_j"), c.delta, evaluate=False),
@@ -553,10 +555,12 @@ def cost_for_output_error(delta, output="sigmoid", name: str | None = None, *,
                          f"{out.name} output's range; no real cost found")
     # y-dependent constant: none is added (C is determined up to a function of y)
     name = name or f"cost_for_{out.name}"
-    c = cost(name, term, output=out, register=register)
+    c = cost(name, term, output=out, register=False)
     if not prove_equal(c.delta, d, ("structural", "expand", "cancel", "simplify")).proved:
         raise ValueError(f"cost_for_output_error: the integrated cost's δ, {c.delta}, was not shown "
                          f"equal to {d}")
+    if register:
+        _USER_COSTS[name] = c
     target = sp.Eq(sp.Symbol("δ^L_j"), d, evaluate=False)
     object.__setattr__(c, "notes", c.notes + (f"integrated ∂C/∂a = ({sp.sstr(d)})/{out.display}′ = "
                                               f"{sp.sstr(integrand)} in a; asked δ: {target.rhs}",))

@@ -159,3 +159,17 @@ def test_from_text_reads_names_definitions_and_expressions():
     assert custom.from_text("z*tanh(z)", "activation").name == "z_tanh_z"
     c = custom.from_text("lc2=log(cosh(a - y))@tanh", "cost")
     assert c.name == "lc2" and c.output == "tanh"
+
+
+@pytest.mark.parametrize("shipped, text", [("sigmoid", "1/(1 + exp(-z))"), ("tanh", "tanh(z)"),
+                                           ("relu", "Max(0, z)")])
+def test_the_constructor_reproduces_the_shipped_activations(shipped, text):
+    """What derive.activation derives from the formula alone is what the shipped entry states."""
+    S, A = derive.ACTIVATIONS[shipped], derive.activation(shipped + "_again", text, register=False)
+    assert sp.simplify(A.f(z) - S.f(z).rewrite(sp.exp)) == 0 or A.f(z) == S.f(z).rewrite(sp.Piecewise)
+    assert A.stable(z) == S.stable(z) or shipped == "relu"
+    for zv in (sp.Rational(-3, 2), sp.S.Zero, sp.Rational(1, 3), sp.S(2)):  # ReLU′(0) = 0 in both
+        assert sp.simplify(A.prime_at(zv) - S.prime_at(zv)) == 0, zv
+    if shipped != "relu":
+        assert sp.expand(A.prime - S.prime) == 0  # through a: σ(1 − σ), 1 − tanh²
+    assert A.kinks == S.kinks
