@@ -38,7 +38,7 @@ from sympy.core.function import AppliedUndef
 
 from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
 from .costs import COSTS, Cost, y
-from .prover import PROVED, UNDECIDED, Outcome, holds, prove_equal
+from .prover import PROVED, Outcome, combine, prove_equal
 from .theorem import Derivation, Identity, Step
 
 __all__ = ["activation", "cost", "cost_for_output_error", "get_activation", "get_cost", "from_text",
@@ -104,13 +104,16 @@ def _stabilize(e: sp.Expr) -> tuple[sp.Expr, list[str]]:
     return e, used
 
 
-def _lemma_obligations(used: list[str]) -> list[Callable[[], Outcome]]:
+def _rewritten_equal(relation: sp.Eq, methods=("structural",)) -> Outcome:
+    """``relation`` (textbook = stable) decided from its own sides: its left side rewritten by
+    :data:`REWRITES`, compared with its right side, and every lemma that rewriting used proved."""
+    new, used = _stabilize(relation.lhs)
+    outcomes = [prove_equal(new, relation.rhs, methods, rewrite_name="rewrite by the lemmas")]
     table = {name: (pat, rep) for name, pat, rep in REWRITES}
-    out = []
     for name in used:
         pat, rep = table[name]
-        out.append(lambda pat=pat, rep=rep: _prove_lemma(pat.xreplace({_w: _u}), rep(_u), _u))
-    return out
+        outcomes.append(_prove_lemma(pat.xreplace({_w: _u}), rep(_u), _u))
+    return combine(outcomes)
 
 
 # --- reading a definition -------------------------------------------------------------------------
@@ -378,9 +381,7 @@ def _stable_identity(act: Activation, f: sp.Expr, stable: sp.Expr, used: list[st
     steps = [Step(sp.Eq(f, stable, evaluate=False), "rewrite by " + "; ".join(used))]
 
     def obligations():
-        return [lambda: prove_equal(_stabilize(statement[0].lhs)[0], statement[0].rhs, ("structural",),
-                                    rewrite_name="rewrite by the lemmas"),
-                *_lemma_obligations(used)]
+        return [lambda: _rewritten_equal(statement[0])]
 
     return _identity(act.stable_id, f"A stable form of {act.name}",
                      lambda: Derivation(statement, steps, obligations(), "z real"), group="stable")
@@ -498,9 +499,7 @@ def _cost_stable_identity(c: Cost, textbook: sp.Expr, stable: sp.Expr, used: lis
     statement = [sp.Eq(textbook, stable, evaluate=False)]
 
     def obligations():
-        return [lambda: prove_equal(_stabilize(statement[0].lhs)[0], statement[0].rhs, ("structural", "expand"),
-                                    rewrite_name="rewrite by the lemmas"),
-                *_lemma_obligations(used)]
+        return [lambda: _rewritten_equal(statement[0], ("structural", "expand"))]
 
     return _identity(c.stable_id, f"A stable form of {c.name}",
                      lambda: Derivation(statement, [Step(statement[0], "rewrite by " + "; ".join(used))],

@@ -92,6 +92,9 @@ def test_a_mutated_statement_is_not_proved():
     good = custom._prime_identity(A, f, A.prime_z, None).prove()
     bad = custom._prime_identity(A, f, 2 * A.prime_z, None).prove()
     assert good.status == "proved" and bad.status == "refuted"
+    stable = A.stable(z)
+    assert custom._stable_identity(A, f, stable, []).prove().status == "proved"
+    assert custom._stable_identity(A, f, stable + 1, []).prove().status != "proved"
     C = derive.get_cost("log_cosh")
     out = C.output_activation
     mutated = custom.Cost(C.name, C.output, C.term, C.delta + 1, C.delta_id, C.stable, C.stable_id)
