@@ -41,6 +41,14 @@ def run(args) -> int:
             flag = "" if c["passed"] else f"   <-- FAILED at {c['worst']['where']}"
             print(f"{c['id']:52} {c['max_rel_error']:10.2e} <= {c['tolerance']:.0e}  "
                   f"{'ok' if c['passed'] else 'FAIL'}{flag}")
+        for what, obj in (("activation", act), ("cost", cost)):
+            if obj is not None:  # the overflow/NaN probe of the printed stable kernels
+                from numerics.checks import safe_range
+
+                r = safe_range(**{what: obj})
+                print(f"{what} {obj.name}: stable kernels " + (
+                    "finite for every probed |z| <= 1000" if r["whole_probe"] else
+                    f"safe for {r['lo']:g} <= z <= {r['hi']:g}; beyond: {'; '.join(r['problems'])}"))
         worst = ", ".join(f"{m} {e:.2e}" for m, e in s["max_rel_error"].items())
         print(f"\n{s['passed']} of {s['total']} gradient checks passed in {seconds:.1f} s "
               f"(largest relative error: {worst})")

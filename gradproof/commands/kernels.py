@@ -20,6 +20,10 @@ def register(sub) -> None:
 def run(args) -> int:
     from numerics import codegen
 
+    import sys
+
     cost, activation = model(args.cost, "cost"), model(args.activation, "activation")
     print(codegen.kernel_source(cost, activation, args.textbook), end="")
+    for note in (*activation.notes, *cost.notes):  # a user's model: what was (not) found
+        print(f"gradproof kernels: note: {note}", file=sys.stderr)
     return 0
