@@ -16,6 +16,7 @@ from .prover import Outcome, prove_equal, prove_zero, holds, find_counterexample
 from .activations import ACTIVATIONS, Activation, sigmoid, relu
 from .costs import COSTS, Cost
 from .verify import Verdict, verify
+from .custom import activation, cost, cost_for_output_error, get_activation, get_cost
 
 # Importing a module registers its theorems, in the book's order.
 from . import registry as _registry  # noqa: E402,F401
@@ -26,6 +27,7 @@ __all__ = [
     "Outcome", "prove_equal", "prove_zero", "holds", "find_counterexample",
     "ACTIVATIONS", "Activation", "sigmoid", "relu", "COSTS", "Cost",
     "Verdict", "verify", "get", "prove", "prove_all",
+    "activation", "cost", "cost_for_output_error", "get_activation", "get_cost",
 ]
 
 

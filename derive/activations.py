@@ -14,7 +14,7 @@ these expressions and nothing else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import sympy as sp
@@ -113,6 +113,26 @@ class Activation:
     prime: sp.Expr  # in the symbols `a` and/or `z` of this module
     prime_id: str
     stable_id: str | None
+    #: how kernels and comments name it (σ for the sigmoid); the name when empty
+    symbol: str = ""
+    #: what the textbook form f is, for the kernels' [brackets]: the book's equation or "definition"
+    source: str = "definition"
+    #: points z where f has no derivative (f′ there is a convention); numeric checks keep away
+    kinks: tuple[float, ...] = ()
+    #: (lo, hi): the values f takes, as far as gradproof knows them (for a cost's output layer)
+    range: tuple = (-sp.oo, sp.oo)
+    #: what a user wrote (a user-defined activation; see :mod:`derive.custom`), else None
+    expr: sp.Expr | None = field(default=None, compare=False)
+    #: f′(z) through z alone (a user-defined activation), and the identities proving its entry
+    prime_z: sp.Expr | None = field(default=None, compare=False)
+    theorems: tuple = field(default=(), compare=False, repr=False)
+    #: findings in words: whether a stable form applies, the range a kernel is safe in, ...
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def display(self) -> str:
+        """The name kernels and comments use: σ, tanh, ReLU, or the user's name."""
+        return self.symbol or self.name
 
     def prime_at(self, zval: sp.Expr) -> sp.Expr:
         """:math:`f'(z)` at ``zval``, with ``a`` replaced by :math:`f(z)`."""
@@ -122,10 +142,12 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", lambda x: 1 / (1 + sp.exp(-x)),
                           lambda x: (1 + sp.tanh(x / 2)) / 2,
-                          a * (1 - a), "sigmoid_prime", "tanh_sigmoid"),
-    "tanh": Activation("tanh", sp.tanh, sp.tanh, 1 - a**2, "tanh_prime", None),
+                          a * (1 - a), "sigmoid_prime", "tanh_sigmoid", symbol="σ", source="eq. (3)",
+                          range=(0, 1)),
+    "tanh": Activation("tanh", sp.tanh, sp.tanh, 1 - a**2, "tanh_prime", None, range=(-1, 1)),
     "relu": Activation("relu", lambda x: sp.Max(0, x), lambda x: sp.Max(0, x),
-                       sp.Heaviside(z, 0), "relu_prime", None),
+                       sp.Heaviside(z, 0), "relu_prime", None, symbol="ReLU", kinks=(0.0,),
+                       range=(0, sp.oo)),
 }
 
 

@@ -153,12 +153,13 @@ def _paths_pairs(net: Network):
             yield f"paths for {W[r, s]}", net.diff(W[r, s]), sp.Add(*total)
 
 
-def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable[str], what: str,
-              architectures=ARCHITECTURES) -> Outcome:
+def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable, what: str,
+              architectures=ARCHITECTURES, f=sigma) -> Outcome:
     methods = set()
     for cost in costs:
         for sizes in architectures:
-            net = concrete_network(sizes, cost)
+            net = concrete_network(sizes, cost, f)
+            cost = net.cost_def.name
             for label, lhs, rhs in pairs(net):
                 # guard against a silently vanishing diff (a softmax of one output is ≡ 1: C ≡ 0)
                 if lhs == 0 and not (net.softmax and net.sizes[-1] == 1):
@@ -172,18 +173,19 @@ def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable[str], what: 
     return Outcome(PROVED, concrete_method(architectures, methods))
 
 
-def check_concrete(sizes, cost: str = "quadratic", which: str = "all") -> Outcome:
+def check_concrete(sizes, cost="quadratic", which: str = "all", f=sigma) -> Outcome:
     """Exact check on one concrete network: ``which`` is ``"bp1"`` (∂C/∂z^L), ``"bp2"``
     (∂C/∂z^l for hidden l), ``"bp3"`` (every bias), ``"bp4"`` (every weight), ``"paths"`` (every
-    weight, sum over paths) or ``"all"`` (every one that applies to the cost)."""
+    weight, sum over paths) or ``"all"`` (every one that applies to the cost).  ``cost``: a key
+    of ``COSTS`` or a user's ``Cost``; ``f``: the activation (a user's, :mod:`derive.custom`)."""
     kinds = {"bp1": _bp1_pairs, "bp2": _bp2_pairs, "bp3": _param_pairs("b"),
              "bp4": _param_pairs("w"), "paths": _paths_pairs}
     if which != "all" and which not in kinds:
         raise ValueError(f"check_concrete: unknown check {which!r}; use 'all' or one of {sorted(kinds)}")
-    softmax = concrete_network(sizes, cost).softmax
+    softmax = concrete_network(sizes, cost, f).softmax
     chosen = [w for w in kinds if w == which or which == "all"]
     chosen = [w for w in chosen if not (softmax and w in ("bp1", "paths"))]
-    return _combine_concrete([_concrete(kinds[w], [cost], w, [tuple(sizes)]) for w in chosen])
+    return _combine_concrete([_concrete(kinds[w], [cost], w, [tuple(sizes)], f) for w in chosen])
 
 
 def _combine_concrete(outcomes: list[Outcome]) -> Outcome:

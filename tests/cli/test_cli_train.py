@@ -56,7 +56,7 @@ def test_train_text_output_names_the_preset_and_the_book():
 @pytest.mark.parametrize("args, flag", [
     (["--preset", "nielsen-ch9"], "--preset"),
     (["--cost", "hinge"], "--cost"),
-    (["--activation", "elu"], "--activation"),
+    (["--activation", "gelu"], "--activation"),
     (["--sizes", "700,30,10"], "--sizes"),
     (["--sizes", "784,30,9"], "--sizes"),
     (["--sizes", "784,x,10"], "--sizes"),

@@ -50,7 +50,7 @@ def test_float32():
 @pytest.mark.parametrize("kwargs,match", [
     (dict(sizes=[3]), "sizes"), (dict(sizes=[3, 0, 2]), "sizes"), (dict(sizes=[3, 2.5]), "sizes"),
     (dict(cost="mse"), "cost .*quadratic, cross_entropy, log_likelihood"),
-    (dict(activation="elu"), "activation .*sigmoid, tanh, relu"),
+    (dict(activation="gelu"), "activation .*sigmoid, tanh, relu"),
     (dict(init="xavier"), "init .*scaled, large"), (dict(dtype="float16"), "dtype"),
 ])
 def test_bad_arguments_name_the_argument_and_the_choices(kwargs, match):
