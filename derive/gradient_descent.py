@@ -120,7 +120,8 @@ def gradient_descent_step() -> Derivation:
     steps = [
         Step(sp.Eq(DC, first_order.doit()),
              "first-order change of C along Δv: d/dt C(v + tΔv) at t = 0, by the chain rule (eq. 9)"),
-        Step(sp.Eq(DC, dot), "that is ∇C·Δv, with ∇C = (∂C/∂v_1, ∂C/∂v_2, ∂C/∂v_3)ᵀ"),
+        Step(sp.Eq(DC, sp.Symbol(r"\nabla C \cdot \Delta v")),
+             "that is ∇C·Δv, with ∇C = (∂C/∂v_1, ∂C/∂v_2, ∂C/∂v_3)ᵀ"),
         Step(sp.Eq(DC, dC), "choose Δv = −η∇C (eq. 10)"),
         Step(sp.Eq(DC, -eta * norm2), "factor out −η: ΔC ≈ −η‖∇C‖² (eq. 11)"),
         Step(sp.Le(dC_g, 0, evaluate=False), "η > 0 and ‖∇C‖² is a sum of squares of reals, so ΔC ≤ 0"),
@@ -180,9 +181,12 @@ def sgd_minibatch_update() -> Derivation:
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_k), est_w),
              "estimate ∂C/∂w_k by the mean of g^{w_k}_j = ∂C_{X_j}/∂w_k over a mini-batch "
              "X_1..X_m (eq. 19)"),
-        Step(sp.Eq(w_new, w_k - eta * est_w), "gradient descent w_k' = w_k − η ∂C/∂w_k with that estimate"),
-        Step(sp.Eq(w_new, rule_w), "move 1/m out: eq. (20)"),
-        Step(sp.Eq(b_new, rule_b), "the same for the biases: eq. (21)"),
+        Step(sp.Eq(w_new, sp.Add(w_k, sp.Mul(-1, eta, est_w, evaluate=False), evaluate=False)),
+             "gradient descent w_k' = w_k − η ∂C/∂w_k with that estimate"),
+        Step(sp.Eq(w_new, sp.Add(w_k, sp.Mul(-1, eta / m, sp.Sum(gw[j], (j, 1, m)), evaluate=False),
+                                 evaluate=False)), "move 1/m out: eq. (20)"),
+        Step(sp.Eq(b_new, sp.Add(b_l, sp.Mul(-1, eta / m, sp.Sum(gb[j], (j, 1, m)), evaluate=False),
+                                 evaluate=False)), "the same for the biases: eq. (21)"),
         Step(sp.Eq(share, 1 / n),
              "each example lies in C(n−1, m−1) of the C(n, m) mini-batches, with weight 1/m in "
              "each: averaged over all mini-batches the estimate is the full mean gradient "

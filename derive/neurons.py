@@ -69,8 +69,11 @@ def sigmoid_output() -> Derivation:
     lhs, rhs = sigmoid(wx + b), 1 / (1 + sp.exp(-wx - b))
     steps = [
         Step(sp.Eq(sp.Symbol("z"), wx + b), "the weighted input of the neuron"),
-        Step(sp.Eq(lhs, SIGMA.f(wx + b)), "definition of σ, eq. (3)"),
-        Step(sp.Eq(lhs, rhs), "distribute the minus sign"),
+        Step(sp.Eq(lhs, 1 / sp.Add(1, sp.exp(sp.Mul(-1, sp.Add(wx, b, evaluate=False), evaluate=False),
+                                             evaluate=False), evaluate=False)),
+             "definition of σ, eq. (3)"),
+        Step(sp.Eq(lhs, 1 / sp.Add(1, sp.exp(sp.Add(-wx, -b, evaluate=False), evaluate=False),
+                                   evaluate=False)), "distribute the minus sign"),
     ]
     return Derivation(
         statement=[sp.Eq(lhs, rhs)],
@@ -90,7 +93,9 @@ def sigmoid_prime() -> Derivation:
     steps = [
         Step(sp.Eq(sp.Derivative(sigmoid(z), z), sp.Derivative(f, z)), "definition of σ, eq. (3)"),
         Step(sp.Eq(sp.Derivative(sigmoid(z), z), dfdz), "chain rule: d/dz (1+e^{−z})^{−1}"),
-        Step(sp.Eq(sp.Derivative(sigmoid(z), z), f * (sp.exp(-z) / (1 + sp.exp(-z)))), "split the fraction"),
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z),
+                   sp.Mul(f, sp.Mul(sp.exp(-z), sp.Pow(1 + sp.exp(-z), -1), evaluate=False), evaluate=False)),
+             "split the fraction"),
         Step(sp.Eq(sp.Derivative(sigmoid(z), z), sigmoid(z) * (1 - sigmoid(z))),
              "e^{−z}/(1+e^{−z}) = 1 − σ(z): σ′ = σ(1−σ)"),
         Step(sp.Eq(sp.Derivative(sigmoid(z), z, 2), sigmoid(z) * (1 - sigmoid(z)) * (1 - 2 * sigmoid(z))),

@@ -114,18 +114,23 @@ class Identity:
         t0 = time.perf_counter()  # the time includes building the derivation
         outcome = combine([ob() for ob in self.derivation.obligations])
         seconds = time.perf_counter() - t0
-        return Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
-                     outcome.counterexample, outcome.detail)
+        proof = Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
+                      outcome.counterexample, outcome.detail)
+        self.__dict__["last_proof"] = proof  # what Jupyter's display shows beside the statement
+        return proof
 
-    # Jupyter display, from the same renderer as the report (imported lazily: derive does not
-    # depend on reports).
-    def _repr_html_(self) -> str:  # pragma: no cover - exercised through reports' tests
-        from reports.render import identity_html
-        return identity_html(self)
+    # Jupyter display: the status and method beside the statement (the identity is proved the
+    # first time it is shown).  derive owns the LaTeX; HTML comes from reports when it is
+    # imported (derive does not import reports), else Jupyter shows the LaTeX.
+    def _repr_latex_(self) -> str:
+        from .display import identity_latex
+        return identity_latex(self, self.__dict__.get("last_proof") or self.prove())
 
-    def _repr_latex_(self) -> str:  # pragma: no cover
-        from reports.render import identity_latex
-        return identity_latex(self)
+    def _repr_html_(self) -> str | None:
+        from . import display
+        if display.HTML_RENDERER is None:
+            return None
+        return display.HTML_RENDERER(self, self.__dict__.get("last_proof") or self.prove())
 
 
 #: Every identity, by id, in registration order.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from .render import latex_code, latex_escape
+from .render import latex_code, latex_escape, prose_tex
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,7 +71,8 @@ def tex_env() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, finalize=_finalize, extensions=["jinja2.ext.do"],
     )
-    env.filters.update(tex=Tex, path=_path, code=_code, num=_num, pct=_pct, e=latex_escape)
+    env.filters.update(tex=Tex, path=_path, code=_code, num=_num, pct=_pct, e=latex_escape,
+                       prose=lambda t: Tex(prose_tex(t)))
     env.globals.update(VIEW_GLOBALS)
     return env
 

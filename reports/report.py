@@ -117,12 +117,16 @@ def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict
          "equation": identity.equation, "expect": identity.expect, "note": identity.note,
          "status": proof.status, "method": proof.method, "seconds": round(proof.seconds, 4),
          "ok": proof.ok, "counterexample": proof.counterexample, "detail": proof.detail,
-         "assumptions": "", "statement": [], "steps": [], "render_error": None}
+         "assumptions": "", "statement": [], "steps": [], "render_error": None,
+         "checked_at": [], "display_notes": [],
+         "cached": getattr(proof, "cached", False), "proved_at": getattr(proof, "proved_at", None)}
     try:
         math_ = identity_math(identity)
         d["assumptions"] = identity.derivation.assumptions
         d["statement"] = list(math_.statement)
         d["steps"] = [{"latex": t, "reason": r} for t, r in math_.steps]
+        d["checked_at"] = list(math_.checked_at)
+        d["display_notes"] = list(math_.notes)
         mathml.update(math_.mathml)
     except RenderError as exc:
         d["render_error"] = str(exc)
