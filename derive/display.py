@@ -133,6 +133,12 @@ def ordered(expr: sp.Expr, first: Sequence[sp.Basic] = ()) -> sp.Expr:
         return any(t == f or (isinstance(t, sp.Mul) and f in t.args) for f in first)
 
     def go(e):
+        if isinstance(e, sp.core.relational.Relational):
+            return type(e)(go(e.lhs), go(e.rhs), evaluate=False)
+        if isinstance(e, (sp.Equivalent, sp.And, sp.Or)):
+            return type(e)(*[go(a) for a in e.args], evaluate=False)
+        if isinstance(e, (Update, SquaredNorm)):
+            return e
         if not isinstance(e, sp.Expr) or e.is_Atom or isinstance(e, (sp.Indexed, AppliedUndef)):
             return e
         if isinstance(e, sp.Add):
@@ -141,13 +147,31 @@ def ordered(expr: sp.Expr, first: Sequence[sp.Basic] = ()) -> sp.Expr:
             return sp.Add(*terms, evaluate=False)
         if isinstance(e, sp.Mul):
             fs = [go(f) for f in e.args]
-            fs.sort(key=lambda f: _rank(f, first))
+            if all(f.is_commutative for f in fs):  # never reorder a product of matrices
+                fs.sort(key=lambda f: _rank(f, first))
             return sp.Mul(*fs, evaluate=False)
         if isinstance(e, sp.Pow):
             return sp.Pow(go(e.base), e.exp, evaluate=False)
-        return e  # functions, sums, derivatives: as they are
+        if isinstance(e, sp.Sum):
+            return sp.Sum(go(e.function), *e.limits)
+        if isinstance(e, sp.Function) and not isinstance(e, AppliedUndef) and e.args:
+            try:
+                return e.func(*[go(a) for a in e.args], evaluate=False)
+            except TypeError:
+                return e
+        return e  # derivatives, limits, matrices: as they are
 
     return go(expr)
+
+
+def book_form(expr: sp.Basic) -> sp.Basic:
+    """:func:`ordered` for a whole relation or expression, with no particular quantity first:
+    positive terms before negative ones (``y_i − a_i``, ``w_2 − η ∂C/∂w_2``), numbers and plain
+    factors before brackets and functions.  Only the order of commutative arguments changes."""
+    try:
+        return ordered(expr)
+    except Exception:  # noqa: BLE001 - an expression that cannot be rebuilt is shown as it is
+        return expr
 
 
 def _rank(f: sp.Basic, first: Sequence[sp.Basic]) -> int:
@@ -302,8 +326,8 @@ def _build(identity) -> Shown:
             out.append(d), flags.append(True), checks.append(o)
         else:
             out.append(s), flags.append(False), checks.append(o)
-            problems.append(f"display form {k + 1} of {identity.id} is not shown: it was not proved "
-                            f"equal to the statement ({o.status}, {o.detail or o.method})")
+            problems.append(f"the book's form of part {k + 1} is not shown: the statement as stored "
+                            f"is not proved equal to it ({o.status}: {o.detail or o.method})")
     used = any(flags) and disp.rename
     return Shown(tuple(out), tuple(flags), tuple(checks), disp.checked_at if used else "",
                  tuple(problems))
@@ -321,8 +345,9 @@ def shown(identity) -> Shown:
 
 
 def display_latex(expr: sp.Basic, is_display: bool = True) -> str:
-    """LaTeX of a display form (the order it was built in) or of a statement (SymPy's order)."""
-    return latex(expr, order="none") if is_display else latex(expr)
+    """LaTeX of a display form (in the order it was built) or of a statement (in the book's
+    order of terms, :func:`book_form`)."""
+    return latex(expr if is_display else book_form(expr), order="none")
 
 
 def unevaluated(expr: sp.Basic) -> bool:
@@ -341,7 +366,8 @@ def unevaluated(expr: sp.Basic) -> bool:
 
 
 def step_latex(expr: sp.Basic) -> str:
-    """LaTeX of a derivation step: in its written order when it was built unevaluated."""
+    """LaTeX of a derivation step: in its written order when it was built unevaluated, else in
+    the book's order of terms."""
     return display_latex(expr, unevaluated(expr))
 
 
@@ -391,6 +417,9 @@ def prose_latex(text: str) -> str:
     for kind, piece in segments(text):
         if kind == "math":
             out.append(piece)
+            continue
+        if kind == "code":
+            out.append(r"\texttt{%s}" % _mathjax_text(piece))
             continue
         run = []
         for ch in piece:

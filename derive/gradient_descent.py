@@ -66,12 +66,12 @@ def quadratic_cost_gradient() -> Derivation:
     steps = [
         Step(sp.Eq(sp.Symbol("C"), C), "eq. (6) for a single training input x"),
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), dC),
-             "differentiate term by term: ∂a_i/∂a_j is the Kronecker delta δ_ij"),
+             "differentiate term by term: $∂a_i/∂a_j$ is the Kronecker delta $δ_{ij}$"),
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs),
              "only the term i = j survives (1 ≤ j ≤ n); the ½ cancels the 2 of the square"),
         Step(sp.Ge(C, 0, evaluate=False), "a sum of squares of real numbers is nonnegative"),
         Step(sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y"))),
-             "C ≥ ½(y_k − a_k)² for every k, so C = 0 forces each a_k = y_k; and C(a = y) = 0"),
+             "$C ≥ \\frac12 (y_k − a_k)^2$ for every $k$, so $C = 0$ forces each $a_k = y_k$; and $C = 0$ at $a = y$"),
     ]
     return Derivation(
         statement=[sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs), sp.Ge(C, 0, evaluate=False),
@@ -84,7 +84,7 @@ def quadratic_cost_gradient() -> Derivation:
             lambda: holds(nonnegative, "sign", "C is a sum of squares of reals"),
             lambda: holds(zero_iff_equal, "sign + solve", "C = 0 iff a = y (width 3)"),
         ],
-        assumptions="a_i, y_i real; width n symbolic (index form) and 3 (concrete); 1 ≤ j ≤ n",
+        assumptions="$a_i$, $y_i$ real; width $n$ symbolic (index form) and 3 (concrete); $1 ≤ j ≤ n$",
     )
 
 
@@ -121,7 +121,7 @@ def gradient_descent_step() -> Derivation:
         Step(sp.Eq(DC, first_order.doit()),
              "first-order change of C along Δv: d/dt C(v + tΔv) at t = 0, by the chain rule (eq. 9)"),
         Step(sp.Eq(DC, sp.Symbol(r"\nabla C \cdot \Delta v")),
-             "that is ∇C·Δv, with ∇C = (∂C/∂v_1, ∂C/∂v_2, ∂C/∂v_3)ᵀ"),
+             "that is $∇C · Δv$, with $∇C = (∂C/∂v_1, ∂C/∂v_2, ∂C/∂v_3)^T$"),
         Step(sp.Eq(DC, dC), "choose Δv = −η∇C (eq. 10)"),
         Step(sp.Eq(DC, -eta * norm2), "factor out −η: ΔC ≈ −η‖∇C‖² (eq. 11)"),
         Step(sp.Le(dC_g, 0, evaluate=False), "η > 0 and ‖∇C‖² is a sum of squares of reals, so ΔC ≤ 0"),
@@ -135,7 +135,7 @@ def gradient_descent_step() -> Derivation:
             lambda: prove_equal(first_order, dot, ("doit",)),
             lambda: prove_equal(dC, -eta * norm2, ("expand",)),
             lambda: holds(lambda: dC_g.is_nonpositive and rhs_n.is_nonpositive, "sign",
-                          "−η Σ g_i² ≤ 0 for η > 0 and real g_i"),
+                          "−η Σ $g_i²$ ≤ 0 for η > 0 and real $g_i$"),
             lambda: prove_equal(dot_n, rhs_n, ("structural",), sp.factor_terms,
                                 "factor_terms (η out of the sum)"),
         ],
@@ -179,10 +179,10 @@ def sgd_minibatch_update() -> Derivation:
 
     steps = [
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_k), est_w),
-             "estimate ∂C/∂w_k by the mean of g^{w_k}_j = ∂C_{X_j}/∂w_k over a mini-batch "
-             "X_1..X_m (eq. 19)"),
+             "estimate $∂C/∂w_k$ by the mean of $g^{w_k}_j = ∂C_{X_j}/∂w_k$ over a mini-batch "
+             "$X_1, …, X_m$ (eq. 19)"),
         Step(sp.Eq(w_new, sp.Add(w_k, sp.Mul(-1, eta, est_w, evaluate=False), evaluate=False)),
-             "gradient descent w_k' = w_k − η ∂C/∂w_k with that estimate"),
+             "gradient descent $w_k → w_k' = w_k − η\\, ∂C/∂w_k$ with that estimate"),
         Step(sp.Eq(w_new, sp.Add(w_k, sp.Mul(-1, eta / m, sp.Sum(gw[j], (j, 1, m)), evaluate=False),
                                  evaluate=False)), "move 1/m out: eq. (20)"),
         Step(sp.Eq(b_new, sp.Add(b_l, sp.Mul(-1, eta / m, sp.Sum(gb[j], (j, 1, m)), evaluate=False),
@@ -239,9 +239,9 @@ def quadratic_output_error() -> Derivation:
     delta = sp.Symbol(r"\delta^L_j")
     steps = [
         Step(sp.Eq(delta, sp.Derivative(QUADRATIC_TERM, a) * sp.Derivative(sigmoid(z), z)),
-             "BP1: δ^L_j = ∂C/∂a^L_j σ′(z^L_j)"),
+             "BP1: $δ^L_j = \\frac{∂C}{∂a^L_j} σ′(z^L_j)$"),
         Step(sp.Eq(delta, (a - y) * sp.Derivative(sigmoid(z), z)), "∂/∂a ½(a − y)² = a − y (eq. 30)"),
-        Step(sp.Eq(delta, printed), "σ′(z) = σ(z)(1 − σ(z)) = a(1 − a) (theorem sigmoid_prime)"),
+        Step(sp.Eq(delta, printed), "$σ′(z) = σ(z)(1 − σ(z)) = a(1 − a)$ (theorem `sigmoid_prime`)"),
     ]
     return Derivation(
         statement=[sp.Eq(delta, printed)],

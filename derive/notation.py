@@ -200,7 +200,7 @@ MATH_SYMBOLS: dict[str, str] = {
     "¬": r"\neg", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap", "∅": r"\emptyset",
     "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "⟨": r"\langle", "⟩": r"\rangle",
     "‖": r"\|", "∼": r"\sim", "≪": r"\ll", "≫": r"\gg", "∝": r"\propto", "°": r"^\circ",
-    "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ℏ": r"\hbar", "⋅": r"\cdot", "∗": "*",
+    "…": r"\ldots", "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ℏ": r"\hbar", "⋅": r"\cdot", "∗": "*",
     "⁄": "/",
 }
 #: Unicode punctuation -> LaTeX text.
@@ -266,22 +266,26 @@ def unicode_to_latex(latex: str) -> str:
 
 # --- prose with inline mathematics ------------------------------------------------------------------
 
-_DOLLAR = re.compile(r"\$([^$]+)\$")
+_MARKED = re.compile(r"\$([^$]+)\$|`([^`]+)`")
 
 
 def segments(text: str) -> list[tuple[str, str]]:
-    """A reason or note as ``("text", prose)`` and ``("math", latex)`` pieces: ``$...$`` marks
-    inline mathematics (LaTeX, Unicode allowed: it is spelled out); everything else is prose.
+    """A reason or note as ``("text", prose)``, ``("math", latex)`` and ``("code", name)`` pieces:
+    ``$...$`` marks inline mathematics (LaTeX, Unicode allowed: it is spelled out), backquotes a
+    name from the code (a theorem id); everything else is prose.
 
-    Raises ``ValueError`` for an unmatched ``$``."""
-    if text.count("$") % 2:
-        raise ValueError(f"unmatched $ in {text!r}")
+    Raises ``ValueError`` for an unmatched ``$`` or backquote."""
+    if text.count("$") % 2 or text.count("`") % 2:
+        raise ValueError(f"unmatched $ or ` in {text!r}")
     out: list[tuple[str, str]] = []
     pos = 0
-    for m in _DOLLAR.finditer(text):
+    for m in _MARKED.finditer(text):
         if m.start() > pos:
             out.append(("text", text[pos:m.start()]))
-        out.append(("math", unicode_to_latex(m.group(1).strip())))
+        if m.group(1) is not None:
+            out.append(("math", unicode_to_latex(m.group(1).strip())))
+        else:
+            out.append(("code", m.group(2)))
         pos = m.end()
     if pos < len(text):
         out.append(("text", text[pos:]))

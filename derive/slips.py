@@ -70,7 +70,7 @@ def slip_l1_update() -> Derivation:
         Step(sp.Eq(w_new, correct), "gradient descent: w → w − η ∂C/∂w"),
         Step(sp.Eq(w_new, slip), "the slip: the L2 factor (1 − ηλ/n) multiplies w, as if d|w|/dw were w"),
         Step(sp.Eq(_DIFF, sp.factor(slip - correct)),
-             "the two differ by (ηλ/n)(sgn w − w): zero only at w ∈ {−1, 0, 1}"),
+             "the two differ by $(ηλ/n)(\\operatorname{sgn} w − w)$: zero only at $w ∈ \\{−1, 0, 1\\}$"),
     ]
     return Derivation(
         statement=[sp.Eq(slip, correct)],

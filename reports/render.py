@@ -238,6 +238,8 @@ def prose_html(text: str) -> str:
     for kind, piece in parts:
         if kind == "text":
             out.append(html.escape(piece))
+        elif kind == "code":
+            out.append(f"<code>{html.escape(piece)}</code>")
         else:
             try:
                 out.append(latex_to_mathml(_limits(piece), False))
@@ -254,7 +256,8 @@ def prose_tex(text: str) -> str:
         parts = segments(str(text))
     except ValueError:
         return latex_escape(text)
-    return "".join(latex_escape(p) if k == "text" else f"${p}$" for k, p in parts)
+    return "".join(latex_escape(p) if k == "text" else
+                   r"\texttt{%s}" % latex_escape(p) if k == "code" else f"${p}$" for k, p in parts)
 
 
 # --- identities ------------------------------------------------------------------------------------

@@ -139,6 +139,7 @@ def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict
                                     f"{type(exc).__name__}: {exc}"})
     d["equation_latex"] = _equation_latex(identity.equation)
     d["counterexample_latex"] = _counterexample_latex(proof.counterexample)
+    d["detail_values"] = _values_of(proof.detail, proof.counterexample)
     if not proof.ok:
         what = ("was refuted" if proof.status == "refuted" else
                 "is undecided" if proof.status == "undecided" else f"ended {proof.status}")
@@ -161,6 +162,15 @@ def _equation_latex(equation: str | None) -> str | None:
     except RenderError:
         return None
     return tex
+
+
+def _values_of(detail: str, point: dict | None) -> str:
+    """A refutation's detail without the point it names (the report shows that point as
+    mathematics): ``"at x = 1/3: lhs = 1, rhs = 2"`` -> ``"lhs = 1, rhs = 2"``."""
+    if not detail or not point:
+        return detail or ""
+    where = "at " + ", ".join(f"{k} = {v}" for k, v in point.items()) + ": "
+    return detail[len(where):] if detail.startswith(where) else detail
 
 
 def _counterexample_latex(point: dict | None) -> list[str] | None:

@@ -73,7 +73,7 @@ def test_a_display_that_does_not_match_is_not_shown(monkeypatch):
                                                  evaluate=False),)))
     sh = shown(idy)
     assert sh.statement == (stmt,) and sh.is_display == (False,)
-    assert sh.problems and "not shown" in sh.problems[0]
+    assert sh.problems and "is not shown" in sh.problems[0]
 
 
 def test_the_renaming_is_undone_before_the_check():
@@ -183,3 +183,30 @@ def test_repr_latex_is_mathjax_ready():
         depth += {"{": 1, "}": -1}.get(ch, 0)
         assert depth >= 0
     assert depth == 0
+
+
+# --- reasons are prose with inline mathematics ------------------------------------------------------
+
+def _prose_texts():
+    for idy in derive.REGISTRY.values():
+        for s in idy.steps:
+            yield idy.id, s.reason
+        if idy.derivation.assumptions:
+            yield idy.id, idy.derivation.assumptions
+    for id_, build in DISPLAYS.items():
+        yield id_, build(list(derive.REGISTRY[id_].statement)).checked_at
+
+
+def test_reasons_have_no_raw_tex_outside_their_mathematics():
+    for id_, text in _prose_texts():
+        for kind, piece in segments(text):
+            if kind == "text":
+                assert not re.search(r"[\^_{}\\$`]", piece), f"{id_}: raw TeX in prose: {piece!r} of {text!r}"
+
+
+def test_every_inline_formula_renders():
+    from reports.render import latex_to_mathml
+    for id_, text in _prose_texts():
+        for kind, piece in segments(text):
+            if kind == "math":
+                latex_to_mathml(piece, False)  # raises RenderError on LaTeX it cannot read
