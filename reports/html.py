@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from markupsafe import Markup
 
+from .code import code_html
 from .render import latex_to_mathml, prose_html
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
 
@@ -24,7 +25,8 @@ _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
-_ENV.filters.update(num=fmt_num, pct=fmt_pct, prose=lambda t: Markup(prose_html(t)))
+_ENV.filters.update(num=fmt_num, pct=fmt_pct, prose=lambda t: Markup(prose_html(t)),
+                    highlight=lambda src: Markup(code_html(str(src))))
 _ENV.globals.update(VIEW_GLOBALS)
 
 _FORBIDDEN_TAGS = {"script", "link", "iframe", "object", "embed", "base", "frame", "img", "audio",

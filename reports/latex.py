@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from .code import code_latex, latex_style_defs
 from .render import latex_code, latex_escape, prose_tex
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
 
@@ -72,7 +73,8 @@ def tex_env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, finalize=_finalize, extensions=["jinja2.ext.do"],
     )
     env.filters.update(tex=Tex, path=_path, code=_code, num=_num, pct=_pct, e=latex_escape,
-                       prose=lambda t: Tex(prose_tex(t)))
+                       prose=lambda t: Tex(prose_tex(t)), highlight=lambda s: Tex(code_latex(str(s))))
+    env.globals["pygments_defs"] = Tex(latex_style_defs())
     env.globals.update(VIEW_GLOBALS)
     return env
 

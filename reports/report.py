@@ -247,8 +247,11 @@ def _training_summary(training: dict | None) -> str:
             txt += f" (best {100 * best['accuracy']:.2f}% at epoch {best.get('epoch', '?')})"
     if book and book.get("accuracy") is not None:
         txt += (f"; the book reports {100 * book['accuracy']:.2f}% {book.get('set', '')} after "
-                f"{book.get('epochs', '?')} epochs")
-        if n < (book.get("epochs") or 0):
+                f"{book.get('epochs', '?')} epochs on the full MNIST")
+        if training.get("data_kind") not in (None, "full"):
+            txt += (f" (this run trained on the {training['data_kind']} data, so the book's figure "
+                    "does not apply to it)")
+        elif n < (book.get("epochs") or 0):
             txt += " (this is a short run)"
     return txt
 
@@ -301,6 +304,8 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     if training and training.get("error"):
         problems.append({"kind": "training", "id": "training", "message": training["error"]})
     training = _finite(training) if training else None
+    if training is not None:
+        training["data_kind"] = (data or {}).get("kind")
 
     real = [d for d in ids if d["expect"] != "refuted"]
     slips = [d for d in ids if d["expect"] == "refuted"]

@@ -168,3 +168,17 @@ def test_method_kinds_count_every_obligation():
     assert k["checks"] == {"concrete diff": 1, "limit": 1, "matrix form checked": 1, "sign": 1}
     parts = sum(len(m.split(" + ")) for m in methods)
     assert sum(k["reductions"].values()) + sum(k["checks"].values()) == parts
+
+
+def test_the_books_full_mnist_figure_is_not_held_against_the_sample():
+    from .conftest import build, good_identities, training_record
+
+    sample = build(good_identities()[:1], training=training_record(),
+                   data={"kind": "sample", "source": "bundled", "digests": {}})
+    full = build(good_identities()[:1], training=training_record(),
+                 data={"kind": "full", "source": "x", "digests": {}})
+    assert "does not apply" in sample.facts["summary"]["training"]
+    assert "does not apply" not in full.facts["summary"]["training"]
+    page = sample.to_html()
+    assert "the figure applies to the full data only" in page and "NOT reached" not in page
+    assert "the figure applies to the full data only" not in full.to_html()
