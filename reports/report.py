@@ -45,6 +45,7 @@ class Report:
     facts: dict
     mathml: dict[str, str] = field(default_factory=dict)
     figures: "Figures | None" = None
+    pictures: dict[str, str] = field(default_factory=dict)  # name -> inline SVG
 
     @property
     def ok(self) -> bool:
@@ -276,7 +277,7 @@ def environment(seed: int | None = None) -> dict:
 def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] | None = None,
              checks: dict | None = None, training: dict | None = None, data: dict | None = None,
              kernel: dict | None = None, seed: int | None = None,
-             timings: dict[str, float] | None = None) -> Report:
+             timings: dict[str, float] | None = None, samples: dict | None = None) -> Report:
     """Build a :class:`Report` from computed results.
 
     ``identities``/``proofs``: parallel sequences (``derive.Identity``, ``derive.Proof``).
@@ -284,6 +285,9 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     ``training``: a ``gradproof train --json`` object plus ``"preset"`` and ``"book"``
     (``{"set", "accuracy", "epochs"}`` or None), or ``{"error": ...}``, or None.
     ``data``: ``{"kind", "source", "digests"}``.  ``kernel``: ``{"cost", "activation", "source"}``.
+    ``samples``: pictures of the data and the trained network (:func:`reports.gather.samples`):
+    ``{"digits": {"images", "labels", "split"}, "mistakes": {"images", "labels", "guesses",
+    "indices", "wrong", "of"}, "confusion": 10×10 counts}``, each part optional.
     """
     if len(identities) != len(proofs):
         raise ValueError(f"assemble: {len(identities)} identities but {len(proofs)} proofs")
@@ -339,11 +343,47 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
         "data": _finite(data), "training": training,
         "environment": environment(seed), "timings": timings,
     }
-    figures = None
+    figures, pics = _pictures(training, samples or {})
+    facts["pictures"] = _picture_facts(samples or {}, pics)
+    return Report(facts, mathml, figures, pics.svg if pics else {})
+
+
+def _pictures(training: dict | None, samples: dict):
+    """The report's figures, one multi-page PDF (``Figures.pdf``; ``Figures.svg`` the curves)."""
+    from . import plots
+
+    build = {}
     if training and training.get("epochs"):
-        from .plots import learning_curves
-        figures = learning_curves(training, training.get("book"))
-    return Report(facts, mathml, figures)
+        build["curves"] = lambda: plots.curves_figure(training, training.get("book"))
+    d = samples.get("digits")
+    if d is not None and len(d["labels"]):
+        build["digits"] = lambda: plots.digit_grid(d["images"], d["labels"])
+    mk = samples.get("mistakes")
+    if mk is not None and len(mk["labels"]):
+        build["mistakes"] = lambda: plots.mistakes_grid(mk["images"], mk["labels"], mk["guesses"])
+    if samples.get("confusion") is not None:
+        build["confusion"] = lambda: plots.confusion_figure(samples["confusion"])
+    if not build:
+        return None, None
+    pics = plots.pictures(build)
+    return plots.Figures(pics.svg.get("curves", ""), pics.pdf), pics
+
+
+def _picture_facts(samples: dict, pics) -> dict:
+    """What the pictures show, as JSON: page numbers in the figure PDF, the misread test images
+    (index, label, guess) and the confusion matrix."""
+    out: dict = {"pages": {n: k + 1 for k, n in enumerate(pics.pages)} if pics else {}}
+    d = samples.get("digits")
+    if d is not None:
+        out["digits"] = {"split": d.get("split"), "count": int(len(d["labels"]))}
+    mk = samples.get("mistakes")
+    if mk is not None:
+        out["mistakes"] = {"wrong": int(mk["wrong"]), "of": int(mk["of"]), "split": mk.get("split", "test"),
+                           "shown": [{"index": int(i), "label": int(a), "guess": int(g)}
+                                     for i, a, g in zip(mk["indices"], mk["labels"], mk["guesses"])]}
+    if samples.get("confusion") is not None:
+        out["confusion"] = [[int(v) for v in row] for row in samples["confusion"]]
+    return out
 
 
 def _data_summary(data: dict | None) -> str:

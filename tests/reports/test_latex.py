@@ -35,7 +35,7 @@ def test_report_compiles_with_pdflatex(which, request, tmp_path):
 
 
 def test_figure_is_included_when_there_is_training(good_report, bad_report):
-    assert rf"\includegraphics[width=\linewidth]{{{FIGURE_PDF}}}" in good_report.to_tex()
+    assert rf"\includegraphics[width=\linewidth,page=1]{{{FIGURE_PDF}}}" in good_report.to_tex()
     assert r"\includegraphics" not in bad_report.to_tex()  # no training, no figure
 
 
