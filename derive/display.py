@@ -654,3 +654,47 @@ def _slip_l2_missing_n(s):
 def _slip_form(rel: sp.Eq) -> sp.Eq:
     w = _sym(rel, "w")
     return sp.Eq(ordered(rel.lhs, [w]), ordered(rel.rhs, [w]), evaluate=False)
+
+
+# --- the terminal ----------------------------------------------------------------------------------
+
+def pretty_form(expr: sp.Basic, is_display: bool = True) -> str:
+    """Unicode text of a statement relation or step (:func:`derive.notation.pretty`)."""
+    from .notation import pretty
+    return pretty(expr if is_display else book_form(expr), order="none")
+
+
+def identity_text(identity, proof=None) -> str:
+    """One identity for the terminal: title, status and method, the statement in Unicode (display
+    forms checked), the "checked at" lines, then each step with its reason."""
+    from .notation import plain_text
+
+    head = identity.title + (f" (eq. {identity.equation})" if identity.equation and
+                             not any(c in identity.equation for c in "\\^_") else "")
+    lines = [f"{identity.id}: {head}"]
+    if proof is not None:
+        lines.append(f"  {proof.status.upper()} by {proof.method}" +
+                     ("" if proof.ok else f"  (expected {proof.expected})"))
+    sh = shown(identity)
+
+    def block(text: str, indent: str) -> list[str]:
+        return [indent + row.rstrip() for row in text.splitlines()]
+
+    for e, d in zip(sh.statement, sh.is_display):
+        lines += block(pretty_form(e, d), "    ")
+        lines.append("")
+    for c in checked_at(identity):
+        lines.append("  " + ("checked " if c.startswith("for ") else "") + plain_text(c))
+    if identity.derivation.assumptions:
+        lines.append("  assumptions: " + plain_text(identity.derivation.assumptions))
+    for k, st in enumerate(identity.steps, 1):
+        lines.append(f"  {k}. {plain_text(st.reason)}")
+        lines += block(pretty_form(st.expr, unevaluated(st.expr)), "       ")
+    return "\n".join(lines)
+
+
+def identity_json(identity) -> dict:
+    """The statement (as shown) and the steps as LaTeX, for ``gradproof derive --json``."""
+    return {"statement": statement_latex(identity),
+            "steps": [{"latex": step_latex(st.expr), "reason": st.reason} for st in identity.steps],
+            "checked_at": checked_at(identity)}

@@ -290,3 +290,156 @@ def segments(text: str) -> list[tuple[str, str]]:
     if pos < len(text):
         out.append(("text", text[pos:]))
     return out
+
+
+# --- the terminal: SymPy's pretty printer with the same typography ----------------------------------
+
+def _pretty_printer():
+    from sympy.core.function import AppliedUndef as _Undef
+    from sympy.printing.pretty.pretty import PrettyPrinter
+    from sympy.printing.pretty.stringpict import prettyForm, stringPict
+
+    class BookPrettyPrinter(PrettyPrinter):
+        """Unicode pretty printing as the book writes it: ∂ for every derivative (``∂C/∂w``),
+        σ′(z) for an activation, ln, sgn, ln(1 + eᶻ) for logaddexp, the step function's cases."""
+
+        def _print_Derivative(self, deriv):
+            f = deriv.expr
+            counts = list(deriv.variable_count)
+            head = _PRETTY_PRIMED.get(type(f).__name__) if isinstance(f, sp.Function) and len(f.args) == 1 else None
+            if head and len(counts) == 1 and counts[0][0] == f.args[0] and counts[0][1] <= 3:
+                arg = self._print(f.args[0]).parens()
+                return prettyForm(*prettyForm(head + "′" * int(counts[0][1])).right(prettyForm(*arg)))
+            den = None
+            total = 0
+            for sym, num in reversed(counts):
+                ds = prettyForm(*self._print(sym).left("∂"))
+                total += num
+                if num != 1:
+                    ds = ds ** prettyForm(str(num))
+                den = ds if den is None else prettyForm(*prettyForm(*den.right(" ")).right(ds))
+            num = prettyForm("∂") if total == 1 else prettyForm("∂") ** prettyForm(str(total))
+            if isinstance(f, (sp.Symbol, sp.Indexed, _Undef)):
+                name = self._print(sp.Symbol(type(f).__name__)) if isinstance(f, _Undef) else self._print(f)
+                num = prettyForm(*num.right(name))
+                return num / den
+            frac = num / den
+            return prettyForm(*stringPict.next(frac, prettyForm(binding=prettyForm.FUNC,
+                                                                *self._print(f).parens())))
+
+        def _print_Subs(self, e):
+            expr, old, new = e.args
+            if isinstance(expr, sp.Derivative) and len(old) == 1 and isinstance(expr.expr, sp.Function) \
+                    and len(expr.expr.args) == 1 and expr.expr.args[0] == old[0] \
+                    and type(expr.expr).__name__ in _PRETTY_PRIMED and len(expr.variable_count) == 1:
+                n = int(expr.variable_count[0][1])
+                head = _PRETTY_PRIMED[type(expr.expr).__name__] + "′" * n
+                return prettyForm(*prettyForm(head).right(prettyForm(*self._print(new[0]).parens())))
+            return super()._print_Subs(e)
+
+        def _print_log(self, e):
+            return self._print_Function(sp.Function("ln")(*e.args))
+
+        def _print_sign(self, e):
+            return self._print_Function(sp.Function("sgn")(*e.args))
+
+        def _print_logaddexp(self, e):
+            terms = [sp.S.One if t == 0 else sp.exp(t) for t in e.args]
+            return self._print_Function(sp.Function("ln")(sp.Add(*terms, evaluate=False)))
+
+        def _print_Heaviside(self, e):
+            x = e.args[0]
+            if len(e.args) > 1 and e.args[1] == 0:
+                return self._print(sp.Piecewise((1, x > 0), (0, True)))
+            return super()._print_Heaviside(e)
+
+        def _print_Symbol(self, e, bold_name=False):
+            if e in SYMBOL_LATEX or e.name in LATEX_NAMES or any(c in e.name for c in "\\{"):
+                return prettyForm(_plain(SYMBOL_LATEX.get(e, LATEX_NAMES.get(e.name, e.name))))
+            return super()._print_Symbol(e, bold_name)
+
+        def _print_MatrixSymbol(self, e):
+            if e in SYMBOL_LATEX or any(c in e.name for c in "\\{"):
+                return prettyForm(_plain(SYMBOL_LATEX.get(e, e.name)))
+            return super()._print_MatrixSymbol(e)
+
+        def _print_Indexed(self, e):
+            if all(isinstance(i, (sp.Symbol, sp.Integer)) for i in e.indices):
+                base = str(e.base.label)
+                idx = "".join(str(i) for i in e.indices)
+                return prettyForm(_plain(f"{{{base}}}_{{{idx}}}"))
+            return super()._print_Indexed(e)
+
+        def _print_Function(self, e, sort=False, func_name=None, left="(", right=")"):
+            name = _PRETTY_PRIMED.get(type(e).__name__)
+            if name is not None and func_name is None:
+                return super()._print_Function(e, sort, name, left, right)
+            return super()._print_Function(e, sort, func_name, left, right)
+
+        def _print_Max(self, e):
+            return self._print_Function(e, func_name="max")
+
+        def _print_Min(self, e):
+            return self._print_Function(e, func_name="min")
+
+    return BookPrettyPrinter
+
+
+_PRETTY_PRIMED = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "sigma": "σ"}
+_PRETTY_CLASS = None
+
+
+def pretty(expr: sp.Basic, **settings) -> str:
+    """``expr`` as Unicode text (SymPy's pretty printer with the book's typography)."""
+    global _PRETTY_CLASS
+    if _PRETTY_CLASS is None:
+        _PRETTY_CLASS = _pretty_printer()
+    settings.setdefault("use_unicode", True)
+    settings.setdefault("wrap_line", False)
+    return _PRETTY_CLASS(settings).doprint(expr)
+
+
+_SUPER = str.maketrans("0123456789+-=()nijklTLx", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀᴸˣ")
+_SUB = str.maketrans("0123456789+-=()aeijklmnopqrstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚqᵣₛₜᵤᵥₓ")
+_COMMANDS = {r"\sum": "Σ", r"\ln": "ln", r"\max": "max", r"\to": "→", r"\cdot": "·", r"\,": "",
+             r"\{": "{", r"\}": "}", r"\ldots": "…", r"\odot": "⊙", r"\nabla": "∇", r"\partial": "∂",
+             r"\le": "≤", r"\ge": "≥", r"\ne": "≠", r"\infty": "∞", r"\in": "∈", r"\times": "×",
+             r"\prime": "′", r"\quad": " "}
+
+
+def _plain(tex: str) -> str:
+    """Inline LaTeX as readable Unicode text: \\frac{a}{b} -> a/b, x^{2} -> x², \\sigma -> σ."""
+    s = tex
+    for _ in range(3):
+        s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: f"{_wrap(m.group(1))}/{_wrap(m.group(2))}", s)
+        s = re.sub(r"\\(?:operatorname|mathrm|mathbf|text|hat|bar)\{([^{}]*)\}", r"\1", s)
+    s = re.sub(r"\\left|\\right", "", s)
+    for cmd, u in sorted(_COMMANDS.items(), key=lambda kv: -len(kv[0])):
+        s = re.sub(re.escape(cmd) + r"(?![A-Za-z])", u, s)
+
+    def greek(m):
+        name = {"lambda": "lamda", "Lambda": "Lamda"}.get(m.group(1), m.group(1))
+        try:
+            return unicodedata.lookup(f"GREEK {'CAPITAL' if name[0].isupper() else 'SMALL'} LETTER {name.upper()}")
+        except KeyError:
+            return m.group(0)
+    s = re.sub(r"\\([A-Za-z]+)", greek, s)
+
+    def script(m):
+        table = _SUPER if m.group(1) == "^" else _SUB
+        body = m.group(2) if m.group(2) is not None else m.group(3)
+        t = body.translate(table)
+        if all(ord(c) > 127 or c == " " for c in t):
+            return t
+        return ("^" if m.group(1) == "^" else "_") + (body if len(body) == 1 else f"({body})")
+    s = re.sub(r"([\^_])(?:\{([^{}]*)\}|([A-Za-z0-9]))", script, s)
+    return s.replace("{", "").replace("}", "")
+
+
+def _wrap(s: str) -> str:
+    return s if re.fullmatch(r"[\w∂′^_{}]+", s) else f"({s})"
+
+
+def plain_text(text: str) -> str:
+    """A reason with ``$...$`` mathematics as terminal text (the mathematics in Unicode)."""
+    return _MARKED.sub(lambda m: _plain(m.group(1)) if m.group(1) is not None else m.group(2), text)

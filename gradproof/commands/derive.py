@@ -37,11 +37,13 @@ def run(args) -> int:
         proofs.append(derive.REGISTRY[i].prove())
         if not args.json:
             _row(proofs[-1])
+            if args.ids:  # asked for by name: the mathematics too
+                _show(derive.REGISTRY[i], proofs[-1])
     total = time.perf_counter() - t0
     ok = all(p.ok for p in proofs)
     proved = sum(p.status == "proved" for p in proofs)
     if args.json:
-        print(json.dumps({"identities": [p.as_dict() for p in proofs], "proved": proved,
+        print(json.dumps({"identities": [_with_math(p) for p in proofs], "proved": proved,
                           "total": len(proofs), "seconds": round(total, 3)}, indent=1))
     else:
         slips = sum(p.expected == "refuted" for p in proofs)
@@ -56,3 +58,16 @@ def _row(p) -> None:
     flag = "" if p.ok else "   <-- expected " + p.expected
     print(f"{p.id:32} {p.title[:44]:44} {p.method[:40]:40} {p.status:9} {p.seconds:6.2f}{flag}",
           flush=True)
+
+
+def _show(identity, proof) -> None:
+    """The statement and the steps with their reasons, in Unicode (derive.display)."""
+    from derive.display import identity_text
+    print("\n" + identity_text(identity, proof) + "\n", flush=True)
+
+
+def _with_math(proof) -> dict:
+    """A proof's JSON with its identity's statement and steps as LaTeX."""
+    import derive
+    from derive.display import identity_json
+    return {**proof.as_dict(), **identity_json(derive.REGISTRY[proof.id])}

@@ -85,3 +85,25 @@ def test_an_identity_not_ending_as_expected_exits_1():
     assert r.returncode == 1, r.stderr
     (ident,) = json.loads(r.stdout)["identities"]
     assert ident["status"] == "refuted" and ident["expected"] == "proved"
+
+
+def test_derive_by_name_prints_the_mathematics_in_unicode():
+    r = gradproof("derive", "l2_gradient", "sigmoid_output")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    # the statement as the book writes it, its "checked at" line, every step's reason
+    assert "∂C" in out and "∂C₀" in out and "checked for w = w₂" in out
+    for st in derive.REGISTRY["l2_gradient"].steps:
+        from derive.notation import plain_text
+        assert plain_text(st.reason) in out
+    assert "σ" in out and "sigmoid(" not in out
+    assert "$" not in out and "\\frac" not in out and "Derivative(" not in out
+
+
+def test_derive_json_has_the_statement_and_steps_as_latex():
+    r = gradproof("derive", "--json", "sigmoid_prime")
+    assert r.returncode == 0, r.stderr
+    (ident,) = json.loads(r.stdout)["identities"]
+    assert ident["statement"][0].startswith(r"\sigma'\left(z\right) =")
+    assert [s["reason"] for s in ident["steps"]] == [s.reason for s in derive.REGISTRY["sigmoid_prime"].steps]
+    assert all(s["latex"] and "\\" in s["latex"] for s in ident["steps"])
