@@ -142,12 +142,13 @@ def ordered(expr: sp.Expr, first: Sequence[sp.Basic] = ()) -> sp.Expr:
         if not isinstance(e, sp.Expr) or e.is_Atom or isinstance(e, (sp.Indexed, AppliedUndef)):
             return e
         if isinstance(e, sp.Add):
-            terms = [go(t) for t in e.args]
+            terms = [go(t) for t in e.as_ordered_terms()]
             terms.sort(key=lambda t: (not has_first(t), _negative(t)))
             return sp.Add(*terms, evaluate=False)
         if isinstance(e, sp.Mul):
-            fs = [go(f) for f in e.args]
-            if all(f.is_commutative for f in fs):  # never reorder a product of matrices
+            commutative = all(f.is_commutative for f in e.args)
+            fs = [go(f) for f in (e.as_ordered_factors() if commutative else e.args)]
+            if commutative:  # never reorder a product of matrices
                 fs.sort(key=lambda f: _rank(f, first))
             return sp.Mul(*fs, evaluate=False)
         if isinstance(e, sp.Pow):
