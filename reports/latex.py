@@ -83,6 +83,6 @@ _ENV = tex_env()
 
 
 def render_tex(report: "Report", figure: str | None = "curves.pdf") -> str:
-    """The LaTeX document as text; ``figure`` is the file name of the learning-curves PDF."""
+    """The LaTeX document as text; ``figure`` is the file name of the figures' PDF (a page each)."""
     return _ENV.get_template("report.tex.j2").render(
         f=report.facts, figure=figure if report.figures is not None else None)

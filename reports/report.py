@@ -30,7 +30,7 @@ __all__ = ["Report", "ReportError", "assemble", "environment", "method_kinds", "
 
 FORMAT = "gradproof-report/1"
 _PACKAGES = ["gradproof", "sympy", "numpy", "mpmath", "latex2mathml", "jinja2", "matplotlib"]
-FIGURE_PDF = "curves.pdf"
+FIGURE_PDF = "curves.pdf"  #: the report's figures, one page each (learning curves first)
 
 
 class ReportError(RuntimeError):
