@@ -155,6 +155,10 @@ def ordered(expr: sp.Expr, first: Sequence[sp.Basic] = ()) -> sp.Expr:
             return sp.Pow(go(e.base), e.exp, evaluate=False)
         if isinstance(e, sp.Sum):
             return sp.Sum(go(e.function), *e.limits)
+        if isinstance(e, sp.Subs):
+            return sp.Subs(go(e.expr), e.variables, e.point)
+        if isinstance(e, sp.Limit):
+            return sp.Limit(go(e.args[0]), *e.args[1:3], str(e.args[3]))
         if isinstance(e, sp.Function) and not isinstance(e, AppliedUndef) and e.args:
             try:
                 return e.func(*[go(a) for a in e.args], evaluate=False)

@@ -44,7 +44,7 @@ def perceptron_limit() -> Derivation:
         Step(sp.Eq(sigmoid(c * z), f(c * z)), "definition of σ, eq. (3)"),
         Step(sp.Eq(sp.Limit(sp.exp(-c * zp), c, sp.oo), 0), "$z > 0$: $e^{−cz} → 0$, so $σ(cz) → 1$"),
         Step(sp.Eq(sp.Limit(sp.exp(-c * zn), c, sp.oo), sp.oo), "$z < 0$: $e^{−cz} → ∞$, so $σ(cz) → 0$"),
-        Step(sp.Eq(sp.Subs(sigmoid(c * z), z, 0), sp.S.Half, evaluate=False), "z = 0: σ(0) = 1/2 for every c (the one place they differ)"),
+        Step(sp.Eq(sp.Subs(sigmoid(c * z), z, 0), sp.S.Half, evaluate=False), "$z = 0$: $σ(0) = 1/2$ for every $c$ (the one place they differ)"),
     ]
     return Derivation(
         statement=[sp.Eq(lim_pos, 1), sp.Eq(lim_neg, 0)],
