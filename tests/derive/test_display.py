@@ -193,6 +193,8 @@ def _prose_texts():
             yield idy.id, s.reason
         if idy.derivation.assumptions:
             yield idy.id, idy.derivation.assumptions
+        if idy.note:
+            yield idy.id, idy.note
     for id_, build in DISPLAYS.items():
         yield id_, build(list(derive.REGISTRY[id_].statement)).checked_at
 
