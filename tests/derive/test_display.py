@@ -25,7 +25,11 @@ PENDING = {("sigmoid_prime", 1): "the statement Eq(Max(σ′(z)), 1/4) evaluates
 def _forms():
     for id_, build in DISPLAYS.items():
         idy = derive.REGISTRY[id_]
-        disp = build(list(idy.statement))
+        try:
+            disp = build(list(idy.statement))
+        except Exception:  # noqa: BLE001 - a statement changed under its display: the test says so
+            yield pytest.param(id_, -1, id=f"{id_}[build]")
+            continue
         for k, form in enumerate(disp.statement):
             if form is not None:
                 yield pytest.param(id_, k, id=f"{id_}[{k}]")
@@ -34,7 +38,8 @@ def _forms():
 @pytest.mark.parametrize("id_,k", list(_forms()))
 def test_every_display_form_equals_its_statement(id_, k):
     idy = derive.REGISTRY[id_]
-    disp = DISPLAYS[id_](list(idy.statement))
+    disp = DISPLAYS[id_](list(idy.statement))  # raises here when the statement changed shape
+    assert k >= 0
     form = disp.statement[k].xreplace(disp.rename) if disp.rename else disp.statement[k]
     outcome = same(form, idy.statement[k])
     if (id_, k) in PENDING:
