@@ -174,12 +174,12 @@ def tanh_sigmoid() -> Derivation:
     steps = [
         Step(sp.Eq(sp.tanh(z / 2), (sp.exp(z / 2) - sp.exp(-z / 2)) / (sp.exp(z / 2) + sp.exp(-z / 2))),
              "definition of tanh, eq. (110), at z/2"),
-        Step(sp.Eq(sp.tanh(z / 2), (1 - ez) / (1 + ez)), "multiply numerator and denominator by e^{−z/2}"),
-        Step(sp.Eq(1 + sp.tanh(z / 2), 2 / (1 + ez)), "1 + (1 − e^{−z})/(1 + e^{−z}) = 2/(1 + e^{−z})"),
-        Step(sp.Eq(half, sigmoid(z)), "halve: 1/(1 + e^{−z}) = σ(z), eq. (111)"),
+        Step(sp.Eq(sp.tanh(z / 2), (1 - ez) / (1 + ez)), "multiply numerator and denominator by $e^{−z/2}$"),
+        Step(sp.Eq(1 + sp.tanh(z / 2), 2 / (1 + ez)), "$1 + (1 − e^{−z})/(1 + e^{−z}) = 2/(1 + e^{−z})$"),
+        Step(sp.Eq(half, sigmoid(z)), "halve: $1/(1 + e^{−z}) = σ(z)$, eq. (111)"),
         Step(sp.Eq(sp.tanh(z), 2 * sigmoid(2 * z) - 1), "replace z by 2z and solve for tanh"),
         Step(sp.Eq(SIG.f(z), SIG.stable(z)),
-             "so the kernels may print the tanh form, which has no overflowing e^{−z}"),
+             "so the kernels may print the tanh form, which has no overflowing $e^{−z}$"),
     ]
     return Derivation(
         statement=[sp.Eq(sigmoid(z), half), sp.Eq(sp.tanh(z), 2 * sigmoid(2 * z) - 1)],
@@ -213,7 +213,7 @@ def tanh_prime() -> Derivation:
     steps = [
         Step(sp.Eq(f, fe), "definition of tanh, eq. (110)"),
         Step(sp.Eq(dT, ((s) ** 2 - (sp.exp(z) - sp.exp(-z)) ** 2) / s ** 2),
-             "quotient rule: (e^z − e^{−z})′ = e^z + e^{−z} and (e^z + e^{−z})′ = e^z − e^{−z}"),
+             "quotient rule: $(e^z − e^{−z})′ = e^z + e^{−z}$ and $(e^z + e^{−z})′ = e^z − e^{−z}$"),
         Step(sp.Eq(dT, 1 - sp.tanh(z) ** 2), "split the fraction: 1 − tanh²(z)"),
         Step(sp.Eq(dT, T.prime), "write a = tanh z: tanh′ = 1 − a², the activations table's prime"),
     ]

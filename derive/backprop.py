@@ -229,10 +229,10 @@ def bp1() -> Derivation:
     rhs = nabla_a[j] * sigma_prime(z_L[j])
     matrix = sp.HadamardProduct(_NABLA, _SP_L)
     steps = [
-        Step(sp.Eq(delta_L[j], _d(C, z_L[j])), "definition of the error δ^L_j, eq. (29)"),
-        Step(sp.Eq(delta_L[j], chain), "chain rule: C depends on z^L_j only through a^L_k = σ(z^L_k)"),
+        Step(sp.Eq(delta_L[j], _d(C, z_L[j])), "definition of the error $δ^L_j$, eq. (29)"),
+        Step(sp.Eq(delta_L[j], chain), "chain rule: C depends on $z^L_j$ only through $a^L_k = σ(z^L_k)$"),
         Step(sp.Eq(delta_L[j], shown),
-             "∂a^L_k/∂z^L_j = δ_jk σ′(z^L_k): a^L_k depends on z^L_k alone"),
+             "$∂a^L_k/∂z^L_j = δ_{jk} σ′(z^L_k)$: $a^L_k$ depends on $z^L_k$ alone"),
         Step(sp.Eq(delta_L[j], rhs), KRONECKER_REASON),
         Step(sp.Eq(_D_L, matrix), "the same for every j: a Hadamard (elementwise) product"),
     ]
@@ -256,8 +256,8 @@ def bp1() -> Derivation:
         parts=[Part("δ^L_j = ∂C/∂a^L_j σ′(z^L_j), width n_L (also as Network.output_error computes "
                     "it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2])", True),
                Part("δ^L = ∇_a C ⊙ σ′(z^L)", False, "n_L = 3")],
-        assumptions="a^L_k = σ(z^L_k) with σ differentiable and otherwise arbitrary; "
-                    "∂C/∂a^L_k given (the cost is any differentiable function of a^L); 1 ≤ j ≤ n_L",
+        assumptions="$a^L_k = σ(z^L_k)$ with σ differentiable and otherwise arbitrary; "
+                    "$∂C/∂a^L_k$ given (the cost is any differentiable function of $a^L$); $1 ≤ j ≤ n_L$",
     )
 
 
@@ -282,15 +282,15 @@ def bp2() -> Derivation:
     matrix = sp.HadamardProduct(_W_next.T * _D_next, _SP_l)
     w32 = {n_l: 3, n_next: 2}
     steps = [
-        Step(sp.Eq(delta_l[j], _d(C, z_l[j])), "definition of the error δ^l_j, eq. (29)"),
+        Step(sp.Eq(delta_l[j], _d(C, z_l[j])), "definition of the error $δ^l_j$, eq. (29)"),
         Step(sp.Eq(delta_l[j], chain),
-             "chain rule through z^{l+1}_k = Σ_i w^{l+1}_ki σ(z^l_i) + b^{l+1}_k, "
-             "with δ^{l+1}_k = ∂C/∂z^{l+1}_k"),
-        Step(sp.Eq(delta_l[j], shown), "∂σ(z^l_i)/∂z^l_j = δ_ij σ′(z^l_i)"),
+             "chain rule through $z^{l+1}_k = \\sum_i w^{l+1}_{ki} σ(z^l_i) + b^{l+1}_k$, "
+             "with $δ^{l+1}_k = ∂C/∂z^{l+1}_k$"),
+        Step(sp.Eq(delta_l[j], shown), "$∂σ(z^l_i)/∂z^l_j = δ_{ij} σ′(z^l_i)$"),
         Step(sp.Eq(delta_l[j], sp.Sum(delta_next[k] * w_next[k, j] * sigma_prime(z_l[j]), (k, 1, n_next))),
              KRONECKER_REASON),
-        Step(sp.Eq(delta_l[j], rhs), "σ′(z^l_j) does not depend on k: take it out of the sum"),
-        Step(sp.Eq(_D_l, matrix), "Σ_k w_kj δ_k is the j-th entry of (w^{l+1})ᵀ δ^{l+1}"),
+        Step(sp.Eq(delta_l[j], rhs), "$σ′(z^l_j)$ does not depend on $k$: take it out of the sum"),
+        Step(sp.Eq(_D_l, matrix), "$\\sum_k w_{kj} δ_k$ is the $j$-th entry of $(w^{l+1})^T δ^{l+1}$"),
     ]
     return Derivation(
         statement=[sp.Eq(delta_l[j], rhs), sp.Eq(_D_l, matrix)],
@@ -312,7 +312,7 @@ def bp2() -> Derivation:
                     "computes it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)",
                     True),
                Part("δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", False, "n_l = 3, n_{l+1} = 2")],
-        assumptions="hidden layer l < L; σ differentiable and otherwise arbitrary; 1 ≤ j ≤ n_l",
+        assumptions="hidden layer $l < L$; $σ$ differentiable and otherwise arbitrary; $1 ≤ j ≤ n_l$",
     )
 
 
@@ -328,8 +328,8 @@ def bp3() -> Derivation:
     collapsed, collapse_ok = collapse_checked(evaluated, {n_l: 3, n_prev: 2}, {j: n_l})
     dCdb = _d(C, b_l[j])
     steps = [
-        Step(sp.Eq(dCdb, chain), "chain rule: b^l_j enters C through z^l_i = Σ_q w^l_iq a^{l-1}_q + b^l_i"),
-        Step(sp.Eq(dCdb, shown), "∂z^l_i/∂b^l_j = δ_ij"),
+        Step(sp.Eq(dCdb, chain), "chain rule: $b^l_j$ enters $C$ through $z^l_i = \\sum_q w^l_{iq} a^{l-1}_q + b^l_i$"),
+        Step(sp.Eq(dCdb, shown), "$∂z^l_i/∂b^l_j = δ_{ij}$"),
         Step(sp.Eq(dCdb, delta_l[j]), KRONECKER_REASON),
     ]
     return Derivation(
@@ -344,7 +344,7 @@ def bp3() -> Derivation:
         readings=[_index_reading({dCdb: evaluated})],
         parts=[Part("∂C/∂b^l_j = δ^l_j, any widths (also by diff on the networks [2,3,2], "
                     "[3,4,4,2], [2,2,2,2,2], 3 costs)", True)],
-        assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; 1 ≤ j ≤ n_l",
+        assumptions="$δ^l$ from BP1 (or eq. 81 for a softmax output) and BP2; $1 ≤ j ≤ n_l$",
     )
 
 
@@ -368,13 +368,13 @@ def bp4() -> Derivation:
     dCdw = _d(C, w_l[j, k])
     outer = _D_l_v * _A_prev_v.T
     steps = [
-        Step(sp.Eq(dCdw, chain), "chain rule: w^l_jk enters C through z^l_i = Σ_q w^l_iq a^{l-1}_q + b^l_i"),
-        Step(sp.Eq(dCdw, shown), "∂w^l_iq/∂w^l_jk = δ_ij δ_kq"),
+        Step(sp.Eq(dCdw, chain), "chain rule: $w^l_{jk}$ enters $C$ through $z^l_i = \\sum_q w^l_{iq} a^{l-1}_q + b^l_i$"),
+        Step(sp.Eq(dCdw, shown), "$∂w^l_{iq}/∂w^l_{jk} = δ_{ij} δ_{kq}$"),
         Step(sp.Eq(dCdw, sp.Sum(delta_l[i] * sp.KroneckerDelta(i, j) * a_prev[k], (i, 1, n_l))),
              KRONECKER_REASON + ", over q"),
         Step(sp.Eq(dCdw, rhs), KRONECKER_REASON + ", over i"),
         Step(sp.Eq(sp.MatrixSymbol(r"\nabla_{w^{l}}C", n_l, n_prev), outer),
-             "for every j, k: the outer product δ^l (a^{l-1})ᵀ (eq. 32: a_in δ_out)"),
+             "for every $j$, $k$: the outer product $δ^l (a^{l-1})^T$ (eq. 32: $a_{\\mathrm{in}} δ_{\\mathrm{out}}$)"),
     ]
     nabla_w = sp.MatrixSymbol(r"\nabla_{w^{l}}C", n_l, n_prev)
     w32 = {n_l: 3, n_prev: 2}
@@ -396,8 +396,8 @@ def bp4() -> Derivation:
         parts=[Part("∂C/∂w^l_jk = a^{l-1}_k δ^l_j, any widths (also by diff on the networks "
                     "[2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)", True),
                Part("∂C/∂w^l = δ^l (a^{l-1})ᵀ", False, "n_l = 3, n_{l-1} = 2")],
-        assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; "
-                    "1 ≤ j ≤ n_l, 1 ≤ k ≤ n_{l-1}",
+        assumptions="$δ^l$ from BP1 (or eq. 81 for a softmax output) and BP2; "
+                    "$1 ≤ j ≤ n_l$, $1 ≤ k ≤ n_{l-1}$",
     )
 
 
@@ -441,12 +441,12 @@ def backprop_paths() -> Derivation:
                           _d(sp.Symbol(r"a^{l+1}_{p}"), sp.Symbol(r"a^{l}_{j}")) *
                           _d(sp.Symbol(r"a^{l}_{j}"), w_l[j, k]), (q, 1, n_L)), (p, 1, n_next))
     steps = [
-        Step(sp.Eq(dCdw, chain), "chain rule along every path w^l_jk → a^l_j → a^{l+1}_p → a^L_q → C "
-                                 "(eq. 47 with L = l + 2)"),
+        Step(sp.Eq(dCdw, chain), "chain rule along every path $w^l_{jk} → a^l_j → a^{l+1}_p → a^L_q → C$ "
+                                 "(eq. 47 with $L = l + 2$)"),
         Step(sp.Eq(_d(sp.Symbol(r"a^{l}_{j}"), w_l[j, k]), r0), "rate factor of the first edge; "
              + KRONECKER_REASON),
         Step(sp.Eq(_d(sp.Symbol(r"a^{l+1}_{p}"), sp.Symbol(r"a^{l}_{j}")), r1),
-             "rate factor between neurons: ∂a^{l+1}_p/∂a^l_j = σ′(z^{l+1}_p) w^{l+1}_pj"),
+             "rate factor between neurons: $∂a^{l+1}_p/∂a^l_j = σ′(z^{l+1}_p) w^{l+1}_{pj}$"),
         Step(sp.Eq(_d(sp.Symbol(r"a^{L}_{q}"), sp.Symbol(r"a^{l+1}_{p}")), r2), "likewise"),
         Step(sp.Eq(dCdw, paths), "the sum over paths of the products of rate factors (eq. 53)"),
         Step(sp.Eq(dCdw, bp), "the same sum, nested as backpropagation computes it: BP1, BP2, BP2, BP4"),
@@ -597,17 +597,17 @@ def bp_batched() -> Derivation:
     Z = sp.MatrixSymbol(r"Z^{l}", _m, n_l)
     Cm = sp.MatrixSymbol("C", 1, 1)
     steps = [
-        Step(sp.Eq(Z, BATCHED["z"]), "row x of A^{l-1} (W^l)ᵀ is (w^l a^{l-1}_x)ᵀ; the ones column adds "
-                                     "(b^l)ᵀ to every row: eq. (25) for example x, row by row"),
+        Step(sp.Eq(Z, BATCHED["z"]), "row $x$ of $A^{l-1} (W^l)^T$ is $(w^l a^{l-1}_x)^T$; the ones column adds "
+                                     "$(b^l)^T$ to every row: eq. (25) for example $x$, row by row"),
         Step(sp.Eq(sp.Symbol("C"), sp.Sum(sp.Symbol("C_x"), (sp.Symbol("x"), 1, _m)) / _m),
              "the mini-batch cost is the mean of the per-example costs: so are its derivatives"),
-        Step(sp.Eq(Cm, BATCHED["mean"]), "C_x = Σ_j c_xj is row x times 1; 1ᵀ sums the rows"),
+        Step(sp.Eq(Cm, BATCHED["mean"]), "$C_x = \\sum_j c_{xj}$ is row $x$ times $\\mathbf{1}$; $\\mathbf{1}^T$ sums the rows"),
         Step(sp.Eq(DL, BATCHED["bp1"]), "row x is BP1 for example x"),
-        Step(sp.Eq(_B["Delta"], BATCHED["bp2"]), "row x of Δ^{l+1} W^{l+1} is ((W^{l+1})ᵀ δ^{l+1}_x)ᵀ: "
-                                                "BP2 for example x, row by row"),
-        Step(sp.Eq(nb, BATCHED["bp3"]), "Σ_x δ^l_x (BP3 per example), averaged"),
+        Step(sp.Eq(_B["Delta"], BATCHED["bp2"]), "row $x$ of $Δ^{l+1} W^{l+1}$ is $((W^{l+1})^T δ^{l+1}_x)^T$: "
+                                                "BP2 for example $x$, row by row"),
+        Step(sp.Eq(nb, BATCHED["bp3"]), "$\\sum_x δ^l_x$ (BP3 per example), averaged"),
         Step(sp.Eq(nW, BATCHED["bp4"]),
-             "(Δ^l)ᵀ A^{l-1} = Σ_x δ^l_x (a^{l-1}_x)ᵀ (BP4 per example), averaged"),
+             "$(Δ^l)^T A^{l-1} = \\sum_x δ^l_x (a^{l-1}_x)^T$ (BP4 per example), averaged"),
     ]
     return Derivation(
         statement=[sp.Eq(Z, BATCHED["z"]), sp.Eq(Cm, BATCHED["mean"]),
@@ -615,7 +615,7 @@ def bp_batched() -> Derivation:
                    sp.Eq(nb, BATCHED["bp3"]), sp.Eq(nW, BATCHED["bp4"])],
         steps=steps,
         obligations=[],
-        assumptions="m examples as rows; W^l is n_l×n_{l-1} as in the book, b^l a column; "
+        assumptions="$m$ examples as rows; $W^l$ is $n_l × n_{l-1}$ as in the book, $b^l$ a column; "
                     "C the mean cost",
         # every matrix explicit, each name the per-example formula stacked or averaged
         readings=[Reading(cases=(_batched_case((2, 3, 2, 2), Z, Cm, DL, nb, nW),

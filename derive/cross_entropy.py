@@ -90,8 +90,8 @@ def cross_entropy_nonnegative() -> Derivation:
             lambda: holds(lambda: sp.solve(dC, a) == [y], "solve", "∂C/∂a = 0 only at a = y"),
             lambda: holds(second_derivative_positive, "solveset", "∂²C/∂a² > 0 on (0, 1), 0 ≤ y ≤ 1"),
         ],
-        assumptions="0 < a < 1, 0 ≤ y ≤ 1 (a = y is attained inside (0, 1) when 0 < y < 1; "
-                    "for y ∈ {0, 1}, C → 0 as a → y)",
+        assumptions="$0 < a < 1$, $0 ≤ y ≤ 1$ ($a = y$ is attained inside $(0, 1)$ when $0 < y < 1$; "
+                    "for $y ∈ \\{0, 1\\}$, $C → 0$ as $a → y$)",
         # 0 < a < 1 as a = 1/(1 + t), t > 0, with −ln a = L > 0 and −ln(1 − a) = L̄ > 0 (lemma
         # logs_negative); lhs − rhs is linear in y, so 0 ≤ y ≤ 1 is decided at y = 0 and y = 1
         readings=[Reading(lambda e: _unit_a(e.doit(), L, Lbar), methods=("cancel",),
@@ -139,11 +139,11 @@ def cross_entropy_cancellation() -> Derivation:
     sz = sigmoid(z)
     dC_w_sym = sp.Derivative(sp.Symbol("C"), w[j])
     steps = [
-        Step(sp.Eq(sp.Symbol("C"), ce(sz, y)), "eq. (57) with a = σ(z), z = Σ_j w_j x_j + b"),
+        Step(sp.Eq(sp.Symbol("C"), ce(sz, y)), "eq. (57) with $a = σ(z)$, $z = \\sum_j w_j x_j + b$"),
         Step(sp.Eq(dC_w_sym, dCda.xreplace({a: sz}) * sp.Derivative(sz, z) * x[j]),
-             "chain rule: ∂C/∂a · σ′(z) · ∂z/∂w_j, and ∂z/∂w_j = x_j (eq. 59)"),
+             "chain rule: $∂C/∂a · σ′(z) · ∂z/∂w_j$, and $∂z/∂w_j = x_j$ (eq. 59)"),
         Step(sp.Eq(dC_w_sym, sp.Mul(dCda.xreplace({a: sz}), sz * (1 - sz), x[j], evaluate=False)),
-             "σ′(z) = σ(z)(1 − σ(z)) (theorem sigmoid_prime)"),
+             "$σ′(z) = σ(z)(1 − σ(z))$ (theorem `sigmoid_prime`)"),
         Step(sp.Eq(dC_w_sym, sp.Mul((sz - y) / (sz * (1 - sz)), sz * (1 - sz), x[j], evaluate=False)),
              "common denominator: y/σ − (1−y)/(1−σ) = (y − σ)/(σ(1−σ))"),
         Step(sp.Eq(dC_w_sym, x[j] * (sz - y)),
@@ -162,7 +162,7 @@ def cross_entropy_cancellation() -> Derivation:
             lambda: prove_equal(dC_w, chain_s, ("expand", "cancel"), _kronecker(j, n), _KRONECKER),
             lambda: prove_equal(chain_s, rhs_w, ("cancel",)),
         ],
-        assumptions="w_j, x_j, b, y real; n inputs (symbolic), 1 ≤ j ≤ n",
+        assumptions="$w_j$, $x_j$, $b$, $y$ real; $n$ inputs (symbolic), $1 ≤ j ≤ n$",
         # ∂C/∂w_j, ∂C/∂b: C differentiated with σ(z) = 1/(1 + e^{−z}) written out (the sigmoid
         # class's own derivative is not used), z = Σ_i w_i x_i + b
         readings=[Reading({dC_w_sym: sp.diff(exp_form(C), w[j]),
@@ -218,14 +218,14 @@ def cross_entropy_output_error() -> Derivation:
              "eq. (63) for one training input, summed over the n output neurons"),
         Step(sp.Eq(dsym, sp.Mul(sp.diff(ce(aL[j], yv[j]), aL[j]), sp.Derivative(sigmoid(zL[j]), zL[j]),
                                 evaluate=False)),
-             "BP1: δ^L_j = ∂C/∂a^L_j · σ′(z^L_j); only the j-th term depends on z^L_j"),
+             "BP1: $δ^L_j = \\frac{∂C}{∂a^L_j} σ′(z^L_j)$; only the $j$-th term depends on $z^L_j$"),
         Step(sp.Eq(dsym, sp.Mul(sp.diff(ce(aL[j], yv[j]), aL[j]), aL[j] * (1 - aL[j]), evaluate=False)),
-             "σ′(z^L_j) = a^L_j (1 − a^L_j)"),
-        Step(sp.Eq(dsym, aL[j] - yv[j]), "σ′ cancels as for one neuron: δ^L = a^L − y (eq. 66)"),
+             "$σ′(z^L_j) = a^L_j (1 − a^L_j)$"),
+        Step(sp.Eq(dsym, aL[j] - yv[j]), "$σ′$ cancels as for one neuron: $δ^L = a^L − y$ (eq. 66)"),
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), sp.Symbol("w^L_jk")), aLm1[k] * (aL[j] - yv[j])),
-             "BP4 with ∂z^L_j/∂w^L_jk = a^{L−1}_k (eq. 67)"),
+             "BP4 with $∂z^L_j/∂w^L_{jk} = a^{L−1}_k$ (eq. 67)"),
         Step(sp.Eq(sp.Symbol(r"\delta^L"), table_delta),
-             "the output error the costs table holds for cross_entropy, in a = σ(z) and y"),
+             "the output error the costs table holds for `cross_entropy`, in $a = σ(z)$ and $y$"),
     ]
     return Derivation(
         statement=[sp.Eq(dsym, aL[j] - yv[j]),
@@ -239,7 +239,7 @@ def cross_entropy_output_error() -> Derivation:
             # COSTS["cross_entropy"].delta (which the kernels print) is ∂c/∂z for one neuron
             lambda: prove_equal(per_neuron, table_delta.xreplace({a: sigmoid(z)}), ("cancel",)),
         ],
-        assumptions="sigmoid output layer; y_j real; n output neurons (symbolic) and a concrete "
+        assumptions="sigmoid output layer; $y_j$ real; $n$ output neurons (symbolic) and a concrete "
                     "3-neuron layer fed by 2 neurons; 1 ≤ j ≤ n",
         # δ^L_j = ∂C/∂z^L_j by SymPy, a^L_j = σ(z^L_j); ∂C/∂w^L_jk by SymPy on the concrete layer
         readings=[Reading({dsym: delta, aL[j]: sigmoid(zL[j])}, _kronecker(j, n), _KRONECKER,
@@ -274,13 +274,13 @@ def cross_entropy_softplus() -> Derivation:
     sp_z = softplus(z)
     steps = [
         Step(sp.Eq(sp.Symbol("C"), C), "eq. (57) with a = σ(z)"),
-        Step(sp.Eq(sigmoid(z), sp.exp(z) / (1 + sp.exp(z))), "multiply 1/(1+e^{−z}) by e^z/e^z"),
-        Step(sp.Eq(sp.log(sigmoid(z)), z - sp.log(1 + sp.exp(z))), "ln of a quotient; ln e^z = z"),
-        Step(sp.Eq(sp.log(1 - sigmoid(z)), -sp.log(1 + sp.exp(z))), "1 − σ(z) = 1/(1 + e^z)"),
+        Step(sp.Eq(sigmoid(z), sp.exp(z) / (1 + sp.exp(z))), "multiply $1/(1+e^{−z})$ by $e^z/e^z$"),
+        Step(sp.Eq(sp.log(sigmoid(z)), z - sp.log(1 + sp.exp(z))), "ln of a quotient; $\\ln e^z = z$"),
+        Step(sp.Eq(sp.log(1 - sigmoid(z)), -sp.log(1 + sp.exp(z))), "$1 − σ(z) = 1/(1 + e^z)$"),
         Step(sp.Eq(sp.Symbol("C"), -y * (z - sp.log(1 + sp.exp(z))) + (1 - y) * sp.log(1 + sp.exp(z))),
              "substitute both logarithms"),
         Step(sp.Eq(sp.Symbol("C"), stable),
-             "collect: ln(1 + e^z) − yz, with ln(1 + e^z) = softplus(z) = logaddexp(0, z)"),
+             "collect: $\\ln(1 + e^z) − yz$; the kernels evaluate $\\ln(1 + e^z)$ (softplus) stably, as numpy.logaddexp(0, z)"),
     ]
     return Derivation(
         statement=[sp.Eq(C, stable)],

@@ -66,19 +66,19 @@ def quadratic_cost_gradient() -> Derivation:
     steps = [
         Step(sp.Eq(sp.Symbol("C"), C), "eq. (6) for a single training input x"),
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), dC),
-             "differentiate term by term: ∂a_i/∂a_j is the Kronecker delta δ_ij"),
+             "differentiate term by term: $∂a_i/∂a_j$ is the Kronecker delta $δ_{ij}$"),
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs),
              "only the term i = j survives (1 ≤ j ≤ n); the ½ cancels the 2 of the square"),
         Step(sp.Ge(C, 0, evaluate=False), "a sum of squares of real numbers is nonnegative"),
         Step(sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y"))),
-             "C ≥ ½(y_k − a_k)² for every k, so C = 0 forces each a_k = y_k; and C(a = y) = 0"),
+             "$C ≥ \\frac12 (y_k − a_k)^2$ for every $k$, so $C = 0$ forces each $a_k = y_k$; and $C = 0$ at $a = y$"),
     ]
     iff = sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y")))
     return Derivation(
         statement=[sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs), sp.Ge(C, 0, evaluate=False), iff],
         steps=steps,
         obligations=[lambda: holds(nonnegative, "sign", "C is a sum of squares of reals")],
-        assumptions="a_i, y_i real; width n symbolic (index form) and 3 (concrete); 1 ≤ j ≤ n",
+        assumptions="$a_i$, $y_i$ real; width $n$ symbolic (index form) and 3 (concrete); $1 ≤ j ≤ n$",
         readings=[Reading({sp.Symbol("C"): C}, lambda e: _kronecker(j, n)(e.doit()), "doit, " + _KRONECKER,
                           ("structural", "expand"))],
         # an equivalence of vector equations: decided by its own check, at width 3
@@ -120,7 +120,8 @@ def gradient_descent_step() -> Derivation:
     steps = [
         Step(sp.Eq(DC, first_order.doit()),
              "first-order change of C along Δv: d/dt C(v + tΔv) at t = 0, by the chain rule (eq. 9)"),
-        Step(sp.Eq(DC, dot), "that is ∇C·Δv, with ∇C = (∂C/∂v_1, ∂C/∂v_2, ∂C/∂v_3)ᵀ"),
+        Step(sp.Eq(DC, sp.Symbol(r"\nabla C \cdot \Delta v")),
+             "that is $∇C · Δv$, with $∇C = (∂C/∂v_1, ∂C/∂v_2, ∂C/∂v_3)^T$"),
         Step(sp.Eq(DC, dC), "choose Δv = −η∇C (eq. 10)"),
         Step(sp.Eq(DC, -eta * norm2), "factor out −η: ΔC ≈ −η‖∇C‖² (eq. 11)"),
         Step(sp.Le(dC_g, 0, evaluate=False), "η > 0 and ‖∇C‖² is a sum of squares of reals, so ΔC ≤ 0"),
@@ -178,11 +179,14 @@ def sgd_minibatch_update() -> Derivation:
 
     steps = [
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_k), est_w),
-             "estimate ∂C/∂w_k by the mean of g^{w_k}_j = ∂C_{X_j}/∂w_k over a mini-batch "
-             "X_1..X_m (eq. 19)"),
-        Step(sp.Eq(w_new, w_k - eta * est_w), "gradient descent w_k' = w_k − η ∂C/∂w_k with that estimate"),
-        Step(sp.Eq(w_new, rule_w), "move 1/m out: eq. (20)"),
-        Step(sp.Eq(b_new, rule_b), "the same for the biases: eq. (21)"),
+             "estimate $∂C/∂w_k$ by the mean of $g^{w_k}_j = ∂C_{X_j}/∂w_k$ over a mini-batch "
+             "$X_1, …, X_m$ (eq. 19)"),
+        Step(sp.Eq(w_new, sp.Add(w_k, sp.Mul(-1, eta, est_w, evaluate=False), evaluate=False)),
+             "gradient descent $w_k → w_k' = w_k − η\\, ∂C/∂w_k$ with that estimate"),
+        Step(sp.Eq(w_new, sp.Add(w_k, sp.Mul(-1, eta / m, sp.Sum(gw[j], (j, 1, m)), evaluate=False),
+                                 evaluate=False)), "move 1/m out: eq. (20)"),
+        Step(sp.Eq(b_new, sp.Add(b_l, sp.Mul(-1, eta / m, sp.Sum(gb[j], (j, 1, m)), evaluate=False),
+                                 evaluate=False)), "the same for the biases: eq. (21)"),
         Step(sp.Eq(share, 1 / n),
              "each example lies in C(n−1, m−1) of the C(n, m) mini-batches, with weight 1/m in "
              "each: averaged over all mini-batches the estimate is the full mean gradient "
@@ -249,9 +253,9 @@ def quadratic_output_error() -> Derivation:
     delta = sp.Symbol(r"\delta^L_j")
     steps = [
         Step(sp.Eq(delta, sp.Derivative(QUADRATIC_TERM, a) * sp.Derivative(sigmoid(z), z)),
-             "BP1: δ^L_j = ∂C/∂a^L_j σ′(z^L_j)"),
+             "BP1: $δ^L_j = \\frac{∂C}{∂a^L_j} σ′(z^L_j)$"),
         Step(sp.Eq(delta, (a - y) * sp.Derivative(sigmoid(z), z)), "∂/∂a ½(a − y)² = a − y (eq. 30)"),
-        Step(sp.Eq(delta, printed), "σ′(z) = σ(z)(1 − σ(z)) = a(1 − a) (theorem sigmoid_prime)"),
+        Step(sp.Eq(delta, printed), "$σ′(z) = σ(z)(1 − σ(z)) = a(1 − a)$ (theorem `sigmoid_prime`)"),
     ]
     return Derivation(
         statement=[sp.Eq(delta, printed)],

@@ -113,7 +113,7 @@ def hessian_newton_step() -> Derivation:
                              evaluate=False)
     steps = [
         Step(sp.Eq(Mf(dw), model, evaluate=False),
-             "Taylor to second order, eq. (105); H is the symmetric matrix of ∂²C/∂w_j∂w_k"),
+             "Taylor to second order, eq. (105); $H$ is the symmetric matrix of $∂^2 C/∂w_j ∂w_k$"),
         Step(sp.Eq(sp.Derivative(Mf(dw), dw), gC + H * dw, evaluate=False),
              "differentiate: ∇ of ½ΔwᵀHΔw is HΔw because H is symmetric"),
         Step(sp.Eq(grad_at_star, zero, evaluate=False),

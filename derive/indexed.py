@@ -26,7 +26,7 @@ __all__ = ["index", "collapse_kronecker", "pull_constants", "pull_in", "canonica
            "kronecker_lemma", "KRONECKER_REASON", "collapse_checked"]
 
 #: The reason string of every collapse step in a derivation.
-KRONECKER_REASON = "Σ_k δ_jk f_k = f_j for 1 ≤ j ≤ n (Kronecker collapse, lemma proved by doit)"
+KRONECKER_REASON = "$\\sum_k δ_{jk} f_k = f_j$ for $1 ≤ j ≤ n$ (Kronecker collapse, lemma proved by doit)"
 
 
 def index(name: str) -> sp.Symbol:

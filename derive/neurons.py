@@ -43,9 +43,9 @@ def perceptron_limit() -> Derivation:
     lim_neg = sp.Limit(sigmoid(c * zn), c, sp.oo)
     steps = [
         Step(sp.Eq(sigmoid(c * z), f(c * z)), "definition of σ, eq. (3)"),
-        Step(sp.Eq(sp.Limit(sp.exp(-c * zp), c, sp.oo), 0), "z > 0: e^{−cz} → 0, so σ(cz) → 1"),
-        Step(sp.Eq(sp.Limit(sp.exp(-c * zn), c, sp.oo), sp.oo), "z < 0: e^{−cz} → ∞, so σ(cz) → 0"),
-        Step(sp.Eq(sp.Subs(sigmoid(c * z), z, 0), sp.S.Half, evaluate=False), "z = 0: σ(0) = 1/2 for every c (the one place they differ)"),
+        Step(sp.Eq(sp.Limit(sp.exp(-c * zp), c, sp.oo), 0), "$z > 0$: $e^{−cz} → 0$, so $σ(cz) → 1$"),
+        Step(sp.Eq(sp.Limit(sp.exp(-c * zn), c, sp.oo), sp.oo), "$z < 0$: $e^{−cz} → ∞$, so $σ(cz) → 0$"),
+        Step(sp.Eq(sp.Subs(sigmoid(c * z), z, 0), sp.S.Half, evaluate=False), "$z = 0$: $σ(0) = 1/2$ for every $c$ (the one place they differ)"),
     ]
     return Derivation(
         statement=[sp.Eq(lim_pos, 1), sp.Eq(lim_neg, 0)],
@@ -73,14 +73,17 @@ def sigmoid_output() -> Derivation:
     lhs, rhs = sigmoid(wx + b), 1 / (1 + sp.exp(-wx - b))
     steps = [
         Step(sp.Eq(sp.Symbol("z"), wx + b), "the weighted input of the neuron"),
-        Step(sp.Eq(lhs, SIGMA.f(wx + b)), "definition of σ, eq. (3)"),
-        Step(sp.Eq(lhs, rhs), "distribute the minus sign"),
+        Step(sp.Eq(lhs, 1 / sp.Add(1, sp.exp(sp.Mul(-1, sp.Add(wx, b, evaluate=False), evaluate=False),
+                                             evaluate=False), evaluate=False)),
+             "definition of σ, eq. (3)"),
+        Step(sp.Eq(lhs, 1 / sp.Add(1, sp.exp(sp.Add(-wx, -b, evaluate=False), evaluate=False),
+                                   evaluate=False)), "distribute the minus sign"),
     ]
     return Derivation(
         statement=[sp.Eq(lhs, rhs)],
         steps=steps,
         obligations=[],
-        assumptions="w_j, x_j, b real; n inputs (symbolic)",
+        assumptions="$w_j$, $x_j$, $b$ real; $n$ inputs (symbolic)",
         readings=[Reading(prepare=lambda e: e.rewrite(sp.exp), prepare_name="rewrite σ→exp",
                           methods=("structural", "expand"), refutable=True)],
         parts=[Part("σ(Σ_j w_j x_j + b) = 1/(1 + exp(−Σ_j w_j x_j − b)), n inputs", True)],
@@ -95,10 +98,13 @@ def sigmoid_prime() -> Derivation:
     prime = SIGMA.prime_at(z)  # a(1 - a) with a = σ(z)
     steps = [
         Step(sp.Eq(sp.Derivative(sigmoid(z), z), sp.Derivative(f, z)), "definition of σ, eq. (3)"),
-        Step(sp.Eq(sp.Derivative(sigmoid(z), z), dfdz), "chain rule: d/dz (1+e^{−z})^{−1}"),
-        Step(sp.Eq(sp.Derivative(sigmoid(z), z), f * (sp.exp(-z) / (1 + sp.exp(-z)))), "split the fraction"),
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z), dfdz), "chain rule on $(1+e^{−z})^{−1}$"),
+        Step(sp.Eq(sp.Derivative(sigmoid(z), z),
+                   sp.Mul(sp.UnevaluatedExpr(f), sp.UnevaluatedExpr(sp.exp(-z) / (1 + sp.exp(-z))),
+                          evaluate=False)),
+             "split the fraction"),
         Step(sp.Eq(sp.Derivative(sigmoid(z), z), sigmoid(z) * (1 - sigmoid(z))),
-             "e^{−z}/(1+e^{−z}) = 1 − σ(z): σ′ = σ(1−σ)"),
+             "$e^{−z}/(1+e^{−z}) = 1 − σ(z)$, so $σ′ = σ(1−σ)$"),
         Step(sp.Eq(sp.Derivative(sigmoid(z), z, 2), sigmoid(z) * (1 - sigmoid(z)) * (1 - 2 * sigmoid(z))),
              "σ″ = σ′(1 − 2σ) vanishes only where σ = 1/2, i.e. z = 0"),
         Step(sp.Eq(sp.Subs(sp.Derivative(sigmoid(z), z), z, 0), sp.Rational(1, 4)),

@@ -77,7 +77,7 @@ def l2_gradient() -> Derivation:
                    sp.Eq(sp.Derivative(C_, b), sp.diff(C0, b))],
         steps=steps,
         obligations=[],
-        assumptions="λ > 0, n ≥ 1; C_0 any differentiable function of the weights and biases "
+        assumptions="λ > 0, n ≥ 1; $C_0$ any differentiable function of the weights and biases "
                     "(3 weights, 2 biases shown)",
         readings=[Reading({C_: C}, methods=("doit",))],
         parts=[Part("∂C/∂w = ∂C_0/∂w + (λ/n) w, ∂C/∂b = ∂C_0/∂b, for a weight and a bias of "
@@ -104,11 +104,11 @@ def l2_weight_decay() -> Derivation:
     steps = [
         Step(sp.Eq(w_new, w - eta * sp.Derivative(C_, w)), "gradient descent on the regularized cost"),
         Step(sp.Eq(w_new, w - eta * dC0 - eta * lmbda / n * w),
-             "substitute ∂C/∂w (theorem l2_gradient): eq. (91)"),
+             "substitute $∂C/∂w$ (theorem `l2_gradient`): eq. (91)"),
         Step(sp.Eq(w_new, decay),
              "collect w: the weight is first rescaled by 1 − ηλ/n, 'weight decay' (eq. 92)"),
         Step(sp.Eq(w_new, decay_mb),
-             "estimate ∂C_0/∂w by the mini-batch mean of g^w_x = ∂C_x/∂w (eq. 93)"),
+             "estimate $∂C_0/∂w$ by the mini-batch mean of $g^w_x = ∂C_x/∂w$ (eq. 93)"),
         Step(sp.Eq(b_new, bias_mb), "the biases are not decayed (eq. 94)"),
     ]
     return Derivation(
@@ -126,7 +126,7 @@ def l2_weight_decay() -> Derivation:
                            b_new: U.BIAS_UPDATE[0].xreplace({U.b: b, U.nabla_b: est_b})},
                           methods=("structural", "expand"))],
         parts=[Part("w → (1 − ηλ/n) w − η ∂C_0/∂w, with the mini-batch estimate, b undecayed", True)],
-        assumptions="η, λ > 0; n training inputs, mini-batches of m; C_0 any differentiable "
+        assumptions="η, λ > 0; n training inputs, mini-batches of m; $C_0$ any differentiable "
                     "function of the weights and biases",
     )
 
@@ -168,7 +168,7 @@ def l1_gradient() -> Derivation:
             lambda: holds(signs, "sign", "d|w|/dw = sgn(w) for w > 0 and for w < 0"),
             lambda: holds(kink, "limit", "one-sided slopes of |w| at 0 are +1 and −1"),
         ],
-        assumptions="λ > 0, n ≥ 1; w real, w ≠ 0 (sgn(0) = 0 by convention); C_0 any "
+        assumptions="λ > 0, n ≥ 1; w real, w ≠ 0 (sgn(0) = 0 by convention); $C_0$ any "
                     "differentiable function of the weights and biases",
         readings=[Reading({C_: C}, methods=("doit",))],
         parts=[Part("∂C/∂w = ∂C_0/∂w + (λ/n) sgn(w), w ≠ 0, for a weight of any differentiable "
@@ -192,9 +192,9 @@ def l1_update() -> Derivation:
     steps = [
         Step(sp.Eq(w_new, w - eta * sp.Derivative(C_, w)), "gradient descent on the L1-regularized cost"),
         Step(sp.Eq(w_new, w - eta * (dC0 + lmbda / n * sp.sign(w))),
-             "substitute ∂C/∂w (theorem l1_gradient, w ≠ 0)"),
+             "substitute $∂C/∂w$ (theorem `l1_gradient`, $w ≠ 0$)"),
         Step(sp.Eq(w_new, rhs), "distribute η (eq. 97): a constant step ηλ/n towards 0"),
-        Step(sp.Eq(w_new, rhs_mb), "with the mini-batch estimate of ∂C_0/∂w"),
+        Step(sp.Eq(w_new, rhs_mb), "with the mini-batch estimate of $∂C_0/∂w$"),
     ]
     return Derivation(
         statement=[sp.Eq(update, rhs), sp.Eq(w_new, rhs_mb)],
@@ -206,7 +206,7 @@ def l1_update() -> Derivation:
             # the printed rule is gradient descent on C with the mini-batch estimate of ∂C_0/∂w
             lambda: prove_equal(update.xreplace({dC0: _minibatch("w")}), rhs_mb, ("expand",)),
         ],
-        assumptions="η, λ > 0; w real, w ≠ 0 (sgn(0) = 0 by convention); C_0 any differentiable "
+        assumptions="η, λ > 0; w real, w ≠ 0 (sgn(0) = 0 by convention); $C_0$ any differentiable "
                     "function of the weights and biases",
         # w': the rule the kernels print (derive.updates) with the mini-batch estimate
         readings=[Reading({w_new: U.WEIGHT_UPDATES["l1"][0].xreplace({U.w: w, U.nabla_w: _minibatch("w")})},

@@ -53,7 +53,7 @@ def l2_update() -> tuple[sp.Expr, sp.Expr]:
 @theorem("slip_l1_update", "Slip: the L1 step with the L2 decay factor", "slips",
          equation=r"w \to w - \frac{\eta\lambda}{n}\operatorname{sgn}(w) - \eta\,\partial C_0/\partial w",
          expect="refuted",
-         note="Transcribed from the notes: the L1 update written as w(1 − ηλ/n) − η ∂C₀/∂w.")
+         note="Transcribed from the notes: the L1 update written as $w(1 − ηλ/n) − η\\, ∂C_0/∂w$.")
 def slip_l1_update() -> Derivation:
     r"""The notes' L1 step :math:`w(1-\frac{\eta\lambda}{n}) - \eta\frac{\partial C_0}{\partial w}` is the
     L2 step; with :math:`C = C_0 + \frac{\lambda}{n}\sum_w |w|` the step is
@@ -71,7 +71,7 @@ def slip_l1_update() -> Derivation:
         Step(sp.Eq(w_new, correct), "gradient descent: w → w − η ∂C/∂w"),
         Step(sp.Eq(w_new, slip), "the slip: the L2 factor (1 − ηλ/n) multiplies w, as if d|w|/dw were w"),
         Step(sp.Eq(_DIFF, sp.factor(slip - correct)),
-             "the two differ by (ηλ/n)(sgn w − w): zero only at w ∈ {−1, 0, 1}"),
+             "the two differ by $(ηλ/n)(\\operatorname{sgn} w − w)$: zero only at $w ∈ \\{−1, 0, 1\\}$"),
     ]
     return Derivation(
         statement=[sp.Eq(w_new, slip)],
@@ -87,8 +87,8 @@ def slip_l1_update() -> Derivation:
 @theorem("slip_l2_missing_n", "Slip: weight decay without the 1/n", "slips",
          equation=r"w \to \left(1 - \frac{\eta\lambda}{n}\right) w - \eta\,\partial C_0/\partial w",
          expect="refuted",
-         note="A common slip, not from the notes: weight decay written (1 − ηλ)w, dropping the 1/n "
-              "of the regularization term λ/(2n) Σ w².")
+         note="A common slip, not from the notes: weight decay written $(1 − ηλ)w$, dropping the $1/n$ "
+              "of the regularization term $\\frac{λ}{2n} \\sum w^2$.")
 def slip_l2_missing_n() -> Derivation:
     r"""Weight decay is :math:`(1-\frac{\eta\lambda}{n})w`, not :math:`(1-\eta\lambda)w`: the penalty is
     :math:`\frac{\lambda}{2n}\sum w^2`, averaged over the n training inputs like :math:`C_0`."""
@@ -146,7 +146,7 @@ def newton_model_gradient() -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Matrix]
 
 @theorem("slip_newton_step", "Slip: the Newton step without its minus sign", "slips",
          equation=r"\Delta w = -H^{-1}\nabla C", expect="refuted",
-         note="Transcribed from the notes: the Newton step written Δw = H⁻¹∇C.")
+         note="Transcribed from the notes: the Newton step written $Δw = H^{-1}∇C$.")
 def slip_newton_step() -> Derivation:
     r"""The stationary point of the quadratic model
     :math:`C + \nabla C\cdot\Delta w + \frac12\Delta w^T H\Delta w` is :math:`\Delta w = -H^{-1}\nabla C`;
@@ -198,8 +198,8 @@ def cross_entropy_delta() -> tuple[sp.Expr, sp.Expr]:
 
 @theorem("slip_cross_entropy_sigma_prime", "Slip: cross-entropy output error keeping σ′", "slips",
          equation=r"\delta^L = a^L - y", expect="refuted",
-         note="A common slip, not from the notes: the quadratic cost's δᴸ = (a − y)σ′(z) reused "
-              "for the cross-entropy cost, whose whole point is that σ′ cancels.")
+         note="A common slip, not from the notes: the quadratic cost's $δ^L = (a − y)σ′(z)$ reused "
+              "for the cross-entropy cost, whose whole point is that $σ′$ cancels.")
 def slip_cross_entropy_sigma_prime() -> Derivation:
     r"""For the cross-entropy cost with sigmoid output,
     :math:`\delta^L = \frac{\partial C}{\partial a}\sigma'(z) = \frac{a-y}{a(1-a)}\,a(1-a) = a - y`;

@@ -131,8 +131,8 @@ def softmax_normalised() -> Derivation:
         Step(sp.Eq(total, pulled), "the denominator does not depend on j: take it out of the sum"),
         Step(sp.Eq(total, 1), "numerator and denominator are the same sum (eq. 79)"),
         Step(sp.Eq(a_name, sp.exp(z[j]) / (sp.exp(z[j]) + sp.Symbol(r"\sum_{k \ne j} e^{z_k}"))),
-             "every e^{z_k} > 0: 0 < a_j, and with n ≥ 2 the other terms make a_j < 1"),
-        Step(sp.Eq(shifted, shifted_pulled), "e^{z+c} = e^c e^z; e^c cancels"),
+             "every $e^{z_k} > 0$: $0 < a_j$, and with $n ≥ 2$ the other terms make $a_j < 1$"),
+        Step(sp.Eq(shifted, shifted_pulled), "$e^{z+c} = e^c e^z$; $e^c$ cancels"),
     ]
 
     def bounds(n: int) -> bool:
@@ -152,7 +152,7 @@ def softmax_normalised() -> Derivation:
                 softmax([t + c for t in _reals(n)]), softmax(_reals(n)))), "shift invariance",
                 "e^{z+c} = e^z e^c, exp → symbols, expand"),
         ],
-        assumptions="z_j and c real; n_L ≥ 2 for a_j < 1",
+        assumptions="$z_j$ and $c$ real; $n_L ≥ 2$ for $a_j < 1$",
         readings=[Reading(prepare=_by_parts, prepare_name="constants out of Σ",
                           methods=("structural", "expand"), each_side=True),
                   dataclasses.replace(_SPLIT, definitions={a_name: a_j, **_SPLIT.definitions})],
@@ -173,11 +173,11 @@ def softmax_monotone() -> Derivation:
     other = collapsed.xreplace({sp.KroneckerDelta(j, k): 0})
     dd = sp.Derivative(sp.Symbol("a^{L}_{j}"), z[k])
     steps = [
-        Step(sp.Eq(dd, d), "quotient rule; ∂z_j/∂z_k = δ_jk"),
+        Step(sp.Eq(dd, d), "quotient rule; $∂z_j/∂z_k = δ_{jk}$"),
         Step(sp.Eq(dd, general), KRONECKER_REASON),
-        Step(sp.Eq(sp.Derivative(sp.Symbol("a^{L}_{j}"), z[j]), a_j * (1 - a_j)), "k = j: δ_jj = 1"),
-        Step(sp.Eq(dd, -a_j * a_k), "k ≠ j: δ_jk = 0"),
-        Step(sp.Gt(a_j * (1 - a_j), 0), "0 < a_j < 1 (softmax_normalised), so the signs are fixed"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("a^{L}_{j}"), z[j]), a_j * (1 - a_j)), "$k = j$: $δ_{jj} = 1$"),
+        Step(sp.Eq(dd, -a_j * a_k), "$k ≠ j$: $δ_{jk} = 0$"),
+        Step(sp.Gt(a_j * (1 - a_j), 0), "$0 < a_j < 1$ (`softmax_normalised`), so the signs are fixed"),
     ]
 
     def concrete(n: int) -> bool:
@@ -196,7 +196,7 @@ def softmax_monotone() -> Derivation:
             _split_lemma,
             lambda: _all_n(concrete, "∂a_p/∂z_q by diff", "exp → symbols, expand"),
         ],
-        assumptions="z real; k ≠ j in the second identity; n_L ≥ 2 for the strict signs",
+        assumptions="$z$ real; $k ≠ j$ in the second identity; $n_L ≥ 2$ for the strict signs",
         # the derivatives by SymPy, Kronecker-collapsed, δ_jk = 0 (k ≠ j); the signs from
         # 0 < a < 1 through the split denominator e^{z_j} + Σ_{i≠j} e^{z_i}
         readings=[Reading({dd: d, sp.Derivative(sp.Symbol("a^{L}_{j}"), z[j]): sp.diff(a_j, z[j])},
@@ -225,10 +225,11 @@ def softmax_log() -> Derivation:
         return all(sp.expand(sp.expand_log(sp.log(u)) - (t - lse_n)) == 0 for u, t in zip(softmax(zs), zs))
 
     steps = [
-        Step(sp.Eq(lhs, sp.log(sp.exp(z[j])) - sp.log(S)), "ln(u/v) = ln u − ln v for u, v > 0"),
-        Step(sp.Eq(lhs, rhs), "ln e^{z} = z for real z"),
+        Step(sp.Eq(lhs, sp.Add(sp.log(sp.exp(z[j]), evaluate=False), -sp.log(S), evaluate=False)),
+             "ln(u/v) = ln u − ln v for u, v > 0"),
+        Step(sp.Eq(lhs, rhs), "$\\ln e^{z} = z$ for real $z$"),
         Step(sp.Eq(term, stable),
-             "so the cost term −y ln a_j is −y (z_j − lse), lse = ln Σ_k e^{z_k}"),
+             "so the cost term $−y \\ln a_j$ is $−y (z_j − \\operatorname{lse})$, with $\\operatorname{lse} = \\ln \\sum_k e^{z_k}$"),
     ]
     return Derivation(
         statement=[sp.Eq(lhs, rhs)],
@@ -239,7 +240,7 @@ def softmax_log() -> Derivation:
                                 lambda e: canonical_indices(sp.expand(sp.expand_log(e))), "expand_log"),
             lambda: _all_n(log_at, "ln a_j = z_j − ln Σ e^z", "expand_log, expand"),
         ],
-        assumptions="z real (so every e^{z_k} > 0 and the sum is positive)",
+        assumptions="$z$ real (so every $e^{z_k} > 0$ and the sum is positive)",
         readings=[Reading(prepare=lambda e: canonical_indices(sp.expand_log(e)),
                           prepare_name="expand_log", methods=("structural", "expand"))],
         parts=[Part("ln a_j = z_j − ln Σ_k e^{z_k}, n_L outputs (also written out at n = 2, 3, 4)",
@@ -256,14 +257,13 @@ def logsumexp_shift() -> Derivation:
     lhs, rhs = LOGSUMEXP, LOGSUMEXP_SHIFTED
     (S_c,) = rhs.atoms(sp.Sum)
     pulled = pull_constants(sp.expand(S_c))
-    reduced = c + sp.expand_log(sp.log(pulled))
     steps = [
-        Step(sp.Eq(S_c, pulled), "e^{z−c} = e^{−c} e^{z}; e^{−c} does not depend on k"),
-        Step(sp.Eq(rhs, reduced), "ln(e^{−c} S) = −c + ln S"),
-        Step(sp.Eq(rhs, lhs), "c − c = 0"),
-        Step(sp.Eq(SOFTMAX_SHIFTED, SOFTMAX), "e^{−c} cancels in the softmax too"),
+        Step(sp.Eq(S_c, pulled), "$e^{z−c} = e^{−c} e^{z}$, and $e^{−c}$ does not depend on $k$"),
+        Step(sp.Eq(rhs, sp.Add(c, -c, lhs, evaluate=False)), "$\\ln(e^{−c} S) = −c + \\ln S$"),
+        Step(sp.Eq(rhs, lhs), "$c − c = 0$"),
+        Step(sp.Eq(SOFTMAX_SHIFTED, SOFTMAX), "$e^{−c}$ cancels in the softmax too"),
         Step(sp.Le(z[k] - sp.Max(sp.Symbol("z_1"), sp.Symbol(r"\ldots"), sp.Symbol("z_n")), 0),
-             "c = max_k z_k: every exponent z_k − c ≤ 0, and the largest term is e^0 = 1"),
+             "$c = \\max_k z_k$: every exponent $z_k − c ≤ 0$, and the largest term is $e^0 = 1$"),
     ]
 
     def pull_shift(e: sp.Expr) -> sp.Expr:
@@ -307,7 +307,7 @@ def logsumexp_shift() -> Derivation:
                            "e^{z−c} = e^z e^{−c}, exp → symbols, expand"),
             lambda: _all_n(max_form, "c = max: exponents ≤ 0, sum ≥ 1", "sign"),
         ],
-        assumptions="z_k and c real",
+        assumptions="$z_k$ and $c$ real",
         readings=[Reading(prepare=pull_shift, prepare_name="e^{z−c} = e^{−c}e^{z}, e^{−c} out of Σ, "
                           "expand_log", methods=("structural", "expand"), each_side=True)],
         parts=[Part("ln Σ e^z = c + ln Σ e^{z−c} and softmax(z − c) = softmax(z), any c, n_L outputs "
@@ -381,12 +381,12 @@ def log_likelihood_gradient() -> Derivation:
                                  {n_L: 3, n_prev: 2}, {j: n_L, k: n_prev})
     dz = sp.Derivative(sp.Symbol("C"), z[j])
     steps = [
-        Step(sp.Eq(sp.Symbol("C"), Cx), "log-likelihood, eq. (80), written for any y with Σ_k y_k = 1"),
-        Step(sp.Eq(dz, d), "differentiate: ∂ ln a_k/∂z_j = (1/a_k) ∂a_k/∂z_j"),
+        Step(sp.Eq(sp.Symbol("C"), Cx), "log-likelihood, eq. (80), written for any $y$ with $\\sum_k y_k = 1$"),
+        Step(sp.Eq(dz, d), "differentiate: $∂ \\ln a_k/∂z_j = (1/a_k)\\, ∂a_k/∂z_j$"),
         Step(sp.Eq(dz, collapsed), KRONECKER_REASON),
-        Step(sp.Eq(dz, pulled), "a_j does not depend on k: take it out of the sum"),
-        Step(sp.Eq(dz, rhs), "Σ_k y_k = 1 (y is one-hot): δ^L_j = a^L_j − y_j (eq. 84)"),
-        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs), "BP3 with δ^L_j = a_j − y_j: eq. (81)"),
+        Step(sp.Eq(dz, pulled), "$a_j$ does not depend on $k$: take it out of the sum"),
+        Step(sp.Eq(dz, rhs), "$\\sum_k y_k = 1$ ($y$ is one-hot): $δ^L_j = a^L_j − y_j$ (eq. 84)"),
+        Step(sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs), "BP3 with $δ^L_j = a_j − y_j$: eq. (81)"),
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_L[j, k]), a_prev[k] * rhs), "BP4: eq. (82)"),
     ]
     # δ^L_i as just found, at i (its softmax summed over another index)
@@ -412,7 +412,7 @@ def log_likelihood_gradient() -> Derivation:
                           "C = −ln a_y, each class y"),
             _concrete_ll,
         ],
-        assumptions="softmax output layer; Σ_k y_k = 1 (in particular one-hot y); z real",
+        assumptions="softmax output layer; $\\sum_k y_k = 1$ (in particular one-hot $y$); $z$ real",
         # ∂C/∂z^L_j by SymPy; ∂C/∂b^L_j, ∂C/∂w^L_jk by the chain rule through z^L_i with δ^L_i
         readings=[Reading({dz: d, dCdb: chain_b, dCdw: chain_w}, reduce,
                           "Kronecker collapse, Σ_k y_k = 1", ("structural", "expand"))],

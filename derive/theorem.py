@@ -205,9 +205,11 @@ class Identity:
     def proof_of(self, outcome: Outcome, seconds: float, *, cached: bool = False,
                  proved_at: str | None = None) -> Proof:
         """The :class:`Proof` of this identity with ``outcome`` (fresh, or read from the cache)."""
-        return Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
-                     outcome.counterexample, outcome.detail, cached, proved_at,
-                     tuple(self.derivation.parts))
+        proof = Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
+                      outcome.counterexample, outcome.detail, cached, proved_at,
+                      tuple(self.derivation.parts))
+        self.__dict__["last_proof"] = proof  # what Jupyter's display shows beside the statement
+        return proof
 
     def with_statement(self, relations: Sequence[sp.Basic]) -> "Identity":
         """A copy of this identity whose statement is ``relations``: its :meth:`prove` decides
@@ -219,15 +221,18 @@ class Identity:
         copy.__dict__["derivation"] = derivation
         return copy
 
-    # Jupyter display, from the same renderer as the report (imported lazily: derive does not
-    # depend on reports).
-    def _repr_html_(self) -> str:  # pragma: no cover - exercised through reports' tests
-        from reports.render import identity_html
-        return identity_html(self)
+    # Jupyter display: the status and method beside the statement (the identity is proved the
+    # first time it is shown).  derive owns the LaTeX; HTML comes from reports when it is
+    # imported (derive does not import reports), else Jupyter shows the LaTeX.
+    def _repr_latex_(self) -> str:
+        from .display import identity_latex
+        return identity_latex(self, self.__dict__.get("last_proof") or self.prove())
 
-    def _repr_latex_(self) -> str:  # pragma: no cover
-        from reports.render import identity_latex
-        return identity_latex(self)
+    def _repr_html_(self) -> str | None:
+        from . import display
+        if display.HTML_RENDERER is None:
+            return None
+        return display.HTML_RENDERER(self, self.__dict__.get("last_proof") or self.prove())
 
 
 def _run(d: Derivation) -> list[Outcome]:

@@ -21,6 +21,26 @@ _WHERE = {"RenderError": "render", "identity_html": "render", "identity_latex": 
           "gather": "gather", "WriteResult": "write", "write_report": "write"}
 
 
+def _html_for_jupyter(identity, proof=None) -> str:
+    """derive's Jupyter HTML view, rendered by reports.render (imported on first use)."""
+    from .render import identity_html
+    return identity_html(identity, proof)
+
+
+def _install_html_view() -> None:
+    """When derive is already loaded (a notebook), give its identities the HTML view; the CLI,
+    which imports reports without derive, stays as cheap as it was."""
+    import sys
+    if "derive" not in sys.modules:
+        return
+    display = importlib.import_module("derive.display")
+    if display.HTML_RENDERER is None:
+        display.HTML_RENDERER = _html_for_jupyter
+
+
+_install_html_view()
+
+
 def __getattr__(name: str):
     if name in _WHERE:
         return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)

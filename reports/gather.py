@@ -17,7 +17,7 @@ from numerics.fileio import printable
 
 from .report import Report, ReportError, _data_summary, _training_summary, assemble
 
-__all__ = ["gather", "presets", "book_figure"]
+__all__ = ["gather", "presets", "book_figure", "samples"]
 
 
 def _optional(module: str):
@@ -64,6 +64,34 @@ def _load_data(mnist, data: str | None):
         if path is None:
             data, note = "sample", "no full MNIST was found, so the bundled sample is used"
     return mnist.load(data), note
+
+
+def samples(ds, net=None, *, digits: int = 24, mistakes: int = 24, chunk: int = 2000) -> dict:
+    """What the report's pictures show: the first ``digits`` training images of ``ds``; with a
+    trained ``net``, its guesses on every test image, the first ``mistakes`` it gets wrong and the
+    10×10 confusion matrix (rows: true digit, columns: guess)."""
+    import numpy as np
+
+    out: dict = {}
+    tr = ds.training
+    k = min(digits, len(tr))
+    out["digits"] = {"images": np.asarray(tr.images[:k]), "labels": np.asarray(tr.labels[:k]),
+                     "split": "training"}
+    if net is None:
+        return out
+    test = ds.test
+    guesses = np.concatenate([net.feedforward(test.X(slice(s, s + chunk))).argmax(axis=1)
+                              for s in range(0, len(test), chunk)]) if len(test) else np.zeros(0, int)
+    labels = np.asarray(test.labels, dtype=np.int64)
+    wrong = np.flatnonzero(guesses != labels)
+    shown = wrong[:mistakes]
+    out["mistakes"] = {"images": np.asarray(test.images[shown]), "labels": labels[shown],
+                       "guesses": guesses[shown], "indices": shown, "wrong": len(wrong),
+                       "of": len(labels), "split": "test"}
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (labels, guesses), 1)
+    out["confusion"] = confusion
+    return out
 
 
 def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
@@ -123,7 +151,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
         timings["data"] = time.perf_counter() - t0
         progress(f"data: {_data_summary(data_info)}")
 
-    training = None
+    training, net = None, None
     cfg = presets().get(train or DEFAULT_PRESET)
     if train is not None:
         tr = _optional("numerics.train")
@@ -131,6 +159,9 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
             raise ReportError(f"training preset {train!r} is not available in this build; "
                               "use --train none")
         cfg = dataclasses.replace(cfg, epochs=epochs or DEFAULT_EPOCHS or cfg.epochs, seed=seed)
+        if "validation" in cfg.monitor and "training" not in cfg.monitor:
+            # the training accuracy beside the validation accuracy: the chapter 3 overfitting plot
+            cfg = dataclasses.replace(cfg, monitor=("training", *cfg.monitor))
         progress(f"training {train} for {cfg.epochs} epoch(s) on the {ds.kind} data")
         t0 = time.perf_counter()
 
@@ -140,7 +171,8 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
             progress(f"  epoch {rec.get('epoch')}: {acc}")
 
         try:
-            training = dict(tr.run(cfg, ds, progress=None, on_epoch=on_epoch))
+            net, result = tr.train(cfg, ds, progress=None, on_epoch=on_epoch)
+            training = dict(result)
         except Exception as exc:  # noqa: BLE001 - shown loudly in the report
             training = {"error": f"training failed: {type(exc).__name__}: {exc}", "epochs": []}
         training["preset"] = train
@@ -159,9 +191,15 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
             kernel["ran"] = bool(training) and not training.get("error")
             kernel["preset"] = train or DEFAULT_PRESET
 
+    pictures = None
+    if ds is not None:
+        try:
+            pictures = samples(ds, net if training and not training.get("error") else None)
+        except Exception as exc:  # noqa: BLE001 - a picture is not worth a failed report
+            progress(f"  no pictures: {type(exc).__name__}: {exc}")
     t0 = time.perf_counter()
     report = assemble(identities, proofs, checks=checks, training=training, data=data_info,
-                      kernel=kernel, seed=seed, timings=timings)
+                      kernel=kernel, seed=seed, timings=timings, samples=pictures)
     # how general the proved statements are (derive.Part); the mutation test is not run here
     # (`gradproof derive --mutants`, ~10 s more), so the report says where to find it
     report.facts["summary"]["generality"] = derive.generality_summary(proofs)

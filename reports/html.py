@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import jinja2
 from markupsafe import Markup
 
-from .render import latex_to_mathml
+from .code import code_html
+from .render import latex_to_mathml, prose_html
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,13 +25,15 @@ _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
-_ENV.filters.update(num=fmt_num, pct=fmt_pct)
+_ENV.filters.update(num=fmt_num, pct=fmt_pct, prose=lambda t: Markup(prose_html(t)),
+                    highlight=lambda src: Markup(code_html(str(src))))
 _ENV.globals.update(VIEW_GLOBALS)
 
 _FORBIDDEN_TAGS = {"script", "link", "iframe", "object", "embed", "base", "frame", "img", "audio",
                    "video", "source", "track", "form", "applet"}
 _URL_ATTRS = {"src", "href", "xlink:href", "action", "formaction", "srcset", "poster", "data",
               "background", "cite", "longdesc", "usemap", "manifest", "ping"}
+_INLINE_PNG = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=\s]+")
 _CSS_URL = re.compile(r"@import|url\(\s*[\"']?\s*(?!#)", re.I)
 
 
@@ -50,6 +53,8 @@ class _Audit(HTMLParser):
         self._in_style = tag == "style"
         for k, v in attrs:
             v = (v or "").strip()
+            if tag == "image" and k in ("href", "xlink:href") and _INLINE_PNG.fullmatch(v):
+                continue  # a PNG inside an inline SVG, carried in the page itself
             if k in _URL_ATTRS and not v.startswith("#"):
                 self.found.append(f"{k}={v[:60]!r} on <{tag}>")
             if k.startswith("on"):
@@ -87,6 +92,8 @@ def render_html(report: "Report") -> str:
         m = mathml.get(latex) if display else None
         return Markup(m if m is not None else latex_to_mathml(latex, display))
 
-    svg = Markup(report.figures.svg) if report.figures is not None else None
-    page = _ENV.get_template("report.html.j2").render(f=report.facts, math=math, curves_svg=svg)
+    svg = Markup(report.figures.svg) if report.figures is not None and report.figures.svg else None
+    pics = {k: Markup(v) for k, v in report.pictures.items()}
+    page = _ENV.get_template("report.html.j2").render(f=report.facts, math=math, curves_svg=svg,
+                                                      pictures=pics)
     return check_self_contained(page)

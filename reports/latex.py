@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from .render import latex_code, latex_escape
+from .code import code_latex, latex_style_defs
+from .render import latex_code, latex_escape, prose_tex
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,7 +72,9 @@ def tex_env() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, finalize=_finalize, extensions=["jinja2.ext.do"],
     )
-    env.filters.update(tex=Tex, path=_path, code=_code, num=_num, pct=_pct, e=latex_escape)
+    env.filters.update(tex=Tex, path=_path, code=_code, num=_num, pct=_pct, e=latex_escape,
+                       prose=lambda t: Tex(prose_tex(t)), highlight=lambda s: Tex(code_latex(str(s))))
+    env.globals["pygments_defs"] = Tex(latex_style_defs())
     env.globals.update(VIEW_GLOBALS)
     return env
 
@@ -80,6 +83,6 @@ _ENV = tex_env()
 
 
 def render_tex(report: "Report", figure: str | None = "curves.pdf") -> str:
-    """The LaTeX document as text; ``figure`` is the file name of the learning-curves PDF."""
+    """The LaTeX document as text; ``figure`` is the file name of the figures' PDF (a page each)."""
     return _ENV.get_template("report.tex.j2").render(
         f=report.facts, figure=figure if report.figures is not None else None)

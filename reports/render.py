@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "RenderError", "IdentityMath", "expr_latex", "latex_to_mathml", "expr_mathml", "check_mathml",
     "identity_math", "identity_html", "identity_latex", "latex_escape", "latex_code",
-    "unicode_to_latex",
+    "unicode_to_latex", "prose_html", "prose_tex",
 ]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -40,65 +40,10 @@ class RenderError(ValueError):
     """An expression could not be rendered correctly (the message carries the LaTeX)."""
 
 
-# --- Unicode -> LaTeX -------------------------------------------------------------------------
+# --- Unicode -> LaTeX (derive.notation owns the table; RenderError for reports) ----------------
 
-_GREEK_UPPER = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi",
-                "Omega"}
-_GREEK_FIX = {"lamda": "lambda", "omicron": "o", "final sigma": "varsigma"}
-
-#: Unicode symbols -> LaTeX math commands (used in math mode; wrapped in $...$ in text).
-MATH_SYMBOLS: dict[str, str] = {
-    "′": "'", "″": "''", "−": "-", "→": r"\to", "←": r"\leftarrow", "↦": r"\mapsto",
-    "⇒": r"\Rightarrow", "⇔": r"\Leftrightarrow", "⟺": r"\Leftrightarrow", "∞": r"\infty",
-    "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "≡": r"\equiv", "·": r"\cdot",
-    "×": r"\times", "∂": r"\partial", "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∇": r"\nabla",
-    "⊙": r"\odot", "∘": r"\circ", "ℓ": r"\ell", "√": r"\surd", "∈": r"\in", "∉": r"\notin",
-    "±": r"\pm", "∓": r"\mp", "∀": r"\forall", "∃": r"\exists", "∧": r"\wedge", "∨": r"\vee",
-    "¬": r"\neg", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap", "∅": r"\emptyset",
-    "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "⟨": r"\langle", "⟩": r"\rangle",
-    "‖": r"\|", "∼": r"\sim", "≪": r"\ll", "≫": r"\gg", "∝": r"\propto", "°": r"^\circ",
-    "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ℏ": r"\hbar", "⋅": r"\cdot", "∗": "*",
-    "⁄": "/",
-}
-#: Unicode punctuation -> LaTeX text.
-TEXT_SYMBOLS: dict[str, str] = {
-    "—": "---", "–": "--", "“": "``", "”": "''", "‘": "`", "’": "'", "…": r"\ldots{}",
-    "\u00a0": "~", "§": r"\S{}", "¶": r"\P{}", "©": r"\copyright{}", "•": r"\textbullet{}",
-    "½": r"$\frac12$", "¼": r"$\frac14$", "¾": r"$\frac34$",
-}
-
-
-def _math_char(ch: str) -> str | None:
-    """LaTeX (math mode) for one non-ASCII character, or None."""
-    if ch in MATH_SYMBOLS:
-        return MATH_SYMBOLS[ch]
-    name = unicodedata.name(ch, "")
-    m = re.fullmatch(r"(MATHEMATICAL ITALIC )?GREEK (SMALL|CAPITAL) LETTER ([A-Z ]+)", name)
-    if m:
-        letter = m.group(3).lower()
-        letter = _GREEK_FIX.get(letter, letter)
-        if letter == "o":
-            return "o" if m.group(2) == "SMALL" else "O"
-        if " " in letter:
-            return None
-        if m.group(2) == "CAPITAL":
-            cap = letter.capitalize()
-            return "\\" + cap if cap in _GREEK_UPPER else _greek_latin(cap)
-        return "\\" + letter
-    dec = unicodedata.decomposition(ch)
-    kind = re.match(r"<(super|sub)> ([0-9A-F]+)$", dec)
-    if kind:
-        inner = chr(int(kind.group(2), 16))
-        inner = inner if inner.isascii() else (_math_char(inner) or "")
-        if inner:
-            return ("^{%s}" if kind.group(1) == "super" else "_{%s}") % inner
-    return None
-
-
-def _greek_latin(cap: str) -> str:
-    """Capital Greek letters LaTeX writes with a Latin letter (Alpha -> A, ...)."""
-    return {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
-            "Kappa": "K", "Mu": "M", "Nu": "N", "Rho": "P", "Tau": "T", "Chi": "X"}.get(cap, "?")
+from derive.notation import MATH_SYMBOLS, TEXT_SYMBOLS, _math_char  # noqa: E402
+from derive.notation import unicode_to_latex as _unicode_to_latex  # noqa: E402
 
 
 def unicode_to_latex(latex: str) -> str:
@@ -106,18 +51,10 @@ def unicode_to_latex(latex: str) -> str:
 
     Raises :class:`RenderError` for a character with no LaTeX spelling.
     """
-    if latex.isascii():
-        return latex
-    out = []
-    for ch in latex:
-        if ch.isascii():
-            out.append(ch)
-            continue
-        cmd = _math_char(ch)
-        if cmd is None:
-            raise RenderError(f"no LaTeX for the character {ch!r} (U+{ord(ch):04X}) in {latex!r}")
-        out.append("{" + cmd + "}")
-    return "".join(out)
+    try:
+        return _unicode_to_latex(latex)
+    except ValueError as exc:
+        raise RenderError(str(exc)) from None
 
 
 _TEXT_ESCAPES = {
@@ -281,74 +218,136 @@ def expr_mathml(expr: sp.Basic | None, latex: str | None = None, display: bool =
             raise RenderError(f"{first}; the SymPy fallback failed too: {second}") from None
 
 
+# --- prose with inline mathematics ----------------------------------------------------------------
+
+def _limits(tex: str) -> str:
+    return _LIMITS.sub(r"\\\1\\limits", tex)
+
+
+def prose_html(text: str) -> str:
+    """A reason or note as HTML: prose escaped, each ``$...$`` piece as checked inline MathML.
+
+    A piece that does not render is shown as escaped text, never as raw markup."""
+    from derive.notation import segments
+
+    try:
+        parts = segments(str(text))
+    except ValueError:
+        return html.escape(str(text))
+    out = []
+    for kind, piece in parts:
+        if kind == "text":
+            out.append(html.escape(piece))
+        elif kind == "code":
+            out.append(f"<code>{html.escape(piece)}</code>")
+        else:
+            try:
+                out.append(latex_to_mathml(_limits(piece), False))
+            except RenderError:
+                out.append(html.escape(piece))
+    return "".join(out)
+
+
+def prose_tex(text: str) -> str:
+    """A reason or note as LaTeX text: prose escaped, each ``$...$`` piece as inline math."""
+    from derive.notation import segments
+
+    try:
+        parts = segments(str(text))
+    except ValueError:
+        return latex_escape(text)
+    return "".join(latex_escape(p) if k == "text" else
+                   r"\texttt{%s}" % latex_escape(p) if k == "code" else f"${p}$" for k, p in parts)
+
+
 # --- identities ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class IdentityMath:
     """An identity's mathematics as the outputs show it: LaTeX once, MathML from that LaTeX.
 
-    ``statement``/``steps`` hold the LaTeX strings; ``mathml`` maps each of them to its checked
-    MathML (display style).
+    ``statement``/``steps`` hold the LaTeX strings (statements in their checked display forms,
+    :mod:`derive.display`); ``mathml`` maps each of them to its checked MathML (display style).
+    ``checked_at``: the "checked at" lines (prose with ``$...$``); ``notes``: display forms that
+    were not shown because their check did not close.
     """
 
     statement: tuple[str, ...]
     steps: tuple[tuple[str, str], ...]  # (latex, reason)
     mathml: dict[str, str]
+    checked_at: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def identity_math(identity: "Identity") -> IdentityMath:
     """Render the statement and the derivation steps of ``identity`` (builds its derivation)."""
-    mathml: dict[str, str] = {}
+    from derive import display
 
-    def one(e: sp.Basic) -> str:
-        tex = expr_latex(e)
+    mathml: dict[str, str] = {}
+    sh = display.shown(identity)
+
+    def one(tex: str, e: sp.Basic) -> str:
+        tex = _limits(tex)
         if tex not in mathml:
             mathml[tex] = expr_mathml(e, tex, display=True)
         return tex
 
-    statement = tuple(one(e) for e in identity.statement)
-    steps = tuple((one(s.expr), s.reason) for s in identity.steps)
-    return IdentityMath(statement, steps, mathml)
+    statement = tuple(one(display.display_latex(e, d), e)
+                      for e, d in zip(sh.statement, sh.is_display))
+    steps = tuple((one(display.step_latex(s.expr), s.expr), s.reason) for s in identity.steps)
+    return IdentityMath(statement, steps, mathml, tuple(display.checked_at(identity)), sh.problems)
 
 
-def identity_html(identity: "Identity", math: IdentityMath | None = None) -> str:
-    """An HTML fragment (MathML, inline style, no scripts) for an identity: Jupyter's view."""
+def identity_html(identity: "Identity", proof=None, math: IdentityMath | None = None) -> str:
+    """An HTML fragment (MathML, inline style, no scripts) for an identity: Jupyter's view, with
+    the status and method of ``proof`` beside the title."""
     math = math or identity_math(identity)
     e = html.escape
     eq = f" <small>eq. {e(identity.equation)}</small>" if identity.equation else ""
+    status = ""
+    if proof is not None:
+        colour = "#1b7a3a" if proof.ok else "#b00020"
+        status = (f' <span style="color:#fff;background:{colour};border-radius:1em;padding:0 0.5em;'
+                  f'font-size:0.8em">{e(proof.status.upper())}</span> <small style="color:#555">'
+                  f"method: {e(proof.method)}</small>")
     parts = ['<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
-             f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq} "
+             f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq}{status} "
              f'<code style="color:#666;font-weight:normal">{e(identity.id)}</code></h4>']
     if identity.expect == "refuted":
         parts.append('<p style="color:#8a4b00;margin:0.2em 0">A transcribed slip: expected to be '
                      "refuted.</p>")
     parts.extend(f"<div>{math.mathml[t]}</div>" for t in math.statement)
+    parts.extend(f'<p style="color:#555;margin:0.1em 0 0.3em;font-size:0.9em">Checked {prose_html(c)}</p>'
+                 if c.startswith("for ") else
+                 f'<p style="color:#555;margin:0.1em 0 0.3em;font-size:0.9em">{prose_html(c)}</p>'
+                 for c in math.checked_at)
     assumptions = identity.derivation.assumptions
     if assumptions:
-        parts.append(f'<p style="color:#555;margin:0.2em 0">Assumptions: {e(assumptions)}</p>')
+        parts.append(f'<p style="color:#555;margin:0.2em 0">Assumptions: {prose_html(assumptions)}</p>')
     if math.steps:
         parts.append('<ol style="margin:0.3em 0">')
-        parts.extend(f'<li>{math.mathml[t]} <span style="color:#555">— {e(r)}</span></li>'
+        parts.extend(f'<li>{math.mathml[t]} <span style="color:#555">— {prose_html(r)}</span></li>'
                      for t, r in math.steps)
         parts.append("</ol>")
     parts.append("</div>")
     return "\n".join(parts)
 
 
-def _text_in_math(text: str) -> str:
-    """Plain text for ``\\text{...}`` in math mode (MathJax and amsmath)."""
-    return latex_escape(text)
-
-
-def identity_latex(identity: "Identity", math: IdentityMath | None = None) -> str:
-    r"""LaTeX for an identity: ``$$\begin{aligned}...\end{aligned}$$`` (statement, then steps with
-    their reasons as ``\text``), for Jupyter's ``_repr_latex_`` and MathJax."""
-    math = math or identity_math(identity)
-    rows = [f"&{t}" for t in math.statement]
-    rows += [f"&{t} &&\\text{{{_text_in_math(r)}}}" for t, r in math.steps]
-    return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+def identity_latex(identity: "Identity", proof=None, math: IdentityMath | None = None) -> str:
+    r"""LaTeX for an identity (MathJax): :func:`derive.display.identity_latex`."""
+    from derive.display import identity_latex as _identity_latex
+    return _identity_latex(identity, proof)
 
 
 def statement_latex(relations: Sequence[sp.Basic]) -> list[str]:
     """LaTeX of each relation of a statement."""
     return [expr_latex(r) for r in relations]
+
+
+def _install() -> None:
+    """Give Jupyter the HTML view of an identity (derive shows LaTeX until reports is imported)."""
+    from derive import display
+    display.HTML_RENDERER = identity_html
+
+
+_install()

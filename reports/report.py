@@ -30,7 +30,7 @@ __all__ = ["Report", "ReportError", "assemble", "environment", "method_kinds", "
 
 FORMAT = "gradproof-report/1"
 _PACKAGES = ["gradproof", "sympy", "numpy", "mpmath", "latex2mathml", "jinja2", "matplotlib"]
-FIGURE_PDF = "curves.pdf"
+FIGURE_PDF = "curves.pdf"  #: the report's figures, one page each (learning curves first)
 
 
 class ReportError(RuntimeError):
@@ -45,6 +45,7 @@ class Report:
     facts: dict
     mathml: dict[str, str] = field(default_factory=dict)
     figures: "Figures | None" = None
+    pictures: dict[str, str] = field(default_factory=dict)  # name -> inline SVG
 
     @property
     def ok(self) -> bool:
@@ -124,13 +125,16 @@ def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict
          "equation": identity.equation, "expect": identity.expect, "note": identity.note,
          "status": proof.status, "method": proof.method, "seconds": round(proof.seconds, 4),
          "ok": proof.ok, "counterexample": proof.counterexample, "detail": proof.detail,
-         "cached": getattr(proof, "cached", False), "proved_at": getattr(proof, "proved_at", None),
-         "assumptions": "", "statement": [], "steps": [], "render_error": None}
+         "assumptions": "", "statement": [], "steps": [], "render_error": None,
+         "checked_at": [], "display_notes": [],
+         "cached": getattr(proof, "cached", False), "proved_at": getattr(proof, "proved_at", None)}
     try:
         math_ = identity_math(identity)
         d["assumptions"] = identity.derivation.assumptions
         d["statement"] = list(math_.statement)
         d["steps"] = [{"latex": t, "reason": r} for t, r in math_.steps]
+        d["checked_at"] = list(math_.checked_at)
+        d["display_notes"] = list(math_.notes)
         mathml.update(math_.mathml)
     except RenderError as exc:
         d["render_error"] = str(exc)
@@ -143,6 +147,7 @@ def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict
                                     f"{type(exc).__name__}: {exc}"})
     d["equation_latex"] = _equation_latex(identity.equation)
     d["counterexample_latex"] = _counterexample_latex(proof.counterexample)
+    d["detail_values"] = _values_of(proof.detail, proof.counterexample)
     if not proof.ok:
         what = ("was refuted" if proof.status == "refuted" else
                 "is undecided" if proof.status == "undecided" else f"ended {proof.status}")
@@ -165,6 +170,15 @@ def _equation_latex(equation: str | None) -> str | None:
     except RenderError:
         return None
     return tex
+
+
+def _values_of(detail: str, point: dict | None) -> str:
+    """A refutation's detail without the point it names (the report shows that point as
+    mathematics): ``"at x = 1/3: lhs = 1, rhs = 2"`` -> ``"lhs = 1, rhs = 2"``."""
+    if not detail or not point:
+        return detail or ""
+    where = "at " + ", ".join(f"{k} = {v}" for k, v in point.items()) + ": "
+    return detail[len(where):] if detail.startswith(where) else detail
 
 
 def _counterexample_latex(point: dict | None) -> list[str] | None:
@@ -241,8 +255,11 @@ def _training_summary(training: dict | None) -> str:
             txt += f" (best {100 * best['accuracy']:.2f}% at epoch {best.get('epoch', '?')})"
     if book and book.get("accuracy") is not None:
         txt += (f"; the book reports {100 * book['accuracy']:.2f}% {book.get('set', '')} after "
-                f"{book.get('epochs', '?')} epochs")
-        if n < (book.get("epochs") or 0):
+                f"{book.get('epochs', '?')} epochs on the full MNIST")
+        if training.get("data_kind") not in (None, "full"):
+            txt += (f" (this run trained on the {training['data_kind']} data, so the book's figure "
+                    "does not apply to it)")
+        elif n < (book.get("epochs") or 0):
             txt += " (this is a short run)"
     return txt
 
@@ -267,7 +284,7 @@ def environment(seed: int | None = None) -> dict:
 def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] | None = None,
              checks: dict | None = None, training: dict | None = None, data: dict | None = None,
              kernel: dict | None = None, seed: int | None = None,
-             timings: dict[str, float] | None = None) -> Report:
+             timings: dict[str, float] | None = None, samples: dict | None = None) -> Report:
     """Build a :class:`Report` from computed results.
 
     ``identities``/``proofs``: parallel sequences (``derive.Identity``, ``derive.Proof``).
@@ -275,6 +292,9 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     ``training``: a ``gradproof train --json`` object plus ``"preset"`` and ``"book"``
     (``{"set", "accuracy", "epochs"}`` or None), or ``{"error": ...}``, or None.
     ``data``: ``{"kind", "source", "digests"}``.  ``kernel``: ``{"cost", "activation", "source"}``.
+    ``samples``: pictures of the data and the trained network (:func:`reports.gather.samples`):
+    ``{"digits": {"images", "labels", "split"}, "mistakes": {"images", "labels", "guesses",
+    "indices", "wrong", "of"}, "confusion": 10×10 counts}``, each part optional.
     """
     if len(identities) != len(proofs):
         raise ValueError(f"assemble: {len(identities)} identities but {len(proofs)} proofs")
@@ -295,6 +315,8 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     if training and training.get("error"):
         problems.append({"kind": "training", "id": "training", "message": training["error"]})
     training = _finite(training) if training else None
+    if training is not None:
+        training["data_kind"] = (data or {}).get("kind")
 
     real = [d for d in ids if d["expect"] != "refuted"]
     slips = [d for d in ids if d["expect"] == "refuted"]
@@ -329,11 +351,47 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
         "data": _finite(data), "training": training,
         "environment": environment(seed), "timings": timings,
     }
-    figures = None
+    figures, pics = _pictures(training, samples or {})
+    facts["pictures"] = _picture_facts(samples or {}, pics)
+    return Report(facts, mathml, figures, pics.svg if pics else {})
+
+
+def _pictures(training: dict | None, samples: dict):
+    """The report's figures, one multi-page PDF (``Figures.pdf``; ``Figures.svg`` the curves)."""
+    from . import plots
+
+    build = {}
     if training and training.get("epochs"):
-        from .plots import learning_curves
-        figures = learning_curves(training, training.get("book"))
-    return Report(facts, mathml, figures)
+        build["curves"] = lambda: plots.curves_figure(training, training.get("book"))
+    d = samples.get("digits")
+    if d is not None and len(d["labels"]):
+        build["digits"] = lambda: plots.digit_grid(d["images"], d["labels"])
+    mk = samples.get("mistakes")
+    if mk is not None and len(mk["labels"]):
+        build["mistakes"] = lambda: plots.mistakes_grid(mk["images"], mk["labels"], mk["guesses"])
+    if samples.get("confusion") is not None:
+        build["confusion"] = lambda: plots.confusion_figure(samples["confusion"])
+    if not build:
+        return None, None
+    pics = plots.pictures(build)
+    return plots.Figures(pics.svg.get("curves", ""), pics.pdf), pics
+
+
+def _picture_facts(samples: dict, pics) -> dict:
+    """What the pictures show, as JSON: page numbers in the figure PDF, the misread test images
+    (index, label, guess) and the confusion matrix."""
+    out: dict = {"pages": {n: k + 1 for k, n in enumerate(pics.pages)} if pics else {}}
+    d = samples.get("digits")
+    if d is not None:
+        out["digits"] = {"split": d.get("split"), "count": int(len(d["labels"]))}
+    mk = samples.get("mistakes")
+    if mk is not None:
+        out["mistakes"] = {"wrong": int(mk["wrong"]), "of": int(mk["of"]), "split": mk.get("split", "test"),
+                           "shown": [{"index": int(i), "label": int(a), "guess": int(g)}
+                                     for i, a, g in zip(mk["indices"], mk["labels"], mk["guesses"])]}
+    if samples.get("confusion") is not None:
+        out["confusion"] = [[int(v) for v in row] for row in samples["confusion"]]
+    return out
 
 
 def _data_summary(data: dict | None) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt_num", "fmt_pct", "check_label", "check_blocks", "check_table", "table_methods",
+__all__ = ["fmt_num", "fmt_pct", "epoch_num", "check_label", "check_blocks", "check_table", "table_methods",
            "block_parts", "best_record", "accuracy_keys", "eq_label", "VIEW_GLOBALS"]
 
 #: Keys of a check result that describe what was checked, in the order they are shown.
@@ -11,16 +11,23 @@ _CHECK_KEYS = ("architecture", "sizes", "activation", "cost", "regularization", 
 
 
 def fmt_num(x, digits: int = 2) -> str:
-    """A relative error or tolerance: ``3.2e-09``; non-numbers as they are."""
+    """A relative error or tolerance, always in one format (a column of them lines up):
+    ``3.2e-09``, ``1.0e-06``; zero as ``0``; non-numbers as they are."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return "—" if x is None else str(x)
     if x == 0:
         return "0"
     if not math.isfinite(x):
         return str(x)
-    if 1e-3 <= abs(x) < 1e4:
-        return f"{x:.{digits + 2}g}"
     return f"{x:.{digits - 1}e}"
+
+
+def epoch_num(key: str, x) -> str:
+    """A number of the per-epoch table in its column's one format: seconds with 2 decimals, costs
+    with 4."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    return f"{x:.2f}" if key.endswith("seconds") else f"{x:.4f}"
 
 
 def fmt_pct(x, digits: int = 2) -> str:
@@ -150,4 +157,5 @@ VIEW_GLOBALS = {
     "METHOD_NAMES": METHOD_NAMES, "eq_label": eq_label, "best_record": best_record,
     "accuracy_keys": accuracy_keys, "check_label": check_label, "check_blocks": check_blocks,
     "by_id": by_id, "config_items": config_items, "fmt_num": fmt_num, "fmt_pct": fmt_pct,
+    "epoch_num": epoch_num,
 }

@@ -4,7 +4,8 @@
     python tools/screenshot.py --from gradproof-report   # use an existing report.html
     python tools/screenshot.py --train none         # a faster report without training
 
-Renders report.html in headless Chromium (reports.browser) at 1200x1100 CSS pixels and saves it
+Renders report.html in headless Chromium (reports.browser) at 1200x2000 CSS pixels (the summary,
+the contents and the first identities) and saves it
 scaled to 900 pixels wide as an optimized PNG (written atomically).
 """
 from __future__ import annotations
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "report.png"), help="PNG to write")
     ap.add_argument("--train", default=None, help="passed to `gradproof report` (default: its own)")
     ap.add_argument("--width", type=int, default=900, help="width of the saved PNG in pixels")
+    ap.add_argument("--height", type=int, default=2000,
+                    help="CSS pixels of the page to show (the default reaches the first identities)")
     args = ap.parse_args(argv)
 
     from PIL import Image
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             if r.returncode not in (0, 1):
                 return r.returncode
             html = tmp / "rep" / "report.html"
-        raw = screenshot(html, tmp / "raw.png", width=1200, height=1100)
+        raw = screenshot(html, tmp / "raw.png", width=1200, height=args.height)
         img = Image.open(raw).convert("RGB")
         h = round(img.height * args.width / img.width)
         img = img.resize((args.width, h), Image.LANCZOS).quantize(colors=64)

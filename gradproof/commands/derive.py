@@ -66,14 +66,19 @@ def run(args) -> int:
             idy = derive.REGISTRY[i]
             print(f"{i:32} {idy.group:15} {idy.title}")
         return 0
+    def on_proof(proof) -> None:
+        _row(proof)
+        if args.ids:  # asked for by name: the mathematics too
+            _show(derive.REGISTRY[proof.id], proof)
+
     t0 = time.perf_counter()
     proofs = derive.prove_all(ids, cache=not args.no_cache, jobs=args.jobs,
-                              on_proof=None if args.json else _row)
+                              on_proof=None if args.json else on_proof)
     total = time.perf_counter() - t0
     ok = all(p.ok for p in proofs)
     proved = sum(p.status == "proved" for p in proofs)
     if args.json:
-        print(json.dumps({"identities": [p.as_dict() for p in proofs], "proved": proved,
+        print(json.dumps({"identities": [_with_math(p) for p in proofs], "proved": proved,
                           "total": len(proofs), "seconds": round(total, 3)}, indent=1))
     else:
         slips = sum(p.expected == "refuted" for p in proofs)
@@ -129,3 +134,16 @@ def run_mutants(args) -> int:
               f"({skipped} skipped as equivalent), {len(scores)} identities, in {total:.1f} s"
               + (f"; SURVIVED: {', '.join(survivors)}" if survivors else ""))
     return 1 if survivors else 0
+
+
+def _show(identity, proof) -> None:
+    """The statement and the steps with their reasons, in Unicode (derive.display)."""
+    from derive.display import identity_text
+    print("\n" + identity_text(identity, proof) + "\n", flush=True)
+
+
+def _with_math(proof) -> dict:
+    """A proof's JSON with its identity's statement and steps as LaTeX."""
+    import derive
+    from derive.display import identity_json
+    return {**proof.as_dict(), **identity_json(derive.REGISTRY[proof.id])}

@@ -153,3 +153,25 @@ def test_ids_are_case_insensitive_and_an_unknown_one_gets_did_you_mean():
 def test_jobs_must_be_positive():
     r = gradproof("derive", "--jobs", "0", "perceptron_bias")
     assert r.returncode == 2 and "--jobs" in r.stderr
+
+
+def test_derive_by_name_prints_the_mathematics_in_unicode():
+    r = gradproof("derive", "l2_gradient", "sigmoid_output")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    # the statement as the book writes it, its "checked at" line, every step's reason
+    assert "∂C" in out and "∂C₀" in out and "checked for w = w₂" in out
+    for st in derive.REGISTRY["l2_gradient"].steps:
+        from derive.notation import plain_text
+        assert plain_text(st.reason) in out
+    assert "σ" in out and "sigmoid(" not in out
+    assert "$" not in out and "\\frac" not in out and "Derivative(" not in out
+
+
+def test_derive_json_has_the_statement_and_steps_as_latex():
+    r = gradproof("derive", "--json", "sigmoid_prime")
+    assert r.returncode == 0, r.stderr
+    (ident,) = json.loads(r.stdout)["identities"]
+    assert ident["statement"][0].startswith(r"\sigma'\left(z\right) =")
+    assert [s["reason"] for s in ident["steps"]] == [s.reason for s in derive.REGISTRY["sigmoid_prime"].steps]
+    assert all(s["latex"] and "\\" in s["latex"] for s in ident["steps"])

@@ -34,7 +34,8 @@ def test_report_without_training(tmp_path):
                   env={"PATH": str(Path(sys.executable).parent)})
     assert r.returncode == 0, r.stderr
     assert "pdflatex is not on the PATH" in r.stderr
-    assert {p.name for p in out.iterdir()} == {"report.html", "report.tex", "report.json"}
+    # curves.pdf holds the figures: without training, the grid of the MNIST digits used
+    assert {p.name for p in out.iterdir()} == {"report.html", "report.tex", "report.json", "curves.pdf"}
     facts = json.loads((out / "report.json").read_text())
     s = facts["summary"]
     assert s["proved"] == s["identities"] > 0 and s["slips_refuted"] == s["slips"]

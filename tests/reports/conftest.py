@@ -136,3 +136,14 @@ def good_report():
 def bad_report():
     ids = good_identities() + [false_identity(), undecided_identity(), unrefuted_slip()]
     return build(ids, checks=gradient_checks(wrong=True))
+
+
+@pytest.fixture(scope="session")
+def full_report():
+    """Every registered identity, really proved, with the real kernel source and a training record:
+    what `gradproof report` shows, for the layout tests (PDF boxes, browser widths)."""
+    from numerics.codegen import kernel_source
+
+    return build(list(derive.REGISTRY.values()), training=training_record(),
+                 kernel={"cost": "quadratic", "activation": "sigmoid", "ran": True,
+                         "preset": "nielsen-ch1", "source": kernel_source("quadratic", "sigmoid")})

@@ -35,7 +35,7 @@ def test_report_compiles_with_pdflatex(which, request, tmp_path):
 
 
 def test_figure_is_included_when_there_is_training(good_report, bad_report):
-    assert rf"\includegraphics[width=\linewidth]{{{FIGURE_PDF}}}" in good_report.to_tex()
+    assert rf"\includegraphics[width=\linewidth,page=1]{{{FIGURE_PDF}}}" in good_report.to_tex()
     assert r"\includegraphics" not in bad_report.to_tex()  # no training, no figure
 
 
@@ -71,3 +71,21 @@ def test_escaped_text_prints_literally(tmp_path):
         for piece in ["&c%d#e$f", "\\i{j}k<l>m|n", "--trainnone", "σ′=σ(1−σ)→∞", "return{",
                       "#a\\b$%&_^~", "[U+4E2D]"]:
             assert piece in flat, (piece, txt)
+
+
+def test_no_box_wider_than_10pt_and_no_wrapped_code(full_report, tmp_path):
+    """pdflatex's log is the oracle for layout: no overfull box over 10 pt in the whole report;
+    the kernel listing is highlighted (Pygments) and never broken with continuation arrows."""
+    need("pdflatex")
+    res = write_report(full_report, tmp_path, pdf=False)
+    tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
+    assert r"\hookleftarrow" not in tex and r"\begin{Verbatim}" in tex and r"\PY{k}{def}" in tex
+    assert r"\usepackage{lmodern}" in tex and r"{hyperref}" in tex
+    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                       cwd=tmp_path, capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
+    log = (tmp_path / "report.log").read_text(encoding="latin-1")
+    wide = [(float(w), where) for w, where in
+            re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too \w+\) (.*)", log)]
+    assert not [w for w in wide if w[0] > 10], wide
+    assert res.paths

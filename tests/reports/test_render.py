@@ -102,7 +102,8 @@ def _toy_identity() -> Identity:
 def test_identity_html_is_the_jupyter_view():
     idy = _toy_identity()
     frag = idy._repr_html_()
-    assert frag == identity_html(idy)
+    assert frag == identity_html(idy, idy.last_proof)
+    assert "UNDECIDED" in frag and "method: none" in frag  # status and method beside the title
     doc = html5lib.parse(frag, namespaceHTMLElements=False)
     text = "".join(doc.itertext())
     assert "A toy <identity>" in text and "σ′ = σ(1−σ) & <b>" in text  # escaped, shown as text
@@ -116,7 +117,8 @@ def test_identity_html_is_the_jupyter_view():
 def test_identity_latex_holds_the_same_latex():
     idy = _toy_identity()
     tex = idy._repr_latex_()
-    assert tex == identity_latex(idy)
+    assert tex == identity_latex(idy, idy.last_proof)
+    assert "UNDECIDED" in tex
     assert tex.startswith("$$") and tex.endswith("$$")
     for t in identity_math(idy).statement:
         assert t in tex

@@ -183,3 +183,51 @@ def test_summary_says_how_general_the_proofs_are():
     assert f"{g['general']} of {g['proved']} proved statements hold in full generality" in text
     assert "gradproof derive --mutants" in text
     assert "in full generality" in report.to_tex()
+
+
+def test_the_books_full_mnist_figure_is_not_held_against_the_sample():
+    from .conftest import build, good_identities, training_record
+
+    sample = build(good_identities()[:1], training=training_record(),
+                   data={"kind": "sample", "source": "bundled", "digests": {}})
+    full = build(good_identities()[:1], training=training_record(),
+                 data={"kind": "full", "source": "x", "digests": {}})
+    assert "does not apply" in sample.facts["summary"]["training"]
+    assert "does not apply" not in full.facts["summary"]["training"]
+    page = sample.to_html()
+    assert "the figure applies to the full data only" in page and "NOT reached" not in page
+    assert "the figure applies to the full data only" not in full.to_html()
+
+
+def test_generality_parts_and_cache_fields_are_shown_when_present():
+    """The agreed interfaces of issues 11 and 12, as far as they exist here: a derivation's
+    ``parts`` give "checked at" lines, a proof's ``cached``/``proved_at`` a cache note."""
+    import dataclasses
+
+    import derive
+    from derive.theorem import Proof
+    from reports import assemble
+
+    idy = derive.REGISTRY["bp_batched"]
+    real = idy.prove()
+
+    from derive.theorem import Part
+
+    d = idy.derivation
+    original = d.parts
+    object.__setattr__(d, "parts", (Part("the batched forms", False, "m = 2, 3 examples"),
+                                    Part("row by row", True)))
+    try:
+        proof = dataclasses.replace(real, cached=True, proved_at="2026-12-01T20:00:00+00:00")
+        rep = assemble([idy], [proof], checks={"results": []})
+        facts = rep.facts["identities"][0]
+        assert facts["checked_at"] == ["the batched forms: checked at m = 2, 3 examples"]
+        assert facts["cached"] is True and facts["proved_at"] == "2026-12-01T20:00:00+00:00"
+        page = rep.to_html()
+        assert "checked at m = 2, 3 examples" in page
+        assert "from the proof cache (proved 2026-12-01T20:00:00+00:00)" in page
+        assert "from the proof cache" in rep.to_tex()
+    finally:
+        object.__setattr__(d, "parts", original)
+        from derive import display
+        display._CACHE.clear()
