@@ -479,9 +479,10 @@ def backprop_paths() -> Derivation:
     ]
     steps = steps + [
         Step(sp.Eq(Q_l[j], sp.Sum(r1 * Q_next[p], (p, 1, n_next))),
-             "any depth: Q^l_j, the sum over paths from a^l_j to C, is one edge to a^{l+1}_p and then "
-             "a path from there; Q^L_j = ∂C/∂a^L_j"),
-        Step(step, "by induction on L − l: BP1 at l = L, and BP2 with δ^{l+1}_p = σ′(z^{l+1}_p) Q^{l+1}_p"),
+             "any depth: $Q^l_j$, the sum over paths from $a^l_j$ to $C$, is one edge to $a^{l+1}_p$ "
+             "and then a path from there; $Q^L_j = ∂C/∂a^L_j$"),
+        Step(step, "by induction on $L − l$: BP1 at $l = L$, and BP2 with "
+                   "$δ^{l+1}_p = σ′(z^{l+1}_p) Q^{l+1}_p$"),
         Step(conclusion, "BP4: the sum over paths, eq. (53), for every depth"),
     ]
     return Derivation(

@@ -534,7 +534,7 @@ def _update_of(rel: sp.Eq, old: sp.Basic) -> Update:
 
 @display("sgd_minibatch_update")
 def _sgd(s):
-    w_rule, b_rule, share = s
+    w_rule, b_rule, *rest = s  # then the counting premise, the share of each example, unbiasedness
     w_k, b_l = _sym(w_rule.rhs, "w_k"), _sym(b_rule.rhs, "b_l")
 
     def rule(rel, old):
@@ -543,7 +543,7 @@ def _sgd(s):
         m = total.limits[0][2]
         return Update(old, rel.lhs, sp.Add(old, sp.Mul(-1, eta / m, total, evaluate=False),
                                            evaluate=False))
-    return Display((rule(w_rule, w_k), rule(b_rule, b_l), None))
+    return Display((rule(w_rule, w_k), rule(b_rule, b_l), *[None] * len(rest)))
 
 
 def _any_weight():
@@ -588,7 +588,8 @@ def _l1_gradient(s):
 
 @display("l2_weight_decay")
 def _l2_weight_decay(s):
-    rule, rule_mb = s
+    from .regularization import BIASES
+    rule, rule_mb, bias_mb = s
     w, C0w, rename, where = _any_weight()
     eta, lm, n = (_sym(rule, k) for k in ("eta", "lambda", "n"))
     dC0 = sp.Derivative(C0w, w)
@@ -600,13 +601,16 @@ def _l2_weight_decay(s):
     m = total.limits[0][2]
     decay_mb = sp.Add(sp.Mul(sp.Add(1, -eta * lm / n, evaluate=False), w, evaluate=False),
                       sp.Mul(-1, eta / m, total, evaluate=False), evaluate=False)
-    return Display((sp.Eq(step, decay, evaluate=False), Update(w, rule_mb.lhs, decay_mb)),
-                   rename, where)
+    b = BIASES[0]
+    (btotal,) = bias_mb.rhs.atoms(sp.Sum)
+    bias_rule = sp.Add(b, sp.Mul(-1, eta / m, btotal, evaluate=False), evaluate=False)
+    return Display((sp.Eq(step, decay, evaluate=False), Update(w, rule_mb.lhs, decay_mb),
+                    Update(b, bias_mb.lhs, bias_rule)), rename, where)
 
 
 @display("l1_update")
 def _l1_update(s):
-    (rule,) = s
+    rule, rule_mb = s
     w, C0w, rename, where = _any_weight()
     eta, lm, n = (_sym(rule, k) for k in ("eta", "lambda", "n"))
     dC0 = sp.Derivative(C0w, w)
@@ -614,7 +618,12 @@ def _l1_update(s):
                                            evaluate=False), evaluate=False), evaluate=False)
     rhs = sp.Add(w, sp.Mul(-1, eta * lm / n, sp.sign(w), evaluate=False),
                  sp.Mul(-1, eta, dC0, evaluate=False), evaluate=False)
-    return Display((sp.Eq(lhs, rhs, evaluate=False),), rename, where + "; $w \\ne 0$")
+    (total,) = rule_mb.rhs.atoms(sp.Sum)
+    m = total.limits[0][2]
+    rhs_mb = sp.Add(w, sp.Mul(-1, eta * lm / n, sp.sign(w), evaluate=False),
+                    sp.Mul(-1, eta / m, total, evaluate=False), evaluate=False)
+    return Display((sp.Eq(lhs, rhs, evaluate=False), Update(w, rule_mb.lhs, rhs_mb)), rename,
+                   where + "; $w \\ne 0$")
 
 
 @display("tanh_sigmoid")
