@@ -46,7 +46,8 @@ class Case:
     limit: bool = False
     check: object = None  # extra check(result, tmp)
     stderr_lines: int = 1
-    seconds: float | None = None  # wall-clock bound of the child (start-up included)
+    seconds: float | None = None  # wall-clock bound of the child, start-up included (a hang
+    # fails here; a shared, loaded machine sets how tight it can be)
 
 
 def case(name: str, **kw):
@@ -240,13 +241,13 @@ def _(tmp):
     return ["train", "--data", "sample", "--epochs", "1", "--save", ""]
 
 
-@case("evaluate a FIFO (would block forever)", seconds=20, words=("not a regular file",))
+@case("evaluate a FIFO (would block forever)", seconds=60, words=("not a regular file",))
 def _(tmp):
     os.mkfifo(tmp / "net.npz")
     return ["evaluate", str(tmp / "net.npz"), "--data", "sample"]
 
 
-@case("--data a FIFO named .npz (would block forever)", seconds=20, words=("not a regular file",))
+@case("--data a FIFO named .npz (would block forever)", seconds=60, words=("not a regular file",))
 def _(tmp):
     os.mkfifo(tmp / "s.npz")
     return ["data", "--data", str(tmp / "s.npz")]
@@ -294,7 +295,7 @@ def _mnist_folder(tmp: Path, name: str, content: bytes | None = None, size: int 
     return folder
 
 
-@case("gzip bomb: 4 MB train-images.gz that inflates to 2 GiB", limit=True, seconds=20,
+@case("gzip bomb: 4 MB train-images.gz that inflates to 2 GiB", limit=True, seconds=60,
       words=("overlong", "expected 47040016 bytes (decompressed)"))
 def _(tmp):
     data, crc, size = zeros_bomb(bytes([0, 0, 8, 3]) + struct.pack(">3I", 60000, 28, 28), 128)
@@ -307,7 +308,7 @@ def _(tmp):
 
 
 @case("data --download served a gzip bomb (2 GiB behind 4 MB) by every mirror", limit=True,
-      seconds=20, words=("could not download train-images-idx3-ubyte.gz", "overlong"),
+      seconds=60, words=("could not download train-images-idx3-ubyte.gz", "overlong"),
       check=lambda r, tmp: os.listdir(tmp / "dest") == [])
 def _(tmp):
     data, crc, size = zeros_bomb(bytes([0, 0, 8, 3]) + struct.pack(">3I", 60000, 28, 28), 128)
@@ -325,7 +326,7 @@ def _(tmp):
     return {"args": ["-c", script, str(tmp / "bomb.gz"), str(tmp / "dest")], "module": False}
 
 
-@case("sparse 30 GB raw train-images", limit=True, seconds=20,
+@case("sparse 30 GB raw train-images", limit=True, seconds=60,
       words=("overlong", "expected 47040016 bytes", "found 30000000000"))
 def _(tmp):
     folder = _mnist_folder(tmp, "train-images-idx3-ubyte",
@@ -333,7 +334,7 @@ def _(tmp):
     return ["data", "--data", str(folder)]
 
 
-@case("sample .npz whose header claims 10^12 elements", limit=True, seconds=20,
+@case("sample .npz whose header claims 10^12 elements", limit=True, seconds=60,
       words=("training_images.npy", "declares"))
 def _(tmp):
     members = []
@@ -347,7 +348,7 @@ def _(tmp):
     return ["data", "--data", str(raw_zip(tmp / "claims.npz", members))]
 
 
-@case("sample .npz holding a 1.5 GiB zip bomb (a real deflate stream)", limit=True, seconds=20,
+@case("sample .npz holding a 1.5 GiB zip bomb (a real deflate stream)", limit=True, seconds=60,
       words=("training split has 2097152 labels", "1 to 50,000"))
 def _(tmp):
     n = 98 * 2**24 // 784  # 2,097,152 rows of 784 zero pixels: 98 blocks of 16 MiB
@@ -364,7 +365,7 @@ def _(tmp):
     return ["data", "--data", str(raw_zip(tmp / "bomb.npz", members))]
 
 
-@case("Network.load: 192 KB model whose config says 784-1000000-10", limit=True, seconds=20,
+@case("Network.load: 192 KB model whose config says 784-1000000-10", limit=True, seconds=60,
       words=("784-1000000-10", "more than the"))
 def _(tmp):
     rng = np.random.default_rng(0)
@@ -373,7 +374,7 @@ def _(tmp):
                              w1=np.zeros((10, 30)), b1=np.zeros(10)))
 
 
-@case("Network.load: stored array's header claims 10^12 elements", limit=True, seconds=20,
+@case("Network.load: stored array's header claims 10^12 elements", limit=True, seconds=60,
       words=("w0.npy", "declares"))
 def _(tmp):
     blob = npy_header("<f8", (10**6, 10**6)) + bytes(1000)
@@ -446,16 +447,17 @@ def _(tmp):
     return ["train", "--epochs", "1", "--data", str(write_npz(tmp / "s.npz", consistent(a)))]
 
 
-@case("report --train none with a bad --data folder: before any proving", seconds=8,
+@case("report --train none with a bad --data folder: before any proving", seconds=60,
       words=("--data", "missing", "gradproof data --download", "--data sample"),
-      check=lambda r, tmp: not (tmp / "rep").exists())
+      check=lambda r, tmp: not (tmp / "rep").exists() and "proving" not in r.stderr)
 def _(tmp):
     (tmp / "empty").mkdir()
     return ["report", "--train", "none", "--data", str(tmp / "empty"), "--out", str(tmp / "rep")]
 
 
-@case("report --train none with a bad GRADPROOF_DATA: before any proving", seconds=8,
-      words=("GRADPROOF_DATA=", "no such folder", "gradproof data --download", "--data sample"))
+@case("report --train none with a bad GRADPROOF_DATA: before any proving", seconds=60,
+      words=("GRADPROOF_DATA=", "no such folder", "gradproof data --download", "--data sample"),
+      check=lambda r, tmp: "proving" not in r.stderr)
 def _(tmp):
     return {"args": ["report", "--train", "none", "--out", str(tmp / "rep")],
             "env": {"GRADPROOF_DATA": str(tmp / "nowhere")}}
