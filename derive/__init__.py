@@ -10,20 +10,24 @@ import multiprocessing as _mp
 import os as _os
 from typing import Callable, Iterator
 
-from .theorem import GROUPS, REGISTRY, Derivation, Identity, Proof, Step, theorem
+from .theorem import (GROUPS, REGISTRY, Derivation, Identity, Part, Proof, Reading, Step,
+                      generality_summary, theorem)
 from .prover import Outcome, prove_equal, prove_zero, holds, find_counterexample
 from .activations import ACTIVATIONS, Activation, sigmoid, relu
 from .costs import COSTS, Cost
 from .verify import Verdict, verify
+from .custom import activation, cost, cost_for_output_error, get_activation, get_cost
 
 # Importing a module registers its theorems, in the book's order.
 from . import registry as _registry  # noqa: E402,F401
 
 __all__ = [
-    "GROUPS", "REGISTRY", "Derivation", "Identity", "Proof", "Step", "theorem",
+    "GROUPS", "REGISTRY", "Derivation", "Identity", "Part", "Proof", "Reading", "Step", "theorem",
+    "generality_summary",
     "Outcome", "prove_equal", "prove_zero", "holds", "find_counterexample",
     "ACTIVATIONS", "Activation", "sigmoid", "relu", "COSTS", "Cost",
     "Verdict", "verify", "get", "prove", "prove_all",
+    "activation", "cost", "cost_for_output_error", "get_activation", "get_cost",
 ]
 
 

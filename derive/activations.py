@@ -14,7 +14,7 @@ these expressions and nothing else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import sympy as sp
@@ -113,6 +113,26 @@ class Activation:
     prime: sp.Expr  # in the symbols `a` and/or `z` of this module
     prime_id: str
     stable_id: str | None
+    #: how kernels and comments name it (σ for the sigmoid); the name when empty
+    symbol: str = ""
+    #: what the textbook form f is, for the kernels' [brackets]: the book's equation or "definition"
+    source: str = "definition"
+    #: points z where f has no derivative (f′ there is a convention); numeric checks keep away
+    kinks: tuple[float, ...] = ()
+    #: (lo, hi): the values f takes, as far as gradproof knows them (for a cost's output layer)
+    range: tuple = (-sp.oo, sp.oo)
+    #: what a user wrote (a user-defined activation; see :mod:`derive.custom`), else None
+    expr: sp.Expr | None = field(default=None, compare=False)
+    #: f′(z) through z alone (a user-defined activation), and the identities proving its entry
+    prime_z: sp.Expr | None = field(default=None, compare=False)
+    theorems: tuple = field(default=(), compare=False, repr=False)
+    #: findings in words: whether a stable form applies, the range a kernel is safe in, ...
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def display(self) -> str:
+        """The name kernels and comments use: σ, tanh, ReLU, or the user's name."""
+        return self.symbol or self.name
 
     def prime_at(self, zval: sp.Expr) -> sp.Expr:
         """:math:`f'(z)` at ``zval``, with ``a`` replaced by :math:`f(z)`."""
@@ -122,10 +142,12 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", lambda x: 1 / (1 + sp.exp(-x)),
                           lambda x: (1 + sp.tanh(x / 2)) / 2,
-                          a * (1 - a), "sigmoid_prime", "tanh_sigmoid"),
-    "tanh": Activation("tanh", sp.tanh, sp.tanh, 1 - a**2, "tanh_prime", None),
+                          a * (1 - a), "sigmoid_prime", "tanh_sigmoid", symbol="σ", source="eq. (3)",
+                          range=(0, 1)),
+    "tanh": Activation("tanh", sp.tanh, sp.tanh, 1 - a**2, "tanh_prime", None, range=(-1, 1)),
     "relu": Activation("relu", lambda x: sp.Max(0, x), lambda x: sp.Max(0, x),
-                       sp.Heaviside(z, 0), "relu_prime", None),
+                       sp.Heaviside(z, 0), "relu_prime", None, symbol="ReLU", kinks=(0.0,),
+                       range=(0, sp.oo)),
 }
 
 
@@ -133,7 +155,7 @@ ACTIVATIONS: dict[str, Activation] = {
 # (Placed after the primitives above, which the rest of gradproof imports; the theorem machinery
 # does not import this module, so there is no cycle.)
 from .prover import holds, prove_equal  # noqa: E402
-from .theorem import Derivation, Step, theorem  # noqa: E402
+from .theorem import Derivation, Part, Reading, Step, theorem  # noqa: E402
 
 _exp = lambda e: e.rewrite(sp.exp)  # noqa: E731
 
@@ -165,15 +187,16 @@ def tanh_sigmoid() -> Derivation:
         obligations=[
             lambda: prove_equal(sp.tanh(z / 2), (1 - ez) / (1 + ez), ("cancel",), _exp, "rewrite tanh→exp"),
             lambda: prove_equal(1 + sp.tanh(z / 2), 2 / (1 + ez), ("cancel",), _exp, "rewrite tanh→exp"),
-            lambda: prove_equal(sigmoid(z), half, ("cancel",), _exp, "rewrite σ, tanh→exp"),
-            lambda: prove_equal(sp.tanh(z), 2 * sigmoid(2 * z) - 1, ("cancel",), _exp,
-                                "rewrite σ, tanh→exp"),
             # the printed stable form is the textbook sigmoid ...
             lambda: prove_equal(SIG.f(z), SIG.stable(z), ("cancel",), _exp, "rewrite tanh→exp"),
-            # ... and the sigmoid class's own tanh rewrite is that stable form
-            lambda: prove_equal(sigmoid(z).rewrite(sp.tanh), SIG.stable(z), ("structural", "expand")),
+            # ... and so is the sigmoid class's own tanh rewrite
+            lambda: prove_equal(sigmoid(z), SIG.f(z), ("cancel",),
+                                lambda e: _exp(e.rewrite(sp.tanh)), "rewrite σ→tanh→exp"),
         ],
         assumptions="z real",
+        readings=[Reading(prepare=_exp, prepare_name="rewrite σ, tanh→exp", methods=("cancel",),
+                          refutable=True)],
+        parts=[Part("σ(z) = (1 + tanh(z/2))/2 and tanh z = 2σ(2z) − 1", True)],
     )
 
 
@@ -200,11 +223,12 @@ def tanh_prime() -> Derivation:
         obligations=[
             lambda: prove_equal(sp.diff(fe, z), (s ** 2 - (sp.exp(z) - sp.exp(-z)) ** 2) / s ** 2,
                                 ("cancel",)),
-            lambda: prove_equal(sp.diff(fe, z), T.prime_at(z), ("cancel",), _exp, "rewrite tanh→exp"),
-            # SymPy's own rule for tanh agrees
-            lambda: prove_equal(sp.diff(f, z), T.prime_at(z), ("structural", "expand")),
         ],
         assumptions="z real",
+        # tanh written out before differentiating (SymPy's own rule for tanh is not used)
+        readings=[Reading(prepare=lambda e: _exp(e).doit(), prepare_name="rewrite tanh→exp, doit",
+                          methods=("cancel",))],
+        parts=[Part("tanh′ = 1 − tanh²", True)],
     )
 
 
@@ -229,28 +253,26 @@ def relu_prime() -> Derivation:
              "convention ReLU′(0) = 0: the Heaviside step with H(0) = 0, as JAX and PyTorch do"),
     ]
 
-    def sides() -> bool:
-        prime = R.prime
-        return (sp.diff(R.f(zp), zp) == prime.xreplace({z: zp}) == 1
-                and sp.diff(R.f(zn), zn) == prime.xreplace({z: zn}) == 0)
-
     def kink() -> bool:
-        return (sp.limit(R.f(h) / h, h, 0, "+") == 1 and sp.limit(R.f(h) / h, h, 0, "-") == 0
-                and R.prime.xreplace({z: 0}) == 0)
+        return sp.limit(R.f(h) / h, h, 0, "+") == 1 and sp.limit(R.f(h) / h, h, 0, "-") == 0
 
     return Derivation(
+        # the table's ReLU′ is the derivative of max(0, z) away from 0, and 0 at the kink
         statement=[sp.Eq(dR, R.prime, evaluate=False),
                    sp.Eq(sp.Subs(R.prime, z, 0), 0, evaluate=False)],
         steps=steps,
         obligations=[
-            lambda: holds(sides, "sign", "d/dz max(0, z) = H(z, 0): 1 for z > 0, 0 for z < 0"),
-            lambda: holds(kink, "limit", "one-sided slopes 1 and 0 at z = 0; H(0, 0) = 0"),
-            # piecewise: the derivative of {z if z > 0 else 0} is {1 if z > 0 else 0} = H(z, 0)
-            lambda: prove_equal(sp.diff(pw, z), R.prime, ("structural", "expand"),
-                                lambda e: sp.piecewise_fold(e.rewrite(sp.Piecewise)),
-                                "rewrite Max, Heaviside→Piecewise"),
-            # the relu function class differentiates to the same
-            lambda: prove_equal(sp.diff(relu(z), z), R.prime, ("structural",)),
+            lambda: holds(kink, "limit", "one-sided slopes 1 and 0 at z = 0"),
+            # the relu function class differentiates to the same, on both sides of the kink
+            *[(lambda side=side: prove_equal(sp.Derivative(relu(z), z), sp.Derivative(sp.Max(0, z), z),
+                                             ("structural",), lambda e: e.doit().xreplace({z: side}),
+                                             "doit, z > 0 / z < 0")) for side in (zp, zn)],
         ],
         assumptions="z real, z ≠ 0 for the derivative; ReLU′(0) = 0 by convention",
+        # z ≠ 0: decided on each side of the kink; the convention at z = 0 by evaluation
+        readings=[Reading(cases=({z: zp}, {z: zn}), prepare=lambda e: e.doit(), prepare_name="doit",
+                          methods=("structural",), at=""),
+                  Reading(methods=("doit",))],
+        parts=[Part("ReLU′(z) = H(z) for z > 0 and z < 0 (no derivative at 0)", True),
+               Part("ReLU′(0) = 0, gradproof's convention", True)],
     )

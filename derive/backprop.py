@@ -26,12 +26,12 @@ from typing import Callable, Iterable
 
 import sympy as sp
 
-from .indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, index,
-                      kronecker_lemma, pull_constants, pull_in)
+from .indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, collapse_kronecker,
+                      index, kronecker_lemma, pull_constants, pull_in)
 from .network import (ARCHITECTURES, Network, _softmax, concrete_method, concrete_network, sigma,
                       sigma_prime)
 from .prover import PROVED, UNDECIDED, Outcome, prove_equal
-from .theorem import Derivation, Step, theorem
+from .theorem import Derivation, Part, Reading, Step, theorem
 
 __all__ = ["concrete_network", "Network", "sigma", "sigma_prime", "ARCHITECTURES",
            "check_concrete", "BATCHED", "BATCHED_SYMBOLS", "batched_per_example"]
@@ -52,35 +52,36 @@ def _d(expr, var):
     return sp.Derivative(expr, var, evaluate=False)
 
 
-def _same(lhs: sp.Expr, rhs: sp.Expr) -> Outcome:
-    """Equality of index-form expressions up to the names of bound indices."""
-    return prove_equal(canonical_indices(lhs), canonical_indices(rhs), ("structural", "expand"))
-
-
 def _z(wb: sp.IndexedBase, bb: sp.IndexedBase, a_in: Callable, row, col, width) -> sp.Expr:
     r""":math:`z_{row} = \sum_{col} w_{row,col}\,a_{col} + b_{row}`."""
     return sp.Sum(wb[row, col] * a_in(col), (col, 1, width)) + bb[row]
 
 
-def _matrix_check(index_rhs: sp.Expr, matrix_rhs: sp.MatrixExpr, bases: dict, widths: dict,
-                  cells: Iterable[tuple[dict, tuple[int, int]]]) -> Outcome:
-    """The index form equals the matrix form at concrete ``widths``: ``bases`` maps each
-    IndexedBase to its MatrixSymbol (1-based indices become 0-based); ``cells`` lists
-    (values of the free indices, matrix entry)."""
-    M = matrix_rhs.xreplace(widths).as_explicit()
-    mats = {base: ms.xreplace(widths) for base, ms in bases.items()}
+def _explicit(entries: dict, widths: dict) -> Callable[[sp.Basic], sp.Basic]:
+    """Definitions at concrete ``widths``: each MatrixSymbol of ``entries`` becomes the explicit
+    matrix whose 1-based entry (r, c) is ``entries[symbol](r, c)``."""
+    def sub(e: sp.Basic) -> sp.Basic:
+        table = {}
+        for ms, entry in entries.items():
+            m = ms.xreplace(widths)
+            table[m] = sp.ImmutableMatrix(m.rows, m.cols, lambda r, c: entry(r + 1, c + 1))
+        return e.xreplace(widths).xreplace(table)
+    return sub
 
-    def entry(x: sp.Indexed) -> sp.Expr:
-        ix = tuple(v - 1 for v in x.indices)
-        return mats[x.base][ix if len(ix) == 2 else (ix[0], 0)]
 
-    for point, rc in cells:
-        e = index_rhs.xreplace({**widths, **point}).doit()
-        e = e.replace(lambda x: isinstance(x, sp.Indexed) and x.base in mats, entry)
-        if sp.expand(e - M[rc]) != 0:
-            return Outcome(UNDECIDED, "matrix form", detail=f"index and matrix forms differ at {point}")
-    at = ", ".join(f"{k} = {v}" for k, v in widths.items())
-    return Outcome(PROVED, f"matrix form, expand (at {at})")
+def _at(expr: sp.Expr, widths: dict, point: dict) -> sp.Expr:
+    """An index-form expression at concrete widths and indices, its sums written out."""
+    return expr.xreplace({**widths, **point}).doit()
+
+
+def _index_reading(definitions: dict, prepare: Callable | None = None, name: str = "") -> Reading:
+    """The general reading: definitions substituted, Kronecker deltas collapsed (lemma
+    :func:`~derive.indexed.kronecker_lemma`), then ``prepare``; equal up to bound-index names."""
+    def run(e: sp.Expr) -> sp.Expr:
+        e = collapse_kronecker(e)[0]
+        return canonical_indices(prepare(e) if prepare else e)
+    return Reading(definitions, run, "Kronecker collapse" + (f", {name}" if name else ""),
+                   ("structural", "expand"))
 
 
 # --- concrete networks ------------------------------------------------------------------------
@@ -92,15 +93,13 @@ def _bp1_pairs(net: Network):
 
 
 def _bp2_pairs(net: Network):
+    """∂C/∂z^l_j by ``sympy.diff`` against ``Network.deltas`` (BP2 as the concrete proofs and
+    the backprop gradients compute it), both at the forward pass."""
     for l in range(net.L - 1, 1, -1):
-        zeta, grads, zs = net.tail_gradient(l)
-        zeta1, grads1, _ = net.tail_gradient(l + 1)
-        back = dict(zip(zeta1, zs[l + 1]))  # ζ^{l+1} = z^{l+1}(ζ^l)
-        d_next = [g.xreplace(back) for g in grads1]
-        W = net.weights[l + 1]
-        for t, u in enumerate(zeta):
-            rhs = sp.Add(*[W[r, t] * d_next[r] for r in range(W.rows)]) * net.prime(u)  # BP2
-            yield f"∂C/∂z^{l}_{t + 1}", grads[t], rhs
+        zeta, grads, _ = net.tail_gradient(l)
+        forward = dict(zip(zeta, net.zs[l]))  # ζ^l = z^l of the forward pass
+        for t in range(len(zeta)):
+            yield f"∂C/∂z^{l}_{t + 1}", grads[t].xreplace(forward), net.deltas[l][t]
 
 
 def _param_pairs(kind: str):
@@ -154,12 +153,13 @@ def _paths_pairs(net: Network):
             yield f"paths for {W[r, s]}", net.diff(W[r, s]), sp.Add(*total)
 
 
-def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable[str], what: str,
-              architectures=ARCHITECTURES) -> Outcome:
+def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable, what: str,
+              architectures=ARCHITECTURES, f=sigma) -> Outcome:
     methods = set()
     for cost in costs:
         for sizes in architectures:
-            net = concrete_network(sizes, cost)
+            net = concrete_network(sizes, cost, f)
+            cost = net.cost_def.name
             for label, lhs, rhs in pairs(net):
                 # guard against a silently vanishing diff (a softmax of one output is ≡ 1: C ≡ 0)
                 if lhs == 0 and not (net.softmax and net.sizes[-1] == 1):
@@ -173,18 +173,19 @@ def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable[str], what: 
     return Outcome(PROVED, concrete_method(architectures, methods))
 
 
-def check_concrete(sizes, cost: str = "quadratic", which: str = "all") -> Outcome:
+def check_concrete(sizes, cost="quadratic", which: str = "all", f=sigma) -> Outcome:
     """Exact check on one concrete network: ``which`` is ``"bp1"`` (∂C/∂z^L), ``"bp2"``
     (∂C/∂z^l for hidden l), ``"bp3"`` (every bias), ``"bp4"`` (every weight), ``"paths"`` (every
-    weight, sum over paths) or ``"all"`` (every one that applies to the cost)."""
+    weight, sum over paths) or ``"all"`` (every one that applies to the cost).  ``cost``: a key
+    of ``COSTS`` or a user's ``Cost``; ``f``: the activation (a user's, :mod:`derive.custom`)."""
     kinds = {"bp1": _bp1_pairs, "bp2": _bp2_pairs, "bp3": _param_pairs("b"),
              "bp4": _param_pairs("w"), "paths": _paths_pairs}
     if which != "all" and which not in kinds:
         raise ValueError(f"check_concrete: unknown check {which!r}; use 'all' or one of {sorted(kinds)}")
-    softmax = concrete_network(sizes, cost).softmax
+    softmax = concrete_network(sizes, cost, f).softmax
     chosen = [w for w in kinds if w == which or which == "all"]
     chosen = [w for w in chosen if not (softmax and w in ("bp1", "paths"))]
-    return _combine_concrete([_concrete(kinds[w], [cost], w, [tuple(sizes)]) for w in chosen])
+    return _combine_concrete([_concrete(kinds[w], [cost], w, [tuple(sizes)], f) for w in chosen])
 
 
 def _combine_concrete(outcomes: list[Outcome]) -> Outcome:
@@ -215,16 +216,6 @@ _NABLA = sp.MatrixSymbol(r"\nabla_{a}C", n_L, 1)
 _SP_L = sp.MatrixSymbol(r"\sigma'(z^{L})", n_L, 1)
 
 
-def _prime_vec(base: sp.IndexedBase) -> sp.IndexedBase:
-    return sp.IndexedBase(r"\sigma'(%s)" % base.label)
-
-
-def _primes_as_indexed(e: sp.Expr) -> sp.Expr:
-    """σ′(z[j]) → σ′(z)[j], so that an elementwise σ′ becomes a vector's entry."""
-    return e.replace(lambda x: isinstance(x, sigma_prime) and isinstance(x.args[0], sp.Indexed),
-                     lambda x: _prime_vec(x.args[0].base)[x.args[0].indices])
-
-
 @theorem("bp1", "BP1: the error in the output layer", "backprop", equation="(BP1)")
 def bp1() -> Derivation:
     r"""Eq. (BP1): :math:`\delta^L_j = \frac{\partial C}{\partial a^L_j}\sigma'(z^L_j)`, i.e.
@@ -245,20 +236,26 @@ def bp1() -> Derivation:
         Step(sp.Eq(delta_L[j], rhs), KRONECKER_REASON),
         Step(sp.Eq(_D_L, matrix), "the same for every j: a Hadamard (elementwise) product"),
     ]
+    w3 = {n_L: 3}
     return Derivation(
         statement=[sp.Eq(delta_L[j], rhs), sp.Eq(_D_L, matrix)],
         steps=steps,
         obligations=[
             kronecker_lemma,
-            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
             lambda: collapse_ok,
-            lambda: prove_equal(collapsed, rhs, ("structural", "expand")),
-            lambda: _matrix_check(_primes_as_indexed(rhs), matrix,
-                                  {nabla_a: _NABLA, _prime_vec(z_L): _SP_L}, {n_L: 3},
-                                  [({j: v}, (v - 1, 0)) for v in (1, 2, 3)]),
             lambda: _concrete(_bp1_pairs, ["quadratic", "cross_entropy"], "BP1"),
             _faithful,
         ],
+        # δ^L_j = ∂C/∂z^L_j is the chain rule through a^L_k = σ(z^L_k), differentiated by SymPy
+        readings=[_index_reading({delta_L[j]: evaluated}),
+                  Reading(_explicit({_D_L: lambda r, c: _at(evaluated, w3, {j: r}),
+                                     _NABLA: lambda r, c: nabla_a[r],
+                                     _SP_L: lambda r, c: sigma_prime(z_L[r])}, w3),
+                          lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
+                          at="n_L = 3")],
+        parts=[Part("δ^L_j = ∂C/∂a^L_j σ′(z^L_j), width n_L (also as Network.output_error computes "
+                    "it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2])", True),
+               Part("δ^L = ∇_a C ⊙ σ′(z^L)", False, "n_L = 3")],
         assumptions="a^L_k = σ(z^L_k) with σ differentiable and otherwise arbitrary; "
                     "∂C/∂a^L_k given (the cost is any differentiable function of a^L); 1 ≤ j ≤ n_L",
     )
@@ -283,6 +280,7 @@ def bp2() -> Derivation:
     collapsed, collapse_ok = collapse_checked(evaluated, {n_l: 3, n_next: 2}, {j: n_l})
     rhs = sp.Sum(w_next[k, j] * delta_next[k], (k, 1, n_next)) * sigma_prime(z_l[j])
     matrix = sp.HadamardProduct(_W_next.T * _D_next, _SP_l)
+    w32 = {n_l: 3, n_next: 2}
     steps = [
         Step(sp.Eq(delta_l[j], _d(C, z_l[j])), "definition of the error δ^l_j, eq. (29)"),
         Step(sp.Eq(delta_l[j], chain),
@@ -299,14 +297,21 @@ def bp2() -> Derivation:
         steps=steps,
         obligations=[
             kronecker_lemma,
-            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
             lambda: collapse_ok,
-            lambda: _same(pull_constants(collapsed), rhs),
-            lambda: _matrix_check(_primes_as_indexed(rhs), matrix,
-                                  {w_next: _W_next, delta_next: _D_next, _prime_vec(z_l): _SP_l},
-                                  {n_l: 3, n_next: 2}, [({j: v}, (v - 1, 0)) for v in (1, 2, 3)]),
             lambda: _concrete(_bp2_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "BP2"),
         ],
+        # δ^l_j = ∂C/∂z^l_j is the chain rule through z^{l+1}_k, differentiated by SymPy
+        readings=[_index_reading({delta_l[j]: evaluated}, pull_constants, "constants out of Σ"),
+                  Reading(_explicit({_D_l: lambda r, c: _at(evaluated, w32, {j: r}),
+                                     _D_next: lambda r, c: delta_next[r],
+                                     _W_next: lambda r, c: w_next[r, c],
+                                     _SP_l: lambda r, c: sigma_prime(z_l[r])}, w32),
+                          lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
+                          at="n_l = 3, n_{l+1} = 2")],
+        parts=[Part("δ^l_j = σ′(z^l_j) Σ_k w^{l+1}_kj δ^{l+1}_k, any widths (also as Network.deltas "
+                    "computes it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)",
+                    True),
+               Part("δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", False, "n_l = 3, n_{l+1} = 2")],
         assumptions="hidden layer l < L; σ differentiable and otherwise arbitrary; 1 ≤ j ≤ n_l",
     )
 
@@ -332,11 +337,13 @@ def bp3() -> Derivation:
         steps=steps,
         obligations=[
             kronecker_lemma,
-            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
             lambda: collapse_ok,
-            lambda: prove_equal(collapsed, delta_l[j], ("structural",)),
             lambda: _concrete(_param_pairs("b"), ["quadratic", "cross_entropy", "log_likelihood"], "BP3"),
         ],
+        # ∂C/∂b^l_j is the chain rule through z^l_i, differentiated by SymPy
+        readings=[_index_reading({dCdb: evaluated})],
+        parts=[Part("∂C/∂b^l_j = δ^l_j, any widths (also by diff on the networks [2,3,2], "
+                    "[3,4,4,2], [2,2,2,2,2], 3 costs)", True)],
         assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; 1 ≤ j ≤ n_l",
     )
 
@@ -369,19 +376,26 @@ def bp4() -> Derivation:
         Step(sp.Eq(sp.MatrixSymbol(r"\nabla_{w^{l}}C", n_l, n_prev), outer),
              "for every j, k: the outer product δ^l (a^{l-1})ᵀ (eq. 32: a_in δ_out)"),
     ]
+    nabla_w = sp.MatrixSymbol(r"\nabla_{w^{l}}C", n_l, n_prev)
+    w32 = {n_l: 3, n_prev: 2}
     return Derivation(
-        statement=[sp.Eq(dCdw, rhs), sp.Eq(sp.MatrixSymbol(r"\nabla_{w^{l}}C", n_l, n_prev), outer)],
+        statement=[sp.Eq(dCdw, rhs), sp.Eq(nabla_w, outer)],
         steps=steps,
         obligations=[
             kronecker_lemma,
-            lambda: prove_equal(evaluated, shown, ("structural", "expand")),
             lambda: collapse_ok,
-            lambda: prove_equal(collapsed, rhs, ("structural", "expand")),
-            lambda: _matrix_check(rhs, outer, {delta_l: _D_l_v, a_prev: _A_prev_v},
-                                  {n_l: 3, n_prev: 2},
-                                  [({j: u, k: v}, (u - 1, v - 1)) for u in (1, 2, 3) for v in (1, 2)]),
             lambda: _concrete(_param_pairs("w"), ["quadratic", "cross_entropy", "log_likelihood"], "BP4"),
         ],
+        # ∂C/∂w^l_jk is the chain rule through z^l_i, differentiated by SymPy
+        readings=[_index_reading({dCdw: evaluated}),
+                  Reading(_explicit({nabla_w: lambda r, c: _at(evaluated, w32, {j: r, k: c}),
+                                     _D_l_v: lambda r, c: delta_l[r],
+                                     _A_prev_v: lambda r, c: a_prev[r]}, w32),
+                          lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
+                          at="n_l = 3, n_{l-1} = 2")],
+        parts=[Part("∂C/∂w^l_jk = a^{l-1}_k δ^l_j, any widths (also by diff on the networks "
+                    "[2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)", True),
+               Part("∂C/∂w^l = δ^l (a^{l-1})ᵀ", False, "n_l = 3, n_{l-1} = 2")],
         assumptions="δ^l from BP1 (or eq. 81 for a softmax output) and BP2; "
                     "1 ≤ j ≤ n_l, 1 ≤ k ≤ n_{l-1}",
     )
@@ -437,22 +451,59 @@ def backprop_paths() -> Derivation:
         Step(sp.Eq(dCdw, paths), "the sum over paths of the products of rate factors (eq. 53)"),
         Step(sp.Eq(dCdw, bp), "the same sum, nested as backpropagation computes it: BP1, BP2, BP2, BP4"),
     ]
+    # Any depth, by induction on L − l.  Q^l_j is the sum over every path from a^l_j to C of the
+    # products of the rate factors: Q^L_j = ∂C/∂a^L_j (paths of length 0) and
+    # Q^l_j = Σ_p (∂a^{l+1}_p/∂a^l_j) Q^{l+1}_p (a path from layer l is one edge, then a path
+    # from layer l + 1).  Claim: δ^l_j = σ′(z^l_j) Q^l_j.  Base l = L: BP1.  Step: BP2 with the
+    # claim at l + 1.  Then BP4 makes ∂C/∂w^l_jk = (∂a^l_j/∂w^l_jk) Q^l_j, eq. (53) for any L.
+    Q_L, Q_l, Q_next = (sp.IndexedBase("Q^{%s}" % s_) for s_ in ("L", "l", "l+1"))
+    aL_k = sigma(z_L[k])
+    bp1_chain = sp.Sum(nabla_a[k] * sp.diff(aL_k, z_L[j]), (k, 1, n_L))  # δ^L_j, chain rule
+    bp2_rhs = sigma_prime(z_l[j]) * sp.Sum(w_next[p, j] * delta_next[p], (p, 1, n_next))
+    base = sp.Eq(delta_L[j], sigma_prime(z_L[j]) * Q_L[j])
+    step = sp.Eq(delta_l[j], sigma_prime(z_l[j]) * Q_l[j])
+    conclusion = sp.Eq(dCdw, r0 * Q_l[j])
+    nest = lambda e: canonical_indices(pull_in(collapse_kronecker(e)[0]))  # noqa: E731
+    induction = [
+        # base: δ^L_j by the chain rule (BP1's derivation), Q^L_j = ∂C/∂a^L_j
+        Reading({delta_L[j]: bp1_chain, Q_L[j]: nabla_a[j]}, nest, "Kronecker collapse",
+                ("structural", "expand"), each_side=True, applies_to=delta_L[j]),
+        # step: BP2 (theorem bp2), the claim at l + 1, and the recursion of Q
+        Reading({delta_l[j]: bp2_rhs, delta_next[p]: sigma_prime(z_next[p]) * Q_next[p],
+                 Q_l[j]: sp.Sum(r1 * Q_next[p], (p, 1, n_next))}, nest,
+                "BP2, the claim at l+1, one nest of sums", ("structural", "expand"), each_side=True,
+                applies_to=delta_l[j]),
+        # conclusion: BP4 (theorem bp4) and the claim at l
+        Reading({dCdw: a_prev[k] * delta_l[j], delta_l[j]: sigma_prime(z_l[j]) * Q_l[j]}, nest,
+                "BP4, the claim", ("structural", "expand"), each_side=True, applies_to=dCdw),
+    ]
+    steps = steps + [
+        Step(sp.Eq(Q_l[j], sp.Sum(r1 * Q_next[p], (p, 1, n_next))),
+             "any depth: Q^l_j, the sum over paths from a^l_j to C, is one edge to a^{l+1}_p and then "
+             "a path from there; Q^L_j = ∂C/∂a^L_j"),
+        Step(step, "by induction on L − l: BP1 at l = L, and BP2 with δ^{l+1}_p = σ′(z^{l+1}_p) Q^{l+1}_p"),
+        Step(conclusion, "BP4: the sum over paths, eq. (53), for every depth"),
+    ]
     return Derivation(
-        statement=[sp.Eq(dCdw, paths)],
+        statement=[sp.Eq(dCdw, paths), base, step, conclusion],
         steps=steps,
         obligations=[
             kronecker_lemma,
             lambda: ok0, lambda: ok1, lambda: ok2,
-            lambda: prove_equal(r0, a_prev[k] * sigma_prime(z_l[j]), ("structural", "expand")),
-            lambda: prove_equal(r1, w_next[p, j] * sigma_prime(z_next[p]), ("structural", "expand")),
-            lambda: prove_equal(r2, w_L[q, p] * sigma_prime(z_L[q]), ("structural", "expand")),
-            lambda: _same(pull_in(paths), pull_in(bp)),
             lambda: _concrete(_paths_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "paths"),
         ],
         assumptions="elementwise σ (differentiable, otherwise arbitrary) in every layer from l on "
-                    "(a softmax output layer on the concrete networks); index form for L = l + 2, "
-                    "concrete networks of depth 3 to 5 with the quadratic, cross-entropy and "
-                    "log-likelihood costs",
+                    "(a softmax output layer on the concrete networks); explicit index form for "
+                    "L = l + 2, any depth by induction on L − l; concrete networks of depth 3 to 5 "
+                    "with the quadratic, cross-entropy and log-likelihood costs",
+        # ∂C/∂w^l_jk as backpropagation computes it (BP1, BP2 twice, BP4: theorems bp1-bp4)
+        readings=[Reading({dCdw: bp}, lambda e: canonical_indices(pull_in(e)),
+                          "one nest of sums (pull_in)", ("structural", "expand"), each_side=True,
+                          applies_to=dCdw),
+                  *induction],
+        parts=[Part("∂C/∂w^l_jk = the sum over paths of the products of rate factors, any depth "
+                    "(induction on L − l) and any widths; written out for L = l + 2 (also every path "
+                    "enumerated against sympy.diff on [2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)", True)],
     )
 
 
@@ -563,7 +614,27 @@ def bp_batched() -> Derivation:
                    sp.Eq(DL, BATCHED["bp1"]), sp.Eq(_B["Delta"], BATCHED["bp2"]),
                    sp.Eq(nb, BATCHED["bp3"]), sp.Eq(nW, BATCHED["bp4"])],
         steps=steps,
-        obligations=[lambda: _batched_check((2, 3, 2, 2)), lambda: _batched_check((3, 2, 3, 2))],
+        obligations=[],
         assumptions="m examples as rows; W^l is n_l×n_{l-1} as in the book, b^l a column; "
                     "C the mean cost",
+        # every matrix explicit, each name the per-example formula stacked or averaged
+        readings=[Reading(cases=(_batched_case((2, 3, 2, 2), Z, Cm, DL, nb, nW),
+                                 _batched_case((3, 2, 3, 2), Z, Cm, DL, nb, nW)),
+                          prepare=lambda e: e.doit(), prepare_name="explicit matrices",
+                          methods=("expand",), at="m, n_{l-1}, n_l, n_{l+1} = 2, 3, 2, 2 and 3, 2, 3, 2")],
+        parts=[Part("Z^l, C, Δ^L, Δ^l, ∂C/∂b^l, ∂C/∂W^l for a batch stacked as rows", False,
+                    "m, n_{l-1}, n_l, n_{l+1} = 2, 3, 2, 2 and 3, 2, 3, 2")],
     )
+
+
+def _batched_case(shape, Z, Cm, DL, nb, nW) -> Callable[[sp.Basic], sp.Basic]:
+    """The definitions of :func:`bp_batched` at ``shape``: every input an explicit matrix of
+    symbols, every name on a left-hand side the per-example formula (:func:`batched_per_example`)."""
+    m_, a_, b_, c_ = shape
+    ref = batched_per_example(*shape)
+    widths = {_m: m_, n_prev: a_, n_l: b_, n_next: c_}
+    table = {_B[name].xreplace(widths): M for name, M in ref["inputs"].items()}
+    table.update({Z.xreplace(widths): ref["z"], Cm: ref["mean"], DL.xreplace(widths): ref["bp1"],
+                  nb.xreplace(widths): ref["bp3"], nW.xreplace(widths): ref["bp4"]})
+    table[_B["Delta"].xreplace(widths)] = ref["bp2"]
+    return lambda e: e.xreplace(widths).xreplace(table)

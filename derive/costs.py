@@ -18,7 +18,7 @@ log-sum-exp (theorems ``softmax_log`` and ``logsumexp_shift``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
@@ -49,6 +49,18 @@ class Cost:
     delta_id: str
     stable: sp.Expr
     stable_id: str | None
+    #: the book's equation of the cost, for the kernels' [brackets]; "definition" for a user's
+    equation: str = "definition"
+    #: the output layer as an object (a user-defined cost, :mod:`derive.custom`); None: ``output``
+    #: names a shipped one (``sigmoid``) or is ``softmax``
+    output_activation: object = field(default=None, compare=False)
+    #: True when δ^L is free of the output layer's f′ (chapter 3's cancellation), None: not asked
+    cancels: bool | None = field(default=None, compare=False)
+    theorems: tuple = field(default=(), compare=False, repr=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    #: the per-neuron cost in z for the complex-step (textbook) kernels when ``stable`` is proved
+    #: and printing it with ln(1 + e^u) for ``logaddexp`` keeps it accurate (None: ``term``)
+    complex_safe: sp.Expr | None = field(default=None, compare=False)
 
 
 def sigmoid_output_error(term: sp.Expr) -> sp.Expr:
@@ -69,11 +81,13 @@ LOG_LIKELIHOOD_DELTA = a - y
 COSTS: dict[str, Cost] = {
     "quadratic": Cost("quadratic", "sigmoid", QUADRATIC_TERM,
                       sigmoid_output_error(QUADRATIC_TERM), "quadratic_output_error",
-                      (ACTIVATIONS["sigmoid"].stable(z) - y) ** 2 / 2, "tanh_sigmoid"),
+                      (ACTIVATIONS["sigmoid"].stable(z) - y) ** 2 / 2, "tanh_sigmoid",
+                      equation="eq. (6)", cancels=False),
     "cross_entropy": Cost("cross_entropy", "sigmoid", CROSS_ENTROPY_TERM,
                           sigmoid_output_error(CROSS_ENTROPY_TERM), "cross_entropy_output_error",
-                          softplus(z) - y * z, "cross_entropy_softplus"),
+                          softplus(z) - y * z, "cross_entropy_softplus", equation="eq. (63)",
+                          cancels=True),
     "log_likelihood": Cost("log_likelihood", "softmax", LOG_LIKELIHOOD_TERM,
                            LOG_LIKELIHOOD_DELTA, "log_likelihood_gradient",
-                           -y * (z - lse), "softmax_log"),
+                           -y * (z - lse), "softmax_log", equation="eq. (80)"),
 }

@@ -19,9 +19,10 @@ import sympy as sp
 
 from .activations import a, sigmoid, z
 from .costs import COSTS, CROSS_ENTROPY_TERM, softplus, y
-from .indexed import KRONECKER_REWRITE as _KRONECKER, kronecker_rewrite as _kronecker
+from .indexed import (KRONECKER_REWRITE as _KRONECKER, collapse_kronecker, kronecker_lemma,
+                      kronecker_rewrite as _kronecker)
 from .prover import holds, prove_equal
-from .theorem import Derivation, Step, theorem
+from .theorem import Derivation, Part, Reading, Step, theorem
 
 CE = COSTS["cross_entropy"]
 i, j, k, n = sp.symbols("i j k n", integer=True, positive=True)
@@ -85,19 +86,25 @@ def cross_entropy_nonnegative() -> Derivation:
                    sp.Gt(sp.Derivative(C, a, 2), 0, evaluate=False)],
         steps=steps,
         obligations=[
-            lambda: prove_equal(C, split, ("expand",)),
             lambda: holds(logs_negative, "solveset", "ln a < 0 and ln(1 − a) < 0 on (0, 1)"),
-            lambda: holds(lambda: pattern.is_nonnegative, "sign",
-                          "y·L + (1−y)·L̄ ≥ 0 for y, 1−y ≥ 0 and L, L̄ > 0"),
-            lambda: prove_equal(dC, crit, ("cancel",)),
             lambda: holds(lambda: sp.solve(dC, a) == [y], "solve", "∂C/∂a = 0 only at a = y"),
-            lambda: holds(lambda: sp.solveset(a * (1 - a) > 0, a, _UNIT) == _UNIT, "solveset",
-                          "a(1 − a) > 0 on (0, 1)"),
             lambda: holds(second_derivative_positive, "solveset", "∂²C/∂a² > 0 on (0, 1), 0 ≤ y ≤ 1"),
         ],
         assumptions="0 < a < 1, 0 ≤ y ≤ 1 (a = y is attained inside (0, 1) when 0 < y < 1; "
                     "for y ∈ {0, 1}, C → 0 as a → y)",
+        # 0 < a < 1 as a = 1/(1 + t), t > 0, with −ln a = L > 0 and −ln(1 − a) = L̄ > 0 (lemma
+        # logs_negative); lhs − rhs is linear in y, so 0 ≤ y ≤ 1 is decided at y = 0 and y = 1
+        readings=[Reading(lambda e: _unit_a(e.doit(), L, Lbar), methods=("cancel",),
+                          endpoints=(y, 0, 1))],
+        parts=[Part("C ≥ 0, ∂C/∂a = (a − y)/(a(1 − a)), ∂²C/∂a² > 0 on 0 < a < 1, 0 ≤ y ≤ 1", True)],
     )
+
+
+def _unit_a(e: sp.Expr, L: sp.Symbol, Lbar: sp.Symbol) -> sp.Expr:
+    """``e`` with ln a = −L, ln(1 − a) = −L̄ (L, L̄ > 0 on 0 < a < 1) and a = 1/(1 + t), t > 0."""
+    t = sp.Symbol("t", positive=True)
+    e = e.xreplace({sp.log(a): -L, sp.log(1 - a): -Lbar})
+    return e.xreplace({a: 1 / (1 + t)})
 
 
 @theorem("cross_entropy_cancellation", "Cross-entropy gradient: σ′ cancels", "cross_entropy",
@@ -151,19 +158,18 @@ def cross_entropy_cancellation() -> Derivation:
             # the chain rule, for any activation f
             lambda: prove_equal(sp.diff(ce(f(zsum), y), w[j]), chain_f, ("structural", "expand"),
                                 _kronecker(j, n), _KRONECKER),
-            # (the sigmoid class differentiates as σ(1 − σ): theorem sigmoid_prime proves that)
             # the chain rule with σ, then the cancellation
             lambda: prove_equal(dC_w, chain_s, ("expand", "cancel"), _kronecker(j, n), _KRONECKER),
             lambda: prove_equal(chain_s, rhs_w, ("cancel",)),
-            lambda: prove_equal(dC_w, rhs_w, ("cancel",), _kronecker(j, n), _KRONECKER),
-            lambda: prove_equal(dC_b, rhs_b, ("cancel",)),
-            # independently of the sigmoid class: σ(z) = 1/(1 + e^{-z}) throughout
-            lambda: prove_equal(dC_w, rhs_w, ("cancel",),
-                                lambda e: _kronecker(j, n)(exp_form(e)), "rewrite σ→exp, " + _KRONECKER),
-            lambda: prove_equal(dC_b, rhs_b, ("cancel",),
-                                lambda e: exp_form(e).doit(), "rewrite σ→exp"),
         ],
         assumptions="w_j, x_j, b, y real; n inputs (symbolic), 1 ≤ j ≤ n",
+        # ∂C/∂w_j, ∂C/∂b: C differentiated with σ(z) = 1/(1 + e^{−z}) written out (the sigmoid
+        # class's own derivative is not used), z = Σ_i w_i x_i + b
+        readings=[Reading({dC_w_sym: sp.diff(exp_form(C), w[j]),
+                           sp.Derivative(sp.Symbol("C"), b): sp.diff(exp_form(C), b), z: zsum},
+                          lambda e: _kronecker(j, n)(exp_form(e)), "rewrite σ→exp, " + _KRONECKER,
+                          ("cancel",))],
+        parts=[Part("∂C/∂w_j = x_j(σ(z) − y), ∂C/∂b = σ(z) − y, n inputs", True)],
     )
 
 
@@ -201,6 +207,11 @@ def cross_entropy_output_error() -> Derivation:
 
     aL = sp.IndexedBase("a^L", real=True)
     aLm1 = sp.IndexedBase("a^{L-1}", real=True)
+    m, q = sp.symbols("m q", integer=True, positive=True)  # width of layer L − 1, its index
+    wL, bLi = sp.IndexedBase("w^L", real=True), sp.IndexedBase("b^L", real=True)
+    z_i = sp.Sum(wL[i, q] * aLm1[q], (q, 1, m)) + bLi[i]
+    C_w = sp.Sum(ce(sigmoid(z_i), yv[i]), (i, 1, n))  # the cost through the weights of layer L
+    zL_j = z_i.xreplace({i: j})
     dsym = sp.Symbol(r"\delta^L_j")
     steps = [
         Step(sp.Eq(sp.Symbol("C"), sp.Sum(ce(aL[i], yv[i]), (i, 1, n))),
@@ -221,18 +232,25 @@ def cross_entropy_output_error() -> Derivation:
                    sp.Eq(sp.Derivative(sp.Symbol("C"), sp.Symbol("w^L_jk")), aLm1[k] * (aL[j] - yv[j]))],
         steps=steps,
         obligations=[
-            lambda: prove_equal(delta, rhs, ("cancel",), _kronecker(j, n), _KRONECKER),
             *[(lambda r=r: prove_equal(sp.diff(C3, bL[r]),
                                        sigmoid(zs[r]) - Y[r], ("cancel",))) for r in range(3)],
             *weight_gradients(),
-            # COSTS["cross_entropy"].delta is this theorem's right-hand side a − y ...
-            lambda: prove_equal(table_delta, (aL[j] - yv[j]).xreplace({aL[j]: a, yv[j]: y}),
-                                ("structural", "expand")),
-            # ... and it is ∂c/∂z for one neuron, with a = σ(z)
+            kronecker_lemma,  # the collapse rule of the weight gradient's reading
+            # COSTS["cross_entropy"].delta (which the kernels print) is ∂c/∂z for one neuron
             lambda: prove_equal(per_neuron, table_delta.xreplace({a: sigmoid(z)}), ("cancel",)),
         ],
         assumptions="sigmoid output layer; y_j real; n output neurons (symbolic) and a concrete "
                     "3-neuron layer fed by 2 neurons; 1 ≤ j ≤ n",
+        # δ^L_j = ∂C/∂z^L_j by SymPy, a^L_j = σ(z^L_j); ∂C/∂w^L_jk by SymPy on the concrete layer
+        readings=[Reading({dsym: delta, aL[j]: sigmoid(zL[j])}, _kronecker(j, n), _KRONECKER,
+                          ("cancel",)),
+                  # ∂C/∂w^L_jk for symbolic widths: z^L_i = Σ_q w^L_iq a^{L−1}_q + b^L_i
+                  Reading({sp.Derivative(sp.Symbol("C"), sp.Symbol("w^L_jk")):
+                           collapse_kronecker(sp.diff(C_w, wL[j, k]))[0], aL[j]: sigmoid(zL_j)},
+                          prepare_name="diff, Kronecker collapse", methods=("cancel",),
+                          applies_to=sp.Symbol("w^L_jk"))],
+        parts=[Part("δ^L_j = a^L_j − y_j and ∂C/∂w^L_jk = a^{L−1}_k (a^L_j − y_j), any widths (also "
+                    "on a layer of 3 neurons fed by 2)", True)],
     )
 
 
@@ -270,9 +288,11 @@ def cross_entropy_softplus() -> Derivation:
         obligations=[
             lambda: prove_equal(sigmoid(z), sp.exp(z) / (1 + sp.exp(z)), ("cancel",),
                                 lambda e: e.rewrite(sp.exp), "rewrite σ→exp"),
-            lambda: prove_equal(sp_z.rewrite(sp.log), sp.log(1 + sp.exp(z)), ("structural",)),
-            lambda: prove_equal(C, stable, ("expand",), _softplus_rewrite,
-                                "rewrite σ→e^z/(1+e^z), softplus→ln(1+e^z), expand_log"),
+            lambda: prove_equal(sp_z, sp.log(1 + sp.exp(z)), ("structural",),
+                                lambda e: e.rewrite(sp.log), "rewrite softplus→log"),
         ],
         assumptions="z, y real",
+        readings=[Reading(prepare=_softplus_rewrite, methods=("expand",), refutable=True,
+                          prepare_name="rewrite σ→e^z/(1+e^z), softplus→ln(1+e^z), expand_log")],
+        parts=[Part("C = softplus(z) − yz", True)],
     )

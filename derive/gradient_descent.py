@@ -22,7 +22,7 @@ import sympy as sp
 
 from .indexed import KRONECKER_REWRITE as _KRONECKER, kronecker_rewrite as _kronecker
 from .prover import holds, prove_equal
-from .theorem import Derivation, Step, theorem
+from .theorem import Derivation, Part, Reading, Step, theorem
 
 i, j, k, n, m = sp.symbols("i j k n m", integer=True, positive=True)
 from .updates import eta  # noqa: E402  the learning rate η, shared with the printed update rules
@@ -73,18 +73,18 @@ def quadratic_cost_gradient() -> Derivation:
         Step(sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y"))),
              "C ≥ ½(y_k − a_k)² for every k, so C = 0 forces each a_k = y_k; and C(a = y) = 0"),
     ]
+    iff = sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y")))
     return Derivation(
-        statement=[sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs), sp.Ge(C, 0, evaluate=False),
-                   sp.Equivalent(sp.Eq(C, 0), sp.Eq(sp.Symbol("a"), sp.Symbol("y")))],
+        statement=[sp.Eq(sp.Derivative(sp.Symbol("C"), aa[j]), rhs), sp.Ge(C, 0, evaluate=False), iff],
         steps=steps,
-        obligations=[
-            lambda: prove_equal(dC, rhs, ("structural", "expand"), _kronecker(j, n), _KRONECKER),
-            *[(lambda av=av, yy=yy: prove_equal(sp.diff(C3, av), av - yy, ("expand",)))
-              for av, yy in zip(A, Y)],
-            lambda: holds(nonnegative, "sign", "C is a sum of squares of reals"),
-            lambda: holds(zero_iff_equal, "sign + solve", "C = 0 iff a = y (width 3)"),
-        ],
+        obligations=[lambda: holds(nonnegative, "sign", "C is a sum of squares of reals")],
         assumptions="a_i, y_i real; width n symbolic (index form) and 3 (concrete); 1 ≤ j ≤ n",
+        readings=[Reading({sp.Symbol("C"): C}, lambda e: _kronecker(j, n)(e.doit()), "doit, " + _KRONECKER,
+                          ("structural", "expand"))],
+        # an equivalence of vector equations: decided by its own check, at width 3
+        facts={iff: lambda: holds(zero_iff_equal, "sign + solve", "C = 0 iff a = y (width 3)")},
+        parts=[Part("∂C/∂a_j = a_j − y_j and C ≥ 0, width n", True),
+               Part("C = 0 ⟺ a = y", False, "width 3")],
     )
 
 
@@ -128,17 +128,17 @@ def gradient_descent_step() -> Derivation:
     ]
     return Derivation(
         statement=[sp.Eq(DC, dot), sp.Eq(dC, -eta * norm2, evaluate=False),
-                   sp.Le(dC_g, 0, evaluate=False)],
+                   sp.Le(dC_g, 0, evaluate=False), sp.Eq(dot_n, rhs_n, evaluate=False),
+                   sp.Le(rhs_n, 0, evaluate=False)],
         steps=steps,
-        obligations=[
-            lambda: prove_equal(first_order, dot, ("doit",)),
-            lambda: prove_equal(dC, -eta * norm2, ("expand",)),
-            lambda: holds(lambda: dC_g.is_nonpositive and rhs_n.is_nonpositive, "sign",
-                          "−η Σ g_i² ≤ 0 for η > 0 and real g_i"),
-            lambda: prove_equal(dot_n, rhs_n, ("structural",), sp.factor_terms,
-                                "factor_terms (η out of the sum)"),
-        ],
+        obligations=[],
         assumptions="η > 0; v, Δv and ∇C real; dimension 3 (concrete) and n (index form)",
+        # ΔC is the first-order change d/dt C(v + tΔv) at t = 0
+        readings=[Reading({DC: first_order}, methods=("doit", "expand")),
+                  Reading(prepare=sp.factor_terms, prepare_name="factor_terms (η out of the sum)",
+                          methods=("structural",))],
+        parts=[Part("ΔC = ∇C·Δv = −η‖∇C‖² ≤ 0", False, "dimension 3 (with C undefined)"),
+               Part("Σ_i g_i(−η g_i) = −η Σ_i g_i² ≤ 0", True)],
     )
 
 
@@ -190,22 +190,36 @@ def sgd_minibatch_update() -> Derivation:
              + ", ".join(map(str, UNBIASED_CASES))),
     ]
 
-    def unbiased(n_: int, m_: int):
-        return lambda: prove_equal(*minibatch_average(n_, m_), ("expand",))
+    def counted_by_enumeration(n_: int, m_: int):
+        # the count the proof uses, by listing every mini-batch: example 1 lies in C(n−1, m−1)
+        return lambda: holds(lambda: sum(1 for bt in itertools.combinations(range(n_), m_) if 0 in bt)
+                             == sp.binomial(n_ - 1, m_ - 1), "enumeration",
+                             f"example 1 lies in C(n−1, m−1) mini-batches at (n, m) = ({n_}, {m_})")
 
+    # Unbiasedness for symbolic n, m: averaged over the C(n, m) mini-batches, the mini-batch mean
+    # (1/m) Σ_{x ∈ batch} g_x counts each g_x in C(n−1, m−1) batches (choose the other m − 1
+    # among n − 1), so its mean is Σ_x g_x · C(n−1, m−1)/(m C(n, m)).
+    g, x = sp.IndexedBase("g", real=True), sp.Symbol("x", integer=True, positive=True)
+    mean_est = sp.Symbol(r"\mathbb{E}\left[\frac{1}{m}\sum_{x \in X} g_x\right]")
+    full = sp.Sum(g[x], (x, 1, n)) / n
+    counted = sp.binomial(n - 1, m - 1) / (m * sp.binomial(n, m)) * sp.Sum(g[x], (x, 1, n))
+    premise = sp.Eq(sp.binomial(n - 1, m - 1) / sp.binomial(n, m), m / n)
+    printed = {w_new: _printed("none", w_k, est_w), b_new: _printed_bias(b_l, est_b)}
     return Derivation(
-        statement=[sp.Eq(w_new, rule_w), sp.Eq(b_new, rule_b), sp.Eq(share, 1 / n)],
+        statement=[sp.Eq(w_new, rule_w), sp.Eq(b_new, rule_b), premise, sp.Eq(share, 1 / n),
+                   sp.Eq(mean_est, full)],
         steps=steps,
-        obligations=[
-            lambda: prove_equal(w_k - eta * est_w, rule_w, ("expand",)),
-            lambda: prove_equal(b_l - eta * est_b, rule_b, ("expand",)),
-            # the rule the kernels print (derive.updates) is this one
-            lambda: prove_equal(_printed("none", w_k, est_w), rule_w, ("expand",)),
-            lambda: prove_equal(_printed_bias(b_l, est_b), rule_b, ("expand",)),
-            lambda: prove_equal(share, 1 / n, ("structural",), sp.combsimp, "combsimp"),
-            *[unbiased(n_, m_) for n_, m_ in UNBIASED_CASES],
-        ],
+        obligations=[counted_by_enumeration(n_, m_) for n_, m_ in UNBIASED_CASES],
         assumptions="η > 0; 1 ≤ m ≤ n; mini-batches drawn uniformly among the C(n, m) subsets",
+        # w'_k, b'_l: the rules the kernels print (derive.updates) with the mini-batch estimate;
+        # the mean over batches counted as above; binomials by combsimp
+        readings=[Reading({**printed, mean_est: counted}, sp.combsimp, "combsimp",
+                          ("structural", "expand"))],
+        parts=[Part("w'_k = w_k − (η/m) Σ_j ∂C_{X_j}/∂w_k, and likewise b'_l (eqs. 20, 21)", True),
+               Part("C(n−1, m−1)/C(n, m) = m/n and unbiasedness, for all n, m", True),
+               Part("each example lies in C(n−1, m−1) mini-batches (choose the other m − 1), "
+                    "also counted by enumeration at (n, m) = " + ", ".join(map(str, UNBIASED_CASES)),
+                    True)],
     )
 
 
@@ -242,6 +256,9 @@ def quadratic_output_error() -> Derivation:
     return Derivation(
         statement=[sp.Eq(delta, printed)],
         steps=steps,
-        obligations=[lambda: prove_equal(printed.xreplace({a: f}), dC_dz, ("expand", "cancel"))],
+        obligations=[],
         assumptions="a = σ(z), z and y real; the printed δ checked against ∂C/∂z of σ(z) in exp form",
+        # δ^L_j is ∂C/∂z differentiated directly, with a = σ(z) written out
+        readings=[Reading({delta: dC_dz, a: f}, methods=("expand", "cancel"), refutable=True)],
+        parts=[Part("δ^L = (a − y) a(1 − a), the printed form", True)],
     )

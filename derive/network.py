@@ -32,7 +32,7 @@ import sympy as sp
 from sympy.polys.rings import ring
 
 from .activations import a as _a
-from .costs import COSTS, LOG_LIKELIHOOD_DELTA, y as _y
+from .costs import COSTS, LOG_LIKELIHOOD_DELTA, Cost, y as _y
 
 __all__ = ["sigma", "sigma_prime", "Network", "concrete_network", "vanishes", "concrete_method",
            "ARCHITECTURES"]
@@ -91,6 +91,8 @@ def _prime(f, u: sp.Expr) -> sp.Expr:
     """f′(u) in the form ``sympy.diff`` produces for the activation f."""
     if f is sigma:
         return sigma_prime(u)
+    if hasattr(f, "prime_at"):  # a user's activation (derive.custom): its proved f′, evaluated
+        return f.prime_at(u)
     xi = sp.Dummy("xi")
     return sp.Derivative(f(xi), xi).subs(xi, u)
 
@@ -150,15 +152,24 @@ class Network:
     (None for an elementwise output); ``f``, the activation.
     """
 
-    def __init__(self, sizes: Sequence[int], cost: str, f=sigma):
-        if cost not in COSTS:
+    def __init__(self, sizes: Sequence[int], cost: "str | Cost", f=sigma):
+        if isinstance(cost, Cost):  # a user-defined cost (derive.custom): its own term
+            self.cost_def = cost
+        elif cost in COSTS:
+            self.cost_def = COSTS[cost]
+        else:
             raise ValueError(f"concrete_network: unknown cost {cost!r}; use one of {sorted(COSTS)}")
+        # a user's activation or cost brings functions of its own (log cosh, a Piecewise, ...):
+        # :func:`vanishes` then takes every other applied function as an atom too
+        self.generic = f is not sigma and not isinstance(f, sp.core.function.UndefinedFunction) \
+            or isinstance(cost, Cost)
+        cost = self.cost_def.name
         if len(sizes) < 2 or any(int(n) < 1 for n in sizes):
             raise ValueError(f"concrete_network: sizes {list(sizes)} must list at least two "
                              "positive layer widths (input first)")
         self.sizes, self.cost, self.f = tuple(int(n) for n in sizes), cost, f
         self.L = L = len(self.sizes)
-        self.softmax = COSTS[cost].output == "softmax"
+        self.softmax = self.cost_def.output == "softmax"
         n = self.sizes
         ys = [sp.Symbol(f"y_{{{j + 1}}}") for j in range(n[-1])]
         if self.softmax:  # Σ_j y_j = 1: eliminate the last one
@@ -176,7 +187,7 @@ class Network:
     # --- the cost and BP1 -------------------------------------------------------------------
     def cost_of(self, aL: Sequence[sp.Expr]) -> sp.Expr:
         """:math:`C = \\sum_j c(a^L_j, y_j)` with the cost's term from :data:`COSTS`."""
-        term = COSTS[self.cost].term
+        term = self.cost_def.term
         return sp.Add(*[term.xreplace({_a: aj, _y: yj}) for aj, yj in zip(aL, self.y)])
 
     def prime(self, u: sp.Expr) -> sp.Expr:
@@ -185,7 +196,7 @@ class Network:
 
     def dC_da(self, aL: Sequence[sp.Expr]) -> list:
         r""":math:`\partial C/\partial a^L_j` from the cost's term (for an elementwise output)."""
-        dterm = sp.diff(COSTS[self.cost].term, _a)
+        dterm = sp.diff(self.cost_def.term, _a)
         return [dterm.xreplace({_a: aj, _y: yj}) for aj, yj in zip(aL, self.y)]
 
     def output_error(self, zL: Sequence[sp.Expr] | None = None) -> list:
@@ -262,11 +273,13 @@ class Network:
     # --- exact comparison -------------------------------------------------------------------
     def vanishes(self, expr: sp.Expr) -> str | None:
         """:func:`vanishes` with this network's activation."""
-        return vanishes(expr, self.f)
+        return vanishes(expr, self.f, self.generic)
 
 
-def _atomize(expr: sp.Expr, table: dict, f) -> sp.Expr:
-    """Every σ(u), σ′(u), e^u in ``expr`` replaced by a symbol (the same for the same u)."""
+def _atomize(expr: sp.Expr, table: dict, f, generic: bool = False) -> sp.Expr:
+    """Every σ(u), σ′(u), e^u in ``expr`` replaced by a symbol (the same for the same u); with
+    ``generic``, every other applied function too (the same symbol for the same application).
+    Replacing equal subterms by one symbol is a substitution, so a 0 after it is a 0 before it."""
     memo: dict = {}
 
     def atom(kind: str, u: sp.Expr) -> sp.Symbol:
@@ -297,7 +310,9 @@ def _atomize(expr: sp.Expr, table: dict, f) -> sp.Expr:
             # e^{c p} = (e^p)^c for integer c; otherwise the exponential is its own atom
             r = atom("e", p) ** c if c.is_Integer else atom("e", e.args[0])
         elif isinstance(e, (sp.Function, sp.Derivative, sp.Subs)):
-            raise _Leftover(str(e.func))
+            if not generic:
+                raise _Leftover(str(e.func))
+            r = atom("g", e)
         else:
             r = e.func(*[walk(x) for x in e.args])
         memo[e] = r
@@ -305,12 +320,13 @@ def _atomize(expr: sp.Expr, table: dict, f) -> sp.Expr:
 
     return walk(expr)
 
-def vanishes(expr: sp.Expr, f=sigma) -> str | None:
+def vanishes(expr: sp.Expr, f=sigma, generic: bool = False) -> str | None:
     r"""Decide ``expr == 0`` exactly (see the module docstring), σ being the activation ``f``;
-    the method name, or None.  A ``None`` means "not shown", never "false"."""
+    the method name, or None.  A ``None`` means "not shown", never "false".  ``generic``: see
+    :func:`_atomize` (a user's activation or cost)."""
     table: dict = {}
     try:
-        at = _atomize(expr, table, f)
+        at = _atomize(expr, table, f, generic)
     except _Leftover:
         return None
     exps = {v for k, v in table.items() if k[0] == "e"}
@@ -383,13 +399,14 @@ def _laurent_zero(e: sp.Expr) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _cached(sizes: tuple, cost: str, f) -> Network:
+def _cached(sizes: tuple, cost, f) -> Network:
     return Network(sizes, cost, f)
 
 
-def concrete_network(sizes: Sequence[int], cost: str = "quadratic", f=sigma) -> Network:
+def concrete_network(sizes: Sequence[int], cost: "str | Cost" = "quadratic", f=sigma) -> Network:
     r"""The network with layer widths ``sizes`` (input first, as Nielsen's ``Network(sizes)``)
-    and cost ``cost`` (a key of :data:`derive.costs.COSTS`), every parameter a symbol.
+    and cost ``cost`` (a key of :data:`derive.costs.COSTS`, or a user's :class:`~derive.costs.Cost`),
+    every parameter a symbol.
 
     ``f`` is the activation: by default the undefined :class:`sigma`; any one-argument SymPy
     function class works (``sp.Function("sigma")``, ``derive.activations.sigmoid``, ...).

@@ -5,7 +5,7 @@ import sympy as sp
 
 from .activations import ACTIVATIONS, sigmoid, z
 from .prover import holds, prove_equal
-from .theorem import Derivation, Step, theorem
+from .theorem import Derivation, Part, Reading, Step, theorem
 
 SIGMA = ACTIVATIONS["sigmoid"]
 
@@ -21,13 +21,14 @@ def perceptron_bias() -> Derivation:
         Step(sp.Le(wx - threshold, 0), "subtract the threshold from both sides"),
         Step(sp.Le(wx + b, 0), "write b = −threshold"),
     ]
-    # Both inequalities are g ≤ 0 for the same g after moving terms: compare the canonical forms.
-    canon = lambda rel: sp.expand(rel.lhs - rel.rhs)  # noqa: E731
+    # With b = −threshold both inequalities are g ≤ 0 for the same g: the statement decides that.
     return Derivation(
         statement=[sp.Equivalent(lhs, sp.Le(wx + b, 0)), sp.Eq(b, -threshold)],
         steps=steps,
-        obligations=[lambda: prove_equal(canon(lhs), canon(rhs), ("expand",))],
+        obligations=[],
         assumptions="w·x, threshold and b real",
+        readings=[Reading({b: -threshold}, methods=("expand",))],
+        parts=[Part("w·x ≤ threshold ⟺ w·x + b ≤ 0 with b = −threshold", True)],
     )
 
 
@@ -52,9 +53,12 @@ def perceptron_limit() -> Derivation:
         obligations=[
             lambda: holds(lambda: sp.limit(f(c * zp), c, sp.oo) == 1, "limit", "σ(cz) → 1 for z > 0"),
             lambda: holds(lambda: sp.limit(f(c * zn), c, sp.oo) == 0, "limit", "σ(cz) → 0 for z < 0"),
-            lambda: holds(lambda: f(c * 0) == sp.S.Half, "structural", "σ(0) = 1/2"),
         ],
         assumptions="c > 0; z > 0 or z < 0",
+        # the limits of the statement, with σ written out
+        readings=[Reading(prepare=lambda e: e.rewrite(sp.exp), prepare_name="rewrite σ→exp",
+                          methods=("doit",))],
+        parts=[Part("σ(cz) → 1 (z > 0) and → 0 (z < 0) as c → ∞", True)],
     )
 
 
@@ -75,9 +79,11 @@ def sigmoid_output() -> Derivation:
     return Derivation(
         statement=[sp.Eq(lhs, rhs)],
         steps=steps,
-        obligations=[lambda: prove_equal(lhs, rhs, ("structural", "expand"),
-                                         lambda e: e.rewrite(sp.exp), "rewrite σ→exp")],
+        obligations=[],
         assumptions="w_j, x_j, b real; n inputs (symbolic)",
+        readings=[Reading(prepare=lambda e: e.rewrite(sp.exp), prepare_name="rewrite σ→exp",
+                          methods=("structural", "expand"), refutable=True)],
+        parts=[Part("σ(Σ_j w_j x_j + b) = 1/(1 + exp(−Σ_j w_j x_j − b)), n inputs", True)],
     )
 
 
@@ -99,23 +105,23 @@ def sigmoid_prime() -> Derivation:
              "σ(0) = 1/2, so σ′(0) = 1/2 · 1/2"),
     ]
 
-    def maximum() -> bool:
-        # σ′ is smooth with σ′ → 0 at ±∞; its only critical point is z = 0 and σ′(0) = 1/4.
-        crit = sp.solve(sp.diff(dfdz, z), z)
-        ends = [sp.limit(dfdz, z, sp.oo), sp.limit(dfdz, z, -sp.oo)]
-        top = sp.simplify(dfdz.subs(z, 0))
-        return crit == [0] and top == sp.Rational(1, 4) and all(e < top for e in ends)
-
+    dsig = sp.Derivative(sigmoid(z), z)
     return Derivation(
-        statement=[sp.Eq(sp.Derivative(sigmoid(z), z), sigmoid(z) * (1 - sigmoid(z))),
-                   sp.Eq(sp.Max(sp.Derivative(sigmoid(z), z)), sp.Rational(1, 4))],
+        # σ′ ≤ 1/4 everywhere and σ′(0) = 1/4: the maximum is 1/4, at z = 0
+        statement=[sp.Eq(dsig, sigmoid(z) * (1 - sigmoid(z))),
+                   sp.Le(dsig, sp.Rational(1, 4), evaluate=False),
+                   sp.Eq(sp.Subs(dsig, z, 0), sp.Rational(1, 4), evaluate=False)],
         steps=steps,
         obligations=[
+            # the table's σ′ (through a = σ(z)) is the derivative of the textbook σ ...
             lambda: prove_equal(dfdz, prime, ("expand", "cancel")),
-            # the sigmoid class's own derivative (fdiff, used by other proofs) is this one
+            # ... and so is the sigmoid class's own derivative (fdiff, used by other proofs)
             lambda: prove_equal(sp.diff(sigmoid(z), z), dfdz, ("cancel",),
                                 lambda e: e.rewrite(sp.exp), "rewrite σ→exp"),
-            lambda: holds(maximum, "solve + limit", "σ′ has its only critical point at 0, value 1/4"),
         ],
         assumptions="z real",
+        # σ written out before differentiating: the class's own fdiff is not used
+        readings=[Reading(prepare=lambda e: e.rewrite(sp.exp).doit(),
+                          prepare_name="rewrite σ→exp, doit", methods=("expand", "cancel"))],
+        parts=[Part("σ′ = σ(1 − σ), σ′ ≤ 1/4 with σ′(0) = 1/4", True)],
     )

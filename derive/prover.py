@@ -5,11 +5,12 @@ A claim ``lhs = rhs`` is *proved* when ``lhs - rhs`` reduces to exactly ``0`` by
 :math:`\sigma(z) \to 1/(1+e^{-z})`).  Nothing here compares floating-point numbers to decide that a
 claim holds.
 
-A claim is *refuted* by a counterexample: exact rational values of its free symbols at which the
-two sides differ.  The difference is evaluated exactly when it is rational, otherwise to 60
-significant digits that SymPy's ``evalf(strict=True)`` certifies (a point where it cannot is
-skipped), and a refutation is reported only when the difference is at least ``1e-30`` relative (so
-far above the evaluation error that the sides certainly differ).
+A claim is *refuted* by a counterexample: exact rational values of its free symbols at which both
+sides, and every subexpression of them, are defined and real, and at which the two sides certainly
+differ.  Values are exact when rational, otherwise intervals of :mod:`derive.interval` that contain
+them; the sides differ when the difference ``lhs − rhs`` itself (not a ratio) is exactly nonzero or
+its interval excludes 0, or the two intervals are disjoint.  A counterexample is re-evaluated
+independently by SymPy's ``evalf(strict=True)`` at higher precision before it is reported.
 
 Anything else is *undecided*: the caller is told that, never "probably true".
 """
@@ -159,10 +160,30 @@ _UNIT = [sp.Rational(p, q) for p, q in
           (6, 23), (13, 29)]]
 _CANDIDATES = [sp.Rational(p, q) for p, q in
                [(1, 3), (2, 7), (3, 5), (5, 11), (7, 4), (1, 2), (9, 13), (3, 2), (11, 7), (2, 9)]]
-#: Relative tolerance: the sides differ when |lhs − rhs| > _TOL·max(1, |lhs|, |rhs|).  Values are
-#: evaluated to 60 significant digits, so the evaluation error is ~1e-60 relative, far below.
-_TOL = sp.Rational(1, 10**30)
 _UNIT_POINTS = 4  # how many all-in-(0, 1) points come first
+#: Magnitudes tried for one symbol at a time (the others at a generic point): where a side
+#: saturates, overflows a small search, or passes a breakpoint that is not rational (e^x = 10⁶).
+_MAGNITUDES = [sp.Integer(v) for v in (3, 10, 30, 100, 1000, 10**6)] + [sp.Rational(1, 1000)]
+#: Offsets tried on both sides of a breakpoint of a piecewise function.
+_NEAR = [sp.Rational(1, 7), sp.Rational(1, 1000), sp.Integer(1), sp.Integer(3)]
+#: Working precision (decimal digits) of the certified evaluation, raised once when undecided.
+_DIGITS = (40, 200)
+_DIGITS_NUMBERS = (40, 200, 1000, 3000)  #: a claim about numbers has one point: σ(1000) vs 1
+_MAX_SHOWN_DIGITS = 5000  #: most significant digits printed for a value
+_MAX_BREAKPOINTS = 40  # most breakpoint values collected per symbol
+
+
+def _allowed(sym: sp.Symbol, v: sp.Rational) -> bool:
+    """Whether ``v`` satisfies ``sym``'s SymPy assumptions (sign, integer)."""
+    if sym.is_integer and not v.is_Integer:
+        return False
+    if (sym.is_positive and v <= 0) or (sym.is_nonnegative and v < 0):
+        return False
+    if (sym.is_negative and v >= 0) or (sym.is_nonpositive and v > 0):
+        return False
+    if sym.is_nonzero and v == 0:
+        return False
+    return True
 
 
 def _signed(sym: sp.Symbol, v: sp.Rational, k: int, negate: bool) -> sp.Rational:
@@ -198,72 +219,309 @@ def _points(symbols: Sequence[sp.Symbol], n: int) -> Iterable[dict]:
         yield {s: _value_for(s, 3 * t + 5 * i + t * i, negative(i)) for i, s in enumerate(symbols)}
 
 
+def _kink_arguments(exprs: Iterable[sp.Basic]) -> list[sp.Expr]:
+    """Expressions whose sign switches a piece: arguments of Abs, sign, Heaviside, ReLU, the
+    pairwise differences of Max/Min arguments, both sides of Piecewise conditions."""
+    from .activations import relu  # a cycle otherwise (activations imports the prover)
+
+    out: list[sp.Expr] = []
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside, relu)):
+                out.append(node.args[0])
+            elif isinstance(node, (sp.Max, sp.Min)):
+                args = node.args[:6]
+                out += [p - q for p, q in itertools.combinations(args, 2)]
+            elif isinstance(node, sp.Piecewise):
+                for _, cond in node.args:
+                    for rel in cond.atoms(sp.core.relational.Relational):
+                        out.append(rel.lhs - rel.rhs)
+            elif isinstance(node, (sp.floor, sp.ceiling)):
+                out.append(node.args[0])
+    return list(dict.fromkeys(a for a in out if a.free_symbols))
+
+
+def _rational_roots(u: sp.Expr, s: sp.Symbol) -> list[sp.Rational]:
+    """Rational values of ``s`` where ``u`` (a polynomial in ``s`` of degree ≤ 4, else nothing)
+    vanishes, with rational approximations on both sides of irrational real roots."""
+    try:
+        num = sp.numer(sp.together(u))
+        if not num.is_polynomial(s):
+            return []
+        poly = sp.Poly(num, s)
+        if poly.degree() < 1 or poly.degree() > 4 or not all(c.is_Rational for c in poly.all_coeffs()):
+            return []
+        out = []
+        for r in poly.real_roots():
+            if r.is_Rational:
+                out.append(r)
+            else:
+                lo, hi = r.eval_rational(sp.Rational(1, 10**6)) - sp.Rational(1, 10**5), None
+                hi = lo + sp.Rational(2, 10**5)
+                out += [lo, hi]
+        return out
+    except (sp.PolynomialError, NotImplementedError, ValueError, TypeError):
+        return []
+
+
+def _breakpoint_points(symbols: Sequence[sp.Symbol], exprs: Sequence[sp.Basic],
+                       base: dict) -> Iterable[dict]:
+    """Points at, and on both sides of, every breakpoint of a piecewise function in ``exprs``:
+    one symbol moved to where a kink argument vanishes (the others at ``base``), then all of a
+    kink argument's symbols at once where that argument is a single symbol's."""
+    kinks = _kink_arguments(exprs)
+    for u in kinks:
+        for s in sorted(u.free_symbols & set(symbols), key=str):
+            others = {t: v for t, v in base.items() if t != s}
+            roots = _rational_roots(u.xreplace(others), s)[:_MAX_BREAKPOINTS]
+            for r in roots:
+                for v in [r] + [r + sgn * d for d in _NEAR for sgn in (1, -1)]:
+                    if _allowed(s, v):
+                        yield {**base, s: v}
+            # every kink at its breakpoint at once (sign(x)*sign(y) needs x = y = 0 together)
+    zero = {s: sp.S.Zero for s in symbols if _allowed(s, sp.S.Zero)}
+    if kinks and zero:
+        yield {**base, **zero}
+
+
+def _magnitude_points(symbols: Sequence[sp.Symbol], base: dict) -> Iterable[dict]:
+    """One symbol at a time at ±3 … ±10⁶ and ±1/1000, then all symbols large together."""
+    for m in _MAGNITUDES:
+        for s in symbols:
+            for v in (m, -m):
+                if _allowed(s, v):
+                    yield {**base, s: v}
+    for m in (sp.Integer(20), sp.Integer(1000)):
+        yield {s: (m if _allowed(s, m) else base[s]) for s in symbols}
+
+
 def _fmt_point(point: Mapping[str, str]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in point.items()) or "(no free symbols)"
 
 
-def _evaluate(e: sp.Expr, point: dict) -> sp.Expr | None:
-    """The real value of ``e`` at ``point``: exact when rational, else 60 significant digits.
+def _evaluate(e: sp.Expr, point: dict, digits: int = _DIGITS[0], memo: dict | None = None):
+    """The certified real value of ``e`` at ``point`` (see :mod:`derive.interval`): a Rational
+    or an interval, or None where ``e`` or a subexpression is undefined or not real there (a pole,
+    ``ln`` of a negative number, ``sqrt`` of one, ...) or the precision does not settle it."""
+    from .interval import Uncertain, Undefined, evaluate
 
-    None where ``e`` is undefined at the point or not real there (a pole, ``ln`` of a negative
-    number, ...): such points are skipped, never used to refute."""
     try:
-        v = e.xreplace(point).doit()
-        if v.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or v.free_symbols:
-            return None
-        if v.is_Rational:
-            return v
-        v = v.evalf(60, strict=True)  # raises unless all 60 digits are certain
-        if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-            return None
-        re, im = v.as_real_imag()
-        if not (re.is_number and im.is_number) or not re.is_finite:
-            return None
-        if im != 0 and abs(im) > _TOL * max(1, abs(re)):
-            return None  # not real here
-        return re
-    except (ArithmeticError, ValueError, TypeError, AttributeError, RecursionError,
-            PrecisionExhausted):
+        return evaluate(e, point, digits, memo=memo)
+    except (Undefined, Uncertain, ZeroDivisionError, OverflowError, ValueError, TypeError,
+            RecursionError):
         return None
 
 
+def _differ(lhs, rhs, d, point, parts, digits):
+    """``(verdict, lhs_value, rhs_value, difference)``: verdict True (certainly differ), False
+    (not shown to differ) or None (a side or a part undefined / not real / not settled)."""
+    from .interval import _iv, is_interval
+
+    memo: dict = {}
+    lv = _evaluate(lhs, point, digits, memo)
+    rv = _evaluate(rhs, point, digits, memo) if lv is not None else None
+    if lv is None or rv is None:
+        return None, lv, rv, None
+    for p in parts:
+        if _evaluate(p, point, digits, memo) is None:
+            return None, lv, rv, None
+    if not is_interval(lv) and not is_interval(rv):
+        return lv != rv, lv, rv, lv - rv
+    dv = _evaluate(d, point, digits, memo)  # the difference itself: exp(1000) − (exp(1000) + 1)
+    if dv is not None:
+        if not is_interval(dv):
+            return dv != 0, lv, rv, dv
+        if (dv > 0) is True or (dv < 0) is True:
+            return True, lv, rv, dv
+    a, b = _iv(lv), _iv(rv)
+    return (a > b) is True or (a < b) is True, lv, rv, dv
+
+
+def _mp_value(e: sp.Basic, point: dict, digits: int):
+    """``e`` at ``point`` in plain mpmath floating point (``mpmath.mp``) at ``digits`` digits, with
+    mpmath's own tanh, log, ... — independent of the interval arithmetic of the search.  An
+    ``mpf``, an ``mpc`` (not real), or None (undefined / not evaluable)."""
+    import mpmath
+    from .activations import relu, sigmoid
+
+    mp = mpmath.mp
+    funcs = {sp.exp: mp.exp, sp.log: mp.log, sp.tanh: mp.tanh, sp.sinh: mp.sinh, sp.cosh: mp.cosh,
+             sp.sin: mp.sin, sp.cos: mp.cos, sp.Abs: abs, sp.sign: mp.sign,
+             sigmoid: lambda x: 1 / (1 + mp.exp(-x)), relu: lambda x: max(mp.mpf(0), x)}
+    memo: dict = {}
+
+    def ev(n):
+        if n in memo:
+            return memo[n]
+        if n.is_Rational:
+            v = mp.mpf(int(n.p)) / int(n.q)
+        elif n.is_Symbol:
+            q = point[n]
+            v = mp.mpf(int(q.p)) / int(q.q)
+        elif n is sp.pi:
+            v = +mp.pi
+        elif n is sp.E:
+            v = +mp.e
+        elif isinstance(n, sp.Add):
+            v = mp.fsum([ev(a) for a in n.args])
+        elif isinstance(n, sp.Mul):
+            v = mp.mpf(1)
+            for a in n.args:
+                v = v * ev(a)
+        elif isinstance(n, sp.Pow):
+            b, x = ev(n.base), ev(n.exp)
+            if n.exp.is_Integer:
+                v = b ** int(n.exp)
+            else:
+                v = mp.power(b, x)
+        elif n.func in funcs and len(n.args) == 1:
+            v = funcs[n.func](ev(n.args[0]))
+        elif isinstance(n, (sp.Max, sp.Min)):
+            vals = [ev(a) for a in n.args]
+            v = max(vals) if isinstance(n, sp.Max) else min(vals)
+        elif isinstance(n, sp.Heaviside):
+            x = ev(n.args[0])
+            v = mp.mpf(1) if x > 0 else mp.mpf(0) if x < 0 else (ev(n.args[1]) if len(n.args) > 1
+                                                                 else mp.mpf(0.5))
+        else:
+            f = n.xreplace(point).evalf(digits)
+            if not f.is_number or f.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                raise ValueError("no value")
+            re, im = f.as_real_imag()
+            v = mp.mpc(mp.mpf(sp.Float(re, digits)._mpf_), mp.mpf(sp.Float(im, digits)._mpf_))
+        memo[n] = v
+        return v
+
+    try:
+        with mp.workdps(digits):
+            return ev(e)
+    except (ZeroDivisionError, ValueError, TypeError, AttributeError, KeyError, OverflowError,
+            RecursionError):
+        return None
+
+
+def _recheck(lhs: sp.Expr, rhs: sp.Expr, point: dict, digits: int, exact=(None, None, None)):
+    """Independent re-evaluation (:func:`_mp_value`, at two precisions above the search's):
+    ``(lhs_value, rhs_value, difference)`` as strings with enough digits to show that the sides
+    differ, or None when it does not confirm a real, nonzero difference.  ``exact``: the values
+    the search found to be rational (lhs, rhs, lhs − rhs), or None for each that is not."""
+    import mpmath
+
+    lx, rx, dx = (v if v is not None and not isinstance(v, mpmath.iv.mpf) else sp.Dummy()
+                  for v in exact)
+    if lx.is_Rational and rx.is_Rational:
+        return (_show(lx), _show(rx), _show(lx - rx)) if lx != rx else None
+    n1, n2 = 2 * digits + 20, 2 * digits + 60
+    vals = []
+    for n in (n1, n2):
+        got = [_mp_value(e, point, n) for e in (lhs, rhs, lhs - rhs)]
+        if any(v is None for v in got):
+            return None
+        with mpmath.workdps(n):
+            for v in got:
+                if isinstance(v, mpmath.mpc) and abs(v.imag) > abs(v.real) * mpmath.mpf(10) ** (10 - n):
+                    return None  # not real
+            got = [mpmath.mpf(v.real) if isinstance(v, mpmath.mpc) else v for v in got]
+        vals.append(got)
+    (l1, r1, d1), (l2, r2, d2) = vals
+    with mpmath.workdps(n2):
+        scale = max(1, abs(l2), abs(r2))
+        if d2 == 0 or abs(d1 - d2) > abs(d2) * mpmath.mpf(10) ** -10:
+            return None  # the difference is not stable under a change of precision
+        need = int(mpmath.ceil(mpmath.log10(scale / abs(d2)))) + 4
+        k = min(max(20, need), _MAX_SHOWN_DIGITS)
+    if k > n1 - 10:  # exp(1000) vs exp(1000) + 1: 438 digits show the two values apart
+        more = [_mp_value(e, point, k + 20) for e in (lhs, rhs)]
+        if all(isinstance(v, mpmath.mpf) for v in more):
+            l2, r2 = more
+        else:
+            k = n1 - 10
+    with mpmath.workdps(max(n2, k + 20)):
+        show = lambda x, v: _show(x) if x.is_Rational else mpmath.nstr(v, k, strip_zeros=False)  # noqa: E731
+        return show(lx, l2), show(rx, r2), (_show(dx) if dx.is_Rational else mpmath.nstr(d2, 20))
+
+
 def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, trials: int = 24,
-                        points: Iterable[dict] | None = None, *, stats: dict | None = None):
+                        points: Iterable[dict] | None = None, *, stats: dict | None = None,
+                        parts: Sequence[sp.Expr] = (), constraints: Sequence[sp.Basic] = (),
+                        search: bool = True):
     """Exact rational values of the free symbols at which ``lhs`` and ``rhs`` certainly differ.
 
-    Returns ``(point, lhs_value, rhs_value)`` as strings, or None.  Points where either side is
-    undefined or not real (a pole, the log of a negative number, ...) are skipped.  The points
-    tried are ``points`` (if given), then ``trials`` generated ones: all values in (0, 1) first.
-    ``stats``, when given, receives ``tried`` (points where both sides were real) and ``skipped``.
+    Returns ``(point, lhs_value, rhs_value)`` as strings, or None.  A point is used only when every
+    subexpression of both sides — and of each of ``parts`` (subexpressions of the input that
+    SymPy's automatic simplification removed, such as the ``sqrt(x)`` of ``sqrt(x)*sqrt(x)``) —
+    is defined and real there (see :mod:`derive.interval`) and every relation in ``constraints``
+    holds.  The difference is certified by interval arithmetic (at 40 digits, then 200), then
+    re-evaluated independently by SymPy's ``evalf(strict=True)`` before it is reported.
+
+    The points tried are ``points`` (if given), then ``trials`` generated ones (all values in
+    (0, 1) first), then, when ``search``, both sides of and exactly at every breakpoint of a
+    piecewise function (Abs, sign, Max, Min, ReLU, Heaviside, Piecewise), then large and small
+    magnitudes.  ``stats``, when given, receives ``tried`` (points where both sides were real),
+    ``skipped``, and ``difference`` (lhs − rhs at the counterexample, as a string).
     """
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
-    symbols = sorted((lhs.free_symbols | rhs.free_symbols) - _bound(lhs, rhs), key=str)
-    candidates = itertools.chain(points or [], _points(symbols, trials))
+    parts = tuple(parts)
+    symbols = sorted((lhs.free_symbols | rhs.free_symbols | set().union(*(p.free_symbols for p in parts)))
+                     - _bound(lhs, rhs), key=str)
+    base_points = list(_points(symbols, 2))
+    base = base_points[-1] if base_points else {}
+    generated = [points or [], _points(symbols, trials)]
+    if search and symbols:
+        generated += [_breakpoint_points(symbols, (lhs, rhs, *parts), base_points[0]),
+                      _breakpoint_points(symbols, (lhs, rhs, *parts), base),
+                      _magnitude_points(symbols, base_points[0])]
+    candidates = itertools.chain(*generated)
+    d = lhs - rhs
     tried = skipped = 0
+    seen: set = set()
     if stats is not None:
         stats.update(tried=0, skipped=0)
     for point in candidates:
         if not point and symbols:
             continue
-        lv = _evaluate(lhs, point)
-        rv = _evaluate(rhs, point) if lv is not None else None
-        if lv is None or rv is None:
-            skipped += 1
-            if stats is not None:
-                stats.update(tried=tried, skipped=skipped)
+        key = tuple(point.get(s) for s in symbols)
+        if key in seen:
             continue
-        tried += 1
+        seen.add(key)
+        if any(not _allowed(s, v) for s, v in point.items() if isinstance(s, sp.Symbol)):
+            continue
+        if constraints and not _satisfies(constraints, point):
+            continue
+        verdict = None
+        for digits in (_DIGITS if symbols else _DIGITS_NUMBERS):
+            verdict, *values = _differ(lhs, rhs, d, point, parts, digits)
+            if verdict is None or verdict:
+                break
+        if verdict is None:
+            skipped += 1
+        else:
+            tried += 1
         if stats is not None:
             stats.update(tried=tried, skipped=skipped)
-        diff = lv - rv
-        if diff.is_Rational:
-            differ = diff != 0
-        else:
-            differ = abs(sp.N(diff, 60)) > _TOL * max(1, abs(lv), abs(rv))
-        if differ:
-            shown = {str(k): str(v) for k, v in point.items()}
-            return shown, _show(lv), _show(rv)
+        if not verdict:
+            continue
+        checked = _recheck(lhs, rhs, point, digits, values)
+        if checked is None:
+            continue  # the independent evaluation does not confirm it: not a counterexample
+        lv, rv, dv = checked
+        if stats is not None:
+            stats["difference"] = dv
+        shown = {str(k): str(v) for k, v in point.items()}
+        return shown, lv, rv
     return None
+
+
+def _satisfies(constraints: Sequence[sp.Basic], point: dict) -> bool:
+    """Every relation in ``constraints`` certainly holds at ``point``."""
+    from .interval import Uncertain, Undefined, _truth, _Walker, dps
+
+    try:
+        with dps(_DIGITS[0]):
+            walker = _Walker(point, _DIGITS[0], {})
+            return all(_truth(c, walker) for c in constraints)
+    except (Uncertain, Undefined, ZeroDivisionError, ValueError, TypeError):
+        return False
 
 
 def _bound(*exprs: sp.Expr) -> set:
@@ -274,8 +532,8 @@ def _bound(*exprs: sp.Expr) -> set:
     return out
 
 
-def _show(v: sp.Expr) -> str:
-    """Exact when a rational of modest size, else 20 significant digits."""
+def _show(v: sp.Expr, digits: int = 20) -> str:
+    """Exact when a rational of modest size, else ``digits`` significant digits."""
     if v.is_Rational and max(abs(v.p), v.q).bit_length() <= 1000:
         return str(v)
-    return str(sp.N(v, 20))
+    return str(sp.N(v, digits))

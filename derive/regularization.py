@@ -24,7 +24,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .prover import holds, prove_equal
-from .theorem import Derivation, Step, theorem
+from .theorem import Derivation, Part, Reading, Step, theorem
 
 from . import updates as U
 from .updates import eta, lmbda, n  # shared with the update rules the kernels print
@@ -76,14 +76,12 @@ def l2_gradient() -> Derivation:
         statement=[sp.Eq(sp.Derivative(C_, w), sp.diff(C0, w) + lmbda / n * w),
                    sp.Eq(sp.Derivative(C_, b), sp.diff(C0, b))],
         steps=steps,
-        obligations=[
-            *[(lambda v=v: prove_equal(sp.diff(C, v), sp.diff(C0, v) + lmbda / n * v, ("expand",)))
-              for v in WEIGHTS],
-            *[(lambda v=v: prove_equal(sp.diff(C, v), sp.diff(C0, v), ("structural", "expand")))
-              for v in BIASES],
-        ],
+        obligations=[],
         assumptions="λ > 0, n ≥ 1; C_0 any differentiable function of the weights and biases "
                     "(3 weights, 2 biases shown)",
+        readings=[Reading({C_: C}, methods=("doit",))],
+        parts=[Part("∂C/∂w = ∂C_0/∂w + (λ/n) w, ∂C/∂b = ∂C_0/∂b, for a weight and a bias of "
+                    "any differentiable C_0 (undefined)", True)],
     )
 
 
@@ -114,21 +112,20 @@ def l2_weight_decay() -> Derivation:
         Step(sp.Eq(b_new, bias_mb), "the biases are not decayed (eq. 94)"),
     ]
     return Derivation(
-        statement=[sp.Eq(update, decay), sp.Eq(w_new, decay_mb)],
+        statement=[sp.Eq(update, decay), sp.Eq(w_new, decay_mb), sp.Eq(b_new, bias_mb)],
         steps=steps,
         obligations=[
             *[(lambda v=v: prove_equal(v - eta * sp.diff(C, v),
                                        (1 - eta * lmbda / n) * v - eta * sp.diff(C0, v), ("expand",)))
               for v in WEIGHTS],
+            # the printed rule is gradient descent on C with the mini-batch estimate of ∂C_0/∂w
             lambda: prove_equal(update.xreplace({dC0: est_w}), decay_mb, ("expand",)),
-            lambda: prove_equal((b - eta * sp.diff(C, b)).xreplace({sp.diff(C0, b): est_b}), bias_mb,
-                                ("expand",)),
-            # the rules the kernels print (derive.updates) are these
-            lambda: prove_equal(U.WEIGHT_UPDATES["l2"][0].xreplace({U.w: w, U.nabla_w: est_w}),
-                                decay_mb, ("expand",)),
-            lambda: prove_equal(U.BIAS_UPDATE[0].xreplace({U.b: b, U.nabla_b: est_b}), bias_mb,
-                                ("expand",)),
         ],
+        # w', b': the rules the kernels print (derive.updates) with the mini-batch estimates
+        readings=[Reading({w_new: U.WEIGHT_UPDATES["l2"][0].xreplace({U.w: w, U.nabla_w: est_w}),
+                           b_new: U.BIAS_UPDATE[0].xreplace({U.b: b, U.nabla_b: est_b})},
+                          methods=("structural", "expand"))],
+        parts=[Part("w → (1 − ηλ/n) w − η ∂C_0/∂w, with the mini-batch estimate, b undecayed", True)],
         assumptions="η, λ > 0; n training inputs, mini-batches of m; C_0 any differentiable "
                     "function of the weights and biases",
     )
@@ -168,15 +165,14 @@ def l1_gradient() -> Derivation:
         statement=[sp.Eq(sp.Derivative(C_, w), rhs)],
         steps=steps,
         obligations=[
-            *[(lambda v=v: prove_equal(sp.diff(C, v), sp.diff(C0, v) + lmbda / n * sp.sign(v),
-                                       ("expand",))) for v in WEIGHTS],
-            *[(lambda v=v: prove_equal(sp.diff(C, v), sp.diff(C0, v), ("structural", "expand")))
-              for v in BIASES],
             lambda: holds(signs, "sign", "d|w|/dw = sgn(w) for w > 0 and for w < 0"),
             lambda: holds(kink, "limit", "one-sided slopes of |w| at 0 are +1 and −1"),
         ],
         assumptions="λ > 0, n ≥ 1; w real, w ≠ 0 (sgn(0) = 0 by convention); C_0 any "
                     "differentiable function of the weights and biases",
+        readings=[Reading({C_: C}, methods=("doit",))],
+        parts=[Part("∂C/∂w = ∂C_0/∂w + (λ/n) sgn(w), w ≠ 0, for a weight of any differentiable "
+                    "C_0 (undefined)", True)],
     )
 
 
@@ -201,16 +197,19 @@ def l1_update() -> Derivation:
         Step(sp.Eq(w_new, rhs_mb), "with the mini-batch estimate of ∂C_0/∂w"),
     ]
     return Derivation(
-        statement=[sp.Eq(update, rhs)],
+        statement=[sp.Eq(update, rhs), sp.Eq(w_new, rhs_mb)],
         steps=steps,
         obligations=[
             *[(lambda v=v: prove_equal(v - eta * sp.diff(C, v),
                                        v - eta * lmbda / n * sp.sign(v) - eta * sp.diff(C0, v), ("expand",)))
               for v in WEIGHTS],
+            # the printed rule is gradient descent on C with the mini-batch estimate of ∂C_0/∂w
             lambda: prove_equal(update.xreplace({dC0: _minibatch("w")}), rhs_mb, ("expand",)),
-            lambda: prove_equal(U.WEIGHT_UPDATES["l1"][0].xreplace({U.w: w, U.nabla_w: _minibatch("w")}),
-                                rhs_mb, ("expand",)),
         ],
         assumptions="η, λ > 0; w real, w ≠ 0 (sgn(0) = 0 by convention); C_0 any differentiable "
                     "function of the weights and biases",
+        # w': the rule the kernels print (derive.updates) with the mini-batch estimate
+        readings=[Reading({w_new: U.WEIGHT_UPDATES["l1"][0].xreplace({U.w: w, U.nabla_w: _minibatch("w")})},
+                          methods=("structural", "expand"))],
+        parts=[Part("w → w − (ηλ/n) sgn(w) − η ∂C_0/∂w, with the mini-batch estimate", True)],
     )

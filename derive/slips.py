@@ -1,9 +1,11 @@
 r"""Transcribed slips: claims that look right, are wrong, and are refuted with exact values.
 
-Each is a theorem with ``expect="refuted"`` in group ``slips``: its statement is the *wrong* claim,
-its single kind of obligation is the exact prover's ``prove_equal`` (which must end ``refuted``,
-with a counterexample), and its steps show the correct derivation and the line where the slip
-goes wrong.  The correct side is always *derived* (differentiated, solved), never retyped.
+Each is a theorem with ``expect="refuted"`` in group ``slips``: its statement is the *wrong* claim
+about a named quantity (w′, δᴸ, Δw), whose definition — gradient descent on the cost,
+differentiated; the model's stationary point, solved — the statement's reading substitutes; the
+exact decision must end ``refuted``, with a counterexample.  The steps show the correct derivation
+and the line where the slip goes wrong; ``repaired`` is the statement as it should read, typed
+as the book writes it, and proves through the same definitions.
 
 ``slip_l1_update`` and ``slip_newton_step`` are transcribed from the notes; ``slip_l2_missing_n``
 and ``slip_cross_entropy_sigma_prime`` are common slips (not from the notes), recorded because they
@@ -15,8 +17,7 @@ import sympy as sp
 
 from .activations import ACTIVATIONS, a, sigmoid, z
 from .costs import CROSS_ENTROPY_TERM, y
-from .prover import prove_equal
-from .theorem import Derivation, Step, theorem
+from .theorem import Derivation, Part, Reading, Step, theorem
 
 __all__ = ["l1_update", "l2_update", "newton_model_gradient", "cross_entropy_delta"]
 
@@ -73,10 +74,13 @@ def slip_l1_update() -> Derivation:
              "the two differ by (ηλ/n)(sgn w − w): zero only at w ∈ {−1, 0, 1}"),
     ]
     return Derivation(
-        statement=[sp.Eq(slip, correct)],
+        statement=[sp.Eq(w_new, slip)],
         steps=steps,
-        obligations=[lambda: prove_equal(slip, correct)],
+        obligations=[],
         assumptions="η, λ > 0; n a positive integer; w and ∂C₀/∂w real",
+        readings=[Reading({w_new: correct}, methods=("expand",), refutable=True)],
+        repaired=[sp.Eq(w_new, w - eta * lmbda / n * sp.sign(w) - eta * dC0dw)],
+        parts=[Part("w′ = w − η ∂C/∂w for C = C_0 + (λ/n)|w|", True)],
     )
 
 
@@ -102,10 +106,13 @@ def slip_l2_missing_n() -> Derivation:
              "the two differ by ηλw(1 − n)/n: the same only for n = 1 or w = 0"),
     ]
     return Derivation(
-        statement=[sp.Eq(slip, correct)],
+        statement=[sp.Eq(w_new, slip)],
         steps=steps,
-        obligations=[lambda: prove_equal(slip, correct)],
+        obligations=[],
         assumptions="η, λ > 0; n a positive integer; w and ∂C₀/∂w real",
+        readings=[Reading({w_new: correct}, methods=("expand",), refutable=True)],
+        repaired=[sp.Eq(w_new, (1 - eta * lmbda / n) * w - eta * dC0dw)],
+        parts=[Part("w′ = w − η ∂C/∂w for C = C_0 + (λ/2n)w²", True)],
     )
 
 
@@ -164,11 +171,17 @@ def slip_newton_step() -> Derivation:
         Step(sp.Eq(grad_at, grad_slip.applyfunc(sp.cancel), evaluate=False),
              "there the gradient is ∇C + HH⁻¹∇C = 2∇C, not 0 (the slip climbs when H > 0)"),
     ]
+    # the statement is about Δw, the model's stationary point (solved, not typed)
+    star = sp.Matrix([sp.Symbol(r"\Delta{w}^{\star}_1"), sp.Symbol(r"\Delta{w}^{\star}_2")])
     return Derivation(
-        statement=[sp.Eq(grad_slip[0], 0), sp.Eq(grad_slip[1], 0)],
+        statement=[sp.Eq(star[0], slip[0]), sp.Eq(star[1], slip[1])],
         steps=steps,
-        obligations=[lambda: prove_equal(grad_slip[0], 0), lambda: prove_equal(grad_slip[1], 0)],
+        obligations=[],
         assumptions="H symmetric and invertible (H₁₁H₂₂ ≠ H₁₂²); entries and ∇C real",
+        readings=[Reading({star[0]: correct[0], star[1]: correct[1]}, methods=("cancel",),
+                          refutable=True)],
+        repaired=[sp.Eq(star[0], (-H.inv() * g)[0]), sp.Eq(star[1], (-H.inv() * g)[1])],
+        parts=[Part("Δw⋆ = −H⁻¹∇C, H symmetric 2×2", False, "d = 2")],
     )
 
 
@@ -205,8 +218,13 @@ def slip_cross_entropy_sigma_prime() -> Derivation:
              "output error; it learns slowly exactly where the cross-entropy was meant not to"),
     ]
     return Derivation(
-        statement=[sp.Eq(slip, correct)],
+        statement=[sp.Eq(delta, slip)],
         steps=steps,
-        obligations=[lambda: prove_equal(slip, correct)],
+        obligations=[],
         assumptions="z, y real (y ∈ [0, 1] in use)",
+        # δᴸ = ∂C/∂z, differentiated through σ
+        readings=[Reading({delta: correct}, lambda e: e.rewrite(sp.exp), "rewrite σ→exp",
+                          methods=("cancel",), refutable=True)],
+        repaired=[sp.Eq(delta, s - y)],
+        parts=[Part("δᴸ = ∂C/∂z for the cross-entropy of a sigmoid neuron", True)],
     )

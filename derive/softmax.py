@@ -18,15 +18,17 @@ with the shift :data:`SHIFT` :math:`c = \max_k z_k`, :data:`SOFTMAX_SHIFTED` and
 """
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from .activations import a as _a, z as _z_sym
 from .costs import COSTS, LOG_LIKELIHOOD_DELTA, LOG_LIKELIHOOD_TERM, lse as _lse, y as _y
-from .indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, index,
-                      kronecker_lemma, pull_constants)
+from .indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, collapse_kronecker,
+                      index, kronecker_lemma, pull_constants)
 from .network import ARCHITECTURES, Network, concrete_method, concrete_network, vanishes
 from .prover import PROVED, UNDECIDED, Outcome, holds, prove_equal
-from .theorem import Derivation, Step, theorem
+from .theorem import Derivation, Part, Reading, Step, theorem
 
 __all__ = ["softmax", "softmax_index", "log_softmax_index", "SOFTMAX", "SOFTMAX_SHIFTED",
            "LOGSUMEXP", "LOGSUMEXP_SHIFTED", "SHIFT"]
@@ -92,6 +94,28 @@ def _same(lhs: sp.Expr, rhs: sp.Expr) -> Outcome:
     return prove_equal(canonical_indices(lhs), canonical_indices(rhs), ("structural", "expand"))
 
 
+#: :math:`\sum_{i \ne j} e^{z_i}`, positive when n_L ≥ 2 (every term is, and there is one).
+_REST = sp.Symbol(r"\sum_{i \ne j} e^{z^{L}_{i}}", positive=True)
+_S = sp.Sum(sp.exp(z[i]), (i, 1, n_L))
+
+
+def _split_lemma() -> Outcome:
+    r""":math:`\sum_i e^{z_i} = e^{z_j} + \sum_i (1 - \delta_{ij}) e^{z_i}` (Kronecker collapse):
+    the softmax denominator is e^{z_j} plus the sum over the other outputs."""
+    rest = sp.Sum((1 - sp.KroneckerDelta(i, j)) * sp.exp(z[i]), (i, 1, n_L))
+    return prove_equal(_S, sp.exp(z[j]) + rest, ("structural", "expand"),
+                       lambda e: collapse_kronecker(e)[0], "Kronecker collapse")
+
+
+#: The general reading of a sign: the denominator split as e^{z_j} + Σ_{i≠j} e^{z_i} (n_L ≥ 2).
+_SPLIT = Reading({_S: sp.exp(z[j]) + _REST}, methods=("cancel",))
+
+
+def _by_parts(e: sp.Expr) -> sp.Expr:
+    """A normal form for sums: expanded, constants out of each sum, bound indices renamed."""
+    return canonical_indices(pull_constants(sp.expand(e)))
+
+
 @theorem("softmax_normalised", "Softmax outputs are a probability distribution", "softmax",
          equation="(79)")
 def softmax_normalised() -> Derivation:
@@ -120,9 +144,7 @@ def softmax_normalised() -> Derivation:
                    sp.Eq(shifted, a_j)],
         steps=steps,
         obligations=[
-            lambda: _same(pulled, 1),
-            lambda: _same(shifted_pulled, a_j),
-            lambda: holds(lambda: a_j.is_positive, "sign", "a_j > 0 for symbolic n"),
+            _split_lemma,
             lambda: _all_n(lambda n: _zero(sp.Add(*softmax(_reals(n))) - 1), "Σ_j a_j = 1",
                            "exp → symbols, expand"),
             lambda: _all_n(bounds, "0 < a_j < 1", "together, sign"),
@@ -131,6 +153,11 @@ def softmax_normalised() -> Derivation:
                 "e^{z+c} = e^z e^c, exp → symbols, expand"),
         ],
         assumptions="z_j and c real; n_L ≥ 2 for a_j < 1",
+        readings=[Reading(prepare=_by_parts, prepare_name="constants out of Σ",
+                          methods=("structural", "expand"), each_side=True),
+                  dataclasses.replace(_SPLIT, definitions={a_name: a_j, **_SPLIT.definitions})],
+        parts=[Part("Σ_j a_j = 1, 0 < a_j < 1, shift invariance, for n_L outputs (also written out "
+                    "at n = 2, 3, 4)", True)],
     )
 
 
@@ -153,16 +180,6 @@ def softmax_monotone() -> Derivation:
         Step(sp.Gt(a_j * (1 - a_j), 0), "0 < a_j < 1 (softmax_normalised), so the signs are fixed"),
     ]
 
-    def signs(n: int) -> bool:
-        zs = _reals(n)
-        out = softmax(zs)
-        ok = True
-        for p, u in enumerate(zs):
-            for q, v in enumerate(zs):
-                g = sp.together(sp.diff(out[p], v))
-                ok = ok and (g.is_positive if p == q else g.is_negative)
-        return ok
-
     def concrete(n: int) -> bool:
         zs = _reals(n)
         out = softmax(zs)
@@ -176,13 +193,19 @@ def softmax_monotone() -> Derivation:
         obligations=[
             kronecker_lemma,
             lambda: collapse_ok,
-            lambda: _same(collapsed, general),
-            lambda: _same(same, a_j * (1 - a_j)),
-            lambda: _same(other, -a_j * a_k),
+            _split_lemma,
             lambda: _all_n(concrete, "∂a_p/∂z_q by diff", "exp → symbols, expand"),
-            lambda: _all_n(signs, "signs of ∂a_p/∂z_q", "together, sign"),
         ],
         assumptions="z real; k ≠ j in the second identity; n_L ≥ 2 for the strict signs",
+        # the derivatives by SymPy, Kronecker-collapsed, δ_jk = 0 (k ≠ j); the signs from
+        # 0 < a < 1 through the split denominator e^{z_j} + Σ_{i≠j} e^{z_i}
+        readings=[Reading({dd: d, sp.Derivative(sp.Symbol("a^{L}_{j}"), z[j]): sp.diff(a_j, z[j])},
+                          lambda e: canonical_indices(collapse_kronecker(e)[0].xreplace(
+                              {sp.KroneckerDelta(j, k): 0, sp.KroneckerDelta(k, j): 0})),
+                          "Kronecker collapse, k ≠ j", ("structural", "expand", "cancel")),
+                  _SPLIT],
+        parts=[Part("∂a_j/∂z_j = a_j(1 − a_j) > 0 and ∂a_j/∂z_k = −a_j a_k < 0 (k ≠ j), "
+                    "for n_L outputs (also ∂a_p/∂z_q by diff, written out at n = 2, 3, 4)", True)],
     )
 
 
@@ -211,12 +234,16 @@ def softmax_log() -> Derivation:
         statement=[sp.Eq(lhs, rhs)],
         steps=steps,
         obligations=[
-            lambda: prove_equal(lhs, rhs, ("structural", "expand"),
-                                lambda e: canonical_indices(sp.expand_log(e)), "expand_log"),
-            lambda: _same(sp.expand(sp.expand_log(term)), sp.expand(stable)),
+            # the log-likelihood's stable form (COSTS, which the kernels print) is −y ln a_j
+            lambda: prove_equal(term, stable, ("structural", "expand"),
+                                lambda e: canonical_indices(sp.expand(sp.expand_log(e))), "expand_log"),
             lambda: _all_n(log_at, "ln a_j = z_j − ln Σ e^z", "expand_log, expand"),
         ],
         assumptions="z real (so every e^{z_k} > 0 and the sum is positive)",
+        readings=[Reading(prepare=lambda e: canonical_indices(sp.expand_log(e)),
+                          prepare_name="expand_log", methods=("structural", "expand"))],
+        parts=[Part("ln a_j = z_j − ln Σ_k e^{z_k}, n_L outputs (also written out at n = 2, 3, 4)",
+                    True)],
     )
 
 
@@ -275,15 +302,17 @@ def logsumexp_shift() -> Derivation:
         statement=[sp.Eq(lhs, rhs), sp.Eq(SOFTMAX_SHIFTED, SOFTMAX)],
         steps=steps,
         obligations=[
-            lambda: prove_equal(rhs, lhs, ("structural", "expand"), pull_shift,
-                                "e^{z−c} = e^{−c}e^{z}, e^{−c} out of Σ, expand_log"),
-            lambda: _same(pull_constants(sp.expand(SOFTMAX_SHIFTED)), SOFTMAX),
             lambda: _all_n(lse_shift, "ln Σ e^z = c + ln Σ e^{z−c}", "factor_terms, expand_log, expand"),
             lambda: _all_n(softmax_shift, "softmax(z − c) = softmax(z)",
                            "e^{z−c} = e^z e^{−c}, exp → symbols, expand"),
             lambda: _all_n(max_form, "c = max: exponents ≤ 0, sum ≥ 1", "sign"),
         ],
         assumptions="z_k and c real",
+        readings=[Reading(prepare=pull_shift, prepare_name="e^{z−c} = e^{−c}e^{z}, e^{−c} out of Σ, "
+                          "expand_log", methods=("structural", "expand"), each_side=True)],
+        parts=[Part("ln Σ e^z = c + ln Σ e^{z−c} and softmax(z − c) = softmax(z), any c, n_L outputs "
+                    "(also written out, and with c = max_k z_k every exponent ≤ 0 and the sum ≥ 1, "
+                    "at n = 2, 3, 4)", True)],
     )
 
 
@@ -360,20 +389,34 @@ def log_likelihood_gradient() -> Derivation:
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs), "BP3 with δ^L_j = a_j − y_j: eq. (81)"),
         Step(sp.Eq(sp.Derivative(sp.Symbol("C"), w_L[j, k]), a_prev[k] * rhs), "BP4: eq. (82)"),
     ]
+    # δ^L_i as just found, at i (its softmax summed over another index)
+    p = index("p")
+    delta_i = LOG_LIKELIHOOD_DELTA.xreplace({_a: softmax_index(at=i, dummy=p), _y: y[i]})
+    chain_b = sp.Sum(delta_i * sp.diff(z_i, b_L[j]), (i, 1, n_L))
+    chain_w = sp.Sum(delta_i * sp.diff(z_i, w_L[j, k]), (i, 1, n_L))
+    dCdb, dCdw = sp.Derivative(sp.Symbol("C"), b_L[j]), sp.Derivative(sp.Symbol("C"), w_L[j, k])
+
+    def reduce(e: sp.Expr) -> sp.Expr:
+        # collapse, a_j out of the sum, Σ_k y_k = 1 (the hypothesis), bound indices renamed
+        e = pull_constants(collapse_kronecker(e)[0]).xreplace({sum_y: 1})
+        return canonical_indices(sp.expand(e))
+
     return Derivation(
-        statement=[sp.Eq(dz, rhs), sp.Eq(sp.Derivative(sp.Symbol("C"), b_L[j]), rhs),
-                   sp.Eq(sp.Derivative(sp.Symbol("C"), w_L[j, k]), a_prev[k] * rhs)],
+        statement=[sp.Eq(dz, rhs), sp.Eq(dCdb, rhs), sp.Eq(dCdw, a_prev[k] * rhs)],
         steps=steps,
         obligations=[
             kronecker_lemma,
             lambda: collapse_ok,
-            lambda: _same(sp.expand(final), sp.expand(rhs)),
             lambda: gb_ok, lambda: gw_ok,
-            lambda: prove_equal(gb, delta[j], ("structural",)),
-            lambda: prove_equal(gw, a_prev[k] * delta[j], ("structural", "expand")),
             lambda: holds(lambda: all(_one_hot(n) for n in _NS), "exp → symbols, expand",
                           "C = −ln a_y, each class y"),
             _concrete_ll,
         ],
         assumptions="softmax output layer; Σ_k y_k = 1 (in particular one-hot y); z real",
+        # ∂C/∂z^L_j by SymPy; ∂C/∂b^L_j, ∂C/∂w^L_jk by the chain rule through z^L_i with δ^L_i
+        readings=[Reading({dz: d, dCdb: chain_b, dCdw: chain_w}, reduce,
+                          "Kronecker collapse, Σ_k y_k = 1", ("structural", "expand"))],
+        parts=[Part("δ^L_j = a^L_j − y_j, ∂C/∂b^L_j, ∂C/∂w^L_jk, n_L outputs (also by diff on the "
+                    "networks [2,3,2], [3,4,4,2], [2,2,2,2,2] and for each one-hot y at n = 2, 3, 4)",
+                    True)],
     )

@@ -6,17 +6,28 @@ An :class:`Identity` is registered with the :func:`theorem` decorator on a funct
 
 Every obligation returns an :class:`~derive.prover.Outcome`; an identity is *proved* when every
 obligation is, *refuted* when one of them has a concrete counterexample, *undecided* otherwise.
+
+**The statement is the theorem.**  Besides its lemmas (``obligations``), every derivation carries
+its :class:`Reading` s: the definitions it substitutes into the statement (``∂C/∂b^l_j`` → the chain
+rule through ``z^l``, a name → the expression it names, ...) and the rewrite its proof relies on.
+:meth:`Identity.prove` decides *each relation of the statement itself* first (:func:`decide`):
+an ``Eq`` when lhs − rhs, definitions substituted, reduces to exactly 0 by the exact ladder of
+:mod:`derive.prover`; an inequality by an exact sign (SymPy's assumptions); ``And`` part by part;
+``Equivalent`` of two relations of one kind when their differences are a positive multiple of
+each other.  So a changed statement can only make the proof fail.
+:meth:`Identity.with_statement` proves other relations with the same machinery.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import sympy as sp
 
-from .prover import Outcome, combine
+from .prover import LADDER, PROVED, REFUTED, UNDECIDED, Outcome, combine, find_counterexample
 
 #: The book's order of topics; the report groups identities by these, in this order.
 GROUPS: dict[str, str] = {
@@ -42,12 +53,68 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Part:
+    """Which part of a statement is proved for symbolic sizes (``general``) and which was checked
+    at concrete sizes (``checked_at``, e.g. ``"n = 2, 3, 4"``)."""
+
+    text: str
+    general: bool
+    checked_at: str = ""
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "general": self.general, "checked_at": self.checked_at}
+
+
+@dataclass(frozen=True)
+class Reading:
+    r"""One way of deciding the statement's relations: substitute ``definitions`` (an ``xreplace``
+    table, applied until nothing changes; or a callable on the relation's difference), apply
+    ``prepare`` (a targeted rewrite, named ``prepare_name``), then reduce with ``methods`` of the
+    exact ladder, or with ``zero`` (a callable deciding ``e == 0`` exactly, returning the method
+    name or None).
+
+    ``at`` names the concrete sizes the reading substitutes ("" for symbolic sizes).  A relation
+    is proved when one reading proves it.  ``refutable``: the definitions use no hypothesis beyond
+    the symbols' own assumptions, so a concrete counterexample after substitution refutes (only
+    where the substituted sides are plain: no sums, indices, unevaluated derivatives or undefined
+    functions, whose symbols are not free variables).  The default reading takes the statement
+    literally and is refutable.
+    ``cases``: a case split (each an ``xreplace`` table or a callable, applied after the
+    definitions): the reading proves a relation only when every case does.  ``endpoints``
+    ``(s, lo, hi)``: lhs − rhs is linear in s, so it is decided at s = lo and s = hi (a linear
+    function on [lo, hi] is ≥ 0, or 0, when it is at both ends).  ``each_side``: ``prepare``
+    rewrites each side rather than their difference (a normal form such as one nest of sums).
+    ``applies_to``: the reading decides only relations whose left-hand side contains this
+    (a reading whose definitions hold for one quantity, e.g. a step of an induction).
+    """
+
+    definitions: Mapping | Callable[[sp.Basic], sp.Basic] = field(default_factory=dict)
+    prepare: Callable[[sp.Basic], sp.Basic] | None = None
+    prepare_name: str = ""
+    methods: Sequence[str] = ("structural", "doit", "expand", "cancel")
+    zero: Callable[[sp.Basic], str | None] | None = None
+    at: str = ""
+    refutable: bool = False
+    cases: Sequence[Mapping | Callable[[sp.Basic], sp.Basic]] = ()
+    endpoints: tuple | None = None
+    each_side: bool = False
+    applies_to: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
 class Derivation:
     """What an identity claims and how it is shown.
 
-    ``statement``: the claim as SymPy relations (``Eq``, ``Ge``, ...), for the reader.
+    ``statement``: the claim as SymPy relations (``Eq``, ``Ge``, ...): shown to the reader *and*
+    decided by :func:`decide` through the ``readings``.
     ``steps``: the derivation a careful reader would write.
-    ``obligations``: zero-argument callables, each closing one part of the statement exactly.
+    ``obligations``: the lemmas the readings rely on (a rewrite rule, a concrete-network check of
+    the code that implements the statement, ...), each a zero-argument callable.
+    ``readings``: how the statement's relations are decided (:class:`Reading`).
+    ``facts``: relations that are not algebraic (a limit, an equivalence of vector equations),
+    each decided by its own check, and only when the statement holds exactly that relation.
+    ``parts``: which parts are proved for symbolic sizes and which at stated sizes.
+    ``repaired``: for a recorded slip, the statement it should have made (proved by the readings).
     ``assumptions``: the hypotheses, in words (and in the symbols' SymPy assumptions).
     """
 
@@ -55,6 +122,10 @@ class Derivation:
     steps: Sequence[Step]
     obligations: Sequence[Callable[[], Outcome]]
     assumptions: str = ""
+    readings: Sequence[Reading] = (Reading(refutable=True),)
+    repaired: Sequence[sp.Basic] = ()
+    facts: Mapping[sp.Basic, Callable[[], Outcome]] = field(default_factory=dict)
+    parts: Sequence[Part] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +142,7 @@ class Proof:
     detail: str = ""
     cached: bool = False  # True when read from the proof cache (derive.cache), not proved now
     proved_at: str | None = None  # when the obligations ran (ISO 8601, UTC)
+    parts: tuple[Part, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -87,6 +159,7 @@ class Proof:
         d["cached"] = self.cached
         if self.proved_at is not None:
             d["proved_at"] = self.proved_at
+        d["parts"] = [p.as_dict() for p in self.parts]
         return d
 
 
@@ -114,12 +187,18 @@ class Identity:
     def steps(self) -> Sequence[Step]:
         return self.derivation.steps
 
+    @property
+    def parts(self) -> Sequence[Part]:
+        return self.derivation.parts
+
     def prove(self) -> Proof:
-        """Run every obligation; exact methods only (see :mod:`derive.prover`)."""
+        """Decide every relation of the statement (:func:`decide`), then run every lemma; exact
+        methods only (see :mod:`derive.prover`).  Stops at the first part that is not proved."""
         from .cache import now
 
         t0 = time.perf_counter()  # the time includes building the derivation
-        outcome = combine([ob() for ob in self.derivation.obligations])
+        d = self.derivation
+        outcome = combine(_run(d))
         seconds = time.perf_counter() - t0
         return self.proof_of(outcome, seconds, proved_at=now())
 
@@ -127,7 +206,18 @@ class Identity:
                  proved_at: str | None = None) -> Proof:
         """The :class:`Proof` of this identity with ``outcome`` (fresh, or read from the cache)."""
         return Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
-                     outcome.counterexample, outcome.detail, cached, proved_at)
+                     outcome.counterexample, outcome.detail, cached, proved_at,
+                     tuple(self.derivation.parts))
+
+    def with_statement(self, relations: Sequence[sp.Basic]) -> "Identity":
+        """A copy of this identity whose statement is ``relations``: its :meth:`prove` decides
+        them with this derivation's readings and lemmas.  A relation the readings cannot reduce
+        is undecided (refuted only by a concrete counterexample), never proved."""
+        relations = tuple(sp.sympify(r) for r in relations)
+        derivation = dataclasses.replace(self.derivation, statement=relations)
+        copy = dataclasses.replace(self, build=lambda: derivation)
+        copy.__dict__["derivation"] = derivation
+        return copy
 
     # Jupyter display, from the same renderer as the report (imported lazily: derive does not
     # depend on reports).
@@ -138,6 +228,245 @@ class Identity:
     def _repr_latex_(self) -> str:  # pragma: no cover
         from reports.render import identity_latex
         return identity_latex(self)
+
+
+def _run(d: Derivation) -> list[Outcome]:
+    """The statement's relations (cheap and decisive), then the lemmas; stop at the first
+    part that is not proved."""
+    out: list[Outcome] = []
+    if not d.statement:
+        return [Outcome(UNDECIDED, "none", detail="the identity has no statement")]
+    for k, rel in enumerate(d.statement):
+        o = decide(rel, d.readings, d.facts)
+        if not o.proved:
+            return [Outcome(o.status, o.method, o.counterexample,
+                            f"statement part {k + 1}: {o.detail}")]
+        out.append(o)
+    for ob in d.obligations:
+        o = ob()
+        out.append(o)
+        if not o.proved:
+            break
+    return out
+
+
+# --- deciding a relation of the statement ------------------------------------------------------
+
+_INEQ = {sp.Gt: "is_positive", sp.Lt: "is_negative", sp.Ge: "is_nonnegative",
+         sp.Le: "is_nonpositive"}
+_MAX_PASSES = 8
+
+
+def _substitute(e: sp.Basic, r: Reading) -> sp.Basic:
+    if callable(r.definitions):
+        return r.definitions(e)
+    for _ in range(_MAX_PASSES):
+        new = e.xreplace(r.definitions)
+        if new == e:
+            break
+        e = new
+    return e
+
+
+def _is_matrix(e) -> bool:
+    return isinstance(e, (sp.MatrixBase, sp.MatrixExpr))
+
+
+def _instances(rel: sp.Basic, r: Reading) -> list[sp.Basic]:
+    """lhs − rhs of ``rel`` in reading ``r``: definitions substituted, then each case, then the
+    rewrite; at both ends of ``r.endpoints`` when it is given (after checking linearity)."""
+    if r.applies_to is not None and not rel.lhs.has(r.applies_to):
+        raise ValueError("the reading does not apply to this relation")
+    lhs, rhs = _substitute(rel.lhs, r), _substitute(rel.rhs, r)
+    out = []
+    for c in (r.cases or (None,)):
+        case = (lambda e: e) if c is None else (c if callable(c) else (lambda e: e.xreplace(c)))
+        if r.prepare is not None and r.each_side:
+            out.append(r.prepare(case(lhs)) - r.prepare(case(rhs)))
+            continue
+        d = case(lhs) - case(rhs)
+        out.append(r.prepare(d) if r.prepare is not None else d)
+    if r.endpoints is not None:
+        s, lo, hi = r.endpoints
+        if any(_is_matrix(d) or sp.diff(d, s, 2) != 0 or d.diff(s).has(s) for d in out):
+            raise ValueError("not linear in the endpoint symbol")
+        out = [d.xreplace({s: v}) for d in out for v in (lo, hi)]
+    return out
+
+
+def _zero(e: sp.Basic, r: Reading) -> str | None:
+    """The method that shows ``e`` (one instance of lhs − rhs) is 0 in reading ``r``, or None."""
+    if _is_matrix(e) and r.zero is not None:
+        return r.zero(e)  # a matrix expression of symbolic shape: the reading's own algebra
+    if _is_matrix(e):
+        try:
+            entries = list(sp.ImmutableMatrix(e.as_explicit()) if isinstance(e, sp.MatrixExpr) else e)
+        except (ValueError, TypeError, AttributeError):
+            return None  # a symbolic shape: not this reading's business
+        methods = set()
+        for x in entries:
+            m = _zero_scalar(x, r)
+            if m is None:
+                return None
+            methods.add(m)
+        return "every entry, " + "/".join(sorted(methods))
+    return _zero_scalar(e, r)
+
+
+def _zero_scalar(e: sp.Basic, r: Reading) -> str | None:
+    if r.zero is not None:
+        return r.zero(e)
+    for m in r.methods:
+        try:
+            if (m != "simplify" or sp.count_ops(e) <= 400) and LADDER[m](e) == 0:
+                return m
+        except (TypeError, ValueError, AttributeError, NotImplementedError):
+            return None
+    return None
+
+
+def _sign(e: sp.Basic, attr: str) -> str | None:
+    """The exact sign check that shows ``getattr(e, attr)`` (SymPy's assumptions), or None."""
+    for name, f in (("sign", lambda x: x), ("factor, sign", sp.factor),
+                    ("together, sign", sp.together), ("cancel, sign", sp.cancel)):
+        try:
+            if getattr(f(e), attr) is True:
+                return name
+        except (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError):
+            continue
+    return None
+
+
+_UNPLAIN = (sp.Sum, sp.Product, sp.Integral, sp.Derivative, sp.Subs, sp.Indexed, sp.Limit,
+            sp.KroneckerDelta)
+
+
+def _plain(e: sp.Basic) -> bool:
+    """No sums, indices, unevaluated derivatives or undefined functions: every free symbol is a
+    variable, so values at a point decide (a concrete counterexample refutes)."""
+    return not e.atoms(*_UNPLAIN) and not e.atoms(sp.core.function.AppliedUndef)
+
+
+def _vacuous(rel: sp.Basic) -> bool:
+    """lhs and rhs are one expression before any definition is substituted."""
+    try:
+        return rel.lhs == rel.rhs or (not _is_matrix(rel.lhs) and rel.lhs - rel.rhs == 0)
+    except (TypeError, ValueError):
+        return False
+
+
+def _method(r: Reading, m: str) -> str:
+    s = f"{r.prepare_name}, {m}" if r.prepare_name else m
+    return f"{s} (at {r.at})" if r.at else s
+
+
+def decide(rel: sp.Basic, readings: Sequence[Reading],
+           facts: Mapping[sp.Basic, Callable[[], Outcome]] | None = None) -> Outcome:
+    """Decide one relation of a statement through ``readings`` (see :class:`Reading`); a relation
+    that is a key of ``facts`` is decided by its check instead.  Proved only by an exact method."""
+    if facts and rel in facts:
+        return facts[rel]()
+    if isinstance(rel, sp.logic.boolalg.BooleanAtom):
+        return Outcome(UNDECIDED, "statement", detail=f"the relation evaluated to {rel} when "
+                                                      "built: nothing to prove")
+    if isinstance(rel, (sp.Eq, *_INEQ)) and _vacuous(rel):
+        return Outcome(UNDECIDED, "statement", detail=f"{rel} compares an expression with itself: "
+                                                      "nothing to prove")
+    if isinstance(rel, sp.And):
+        return combine([decide(x, readings, facts) for x in rel.args])
+    if isinstance(rel, sp.Equivalent) and len(rel.args) == 2:
+        return _equivalent(*rel.args, readings)
+    if isinstance(rel, sp.Eq):
+        return _equation(rel, readings)
+    if type(rel) in _INEQ:
+        return _inequality(rel, readings)
+    return Outcome(UNDECIDED, "statement",
+                   detail=f"no reading decides a {type(rel).__name__} relation")
+
+
+def _equation(rel: sp.Eq, readings: Sequence[Reading]) -> Outcome:
+    for r in readings:
+        try:
+            diffs = _instances(rel, r)
+        except (TypeError, ValueError, AttributeError, sp.ShapeError):
+            continue
+        ms = []
+        for d in diffs:
+            m = _zero(d, r)
+            if m is None:
+                break
+            ms.append(m)
+        else:
+            return Outcome(PROVED, _method(r, "/".join(dict.fromkeys(ms))))
+    for r in readings:  # refute only where the definitions need no hypothesis
+        if not r.refutable:
+            continue
+        if r.cases or r.endpoints is not None or (
+                r.applies_to is not None and not rel.lhs.has(r.applies_to)):
+            continue
+        try:
+            lhs, rhs = _substitute(rel.lhs, r), _substitute(rel.rhs, r)
+            if _is_matrix(lhs) or _is_matrix(rhs):
+                continue
+            if r.prepare is not None:
+                lhs, rhs = r.prepare(lhs), r.prepare(rhs)
+            lhs, rhs = lhs.doit(), rhs.doit()
+            if not _plain(lhs) or not _plain(rhs):
+                continue
+            ce = find_counterexample(lhs, rhs)
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if ce is not None:
+            point, lv, rv = ce
+            shown = ", ".join(f"{k} = {v}" for k, v in point.items()) or "(no free symbols)"
+            return Outcome(REFUTED, "counterexample", point, f"at {shown}: lhs = {lv}, rhs = {rv}")
+    return Outcome(UNDECIDED, "statement", detail=f"no reading reduces lhs − rhs of {rel} to 0")
+
+
+def _inequality(rel: sp.Rel, readings: Sequence[Reading]) -> Outcome:
+    attr = _INEQ[type(rel)]
+    for r in readings:
+        try:
+            diffs = _instances(rel, r)
+        except (TypeError, ValueError, AttributeError):
+            continue
+        ms = []
+        for d in diffs:
+            m = None if _is_matrix(d) else _sign(d, attr)
+            if m is None:
+                break
+            ms.append(m)
+        else:
+            return Outcome(PROVED, _method(r, "/".join(dict.fromkeys(ms))))
+    return Outcome(UNDECIDED, "statement", detail=f"no reading shows the sign of lhs − rhs of {rel}")
+
+
+def _equivalent(p: sp.Basic, q: sp.Basic, readings: Sequence[Reading]) -> Outcome:
+    """p ⟺ q for two relations of one kind whose differences are a positive multiple of each
+    other (any nonzero multiple for ``Eq``): g ≤ 0 ⟺ c·g ≤ 0 for c > 0."""
+    kinds = {sp.Le: sp.Le, sp.Lt: sp.Lt, sp.Ge: sp.Ge, sp.Gt: sp.Gt, sp.Eq: sp.Eq}
+    if type(p) not in kinds or type(p) is not type(q):
+        return Outcome(UNDECIDED, "statement", detail=f"no reading decides {p} ⟺ {q}")
+    for r in readings:
+        try:
+            (dp,), (dq,) = _instances(p, r), _instances(q, r)
+            ratio = sp.cancel(dp / dq)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if ratio.is_number and ratio.is_nonzero and (type(p) is sp.Eq or ratio.is_positive):
+            return Outcome(PROVED, _method(r, "cancel"))
+    return Outcome(UNDECIDED, "statement", detail=f"no reading shows {p} ⟺ {q}")
+
+
+def generality_summary(proofs: Sequence[Proof]) -> dict:
+    """How general the proved statements are: of the identities expected to prove that did,
+    ``general`` have every part proved for symbolic sizes, ``at_sizes`` have some part checked
+    only at stated sizes (or no parts recorded); ``parts``/``parts_general`` count the parts."""
+    proved = [p for p in proofs if p.expected == "proved" and p.status == "proved"]
+    general = sum(bool(p.parts) and all(q.general for q in p.parts) for p in proved)
+    parts = [q for p in proved for q in p.parts]
+    return {"proved": len(proved), "general": general, "at_sizes": len(proved) - general,
+            "parts": len(parts), "parts_general": sum(q.general for q in parts)}
 
 
 #: Every identity, by id, in registration order.

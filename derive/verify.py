@@ -5,72 +5,55 @@ r"""Decide a claim ``lhs = rhs`` typed as text: proved, refuted with exact value
 >>> v = verify("w*(1 - eta*lmbda/n)", "w - eta*lmbda/n*sgn(w)")
 >>> v.status, v.counterexample, v.lhs_value, v.rhs_value
 ('refuted', {'eta': '1/3', 'lambda': '2/7', 'n': '3/5', 'w': '5/11'}, '265/693', '205/693')
+>>> verify("diff(sigma(z), z)", "sigma(z)*(1 - sigma(z))").status
+'proved'
 
-Parsing.  SymPy syntax (``**`` or ``^`` for powers).  Known functions: ``sigma``/``sigmoid``
-(:class:`derive.activations.sigmoid`), ``relu``, ``tanh``, ``exp``, ``log``/``ln``,
-``sign``/``sgn``, ``Abs``/``abs``, ``sqrt``, ``Max``, ``Min``, ``softplus`` (ln(1 + eᶻ)),
-``Heaviside``, ``sin``, ``cos``, ``sinh``, ``cosh``; constants ``pi`` and ``E``.  Every other name
-(``eta``, ``lmbda``, ``n``, ``dC0dw``, ...) is a *real* symbol; a Greek letter may be typed
-or spelled (``η`` = ``eta``; ``λ`` = ``lambda`` = ``lmbda``, the book's spelling).  Decimals are read as
-exact rationals (0.1 = 1/10).  The text is tokenized by :func:`sympy.parsing.sympy_parser.stringify_expr`
-with explicit (empty) dictionaries and the result is *not* handed to ``eval``: a small evaluator
-walks its syntax tree and accepts only numbers, symbols, + − × ÷ ^ and calls of the known
-functions, so no Python code runs, and a power too large to compute (``10**10**10``) is rejected
-before it is computed.
+What the verdicts mean.  *Proved*: lhs = rhs for **every real value of the symbols (within the
+assumptions) at which both sides are defined** — every subexpression real and defined, so
+``sqrt(x)*sqrt(x) = |x|`` is proved (both sides are defined only for x ≥ 0) and ``x/x = 1`` too
+(x ≠ 0).  *Refuted*: exact rational values of the symbols at which every subexpression of both
+sides is defined and real, the assumptions hold, and the two sides differ — certified by interval
+arithmetic (:mod:`derive.interval`) and re-evaluated independently by SymPy's ``evalf`` at higher
+precision before it is reported.  *Undecided*: anything else; never "probably".
 
-Deciding.  ``lhs − rhs`` goes down a ladder of exact reductions: structural, expand, cancel, the
-same after the targeted rewrite σ, tanh → exp (when present); then a counterexample search at
-exact rational points (all values in (0, 1) first, points where a side is undefined or not real
-are skipped; difference certified at 60 digits, see :mod:`derive.prover`); then, only if that found
-nothing, the costly rungs: ReLU/Max/Min/Abs/sign → Piecewise, and ``simplify`` on small input.
-Every stage runs under a time limit; what is left is *undecided*.  A proof is for real values of
-the symbols wherever both sides are defined (``cancel`` proves x/x = 1).
+Parsing: :mod:`derive.parse` (``parse(text, side)`` is re-exported here: the one safe parser).
+Definitions ``let=["z = w*x + b"]`` are substituted before deciding (a derivative in ``w`` goes
+through ``z``); assumptions ``assume=["0 < a < 1", "w != 0", "n > 0", "n integer"]`` restrict the
+domain of both the proof and the counterexample search.
+
+Deciding.  The domain is read off the input: ``log(s)`` needs s > 0, ``sqrt(s)`` s ≥ 0, ``1/s``
+s ≠ 0, for a symbol ``s``; with the assumptions this gives the symbols' signs, under which SymPy
+may simplify (``sqrt(x)**2 → x`` for x ≥ 0).  Then ``lhs − rhs`` goes down a ladder of exact
+reductions: structural, expand, cancel, the same after the targeted rewrite σ, tanh → exp (when
+present); then a counterexample search (:func:`derive.prover.find_counterexample`: values in (0, 1)
+first, then spread values, both sides of and exactly at every breakpoint of Abs/sign/Max/Min/ReLU/
+Heaviside, then large magnitudes); then, only if that found nothing, the costly rungs:
+ReLU/Max/Min/Abs/sign → Piecewise, and ``simplify`` on small input.  A proof is cross-checked at a
+few points; the whole decision runs under ``time_limit``; what is left is *undecided*.
 """
 from __future__ import annotations
 
-import ast
 import contextlib
+import math
 import signal
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping, Sequence
 
 import sympy as sp
-from sympy.parsing import sympy_parser as _sp_parser
 
 from .activations import relu, sigmoid
+from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse, parse_assumption,
+                    parse_claim, parse_let)
 from .prover import LADDER, PROVED, REFUTED, UNDECIDED, find_counterexample
 
-__all__ = ["Verdict", "verify", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS"]
+__all__ = ["Verdict", "verify", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS", "MAX_TIME_LIMIT",
+           "Claim", "prepare"]
 
-MAX_CHARS = 2000  #: longest accepted side, in characters
-_MAX_EXP_SYMBOLIC = 1000  #: largest |n| in base**n for a non-numeric base
-_MAX_BITS = 10_000  #: largest exact number (numerator or denominator) in the input, in bits
-_MAX_ARGS = 32  #: most arguments of one call (Max, Min compare their arguments pairwise)
-_MAX_DECIMAL_EXP = 1000  #: largest |e| in a literal like 1.5e400
+MAX_TIME_LIMIT = 3600.0  #: longest accepted time limit, in seconds
 _SIMPLIFY_MAX_OPS = 200  #: simplify only below this count_ops
-
-
-def _softplus(x: sp.Expr) -> sp.Expr:
-    return sp.log(1 + sp.exp(x))
-
-
-#: Function names the parser understands (every other called name is an error).
-FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
-    "sigma": sigmoid, "sigmoid": sigmoid, "σ": sigmoid, "relu": relu, "ReLU": relu,
-    "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "ln": sp.log,
-    "sign": sp.sign, "sgn": sp.sign, "Abs": sp.Abs, "abs": sp.Abs, "sqrt": sp.sqrt,
-    "Max": sp.Max, "max": sp.Max, "Min": sp.Min, "min": sp.Min, "softplus": _softplus,
-    "Heaviside": sp.Heaviside, "sin": sp.sin, "cos": sp.cos, "sinh": sp.sinh, "cosh": sp.cosh,
-}
-#: Named constants; every other bare name is a real symbol.
-CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "π": sp.pi, "E": sp.E}
-
-_TRANSFORMS = (_sp_parser.auto_symbol, None, _sp_parser.auto_number, _sp_parser.rationalize,
-               _sp_parser.convert_xor)  # None: _keyword_names, after auto_symbol (defined below)
+RELU_CONVENTION = "ReLU′(0) = 0 (the convention of theorem relu_prime)"
 
 
 @dataclass(frozen=True)
@@ -80,8 +63,10 @@ class Verdict:
     ``status``: "proved" | "refuted" | "undecided"; ``method``: the reduction that closed the
     claim ("expand", "rewrite σ→exp, cancel", ...), "counterexample", or the rungs tried;
     ``counterexample``: symbol name -> exact value (refuted only); ``lhs_value``/``rhs_value``:
-    both sides there (exact when rational, else 20 significant digits); ``lhs``/``rhs``: the
-    parsed sides; ``detail``: one sentence for the reader.
+    both sides there (exact when rational, else enough significant digits to show that they
+    differ); ``difference``: lhs − rhs there; ``lhs``/``rhs``: the parsed sides; ``domain``: the
+    values the verdict is about; ``note``: a convention the verdict depends on (ReLU′(0));
+    ``detail``: one sentence for the reader.
     """
 
     status: str
@@ -93,6 +78,9 @@ class Verdict:
     rhs_value: str | None = None
     detail: str = ""
     seconds: float = field(default=0.0, compare=False)
+    domain: str = ""
+    difference: str | None = None
+    note: str = ""
 
     @property
     def proved(self) -> bool:
@@ -101,207 +89,8 @@ class Verdict:
     def as_dict(self) -> dict:
         return {"status": self.status, "method": self.method, "lhs": self.lhs, "rhs": self.rhs,
                 "counterexample": self.counterexample, "lhs_value": self.lhs_value,
-                "rhs_value": self.rhs_value, "detail": self.detail,
-                "seconds": round(self.seconds, 4)}
-
-
-# --- parsing ------------------------------------------------------------------------------------
-
-def _keyword_names(tokens, local_dict, global_dict):
-    """``lambda`` (a Python keyword) is the regularization parameter λ here: make it a symbol."""
-    out = []
-    for num, val in tokens:
-        if num == _sp_parser.NAME and val == "lambda":
-            out.extend([(_sp_parser.NAME, "Symbol"), (_sp_parser.OP, "("),
-                        (_sp_parser.STRING, "'lambda'"), (_sp_parser.OP, ")")])
-        else:
-            out.append((num, val))
-    return out
-
-
-_TRANSFORMS = tuple(t or _keyword_names for t in _TRANSFORMS)
-
-_UNSUPPORTED = {ast.Attribute: "attribute access (.)", ast.Subscript: "indexing ([])",
-                ast.List: "lists", ast.Tuple: "tuples", ast.Set: "sets", ast.Dict: "dicts",
-                ast.Compare: "comparisons (<, ==, ...)", ast.BoolOp: "and/or",
-                ast.IfExp: "conditional expressions", ast.Lambda: "lambdas",
-                ast.Starred: "starred arguments"}
-
-_BINOPS = {ast.Add: lambda x, y: x + y, ast.Sub: lambda x, y: x - y,
-           ast.Mult: lambda x, y: x * y, ast.Div: lambda x, y: x / y}
-
-
-class _Evaluator:
-    """Evaluates the tokenized expression's syntax tree; accepts arithmetic and known calls only."""
-
-    def __init__(self) -> None:
-        self.symbols: dict[str, sp.Symbol] = {}
-
-    def __call__(self, node: ast.AST) -> sp.Expr:
-        if isinstance(node, ast.Expression):
-            return self.expr(node.body)
-        raise ValueError("not an expression")
-
-    def expr(self, node: ast.AST) -> sp.Expr:
-        v = self.value(node)
-        if isinstance(v, type) or callable(v) and not isinstance(v, sp.Basic):
-            raise ValueError(f"{self.name_of(node)} is a function: call it, as in {self.name_of(node)}(z)")
-        if not isinstance(v, sp.Expr):
-            raise ValueError(f"{ast.unparse(node)!r} is not a mathematical expression")
-        return v
-
-    @staticmethod
-    def name_of(node: ast.AST) -> str:
-        return node.id if isinstance(node, ast.Name) else ast.unparse(node)
-
-    def value(self, node: ast.AST):
-        if isinstance(node, ast.BinOp):
-            left, right = self.expr(node.left), self.expr(node.right)
-            if isinstance(node.op, ast.Pow):
-                return _power(left, right)
-            if type(node.op) in _BINOPS:
-                return _BINOPS[type(node.op)](left, right)
-            raise ValueError(f"operator {type(node.op).__name__} is not supported; use + - * / ** (or ^)")
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            v = self.expr(node.operand)
-            return -v if isinstance(node.op, ast.USub) else v
-        if isinstance(node, ast.Name):
-            if node.id in CONSTANTS:
-                return CONSTANTS[node.id]
-            if node.id in FUNCTIONS:
-                return FUNCTIONS[node.id]
-            raise ValueError(f"name {node.id!r} is not understood")
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        what = _UNSUPPORTED.get(type(node), type(node).__name__)
-        if isinstance(node, ast.Constant):
-            what = "strings" if isinstance(node.value, str) else f"the constant {node.value!r}"
-        raise ValueError(f"{what}: not supported; use numbers, names, + - * / ** (or ^) and "
-                         f"calls of the known functions")
-
-    def call(self, node: ast.Call):
-        if node.keywords:
-            raise ValueError(f"keyword arguments are not supported in {ast.unparse(node)!r}")
-        func = node.func
-        if isinstance(func, ast.Call):  # Function('foo')(x): an unknown function name
-            raise ValueError(f"unknown function {self.literal(func)!r}; known functions: "
-                             f"{', '.join(sorted(set(FUNCTIONS)))}")
-        if not isinstance(func, ast.Name):
-            raise ValueError("attribute access and calling an expression are not supported")
-        name = func.id
-        if name in ("Symbol", "Integer", "Rational", "Function"):
-            lit = self.literal(node)
-            if name == "Symbol":
-                lit = _canonical_name(lit)
-                return self.symbols.setdefault(lit, sp.Symbol(lit, real=True))
-            if name == "Integer":
-                return sp.Integer(lit)
-            if name == "Rational":
-                return _rational(lit)
-            raise ValueError(f"unknown function {lit!r}")
-        if name not in FUNCTIONS:
-            raise ValueError(f"unknown function {name!r}")
-        if len(node.args) > _MAX_ARGS:
-            raise ValueError(f"{name}() has {len(node.args)} arguments; at most {_MAX_ARGS} are accepted")
-        args = [self.expr(a) for a in node.args]
-        try:
-            return FUNCTIONS[name](*args)
-        except TypeError as exc:
-            raise ValueError(f"{name}() called with {len(args)} argument(s): {exc}") from None
-
-    @staticmethod
-    def literal(node: ast.Call) -> str:
-        if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.Constant):
-            raise ValueError(f"{ast.unparse(node)!r} is not supported")
-        return str(node.args[0].value)
-
-
-#: Spellings of one symbol: the book's code writes ``lmbda`` (``lambda`` is a Python keyword).
-_ALIASES = {"lmbda": "lambda", "lamda": "lambda"}  # "lamda": the Unicode name of λ
-
-
-def _canonical_name(name: str) -> str:
-    """One symbol per Greek letter however it is typed: ``η`` and ``eta``; ``λ``, ``lambda``, ``lmbda``."""
-    if len(name) == 1 and not name.isascii():
-        uname = unicodedata.name(name, "")
-        if uname.startswith("GREEK SMALL LETTER ") and " " not in uname[19:]:
-            name = uname[19:].lower()
-        elif uname.startswith("GREEK CAPITAL LETTER ") and " " not in uname[21:]:
-            name = uname[21:].capitalize()
-    return _ALIASES.get(name, name)
-
-
-def _rational(text: str) -> sp.Rational:
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not a number") from None
-    if d.is_finite() and d != 0 and abs(d.adjusted()) > _MAX_DECIMAL_EXP:
-        raise ValueError(f"the number {text} is too large or too small (exponent beyond "
-                         f"±{_MAX_DECIMAL_EXP})")
-    return sp.Rational(text)
-
-
-def _power(base: sp.Expr, expo: sp.Expr) -> sp.Expr:
-    """``base**expo``, refusing powers whose exact value or expansion would be enormous."""
-    if expo.is_Rational and not expo.is_Integer and abs(expo.p) > _MAX_EXP_SYMBOLIC:
-        raise ValueError(f"exponent {expo} is too large (numerator beyond {_MAX_EXP_SYMBOLIC})")
-    if expo.is_Rational and base.is_Rational:
-        size = max(abs(base.p), abs(base.q)).bit_length()
-        if size > 1 and abs(expo) * size > _MAX_BITS:
-            raise ValueError(f"the power {base}**{expo} is too large to compute exactly "
-                             f"(more than {_MAX_BITS} bits)")
-    elif expo.is_Rational and abs(expo) > _MAX_EXP_SYMBOLIC:
-        raise ValueError(f"exponent {expo} is too large (limit ±{_MAX_EXP_SYMBOLIC} for a symbolic base)")
-    result = base**expo
-    for p in result.atoms(sp.Pow):  # (x**a)**b may combine into x**(a*b)
-        if p.exp.is_Rational and not p.base.is_Rational and abs(p.exp) > _MAX_EXP_SYMBOLIC:
-            raise ValueError(f"exponent {p.exp} is too large "
-                             f"(limit ±{_MAX_EXP_SYMBOLIC} for a symbolic base)")
-    return result
-
-
-def parse(text: str, side: str = "expression") -> sp.Expr:
-    """Parse one side; ``ValueError`` with a one-line message naming ``side`` and the problem."""
-    if not isinstance(text, str):
-        raise ValueError(f"{side}: expected text, got {type(text).__name__}")
-    src = text.strip()
-    if not src:
-        raise ValueError(f"{side} is empty; give an expression such as 'sigma(z)*(1 - sigma(z))'")
-    if len(src) > MAX_CHARS:
-        raise ValueError(f"{side} is {len(src)} characters long; the limit is {MAX_CHARS}")
-    if "__" in src:
-        raise ValueError(f"{side} could not be parsed: '__' is not allowed in an expression")
-    if any(c in src for c in "\n\r;"):
-        raise ValueError(f"{side} could not be parsed: write one expression on one line")
-    try:
-        local = {name: None for name in (*FUNCTIONS, *CONSTANTS)}
-        code = _sp_parser.stringify_expr(src, local, {}, _TRANSFORMS)
-        tree = ast.parse(code.strip(), mode="eval")
-        with _time_limit(10.0):
-            expr = _Evaluator()(tree)
-    except _Timeout:
-        raise ValueError(f"{side} could not be parsed: evaluating it took longer than 10 s") from None
-    except ValueError as exc:
-        raise ValueError(f"{side} could not be parsed: {_one_line(exc)}") from None
-    except _sp_parser.TokenError:
-        raise ValueError(f"{side} could not be parsed: unbalanced parentheses or unfinished "
-                         f"expression (in {src[:60]!r})") from None
-    except (SyntaxError, TypeError, ArithmeticError, AttributeError, RecursionError,
-            MemoryError) as exc:
-        why = exc.msg if isinstance(exc, SyntaxError) and exc.msg else _one_line(exc) or type(exc).__name__
-        raise ValueError(f"{side} could not be parsed: {why} (in {src[:60]!r})") from None
-    big = [q for q in expr.atoms(sp.Rational) if max(abs(q.p), q.q).bit_length() > _MAX_BITS]
-    if big:
-        raise ValueError(f"{side} has a number of more than {_MAX_BITS} bits "
-                         f"(~{int(_MAX_BITS * 0.30103)} digits); use a smaller one")
-    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ValueError(f"{side} is undefined everywhere ({expr}); check divisions by zero")
-    return expr
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+                "rhs_value": self.rhs_value, "difference": self.difference, "domain": self.domain,
+                "note": self.note, "detail": self.detail, "seconds": round(self.seconds, 4)}
 
 
 # --- time limits -------------------------------------------------------------------------------
@@ -310,9 +99,15 @@ class _Timeout(BaseException):
     """Raised by the SIGALRM handler; a BaseException so that no ``except Exception`` eats it."""
 
 
+_REFIRE = 0.05  #: the alarm repeats every 50 ms until the block ends (a swallowed one fires again)
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after ``seconds`` (main thread on POSIX only; elsewhere: no limit)."""
+    """Interrupt the block after ``seconds`` (main thread on POSIX only; elsewhere: no limit).
+
+    The alarm keeps firing every 50 ms until the block exits, so a library that catches the first
+    interrupt (a bare ``except:``) cannot run on past the limit."""
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
               and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
     if not usable or seconds <= 0:
@@ -320,17 +115,175 @@ def _time_limit(seconds: float) -> Iterator[None]:
             raise _Timeout
         yield
         return
+    armed = [True]
 
     def _raise(signum, frame):
-        raise _Timeout
+        if armed[0]:
+            raise _Timeout
 
     previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _REFIRE)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        while True:
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except _Timeout:  # fired between the lines above: disarm again
+                continue
+
+
+def check_time_limit(seconds) -> float:
+    """``seconds`` as a float if it is a usable time limit, else ``ValueError`` saying so."""
+    try:
+        t = float(seconds)
+    except (TypeError, ValueError):
+        raise ValueError(f"the time limit must be a number of seconds, not {seconds!r}") from None
+    if not math.isfinite(t) or not 0 < t <= MAX_TIME_LIMIT:
+        raise ValueError(f"the time limit must be more than 0 and at most {MAX_TIME_LIMIT:g} "
+                         f"seconds, not {seconds!r}")
+    return t
+
+
+# --- the claim and its domain --------------------------------------------------------------------
+
+@dataclass
+class Claim:
+    """A parsed claim, ready to decide: both sides, the parts that must be defined, the
+    assumptions (relations) and the symbols with the signs they have on the domain."""
+
+    left: sp.Expr
+    right: sp.Expr
+    parts: list
+    constraints: list
+    domain: str
+    relu_prime: bool
+    empty: str = ""  # why the domain is empty, if it is
+    shown: tuple = ("", "")  #: both sides as parsed, before the domain's signs were applied
+
+    def at_relu_kink(self, value) -> "Claim":
+        """The claim with ReLU′(0) = ``value`` (parsed derivatives of ReLU carry it as a symbol)."""
+        sub = {RELU_PRIME_AT_0: sp.sympify(value)}
+        return Claim(self.left.xreplace(sub), self.right.xreplace(sub),
+                     [p.xreplace(sub) for p in self.parts], self.constraints, self.domain,
+                     self.relu_prime, self.empty,
+                     tuple(t.xreplace(sub) if isinstance(t, sp.Basic) else t for t in self.shown))
+
+
+def _symbol_facts(constraints: Sequence[sp.Basic], parts: Sequence[sp.Expr]) -> dict[str, dict]:
+    """Sign/integer facts that hold on the whole domain, per symbol name."""
+    facts: dict[str, dict] = {}
+
+    def put(s, **kw):
+        facts.setdefault(s.name, {}).update(kw)
+
+    for c in constraints:
+        if isinstance(c, sp.Eq) and isinstance(c.lhs, sp.floor) and c.lhs.args[0] == c.rhs \
+                and c.rhs.is_Symbol:
+            put(c.rhs, integer=True)
+            continue
+        if not isinstance(c, sp.core.relational.Relational):
+            continue
+        lhs, rhs, op = c.lhs, c.rhs, c.rel_op
+        if rhs.is_Symbol and lhs.is_number:  # 0 < a  ->  a > 0
+            lhs, rhs = rhs, lhs
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!=", "==": "=="}[op]
+        if not (lhs.is_Symbol and rhs.is_number and rhs.is_real):
+            continue
+        v = rhs
+        if (op == ">" and v >= 0) or (op == ">=" and v > 0):
+            put(lhs, positive=True)
+        elif op == ">=" and v == 0:
+            put(lhs, nonnegative=True)
+        elif (op == "<" and v <= 0) or (op == "<=" and v < 0):
+            put(lhs, negative=True)
+        elif op == "<=" and v == 0:
+            put(lhs, nonpositive=True)
+        elif op == "!=" and v == 0:
+            put(lhs, nonzero=True)
+    for p in parts:
+        if isinstance(p, sp.log) and p.args[0].is_Symbol:
+            put(p.args[0], positive=True)
+        elif isinstance(p, sp.Pow) and p.base.is_Symbol:
+            e = p.exp
+            if e.is_Rational and not e.is_Integer:
+                put(p.base, **({"positive": True} if e < 0 else {"nonnegative": True}))
+            elif e.is_Integer and e < 0:
+                put(p.base, nonzero=True)
+    for f in facts.values():  # x ≥ 0 and x ≠ 0: x > 0
+        if f.get("nonnegative") and f.get("nonzero"):
+            f.pop("nonnegative"), f.pop("nonzero")
+            f["positive"] = True
+        if f.get("nonpositive") and f.get("nonzero"):
+            f.pop("nonpositive"), f.pop("nonzero")
+            f["negative"] = True
+    return facts
+
+
+def _describe_domain(symbols: Sequence[sp.Symbol], assumed: Sequence[str]) -> str:
+    names = ", ".join(str(s) for s in symbols)
+    if not symbols:
+        return "a claim about numbers (no symbols)"
+    where = f" with {'; '.join(assumed)}" if assumed else ""
+    return f"all real {names}{where}, wherever both sides are defined"
+
+
+def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
+    """Parse a claim with its definitions and assumptions (``ValueError`` on bad input)."""
+    lets: dict[sp.Symbol, sp.Expr] = {}
+    let_parts: dict[sp.Symbol, Parsed] = {}
+    items = list(let.items()) if isinstance(let, Mapping) else list(let)
+    for item in items:
+        sym, parsed = parse_let(item, lets)
+        lets[sym] = parsed.expr
+        let_parts[sym] = parsed
+    L = parse_claim(lhs, "lhs", lets)
+    R = parse_claim(rhs, "rhs", lets)
+    used = set().union(L.used, R.used)
+    while True:  # a definition may use others: z = w*x + b, a = sigma(z)
+        more = set().union(*(let_parts[s].used for s in used)) - used
+        if not more:
+            break
+        used |= more
+    from .parse import _substitute
+
+    parts = list(dict.fromkeys([*L.parts, *R.parts,
+                                *(_substitute(p, lets) for s in used if s in let_parts
+                                  for p in let_parts[s].parts)]))
+    relu_prime = L.relu_prime or R.relu_prime or any(let_parts[s].relu_prime for s in used
+                                                     if s in let_parts)
+    constraints: list = []
+    assumed: list[str] = []
+    for a in ([assume] if isinstance(assume, (str, sp.Basic)) else list(assume)):
+        rels = parse_assumption(a, lets)
+        constraints += rels
+        assumed.append(str(a) if isinstance(a, str) else str(a))
+    left, right = L.expr, R.expr
+    shown = (left, right)
+    symbols = sorted((left.free_symbols | right.free_symbols
+                      | set().union(*(p.free_symbols for p in parts))) - {RELU_PRIME_AT_0}, key=str)
+    facts = _symbol_facts(constraints, parts)
+    empty = ""
+    swap = {}
+    for s in set(symbols) | set().union(*(c.free_symbols for c in constraints)):
+        if not isinstance(s, sp.Symbol) or s.name not in facts:
+            continue
+        try:
+            swap[s] = sp.Symbol(s.name, real=True, **facts[s.name])
+        except sp.core.assumptions.InconsistentAssumptions:
+            empty = f"no real value of {s.name} satisfies the assumptions and makes both sides defined"
+    if swap:
+        left, right = left.xreplace(swap), right.xreplace(swap)
+        parts = [p.xreplace(swap) for p in parts]
+        constraints = [c.xreplace(swap) for c in constraints]
+        if any(c is sp.false or c == False for c in constraints):  # noqa: E712
+            empty = "the assumptions contradict each other"
+        constraints = [c for c in constraints if not (c is sp.true or c == True)]  # noqa: E712
+    return Claim(left, right, parts, constraints, _describe_domain(symbols, assumed), relu_prime,
+                 empty, shown)
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -350,41 +303,139 @@ def _names(e: sp.Expr, kinds: dict) -> str:
     return ", ".join(found)
 
 
+def _lazy(f: Callable[[], sp.Expr]) -> Callable[[], sp.Expr]:
+    """``f()`` computed once, when first needed (inside a rung's time limit, never before)."""
+    cache: list = []
+
+    def get() -> sp.Expr:
+        if not cache:
+            cache.append(f())
+        return cache[0]
+    return get
+
+
 def _cheap_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
     rungs = [(m, (lambda m=m: LADDER[m](d))) for m in ("structural", "expand", "cancel")]
     exp_names = _names(d, {sigmoid: "σ", sp.tanh: "tanh", sp.sinh: "sinh", sp.cosh: "cosh"})
     if exp_names:
-        rewritten = _to_exp(d)
-        rungs += [(f"rewrite {exp_names}→exp, {m}", (lambda m=m: LADDER[m](rewritten)))
+        rewritten = _lazy(lambda: _to_exp(d))
+        rungs += [(f"rewrite {exp_names}→exp, {m}", (lambda m=m: LADDER[m](rewritten())))
                   for m in ("expand", "cancel")]
     return rungs
+
+
+class _TooLarge(ValueError):
+    """The expression is too large for ``simplify`` (a rung that does not apply)."""
 
 
 def _costly_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
     rungs = []
     pw_names = _names(d, {relu: "ReLU", sp.Max: "Max", sp.Min: "Min", sp.Abs: "Abs",
                           sp.sign: "sign", sp.Heaviside: "Heaviside"})
-    small = sp.count_ops(d) <= _SIMPLIFY_MAX_OPS
-    if pw_names and small:
+
+    def small(e: Callable[[], sp.Expr]) -> sp.Expr:
+        if sp.count_ops(e()) > _SIMPLIFY_MAX_OPS:
+            raise _TooLarge
+        return e()
+
+    if pw_names:
         rungs.append((f"rewrite {pw_names}→Piecewise, simplify",
-                      lambda: sp.simplify(_to_piecewise(_to_exp(d)))))
-    if small:
-        rungs.append(("simplify", lambda: sp.simplify(d)))
-        if d.has(sigmoid, sp.tanh, sp.sinh, sp.cosh):
-            rungs.append(("rewrite →exp, simplify", lambda: sp.simplify(_to_exp(d))))
+                      lambda: sp.simplify(_to_piecewise(_to_exp(small(lambda: d))))))
+    rungs.append(("simplify", lambda: sp.simplify(small(lambda: d))))
+    if d.has(sigmoid, sp.tanh, sp.sinh, sp.cosh):
+        rungs.append(("rewrite →exp, simplify", lambda: sp.simplify(_to_exp(small(lambda: d)))))
     return rungs
 
 
-def verify(lhs: str, rhs: str, *, time_limit: float = 30.0) -> Verdict:
+def _piecewise_zero(p: sp.Expr) -> bool:
+    """A Piecewise in one real symbol whose every piece is 0 where that piece applies (each
+    condition, minus the earlier ones, as a set of reals; a piece applying at finitely many
+    points is checked at each of them)."""
+    if not isinstance(p, sp.Piecewise) or len(p.free_symbols) != 1:
+        return False
+    (s,) = p.free_symbols
+    if not s.is_real:
+        return False
+    taken = sp.S.EmptySet
+    for e, c in p.args:
+        where = (sp.S.Reals if c is sp.true else c.as_set()) - taken
+        taken = taken | where
+        if e == 0 or where is sp.S.EmptySet:
+            continue
+        if isinstance(where, sp.FiniteSet) and all(e.subs(s, v) == 0 for v in where):
+            continue
+        return False
+    return True
+
+
+def _bound_points(claim: Claim) -> list[dict]:
+    """Points near the bounds of the assumptions (``0 < a < 1``: a = 1/7, 1/1000, 6/7, 999/1000)."""
+    symbols = sorted(claim.left.free_symbols | claim.right.free_symbols, key=str)
+    if not claim.constraints or not symbols:
+        return []
+    by_name = {s.name: s for s in symbols}
+    lo: dict[str, sp.Rational] = {}
+    hi: dict[str, sp.Rational] = {}
+    for c in claim.constraints:
+        if not isinstance(c, sp.core.relational.Relational) or isinstance(c, (sp.Eq, sp.Ne)):
+            continue
+        for s, v, upper in ((c.lhs, c.rhs, c.rel_op in ("<", "<=")), (c.rhs, c.lhs, c.rel_op in (">", ">="))):
+            if s.is_Symbol and v.is_Rational and s.name in by_name:
+                (hi if upper else lo)[s.name] = v
+    base = {s: sp.Rational(1, 3 + i) for i, s in enumerate(symbols)}
+    for name in set(lo) | set(hi):
+        a, b = lo.get(name), hi.get(name)
+        if a is not None and b is not None:
+            vals = [a + (b - a) * t for t in (sp.Rational(1, 3), sp.Rational(2, 7), sp.Rational(1, 1000),
+                                              sp.Rational(999, 1000), sp.Rational(6, 7))]
+        elif a is not None:
+            vals = [a + t for t in (sp.Rational(1, 3), sp.Rational(1, 1000), 2, 10, 1000)]
+        else:
+            vals = [b - t for t in (sp.Rational(1, 3), sp.Rational(1, 1000), 2, 10, 1000)]
+        base[by_name[name]] = vals[0]
+    out = [dict(base)]
+    for name in set(lo) | set(hi):
+        a, b = lo.get(name), hi.get(name)
+        s = by_name[name]
+        for v in ([a + (b - a) * t for t in (sp.Rational(1, 1000), sp.Rational(999, 1000), sp.Rational(5, 7))]
+                  if a is not None and b is not None else
+                  [a + t for t in (sp.Rational(1, 1000), 2, 10, 1000)] if a is not None else
+                  [b - t for t in (sp.Rational(1, 1000), 2, 10, 1000)]):
+            out.append({**base, s: v})
+    return out
+
+
+def verify(lhs, rhs, *, time_limit: float = 30.0, let: Sequence = (), assume: Sequence = ()) -> Verdict:
     """Decide ``lhs = rhs`` for real values of every symbol (see the module docstring).
 
-    ``ValueError`` (one line, naming the side) when either side cannot be parsed.  ``time_limit``
-    bounds the whole decision in seconds (enforced on the main thread on POSIX systems).
+    ``lhs``/``rhs``: text or SymPy expressions.  ``let``: definitions ``"z = w*x + b"`` (or
+    ``(name, expression)`` pairs, or a mapping), substituted in order.  ``assume``: relations
+    ``"0 < a < 1"``, ``"w != 0"``, ``"n integer"``.  ``ValueError`` (one line, naming the side)
+    on bad input, including a ``time_limit`` that is not a positive number of seconds up to
+    :data:`MAX_TIME_LIMIT`.  ``time_limit`` bounds the whole decision, parsing included
+    (enforced on the main thread on POSIX systems).
     """
+    time_limit = check_time_limit(time_limit)
     t0 = time.perf_counter()
-    left, right = parse(lhs, "lhs"), parse(rhs, "rhs")
-    d = left - right
-    shown = dict(lhs=str(left), rhs=str(right))
+    with deep_recursion():
+        try:
+            with _time_limit(time_limit):
+                claim = prepare(lhs, rhs, let, assume)
+        except _Timeout:
+            raise ValueError(f"parsing the claim took longer than the time limit "
+                             f"({time_limit:g} s)") from None
+        except RecursionError:
+            raise ValueError("the claim is nested too deeply to handle; split it with --let "
+                             "definitions") from None
+        v = _decide(claim.at_relu_kink(0), t0, time_limit)
+        if claim.relu_prime and v.status != UNDECIDED:
+            v = _with_relu_note(claim, v, t0, time_limit)
+    return v
+
+
+def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
+    left, right = claim.left, claim.right
+    shown = dict(lhs=str(claim.shown[0] or left), rhs=str(claim.shown[1] or right), domain=claim.domain)
 
     def remaining(share: float = 1.0) -> float:
         return max(time_limit * share - (time.perf_counter() - t0), 0.0)
@@ -392,6 +443,9 @@ def verify(lhs: str, rhs: str, *, time_limit: float = 30.0) -> Verdict:
     def done(status: str, method: str, **kw) -> Verdict:
         return Verdict(status, method, **shown, **kw, seconds=time.perf_counter() - t0)
 
+    if claim.empty:
+        return done(UNDECIDED, "domain", detail=f"{claim.empty}: there is nothing to decide")
+    d = left - right
     tried: list[str] = []
     timed_out: list[str] = []
 
@@ -400,7 +454,8 @@ def verify(lhs: str, rhs: str, *, time_limit: float = 30.0) -> Verdict:
             tried.append(name)
             try:
                 with _time_limit(remaining(share)):
-                    if reduce() == 0:
+                    r = reduce()
+                    if r == 0 or _piecewise_zero(r):
                         return name
             except _Timeout:
                 timed_out.append(name)
@@ -409,36 +464,80 @@ def verify(lhs: str, rhs: str, *, time_limit: float = 30.0) -> Verdict:
                 pass  # this rung cannot handle the expression; the next may
         return None
 
-    proof = "structural" if left == right else climb(_cheap_rungs(d), 0.4)
-    if proof:
-        return done(PROVED, proof, detail=_proved_detail(proof))
+    def search(trials: int, share: float, stats: dict, extra=(), full=True):
+        try:
+            with _time_limit(remaining(share)):
+                return find_counterexample(left, right, trials=trials, points=list(extra),
+                                           stats=stats, parts=claim.parts,
+                                           constraints=claim.constraints, search=full)
+        except _Timeout:
+            timed_out.append("counterexample search")
+            return None
+        except RecursionError:
+            timed_out.append("counterexample search (nested too deeply)")
+            return None
 
-    stats: dict = {}
-    try:
-        with _time_limit(remaining(0.7)):
-            ce = find_counterexample(left, right, trials=32, stats=stats)
-    except _Timeout:
-        ce = None
-        timed_out.append("counterexample search")
-    if ce is not None:
+    def proved(proof: str) -> Verdict:
+        # cross-check: a proof must agree with a certified evaluation at a few points
+        ce = search(6, 1.0, {}, full=False)
+        if ce is not None:
+            return done(UNDECIDED, proof, detail=f"{proof} reduced lhs − rhs to 0, but the sides "
+                        f"differ at {_where(ce[0])}: lhs = {ce[1]}, rhs = {ce[2]} (a bug; please "
+                        "report it)")
+        return done(PROVED, proof, detail=_proved_detail(proof, claim.domain))
+
+    def refuted(ce, stats) -> Verdict:
         point, lv, rv = ce
-        where = (f"at {', '.join(f'{k} = {v}' for k, v in point.items())}" if point
-                 else "the sides are different numbers")
+        where = _where(point) if point else "the sides are different numbers"
+        diff = stats.get("difference")
         return done(REFUTED, "counterexample", counterexample=point, lhs_value=lv, rhs_value=rv,
-                    detail=f"{where}: lhs = {lv}, rhs = {rv}")
+                    difference=diff,
+                    detail=f"{where}: lhs = {lv}, rhs = {rv}" + (f", lhs − rhs = {diff}" if diff else ""))
+
+    if left == right:
+        return proved("structural")
+    stats: dict = {}
+    ce = search(8, 0.15, stats, _bound_points(claim), full=False)  # a slip is usually plain to see
+    if ce is not None:
+        return refuted(ce, stats)
+    proof = climb(_cheap_rungs(d), 0.45)
+    if proof:
+        return proved(proof)
+
+    ce = search(32, 0.75, stats, _bound_points(claim))
+    if ce is not None:
+        return refuted(ce, stats)
 
     proof = climb(_costly_rungs(d), 1.0)
     if proof:
-        return done(PROVED, proof, detail=_proved_detail(proof))
+        return proved(proof)
     why = (f"{', '.join(tried)} did not reduce lhs − rhs to 0, and no counterexample was found at "
            f"{stats.get('tried', 0)} points where both sides are real"
-           + (f" ({stats['skipped']} points skipped: a side undefined or not real)"
+           + (f" ({stats['skipped']} points skipped: a side undefined or not real there)"
               if stats.get("skipped") else ""))
     if timed_out:
-        why += f"; time limit ({time_limit:g} s) reached in: {', '.join(timed_out)}"
+        why += f"; time limit ({time_limit:g} s) reached in: {', '.join(dict.fromkeys(timed_out))}"
     return done(UNDECIDED, "/".join(tried), detail=why)
 
 
-def _proved_detail(method: str) -> str:
-    return (f"lhs − rhs reduces exactly to 0 by {method}; this holds for all real values of the "
-            "symbols at which both sides are defined")
+def _with_relu_note(claim: Claim, v: Verdict, t0: float, time_limit: float) -> Verdict:
+    """Decide again with ReLU′(0) = 1/2 and 1: say whether the verdict depends on the convention."""
+    from dataclasses import replace
+
+    others = {h: _decide(claim.at_relu_kink(h), t0, time_limit).status
+              for h in (sp.S.Half, sp.S.One)}
+    changed = {h: st for h, st in others.items() if st != v.status}
+    if changed:
+        alt = "; ".join(f"with ReLU′(0) = {h} it would be {st}" for h, st in changed.items())
+        note = f"depends on {RELU_CONVENTION}: {alt}"
+    else:
+        note = f"uses {RELU_CONVENTION}; the verdict is the same with ReLU′(0) = 1/2 or 1"
+    return replace(v, note=note, detail=f"{v.detail}; {note}")
+
+
+def _where(point: Mapping[str, str]) -> str:
+    return "at " + ", ".join(f"{k} = {v}" for k, v in point.items()) if point else "everywhere"
+
+
+def _proved_detail(method: str, domain: str) -> str:
+    return (f"lhs − rhs reduces exactly to 0 by {method}; this holds for {domain}")

@@ -23,7 +23,8 @@ from . import __version__
 from .errors import Terminated, UsageError
 
 #: Sub-commands, in the order ``gradproof --help`` lists them.
-COMMANDS = ["derive", "verify", "kernels", "check", "data", "train", "evaluate", "bench", "report"]
+COMMANDS = ["derive", "verify", "proofread", "kernels", "check", "data", "train", "evaluate",
+            "bench", "report"]
 
 
 class _Parser(argparse.ArgumentParser):

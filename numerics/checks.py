@@ -25,7 +25,7 @@ from . import codegen
 from .gradcheck import CENTRAL_ORDER, COMPLEX_STEP_H, check_gradients, default_rtol
 from .network import Network
 
-__all__ = ["ARCHITECTURES", "BATCH", "LMBDA", "N_TRAIN", "KINK_MARGIN", "METHODS", "STEPS",
+__all__ = ["ARCHITECTURES", "BATCH", "LMBDA", "N_TRAIN", "KINK_MARGIN", "METHODS", "STEPS", "PROBE_Z", "safe_range",
            "run_checks", "summary"]
 
 ARCHITECTURES: tuple[tuple[int, ...], ...] = ((3, 4, 2), (4, 5, 3, 3), (2, 3, 3, 2))
@@ -49,28 +49,33 @@ def _targets(rng: np.random.Generator, cost: str, m: int, n_out: int) -> np.ndar
 
 
 def _kinked(net: Network, X: np.ndarray, reg: str) -> bool:
-    """True when a ReLU input or (for L1) a weight is within KINK_MARGIN of 0."""
+    """True when a hidden input z is within KINK_MARGIN of a kink of the activation (ReLU's 0,
+    ``Activation.kinks``) or (for L1) a weight is within KINK_MARGIN of 0."""
     if reg == "l1" and min(np.abs(w).min() for w in net.weights) < KINK_MARGIN:
         return True
-    if net.activation != "relu":
+    kinks = net.activation_def.kinks
+    if not kinks:
         return False
     k = net.kernels
     zs = [k.weighted_output(net.weights[:i + 1], net.biases[:i + 1], X)
           for i in range(net.num_layers - 2)]
-    return any(np.abs(z).min() < KINK_MARGIN for z in zs)
+    return any(np.abs(z - kink).min() < KINK_MARGIN for z in zs for kink in kinks)
 
 
-def _case(rng: np.random.Generator, sizes, activation: str, cost: str, reg: str):
+def _case(rng: np.random.Generator, sizes, activation, cost, reg: str):
     for _ in range(100):
         net = Network(sizes, activation=activation, cost=cost, seed=int(rng.integers(2**31)))
         X = rng.uniform(size=(BATCH, sizes[0]))
         if not _kinked(net, X, reg):
-            return net, X, _targets(rng, cost, BATCH, sizes[-1])
+            return net, X, _targets(rng, net.cost_name, BATCH, sizes[-1])
     raise RuntimeError(f"no draw away from the kinks for {activation}/{cost}/{reg} {list(sizes)}")
 
 
-def run_checks(seed: int = 0) -> list[dict]:
+def run_checks(seed: int = 0, activations=None, costs=None) -> list[dict]:
     r"""Run the suite; one dict per (architecture, activation, cost, regularization, method).
+
+    ``activations``, ``costs``: what to check (names or ``derive.custom`` objects; default every
+    shipped one), so a user's activation or cost is checked by the same code.
 
     Each dict: ``id`` (``activation/cost/reg/sizes/method``), ``method`` (``complex_step`` or
     ``central_difference``), ``activation``, ``cost``, ``reg``, ``sizes``, ``lmbda``, ``n``,
@@ -82,8 +87,10 @@ def run_checks(seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
     out = []
     for sizes, activation, cost, reg in itertools.product(
-            ARCHITECTURES, codegen.ACTIVATION_NAMES, codegen.COST_NAMES, codegen.REGS):
+            ARCHITECTURES, activations or codegen.ACTIVATION_NAMES, costs or codegen.COST_NAMES,
+            codegen.REGS):
         net, X, Y = _case(rng, sizes, activation, cost, reg)
+        activation, cost = net.activation, net.cost_name
         lmbda, n = (0.0, 1) if reg == "none" else (LMBDA, N_TRAIN)
         nabla_w, nabla_b = net.regularized_gradients(X, Y, lmbda, n, reg)
         analytic = [*nabla_w, *nabla_b]
@@ -109,3 +116,50 @@ def summary(checks: list[dict]) -> dict:
     for c in checks:
         worst[c["method"]] = max(worst.get(c["method"], 0.0), c["max_rel_error"])
     return {"passed": sum(c["passed"] for c in checks), "total": len(checks), "max_rel_error": worst}
+
+
+#: the weighted inputs :func:`safe_range` tries: 0 and ±10^k for k from −3 to 3, 600 steps
+PROBE_Z = np.concatenate([[0.0], np.logspace(-3, 3, 601), -np.logspace(-3, 3, 601)])
+
+
+def safe_range(activation=None, cost=None) -> dict:
+    r"""Probe the printed *stable* kernels for overflow and NaN: those of ``activation`` (hidden
+    layers: ``activation``, ``activation_prime``) and of ``cost`` (``output_activation``,
+    ``output_error``, ``cost_terms``, with y = 0 and 1); either may be None (not probed).
+
+    Each z of :data:`PROBE_Z` is fed one at a time, with overflow, invalid operations and division
+    by zero made errors (underflow to 0 is exact enough and allowed).  Returns ``{"lo", "hi"}``,
+    the widest interval around 0 in which every z gave finite values without such an error,
+    ``"problems"`` (up to four ``"z = …: what"`` strings, nearest 0 first) and ``"whole_probe"``
+    (True when safe for every |z| ≤ 1000).
+    """
+    k = codegen.kernels(cost or "quadratic", activation or "sigmoid")
+    bad: dict[float, str] = {}
+    for zv in PROBE_Z:
+        zz = np.array([[zv]])
+        for y in (0.0, 1.0):
+            yy = np.array([[y]])
+            try:
+                with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                    outs = []
+                    if activation is not None:
+                        a = k.activation(zz)
+                        outs += [("activation", a), ("activation_prime", k.activation_prime(a, zz))]
+                    if cost is not None:
+                        aL = k.output_activation(zz)
+                        outs += [("output_activation", aL), ("output_error", k.output_error(aL, yy, zz)),
+                                 ("cost_terms", k.cost_terms(zz, yy))]
+                for name, v in outs:
+                    if not np.all(np.isfinite(v)):
+                        raise FloatingPointError(f"{name} is {np.ravel(v)[0]}")
+            except FloatingPointError as exc:
+                bad.setdefault(float(zv), str(exc))
+                break
+    hi = min((z for z in bad if z > 0), default=np.inf)
+    lo = max((z for z in bad if z < 0), default=-np.inf)
+    if 0.0 in bad:
+        return {"lo": 0.0, "hi": 0.0, "problems": [f"z = 0: {bad[0.0]}"], "whole_probe": False}
+    inside = PROBE_Z[(PROBE_Z > lo) & (PROBE_Z < hi)]
+    problems = [f"z = {z:g}: {bad[z]}" for z in sorted(bad, key=abs)[:4]]
+    return {"lo": float(inside.min()), "hi": float(inside.max()), "problems": problems,
+            "whole_probe": not bad}

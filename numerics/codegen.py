@@ -9,11 +9,12 @@ mathematical line of the module is printed from a SymPy expression that ``derive
 printed                                 from
 =====================================  ===================================================
 weighted input z^l (eq. 25)            ``derive.backprop.BATCHED["z"]``
-hidden activation and σ′               ``derive.activations.ACTIVATIONS[name]`` (.stable / .f, .prime)
-output activation: sigmoid             ``ACTIVATIONS["sigmoid"]``
+hidden activation and σ′               the ``Activation`` (``ACTIVATIONS[name]`` or a user's, by
+                                       ``derive.custom.get_activation``): .stable / .f, .prime
+output activation: elementwise         the cost's output ``Activation`` (``ACTIVATIONS["sigmoid"]``)
 output activation: softmax             ``derive.softmax.SOFTMAX`` (textbook), ``SOFTMAX_SHIFTED``
 log-sum-exp of the stable cost         ``derive.softmax.LOGSUMEXP_SHIFTED``
-output error δ^L (BP1)                 ``derive.costs.COSTS[cost].delta``
+output error δ^L (BP1)                 the ``Cost`` (``COSTS[cost]`` or a user's): ``.delta``
 per-neuron cost                        ``COSTS[cost].stable`` (or ``.term`` of the textbook output)
 mean cost over the mini-batch          ``BATCHED["mean"]``
 BP2, BP3, BP4 over a mini-batch        ``BATCHED["bp2"]``, ``["bp3"]``, ``["bp4"]``
@@ -32,8 +33,9 @@ and the layout of a mini-batch as rows.
 
 Training calls ``step_<reg>(weights, biases, x, y, eta, lmbda, n)``: steps 1-4 of ``backprop``
 verbatim (every δ^l before any weight changes), then the composed rule, so the gradient is never
-stored and each weight matrix gets one product and one in-place subtraction,
-``w -= delta_eta.T @ a`` with ``delta_eta = (eta/m)*delta``.  ``backprop`` and ``update_<reg>``
+stored and each weight matrix gets one product subtracted in place, ``w -= delta_eta.T @ a`` with
+``delta_eta = (eta/m)*delta``, printed as ``subtract_product(w, delta_eta.T, a)`` (one BLAS gemm,
+:func:`numerics.blas.subtract_product`).  ``backprop`` and ``update_<reg>``
 stay for the gradient checks and the API.  :mod:`numerics.printer` holds the printer.
 
 Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
@@ -54,15 +56,16 @@ from derive import backprop
 from derive import regularization as _reg
 from derive import softmax as _softmax
 from derive import updates as _upd
-from derive.activations import ACTIVATIONS, a, z
-from derive.costs import COSTS, lse
+from derive.activations import ACTIVATIONS, Activation, a, z
+from derive.costs import COSTS, Cost, lse
+from derive.custom import get_activation, get_cost
 from derive.theorem import REGISTRY
 
 from .fused import step_update
 from .printer import (BP_NAMES, BP_THEOREM, KernelPrinter, enclosed, indent, lines, pretty, ret,
                       row_form, rowmax)
 
-__all__ = ["ACTIVATION_NAMES", "COST_NAMES", "REGS", "kernel_source", "kernels", "filename"]
+__all__ = ["ACTIVATION_NAMES", "COST_NAMES", "REGS", "kernel_source", "kernels", "filename", "resolve"]
 
 ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 COST_NAMES: tuple[str, ...] = tuple(COSTS)
@@ -85,31 +88,31 @@ def _penalty(reg: str) -> sp.Expr:
     return one.xreplace({w1: _upd.w, _reg.lmbda: _upd.lmbda, _reg.n: _upd.n})
 
 
-_COST_EQ = {"quadratic": "eq. (6)", "cross_entropy": "eq. (63)", "log_likelihood": "eq. (80)"}
-
-
 # -- the pieces of one module ---------------------------------------------------------------------
 class _Spec:
     """Everything the template needs for one (cost, activation, variant), as printed code lines."""
 
-    def __init__(self, cost: str, activation: str, textbook: bool):
-        self.cost, self.activation, self.textbook = cost, activation, textbook
+    def __init__(self, cost: Cost, activation: Activation, textbook: bool):
+        self.cost, self.activation, self.textbook = cost.name, activation.name, textbook
+        self.sigma, self.cost_eq = activation.display, cost.equation
         self.p = KernelPrinter(textbook)
-        act, c = ACTIVATIONS[activation], COSTS[cost]
+        act, c = activation, cost
         form = (lambda f: f.f) if textbook else (lambda f: f.stable)
-        stable_id = "eq. (3)" if textbook else (act.stable_id or "definition")
-        self.act_id = {"sigmoid": stable_id, "tanh": "definition", "relu": "definition"}[activation]
+        self.act_id = act.source if textbook else (act.stable_id or act.source)
         self.hidden = form(act)(z)
         self.prime, self.prime_id = act.prime, act.prime_id
         self.needs_z = z in act.prime.free_symbols  # keep the zs only when σ′ is written through z
         self.delta, self.delta_id = c.delta, c.delta_id
         self.output = c.output
-        if c.output == "sigmoid":
-            sig = ACTIVATIONS["sigmoid"]
+        if c.output != "softmax":  # elementwise: the cost's output activation
+            sig = c.output_activation or ACTIVATIONS[c.output]
+            self.output = sig.display
             self.out_act = form(sig)(z)
-            self.out_id = "eq. (3)" if textbook else sig.stable_id
+            self.out_id = sig.source if textbook else (sig.stable_id or sig.source)
             self.lse = None
             self.term = c.term.xreplace({a: self.out_act}) if textbook else c.stable
+            if textbook and c.complex_safe is not None:  # a user's cost with a proved stable form
+                self.term = c.complex_safe
         else:  # softmax
             if textbook:  # eq. (78), e^{z_j}/Σ_k e^{z_k}
                 self.out_act = _row(_softmax.SOFTMAX)
@@ -121,13 +124,13 @@ class _Spec:
                 self.out_id = "eq. (78), logsumexp_shift"
                 self.lse = _row(_softmax.LOGSUMEXP_SHIFTED)
                 self.term = c.stable
-        self.term_id = _COST_EQ[cost] if textbook else (c.stable_id or _COST_EQ[cost])
+        self.term_id = (c.equation if textbook and c.complex_safe is None
+                        else (c.stable_id or c.equation))
 
     def output_lines(self) -> list[str]:
         """``a = a^L`` from ``z = z^L`` (with ``lse`` first for the stable softmax)."""
         out = []
-        out += lines("a", self.out_act, self.p,
-                      f"a^L = {'σ' if self.output == 'sigmoid' else 'softmax'}(z^L)  [{self.out_id}]")
+        out += lines("a", self.out_act, self.p, f"a^L = {self.output}(z^L)  [{self.out_id}]")
         return out
 
     def term_lines(self, target: str) -> list[str]:
@@ -137,25 +140,34 @@ class _Spec:
         return out + lines(target, self.term, self.p, f"c(z^L_j, y_j)  [{self.term_id}]")
 
 
-def filename(cost: str, activation: str, textbook: bool = False) -> str:
+def filename(cost, activation, textbook: bool = False) -> str:
     """The pseudo file name of a kernel module (as tracebacks show it)."""
+    cost, activation = getattr(cost, "name", cost), getattr(activation, "name", activation)
     return f"<gradproof kernels: {cost}/{activation}{'/textbook' if textbook else ''}>"
 
 
-def _validate(cost: str, activation: str) -> None:
-    if cost not in COSTS:
-        raise ValueError(f"unknown cost {cost!r}; choose one of {', '.join(COST_NAMES)}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATION_NAMES)}")
+def resolve(cost, activation) -> tuple[Cost, Activation]:
+    """``(Cost, Activation)`` from names (shipped, ``derive.custom``'s examples or a user's) or the
+    objects themselves; ``ValueError`` naming the choices for an unknown name."""
+    return get_cost(cost), get_activation(activation)
+
+
+def kernel_source(cost, activation, textbook: bool = False) -> str:
+    """The Python source of the kernel module for ``(cost, activation)`` (see the module docstring);
+    each a name or a ``Cost``/``Activation`` object."""
+    return _kernel_source(*resolve(cost, activation), bool(textbook))
 
 
 @functools.lru_cache(maxsize=None)
-def kernel_source(cost: str, activation: str, textbook: bool = False) -> str:
-    """The Python source of the kernel module for ``(cost, activation)`` (see the module docstring)."""
-    _validate(cost, activation)
+def _kernel_source(cost: Cost, activation: Activation, textbook: bool) -> str:
     s = _Spec(cost, activation, textbook)
     return _render(s, _bp_code(s), _updates(s.p), _penalties(s.p),
                    {reg: step_update(s.textbook, reg) for reg in REGS})
+
+
+# printing afresh, past the cache (as functools' ``__wrapped__`` of a cached function)
+kernel_source.__wrapped__ = lambda cost, activation, textbook=False: _kernel_source.__wrapped__(
+    *resolve(cost, activation), bool(textbook))
 
 
 def _update_lines(new: sp.Expr, var: sp.Symbol, grad: sp.Symbol, theorem: str,
@@ -206,13 +218,19 @@ def _penalties(printer: KernelPrinter) -> dict[str, tuple[str, str]]:
             for reg in REGS}
 
 
+def kernels(cost, activation, textbook: bool = False) -> types.ModuleType:
+    """The compiled kernel module for ``(cost, activation)`` (names or objects), cached; its text
+    is in linecache."""
+    return _kernels(*resolve(cost, activation), bool(textbook))
+
+
 @functools.lru_cache(maxsize=None)
-def kernels(cost: str, activation: str, textbook: bool = False) -> types.ModuleType:
-    """The compiled kernel module for ``(cost, activation)``, cached; its text is in linecache."""
-    source = kernel_source(cost, activation, textbook)
+def _kernels(cost: Cost, activation: Activation, textbook: bool) -> types.ModuleType:
+    source = _kernel_source(cost, activation, textbook)
     name = filename(cost, activation, textbook)
     code = compile(source, name, "exec")
     linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    cost, activation = cost.name, activation.name
     module = types.ModuleType(f"gradproof_kernels_{cost}_{activation}" + ("_textbook" if textbook else ""))
     module.__file__ = name
     exec(code, module.__dict__)
@@ -259,7 +277,7 @@ _PENALTY_TEXT = {"none": "0", "l2": "λ/(2n) Σ_w w²  (eq. 87)", "l1": "λ/n Σ
 def _render(s: _Spec, bp: dict, updates: dict, penalties: dict, steps: dict) -> str:
     variant = "textbook forms, complex-safe" if s.textbook else "stable forms, for training"
     flag = " --textbook" if s.textbook else ""
-    sigma = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}[s.activation]
+    sigma = s.sigma
     hidden = lines("a", s.hidden, s.p, f"a^l = {sigma}(z^l)  [{s.act_id}]")
     prime = s.p.doprint(s.prime)
     out_lines = s.output_lines()
@@ -298,6 +316,7 @@ input layer is l = 1), weights[i].shape == (sizes[i+1], sizes[i]); activations[i
 (activations[0] = x = a^1); zs[i] and deltas[i] are z^(i+2) and δ^(i+2), aligned with weights[i].
 """
 import numpy
+from numerics.blas import subtract_product  # subtract_product(w, p, q) is w -= p @ q, one BLAS call
 
 
 def activation(z):
@@ -344,11 +363,11 @@ def feedforward(weights, biases, x):
 
 
 def cost(weights, biases, x, y):
-    """(1/m) Σ_x C_x: the mean cost over the m rows of x, no regularization  [{_COST_EQ[s.cost]}]."""
+    """(1/m) Σ_x C_x: the mean cost over the m rows of x, no regularization  [{s.cost_eq}]."""
     m = x.shape[0]
     z = weighted_output(weights, biases, x)
 {indent(s.term_lines("c"), 4)}
-    return {bp["mean"]}  # C = (1/m) Σ_x C_x, C_x = Σ_j c(z^L_j, y_j)  [{_COST_EQ[s.cost]}, {BP_THEOREM}]
+    return {bp["mean"]}  # C = (1/m) Σ_x C_x, C_x = Σ_j c(z^L_j, y_j)  [{s.cost_eq}, {BP_THEOREM}]
 
 
 def backprop(weights, biases, x, y):
@@ -388,8 +407,8 @@ def step_{reg}(weights, biases, x, y, eta, lmbda, n):
     """One SGD step on the mini-batch (x, y) in place, regularization {reg}  [{w_id}; biases {_upd.BIAS_UPDATE[1]}].
 
     backprop and update_{reg} in one: steps 1-4 as in backprop; the gradient (BP3, BP4) is not stored
-    but substituted into the update rule, so each weight matrix gets one product and one in-place
-    subtraction.  Every δ^l is computed (step 4) before any parameter changes: BP2 uses the w^(l+1)
+    but substituted into the update rule, so each weight matrix gets one product subtracted in
+    place (subtract_product: w -= p @ q in one BLAS call, no temporary of w's size).  Every δ^l is computed (step 4) before any parameter changes: BP2 uses the w^(l+1)
     of before the step.
     """
 {steps_1_4}

@@ -12,8 +12,10 @@ BP4, :math:`\nabla_w = \Delta^T A^{l-1}/m`, for :math:`\nabla_w` in the rule (an
     b^l \to b^l - \tfrac{\eta}{m}\mathbf 1^T\Delta^l ,
 
 and :func:`step_update` prints that as the last step of the generated ``step_<reg>`` kernel:
-δ^l scaled once by η/m (it is m×n_l, small), then one product and one in-place subtraction per
-weight matrix, ``w -= delta_eta.T @ a``.  Nothing here is mathematics of its own: the rules and the
+δ^l scaled once by η/m (it is m×n_l, small), then one product subtracted in place per weight
+matrix, ``w -= delta_eta.T @ a``, printed as ``subtract_product(w, delta_eta.T, a)``: one BLAS
+gemm, :math:`C \leftarrow C - AB`, with no temporary of w's size and the same bits
+(:mod:`numerics.blas`).  Nothing here is mathematics of its own: the rules and the
 products are derive's, composed by SymPy and printed by :class:`numerics.printer.KernelPrinter`.
 """
 from __future__ import annotations
@@ -101,7 +103,9 @@ def step_update(textbook: bool, reg: str) -> tuple[list[str], str]:
     elementwise function of W as ``t = f(w)`` (evaluated before w changes), ``t *= c``, ``w -= t``;
     the coefficient times the BP4 (BP3) product.  When the weight and the bias rule give that product
     the same coefficient (−η/m), δ^l is scaled by it once, ``delta_eta = (eta/m)*delta``, and each
-    parameter gets one product and one in-place subtraction, ``w -= delta_eta.T @ a``.
+    parameter gets one product subtracted in place: ``subtract_product(w, delta_eta.T, a)``, that
+    is ``w -= delta_eta.T @ a`` in one BLAS call (:func:`numerics.blas.subtract_product`), and
+    ``b -= delta_eta.sum(axis=0)``.
     """
     new_w, new_b, elementwise = composed_update(reg)
     w_id, b_id = _upd.WEIGHT_UPDATES[reg][1], _upd.BIAS_UPDATE[1]
@@ -134,8 +138,14 @@ def step_update(textbook: bool, reg: str) -> tuple[list[str], str]:
                 scale += c
             elif (c, factors) == grads[target]:
                 product = sp.MatMul(*factors) if shared else sp.MatMul(-c, *factors)
-                subtract.append(f"{var} -= {printer.doprint(product)}  # {_show(-c, factors, elementwise)}"
-                                f"  [{bp_id}, {BP_THEOREM}, {tid}]")
+                code = printer.doprint(product)
+                if shared and len(factors) == 2 and " @ " in code:  # w -= p @ q: one BLAS call
+                    p, q = (printer.doprint(f) for f in factors)
+                    line = f"subtract_product({var}, {p}, {q})"
+                    show = f"{var} -= {code}: {_show(-c, factors, elementwise)}"
+                else:
+                    line, show = f"{var} -= {code}", _show(-c, factors, elementwise)
+                subtract.append(f"{line}  # {show}  [{bp_id}, {BP_THEOREM}, {tid}]")
             elif len(factors) == 1 and factors[0] in elementwise:
                 t, shown = f"t{i}", _show(-c, factors, elementwise)
                 fn = scalars.doprint(elementwise[factors[0]])

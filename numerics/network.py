@@ -119,24 +119,29 @@ class Network:
     ``cost``: ``quadratic`` (:math:`C_x = \tfrac12\|y-a^L\|^2`, sigmoid outputs), ``cross_entropy``
     (summed over the output neurons, sigmoid outputs) or ``log_likelihood``
     (:math:`-\sum_j y_j\ln a^L_j`, softmax outputs).  ``activation`` (hidden layers): ``sigmoid``,
-    ``tanh`` or ``relu``.  ``init``: ``scaled`` (:math:`w\sim N(0, 1/n_{in})`, the default) or
+    ``tanh`` or ``relu``.  Either may also be a name or object from :mod:`derive.custom`
+    (``derive.activation("softplus", "log(1 + exp(z))")``): the same kernels are printed for it.  ``init``: ``scaled`` (:math:`w\sim N(0, 1/n_{in})`, the default) or
     ``large`` (:math:`N(0,1)`); biases :math:`N(0,1)`, drawn from ``np.random.default_rng(seed)``,
     so one seed gives bit-identical parameters.  ``dtype``: float64 (default) or float32.
 
-    Attributes: ``sizes``, ``activation``, ``cost_name`` (``cost`` is the method), ``init``,
+    Attributes: ``sizes``, ``activation``, ``cost_name`` (``cost`` is the method; names, with the
+    objects in ``activation_def``, ``cost_def``), ``init``,
     ``dtype``, ``weights``, ``biases`` (lists of arrays, which may be changed in place) and
     ``kernels`` (the compiled stable kernel module).
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid", cost: str = "quadratic",
+    def __init__(self, sizes: Sequence[int], activation="sigmoid", cost="quadratic",
                  init: str = "scaled", seed: int | None = None, dtype=np.float64):
         sizes = list(sizes)
         if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
             raise ValueError(f"Network: sizes must list at least 2 positive layer widths "
                              f"(input ... output), got {sizes!r}")
         self.sizes = [int(s) for s in sizes]
-        self.activation = _choice("activation", activation, codegen.ACTIVATION_NAMES)
-        self.cost_name = _choice("cost", cost, codegen.COST_NAMES)
+        try:
+            self.cost_def, self.activation_def = codegen.resolve(cost, activation)
+        except ValueError as exc:
+            raise ValueError(f"Network: {exc}") from None
+        self.activation, self.cost_name = self.activation_def.name, self.cost_def.name
         self.init = _choice("init", init, tuple(INITS))
         try:
             self.dtype = np.dtype(dtype)
@@ -155,7 +160,7 @@ class Network:
 
     def _bind(self) -> None:
         #: the generated stable kernels (a module); training calls these functions directly
-        self.kernels = codegen.kernels(self.cost_name, self.activation)
+        self.kernels = codegen.kernels(self.cost_def, self.activation_def)
         k = self.kernels
         self._feedforward, self._cost, self._backprop = k.feedforward, k.cost, k.backprop
 
@@ -253,7 +258,7 @@ class Network:
         ``params`` is laid out like :meth:`parameters`.  With ``textbook=True`` ``f`` runs the
         textbook kernels, which accept complex parameters (for the complex-step derivative).
         """
-        k = codegen.kernels(self.cost_name, self.activation, textbook)
+        k = codegen.kernels(self.cost_def, self.activation_def, textbook)
         cost = k.cost
         penalty = getattr(k, f"penalty_{_choice('reg', reg, codegen.REGS)}")
         X, Y = np.asarray(X), np.asarray(Y)

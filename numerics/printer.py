@@ -125,6 +125,23 @@ class KernelPrinter(NumPyPrinter):
         x = self._atom(expr.args[0])
         return f"({x}*numpy.sign({x}.real))" if self.textbook else f"numpy.abs({self._print(expr.args[0])})"
 
+    def _print_Piecewise(self, expr):
+        """``numpy.where(c1, e1, numpy.where(c2, e2, e3))`` (a user's activation or cost): the last
+        piece's condition must be True (a piecewise function defined everywhere)."""
+        if expr.args[-1].cond != True:  # noqa: E712 - SymPy's true
+            return super()._print_Piecewise(expr)
+        code = self._print(expr.args[-1].expr)
+        for e, c in reversed(expr.args[:-1]):
+            code = f"numpy.where({self._print(c)}, {self._print(e)}, {code})"
+        return code
+
+    def _print_Relational(self, expr):
+        """``(x >= 0)``; in textbook kernels the real parts are compared (complex input)."""
+        if expr.rel_op not in ("<", "<=", ">", ">="):
+            return super()._print_Relational(expr)
+        side = lambda x: self._atom(x) if x.is_number else self._re(self._atom(x))  # noqa: E731
+        return f"({side(expr.lhs)} {expr.rel_op} {side(expr.rhs)})"
+
     def _print_rowsum(self, expr):
         return f"{self._atom(expr.args[0])}.sum(axis=1, keepdims=True)"
 

@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from .codegen import ACTIVATION_NAMES, COST_NAMES, REGS as _REGS
+from derive import custom as _custom
 from .mnist import scale_pixels
 from .network import DTYPES, INITS as _INITS, Network
 
@@ -110,7 +111,12 @@ class Config:
         if len(self.sizes) < 2 or any(not isinstance(s, (int, np.integer)) or s < 1 for s in self.sizes):
             raise ConfigError("sizes", f"need at least two positive layer sizes, got {list(self.sizes)}; "
                               "give e.g. 784,30,10")
-        for name, allowed in (("activation", ACTIVATIONS), ("cost", COSTS), ("init", INITS),
+        for name, get in (("activation", _custom.get_activation), ("cost", _custom.get_cost)):
+            try:  # a shipped name, derive.custom's example or one the user defined
+                get(getattr(self, name))
+            except ValueError as exc:
+                raise ConfigError(name, str(exc)) from None
+        for name, allowed in (("init", INITS),
                               ("reg", REGS), ("dtype", DTYPES), ("target", SPLITS[1:])):
             if getattr(self, name) not in allowed:
                 raise ConfigError(name, f"unknown {name} {getattr(self, name)!r}; choose one of "

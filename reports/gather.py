@@ -162,6 +162,9 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
     t0 = time.perf_counter()
     report = assemble(identities, proofs, checks=checks, training=training, data=data_info,
                       kernel=kernel, seed=seed, timings=timings)
+    # how general the proved statements are (derive.Part); the mutation test is not run here
+    # (`gradproof derive --mutants`, ~10 s more), so the report says where to find it
+    report.facts["summary"]["generality"] = derive.generality_summary(proofs)
     report.facts["timings"]["render"] = round(time.perf_counter() - t0, 3)
     report.facts["timings"]["total"] = round(time.perf_counter() - t_all, 3)
     return report

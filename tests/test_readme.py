@@ -28,7 +28,7 @@ def python_blocks() -> list[str]:
 
 
 def test_readme_python_examples_run():
-    api, property_test = python_blocks()
+    api, property_test = python_blocks()[:2]
     ns: dict = {}
     exec(compile(api, "README.md (API)", "exec"), ns)
     assert ns["p"].status == "proved"
@@ -48,3 +48,17 @@ def test_readme_verify_example_is_refuted():
     out = subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "refuted" in out.stdout.lower()
+
+
+def test_readme_custom_activation_example_runs():
+    """The section "Your own activation or cost": every line runs and says what its comments say."""
+    (block,) = [b for b in python_blocks() if "your own activation" in b]
+    ns: dict = {}
+    exec(compile(block, "README.md (your own activation)", "exec"), ns)
+    import sympy as sp
+    a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
+    assert ns["act"].prime == 1 - sp.exp(-a)
+    assert [t.prove().status for t in ns["act"].theorems] == ["proved"] * 3
+    expected = -((1 + y) / 2 * sp.log(1 + a) + (1 - y) / 2 * sp.log(1 - a))
+    assert sp.expand(ns["ce"].term - expected) == 0 and ns["ce"].delta == a - y and ns["ce"].cancels
+    assert ns["net"].activation == "softplus2" and ns["net"].cost_name == "tanh_ce"

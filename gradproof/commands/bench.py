@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from ..errors import UsageError
@@ -67,6 +68,9 @@ def run(args) -> int:
           + (f" ({s['torch_threads']} threads)" if s["torch"] else "")
           + f"; jax {s.get('jax') or 'not installed'}")
     print(f"  {s['loop_note']}")
+    if s.get("load_average"):
+        print(f"  statistic: median CPU seconds per epoch (wall seconds in the JSON); load average at "
+              f"the start {s['load_average'][0]:.1f} on {os.cpu_count()} cores")
     print("  bound: the epoch's matrix products alone (same shapes, same threads); "
           "x bound: each contestant's epoch time over it")
     for net in result["networks"]:

@@ -5,6 +5,7 @@ import json
 import time
 
 from ..errors import UsageError
+from .models import ACTIVATION_HELP, COST_HELP, model
 
 
 def register(sub) -> None:
@@ -16,6 +17,8 @@ def register(sub) -> None:
                                    "Exit 1 if any check fails.")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--seed", type=int, default=0, help="seed of the random networks (default 0)")
+    p.add_argument("--activation", metavar="A", help="check only this one: " + ACTIVATION_HELP)
+    p.add_argument("--cost", metavar="C", help="check only this one: " + COST_HELP)
     p.set_defaults(func=run)
 
 
@@ -24,8 +27,9 @@ def run(args) -> int:
 
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    act, cost = model(args.activation, "activation"), model(args.cost, "cost")
     t0 = time.perf_counter()
-    checks = run_checks(args.seed)
+    checks = run_checks(args.seed, activations=[act] if act else None, costs=[cost] if cost else None)
     seconds = time.perf_counter() - t0
     s = summary(checks)
     if args.json:
@@ -37,6 +41,14 @@ def run(args) -> int:
             flag = "" if c["passed"] else f"   <-- FAILED at {c['worst']['where']}"
             print(f"{c['id']:52} {c['max_rel_error']:10.2e} <= {c['tolerance']:.0e}  "
                   f"{'ok' if c['passed'] else 'FAIL'}{flag}")
+        for what, obj in (("activation", act), ("cost", cost)):
+            if obj is not None:  # the overflow/NaN probe of the printed stable kernels
+                from numerics.checks import safe_range
+
+                r = safe_range(**{what: obj})
+                print(f"{what} {obj.name}: stable kernels " + (
+                    "finite for every probed |z| <= 1000" if r["whole_probe"] else
+                    f"safe for {r['lo']:g} <= z <= {r['hi']:g}; beyond: {'; '.join(r['problems'])}"))
         worst = ", ".join(f"{m} {e:.2e}" for m, e in s["max_rel_error"].items())
         print(f"\n{s['passed']} of {s['total']} gradient checks passed in {seconds:.1f} s "
               f"(largest relative error: {worst})")

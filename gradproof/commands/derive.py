@@ -24,6 +24,9 @@ def register(sub) -> None:
                         "($XDG_CACHE_HOME/gradproof/proofs); fresh outcomes are still stored")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="worker processes for the identities to prove (default: one per core)")
+    p.add_argument("--mutants", action="store_true",
+                   help="mutation test: mutate each statement and check that every mutant "
+                        "that changes its meaning fails to prove (per identity: tried/killed/skipped)")
     p.set_defaults(func=run)
 
 
@@ -48,6 +51,9 @@ def resolve_ids(names: list[str], registry) -> list[str]:
 
 def run(args) -> int:
     import derive
+
+    if getattr(args, "mutants", False):
+        return run_mutants(args)
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs: must be at least 1, got {args.jobs}")
@@ -94,3 +100,32 @@ def _row(p) -> None:
     cached = "  (cached)" if p.cached else ""
     print(f"{p.id:32} {p.title[:44]:44} {p.method[:40]:40} {p.status:9} {p.seconds:6.2f}{cached}"
           f"{flag}", flush=True)
+
+
+def run_mutants(args) -> int:
+    """``gradproof derive --mutants [ID ...] [--json]``: the mutation test of the statements.
+    Exit 0 when every meaning-changing mutant was killed (failed to prove), 1 otherwise."""
+    import derive
+    from derive.mutants import score_all
+
+    ids = resolve_ids(args.ids, derive.REGISTRY)
+    t0 = time.perf_counter()
+    scores = score_all(ids or None)
+    total = time.perf_counter() - t0
+    tried, killed, skipped = (sum(getattr(s, k) for s in scores) for k in ("tried", "killed", "skipped"))
+    survivors = [s.id for s in scores if s.survivors]
+    if args.json:
+        print(json.dumps({"mutants": [s.as_dict() for s in scores], "tried": tried, "killed": killed,
+                          "skipped": skipped, "seconds": round(total, 3)}, indent=1))
+    else:
+        for i in ids:
+            if derive.REGISTRY[i].expect == "refuted":
+                print(f"{i:32} a recorded slip: not mutated (its repaired statement must prove)")
+        for s in scores:
+            flag = f"   <-- {len(s.survivors)} survived" if s.survivors else ""
+            print(f"{s.id:32} tried {s.tried:3}  killed {s.killed:3}  skipped {s.skipped:3}  "
+                  f"{s.seconds:6.2f} s{flag}")
+        print(f"\n{killed} of {tried - skipped} meaning-changing mutants killed "
+              f"({skipped} skipped as equivalent), {len(scores)} identities, in {total:.1f} s"
+              + (f"; SURVIVED: {', '.join(survivors)}" if survivors else ""))
+    return 1 if survivors else 0

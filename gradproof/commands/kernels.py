@@ -1,7 +1,7 @@
 """``gradproof kernels [--cost C] [--activation A] [--textbook]``: print the generated kernel source."""
 from __future__ import annotations
 
-from ..errors import UsageError
+from .models import ACTIVATION_HELP, COST_HELP, model
 
 
 def register(sub) -> None:
@@ -9,9 +9,8 @@ def register(sub) -> None:
                        description="Print the Python module that numerics generates for one cost and "
                                    "hidden activation: feedforward, cost, backprop (the book's algorithm, "
                                    "each line tagged with its theorem) and the update rules.")
-    p.add_argument("--cost", default="quadratic",
-                   help="quadratic (default), cross_entropy or log_likelihood")
-    p.add_argument("--activation", default="sigmoid", help="sigmoid (default), tanh or relu")
+    p.add_argument("--cost", default="quadratic", help=COST_HELP + " (default quadratic)")
+    p.add_argument("--activation", default="sigmoid", help=ACTIVATION_HELP + " (default sigmoid)")
     p.add_argument("--textbook", action="store_true",
                    help="the textbook forms (complex-safe, used for the complex-step check) instead "
                         "of the stable forms training runs")
@@ -21,10 +20,10 @@ def register(sub) -> None:
 def run(args) -> int:
     from numerics import codegen
 
-    if args.cost not in codegen.COST_NAMES:
-        raise UsageError(f"unknown --cost {args.cost!r}; choose one of {', '.join(codegen.COST_NAMES)}")
-    if args.activation not in codegen.ACTIVATION_NAMES:
-        raise UsageError(f"unknown --activation {args.activation!r}; choose one of "
-                         f"{', '.join(codegen.ACTIVATION_NAMES)}")
-    print(codegen.kernel_source(args.cost, args.activation, args.textbook), end="")
+    import sys
+
+    cost, activation = model(args.cost, "cost"), model(args.activation, "activation")
+    print(codegen.kernel_source(cost, activation, args.textbook), end="")
+    for note in (*activation.notes, *cost.notes):  # a user's model: what was (not) found
+        print(f"gradproof kernels: note: {note}", file=sys.stderr)
     return 0

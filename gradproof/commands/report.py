@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
+from .models import ACTIVATION_HELP, COST_HELP, model
 
 
 def register(sub) -> None:
@@ -38,6 +39,9 @@ def register(sub) -> None:
     p.add_argument("--no-cache", action="store_true", dest="no_cache",
                    help="prove every identity afresh instead of reusing the proof cache "
                         "($XDG_CACHE_HOME/gradproof/proofs)")
+    p.add_argument("--activation", metavar="A", help="add a section for this activation (derived, "
+                   "proved, printed, checked, trained): " + ACTIVATION_HELP)
+    p.add_argument("--cost", metavar="C", help="add a section for this cost: " + COST_HELP)
     p.set_defaults(func=run)
 
 
@@ -85,6 +89,19 @@ def _load_data(data: str | None):
     return ds
 
 
+def _add_custom(report, act, cost, args, train, epochs, progress, data) -> None:
+    """The section for the user's model: the report's training preset with their functions, on
+    the data the report loaded (``data``)."""
+    from reports.custom import add_custom_section
+    from reports.gather import presets
+
+    cfg = presets()[train] if train is not None else None
+    if train is None:
+        data = None
+    add_custom_section(report, act, cost, data=data, train_config=cfg,
+                       epochs=epochs or (cfg.epochs if cfg else 1), seed=args.seed, progress=progress)
+
+
 def run(args) -> int:
     from reports.defaults import DEFAULT_EPOCHS
     from reports.gather import gather
@@ -96,6 +113,7 @@ def run(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
     train = _resolve_train(args.train)  # validate every flag before creating the output folder
+    user_act, user_cost = model(args.activation, "activation"), model(args.cost, "cost")
     data = _load_data(args.data)  # before the output folder is created
     try:
         out = check_out_dir(Path(args.out))
@@ -114,6 +132,8 @@ def run(args) -> int:
                         progress=progress, cache=not args.no_cache)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
+    if user_act is not None or user_cost is not None:
+        _add_custom(report, user_act, user_cost, args, train, epochs, progress, data)
     try:
         result = write_report(report, out, pdf=not args.no_pdf)
     except ReportError as exc:  # pdflatex failed: the other files are written

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 
 from ..errors import UsageError
+from .models import ACTIVATION_HELP, COST_HELP, model
 
 #: Config field -> the flag that sets it (for error messages).
 FLAGS = {"sizes": "--sizes", "activation": "--activation", "cost": "--cost", "init": "--init",
@@ -29,8 +30,8 @@ def register(sub) -> None:
                    "sample (default: GRADPROOF_DATA, then the cache)")
     p.add_argument("--epochs", type=int, metavar="N")
     p.add_argument("--sizes", metavar="784,30,10", help="layer sizes, comma-separated")
-    p.add_argument("--activation", metavar="A", help="sigmoid, tanh or relu (hidden layers)")
-    p.add_argument("--cost", metavar="C", help="quadratic, cross_entropy or log_likelihood (softmax)")
+    p.add_argument("--activation", metavar="A", help=ACTIVATION_HELP)
+    p.add_argument("--cost", metavar="C", help=COST_HELP)
     p.add_argument("--init", metavar="I", help="scaled (N(0, 1/n_in)) or large (N(0, 1))")
     p.add_argument("--eta", type=float, metavar="ETA", help="learning rate")
     p.add_argument("--lmbda", type=float, metavar="LAMBDA", help="regularization parameter")
@@ -70,7 +71,10 @@ def _config(args):
         except ValueError:
             raise UsageError(f"--sizes: {args.sizes!r} is not a comma-separated list of integers; "
                              "give e.g. --sizes 784,30,10") from None
-    for flag, field in (("activation", "activation"), ("cost", "cost"), ("init", "init"),
+    for kind in ("activation", "cost"):  # a name, or a definition made here (derive.custom)
+        if getattr(args, kind) is not None:
+            changes[kind] = model(getattr(args, kind), kind).name
+    for flag, field in (("init", "init"),
                         ("eta", "eta"), ("lmbda", "lmbda"), ("reg", "reg"), ("epochs", "epochs"),
                         ("batch_size", "mini_batch_size"), ("seed", "seed"), ("dtype", "dtype")):
         value = getattr(args, flag)

@@ -87,6 +87,36 @@ def test_an_identity_not_ending_as_expected_exits_1():
     assert ident["status"] == "refuted" and ident["expected"] == "proved"
 
 
+def test_derive_mutants_json_counts_every_mutant():
+    r = gradproof("derive", "--mutants", "--json", "bp3", "sigmoid_prime")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert [m["id"] for m in out["mutants"]] == ["bp3", "sigmoid_prime"]
+    for m in out["mutants"]:
+        assert m["tried"] == m["killed"] + m["skipped"] and m["killed"] > 0
+        assert m["survivors"] == []
+    assert out["tried"] == sum(m["tried"] for m in out["mutants"])
+
+
+def test_derive_mutants_table_and_unknown_id():
+    r = gradproof("derive", "--mutants", "perceptron_bias", "slip_l1_update")
+    assert r.returncode == 0, r.stderr
+    assert "perceptron_bias" in r.stdout and "killed" in r.stdout
+    assert "recorded slip" in r.stdout
+    r = gradproof("derive", "--mutants", "no_such_identity")
+    assert r.returncode == 2 and "no_such_identity" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_derive_json_shows_which_parts_are_general():
+    r = gradproof("derive", "--json", "bp1", "perceptron_bias")
+    assert r.returncode == 0, r.stderr
+    by_id = {i["id"]: i for i in json.loads(r.stdout)["identities"]}
+    parts = by_id["bp1"]["parts"]
+    assert any(p["general"] for p in parts) and any(not p["general"] and p["checked_at"] for p in parts)
+    assert all(set(p) == {"text", "general", "checked_at"} for p in parts)
+    assert all(p["general"] for p in by_id["perceptron_bias"]["parts"])
+
+
 def gradproof_env(*args: str, cache) -> subprocess.CompletedProcess:
     import os
     return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,

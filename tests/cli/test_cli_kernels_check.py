@@ -36,7 +36,7 @@ def test_kernels_options(args, expect):
 
 @pytest.mark.parametrize("args,names", [
     (["--cost", "mse"], "quadratic, cross_entropy, log_likelihood"),
-    (["--activation", "elu"], "sigmoid, tanh, relu"),
+    (["--activation", "gelu"], "sigmoid, tanh, relu"),
 ])
 def test_kernels_bad_choice_is_one_line_exit_2(args, names):
     out = gradproof("kernels", *args)

@@ -56,7 +56,7 @@ def test_train_text_output_names_the_preset_and_the_book():
 @pytest.mark.parametrize("args, flag", [
     (["--preset", "nielsen-ch9"], "--preset"),
     (["--cost", "hinge"], "--cost"),
-    (["--activation", "elu"], "--activation"),
+    (["--activation", "gelu"], "--activation"),
     (["--sizes", "700,30,10"], "--sizes"),
     (["--sizes", "784,30,9"], "--sizes"),
     (["--sizes", "784,x,10"], "--sizes"),
@@ -100,6 +100,8 @@ def test_bench_json_on_the_sample():
         med = net["median_epoch_seconds"]
         assert {"bound", "generated", "numpy", "loop"} <= set(med) and all(t > 0 for t in med.values())
         assert net["ratios"]["generated_vs_numpy"] == pytest.approx(med["generated"] / med["numpy"])
+        assert set(net["median_wall_seconds"]) == set(med)  # CPU medians drive the ratios; wall too
+        assert all(len(v) == 1 for v in net["epoch_cpu_seconds"].values())
         for c, r in net["ratios_to_bound"].items():  # every contestant against the bound
             assert r == pytest.approx(med[c] / med["bound"])
         assert net["ratios"]["generated_vs_bound"] == net["ratios_to_bound"]["generated"]

@@ -72,11 +72,11 @@ def test_refuted_text_shows_values():
 
 
 def test_undecided_exit_3():
-    # log(xy) = log x + log y holds wherever both sides are real, but needs x, y > 0 to prove.
-    r = gradproof("log(x*y)", "log(x) + log(y)")
+    # log(x²) = 2 log|x| holds for every x ≠ 0, but no exact rung here closes it.
+    r = gradproof("log(x**2)", "2*log(Abs(x))")
     assert r.returncode == 3, r.stdout + r.stderr
     assert r.stdout.splitlines()[-1].startswith("undecided")
-    j = gradproof("log(x*y)", "log(x) + log(y)", "--json")
+    j = gradproof("log(x**2)", "2*log(Abs(x))", "--json")
     assert j.returncode == 3 and json.loads(j.stdout)["status"] == "undecided"
 
 
@@ -99,3 +99,66 @@ def test_bad_input_exit_2_one_line(lhs, rhs, side):
 def test_a_side_starting_with_minus_goes_after_double_dash():
     r = gradproof("--", "-x", "x")
     assert r.returncode == 1, r.stderr
+
+
+def test_a_side_starting_with_minus_works_without_double_dash():
+    r = gradproof("x", "-x")
+    assert r.returncode == 1, r.stderr
+    assert "refuted" in r.stdout
+    assert gradproof("-(a - y)", "y - a").returncode == 0
+
+
+@pytest.mark.parametrize("limit", ["inf", "1e300", "-1", "0", "nan", "1e10", "soon"])
+def test_bad_time_limit_exit_2_one_line(limit):
+    r = gradproof("x", "x", "--time-limit", limit)
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--time-limit" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_deep_nesting_exit_2_one_line():
+    r = gradproof("(" * 300 + "x" + ")" * 300, "x")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "nested too deeply" in r.stderr
+
+
+def test_let_and_assume_and_the_domain_is_printed():
+    r = gradproof("--let", "z = w*x + b",
+                  "diff(-(y*log(sigma(z)) + (1-y)*log(1-sigma(z))), w)", "x*(sigma(z) - y)")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "proved" in r.stdout and "domain: all real b, w, x, y" in r.stdout
+    a = gradproof("--assume", "0 < a < 1", "log(a) + log(1 - a)", "log(a - a**2) + 1", "--json")
+    out = json.loads(a.stdout)
+    assert a.returncode == 1 and "0 < a < 1" in out["domain"]
+    assert 0 < Fraction(out["counterexample"]["a"]) < 1
+
+
+def test_prime_notation_and_relu_convention_note():
+    r = gradproof("relu'(z)", "Heaviside(z)")
+    assert r.returncode == 1
+    assert "z = 0" in r.stdout and "note:" in r.stdout and "ReLU′(0) = 0" in r.stdout
+    assert gradproof("σ′(z)", "σ(z)*(1 − σ(z))").returncode == 0
+
+
+def test_help_says_what_proved_means_and_that_e_is_eulers_number():
+    r = subprocess.run([sys.executable, "-m", "gradproof", "verify", "--help"],
+                       capture_output=True, text=True, timeout=60)
+    text = " ".join(r.stdout.split())
+    assert "every real value of the symbols (within the assumptions) at which both sides are defined" in text
+    assert "Euler's number" in text
+
+
+def test_an_internal_error_is_exit_4_never_refuted(monkeypatch, capsys):
+    from gradproof.cli import main
+
+    import derive  # noqa: F401 - loads derive.verify
+
+    module = sys.modules["derive.verify"]  # `derive.verify` the attribute is the function
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(module, "verify", broken)
+    assert main(["verify", "x", "x"]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" in err

@@ -18,7 +18,7 @@ from derive.prover import LADDER
 DPS = 50
 TOL = mp.mpf("1e-40")
 #: Final words of an exact method: a reduction of the ladder, or an exact non-equational check.
-EXACT = frozenset(LADDER) | {"sign", "solve", "solveset", "limit"}
+EXACT = frozenset(LADDER) | {"sign", "solve", "solveset", "limit", "enumeration"}
 
 
 def method_finals(method: str) -> list[str]:

@@ -67,3 +67,64 @@ def test_printed_update_rules_are_theorems():
     from derive import updates
     for _, id in [*updates.WEIGHT_UPDATES.values(), updates.BIAS_UPDATE]:
         assert id in derive.REGISTRY
+
+
+# --- no vacuous obligation --------------------------------------------------------------------
+_THEOREM_MODULES = ["neurons", "activations", "gradient_descent", "backprop", "cross_entropy",
+                    "softmax", "regularization", "hessian", "slips"]
+
+
+def _already_true(lhs, rhs) -> bool:
+    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    return lhs == rhs or (lhs - rhs) == 0
+
+
+@pytest.mark.parametrize("id", list(derive.REGISTRY))
+def test_no_obligation_is_already_true_when_built(id, monkeypatch):
+    """Every ``prove_equal`` an obligation makes compares two expressions that differ as built
+    (before any rewrite or method), and no relation of the statement is the same expression on
+    both sides: a check that SymPy's automatic evaluation already closed proves nothing."""
+    import importlib
+    from derive import prover
+    calls = []
+
+    def recording(lhs, rhs, *args, **kwargs):
+        calls.append((lhs, rhs))
+        return prover.prove_equal(lhs, rhs, *args, **kwargs)
+
+    for name in _THEOREM_MODULES:
+        monkeypatch.setattr(importlib.import_module(f"derive.{name}"), "prove_equal", recording,
+                            raising=False)
+    idy = derive.REGISTRY[id]
+    d = idy.build()
+    for ob in d.obligations:
+        ob()
+    vacuous = [(str(l)[:80], str(r)[:80]) for l, r in calls if _already_true(l, r)]
+    assert not vacuous, (id, vacuous)
+    for rel in d.statement:
+        if isinstance(rel, (sp.Eq, sp.Ge, sp.Gt, sp.Le, sp.Lt)):
+            if isinstance(rel.lhs, sp.MatrixExpr) or isinstance(rel.rhs, sp.MatrixExpr):
+                assert rel.lhs != rel.rhs, (id, rel)
+            else:
+                assert not _already_true(rel.lhs, rel.rhs), (id, rel)
+
+
+def test_every_identity_says_which_parts_are_general():
+    for id, idy in derive.REGISTRY.items():
+        assert idy.parts, id
+        for part in idy.parts:
+            assert part.text.strip(), id
+            assert part.general or part.checked_at.strip(), (id, part)
+
+
+def test_generality_summary_counts_the_parts():
+    from derive.theorem import Part
+    P = lambda id, parts, status="proved", expected="proved": derive.Proof(  # noqa: E731
+        id, id, status, "m", 0.0, expected, parts=tuple(parts))
+    proofs = [P("a", [Part("x", True)]), P("b", [Part("x", True), Part("y", False, "n = 3")]),
+              P("c", []), P("d", [Part("x", True)], "undecided"),
+              P("e", [Part("x", True)], "refuted", "refuted")]
+    s = derive.generality_summary(proofs)
+    assert s == {"proved": 3, "general": 1, "at_sizes": 2, "parts": 3, "parts_general": 2}
+    real = derive.generality_summary(derive.prove_all(["perceptron_bias", "bp_batched"]))
+    assert real["general"] == 1 and real["at_sizes"] == 1

@@ -83,7 +83,7 @@ def test_l2_weight_decay_oracle(p, lam, n, eta, gs):
     p, lam, eta = [mpf(t) for t in p], mpf(lam), mpf(eta)
     cost = lambda q: c0(q) + lam / (2 * n) * mp.fsum(w ** 2 for w in q[:3])  # noqa: E731
     stepped = p[1] - eta * partial(cost, p, 1)  # gradient descent on the regularized cost
-    decay, minibatch = derive.REGISTRY["l2_weight_decay"].statement
+    decay, minibatch, *_ = derive.REGISTRY["l2_weight_decay"].statement
     assert close(evaluate(decay.lhs, p, lam, n, eta), stepped)
     assert close(evaluate(decay.rhs, p, lam, n, eta), stepped)
     assert close((1 - eta * lam / n) * p[1] - eta * partial(c0, p, 1), stepped)
@@ -135,7 +135,7 @@ def test_l1_update_oracle(p, w2, lam, n, eta):
     p[1] = mpf(w2)
     cost = lambda q: c0(q) + lam / n * mp.fsum(abs(w) for w in q[:3])  # noqa: E731
     stepped = p[1] - eta * partial(cost, p, 1)
-    (upd,) = derive.REGISTRY["l1_update"].statement
+    upd, _ = derive.REGISTRY["l1_update"].statement
     assert close(evaluate(upd.rhs, p, lam, n, eta), stepped)
     # the L1 step is a constant ηλ/n towards 0, unlike L2's (ηλ/n)·w (the recorded slip)
     shrink = stepped - (p[1] - eta * partial(c0, p, 1))

@@ -44,7 +44,9 @@ def test_slip_is_refuted_with_a_counterexample_that_separates_the_sides(id):
     proof = idy.prove()
     assert proof.status == "refuted" and proof.ok and proof.expected == "refuted"
     assert proof.counterexample, "a refutation must come with exact values"
-    eqs = [e for e in idy.statement if isinstance(e, sp.Eq)]
+    # the statement names its quantity (w′, δᴸ, Δw⋆): evaluate it through its definition
+    defs = idy.derivation.readings[0].definitions
+    eqs = [e.xreplace(defs) for e in idy.statement if isinstance(e, sp.Eq)]
     assert eqs
     names = {str(s): s for e in eqs for s in e.free_symbols}
     assert set(proof.counterexample) <= set(names)

@@ -50,7 +50,7 @@ def test_float32():
 @pytest.mark.parametrize("kwargs,match", [
     (dict(sizes=[3]), "sizes"), (dict(sizes=[3, 0, 2]), "sizes"), (dict(sizes=[3, 2.5]), "sizes"),
     (dict(cost="mse"), "cost .*quadratic, cross_entropy, log_likelihood"),
-    (dict(activation="elu"), "activation .*sigmoid, tanh, relu"),
+    (dict(activation="gelu"), "activation .*sigmoid, tanh, relu"),
     (dict(init="xavier"), "init .*scaled, large"), (dict(dtype="float16"), "dtype"),
 ])
 def test_bad_arguments_name_the_argument_and_the_choices(kwargs, match):
@@ -211,10 +211,10 @@ def test_sgd_passes_everything_to_numerics_train(monkeypatch):
     import numerics
     monkeypatch.setattr(numerics, "train", fake, raising=False)
     net = Network([2, 2], seed=0)
-    assert net.sgd("data", 3, 10, 0.5, lmbda=0.1, reg="l1", seed=4) == "history"
+    assert net.sgd("data", 3, 10, 0.5, lmbda=0.1, reg="l1", seed=4, threads=2) == "history"
     (args, kwargs), = calls
     assert args == (net, "data", 3, 10, 0.5)
-    assert kwargs == dict(lmbda=0.1, reg="l1", monitor=None, seed=4, progress=None)
+    assert kwargs == dict(lmbda=0.1, reg="l1", monitor=None, seed=4, progress=None, threads=2)
 
 
 def test_raw_uint8_pixels_are_refused_not_cast_unscaled():

@@ -233,7 +233,7 @@ def test_presets_record_the_book_and_validate():
 
 
 @pytest.mark.parametrize("change, field", [
-    (dict(cost="hinge"), "cost"), (dict(activation="elu"), "activation"), (dict(eta=-1.0), "eta"),
+    (dict(cost="hinge"), "cost"), (dict(activation="gelu"), "activation"), (dict(eta=-1.0), "eta"),
     (dict(mini_batch_size=0), "mini_batch_size"), (dict(epochs=0), "epochs"), (dict(sizes=(784,)), "sizes"),
     (dict(reg="l3"), "reg"), (dict(lmbda=-0.5), "lmbda"), (dict(dtype="float16"), "dtype"),
     (dict(epochs=2.5), "epochs")])

@@ -169,3 +169,17 @@ def test_method_kinds_count_every_obligation():
     assert k["checks"] == {"concrete diff": 1, "limit": 1, "matrix form checked": 1, "sign": 1}
     parts = sum(len(m.split(" + ")) for m in methods)
     assert sum(k["reductions"].values()) + sum(k["checks"].values()) == parts
+
+
+def test_summary_says_how_general_the_proofs_are():
+    """gather() adds derive.generality_summary to the summary; both outputs show it."""
+    ids = good_identities()
+    proofs = [i.prove() for i in ids]
+    report = build(ids)
+    report.facts["summary"]["generality"] = derive.generality_summary(proofs)
+    g = report.facts["summary"]["generality"]
+    assert g["proved"] == len(GOOD_IDS) and g["general"] + g["at_sizes"] == g["proved"]
+    text = "".join(html5lib.parse(report.to_html(), namespaceHTMLElements=False).itertext())
+    assert f"{g['general']} of {g['proved']} proved statements hold in full generality" in text
+    assert "gradproof derive --mutants" in text
+    assert "in full generality" in report.to_tex()

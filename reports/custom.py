@@ -1,0 +1,121 @@
+"""The report's section for a user's own activation and/or cost (``gradproof report --activation …``).
+
+:func:`gather_custom` computes what the section shows — the definitions and what gradproof derived
+(f′, f′ through a, the stable forms, δ^L and whether f′ cancels), the theorems proved (rendered by
+the report's own :func:`reports.report._identity_facts`), the printed kernel source, the numeric
+gradient checks (:func:`numerics.checks.run_checks`) and the overflow probe
+(:func:`numerics.checks.safe_range`), and a short training run — and :func:`add_custom_section`
+puts it into a :class:`~reports.report.Report` as ``facts["custom"]`` (its problems join the
+report's), rendered by ``templates/custom_section.html.j2``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable
+
+import sympy as sp
+
+from .render import expr_latex
+from .report import Report, _check_facts, _identity_facts, _worst_by_method
+
+__all__ = ["gather_custom", "add_custom_section"]
+
+
+def _eq(lhs: str, rhs: sp.Basic) -> str:
+    return f"{lhs} = {expr_latex(rhs)}"
+
+
+def _shown(e: sp.Basic) -> sp.Basic:
+    """For display: the printed σ, (1 + tanh(z/2))/2, as σ(z) again (the same function,
+    theorem ``tanh_sigmoid``)."""
+    from derive.activations import sigmoid, z
+
+    return e.xreplace({(1 + sp.tanh(z / 2)) / 2: sigmoid(z)})
+
+
+def _definitions(act, cost) -> list[dict]:
+    from derive.activations import a, z
+
+    out = []
+    if act is not None and act.expr is not None:
+        n = r"\operatorname{%s}" % act.name.replace("_", r"\_")
+        out.append({"text": f"The activation {act.name}, as defined", "latex": _eq(f"{n}(z)", act.expr)})
+        out.append({"text": "its derivative (sympy.diff, exact)", "latex": _eq(f"{n}'(z)", _shown(act.prime_z))})
+        if z not in act.prime.free_symbols:
+            out.append({"text": "its derivative through a = f(z), which backprop uses",
+                        "latex": _eq(f"{n}'", act.prime)})
+        if act.stable_id:
+            out.append({"text": "the stable form printed into the training kernels",
+                        "latex": _eq(f"{n}(z)", act.stable(z))})
+    if cost is not None and cost.output_activation is not None:
+        out.append({"text": f"The cost {cost.name} of one output neuron, on a {cost.output} output layer",
+                    "latex": _eq("c(a, y)", cost.term)})
+        out.append({"text": "its output error δᴸ = ∂c/∂a · f′(zᴸ), simplified — the output layer's f′ "
+                            + ("cancels" if cost.cancels else "does not cancel"),
+                    "latex": _eq(r"\delta^L_j", cost.delta.xreplace({a: sp.Symbol("a^L_j")}))})
+        if cost.stable_id == f"{cost.name}_stable":
+            out.append({"text": "the cost in z printed into the training kernels",
+                        "latex": _eq("c(z, y)", cost.stable)})
+    return out
+
+
+def gather_custom(activation=None, cost=None, *, data=None, train_config=None, epochs: int = 3,
+                  seed: int = 0, progress: Callable[[str], None] = lambda s: None) -> tuple[dict, dict, list]:
+    """``(facts, mathml, problems)`` of the section for ``activation`` and/or ``cost`` (objects or
+    names; the missing one is sigmoid / cross_entropy).  ``data`` (a loaded MNIST) and
+    ``train_config`` (a ``numerics.train.Config``) enable training, with the user's functions
+    substituted into the config, for ``epochs`` epochs."""
+    from derive import custom as dc
+    from numerics import codegen
+    from numerics.checks import run_checks, safe_range
+
+    act = dc.get_activation(activation) if activation is not None else None
+    c = dc.get_cost(cost) if cost is not None else None
+    A = act or dc.get_activation("sigmoid")
+    C = c or dc.get_cost("cross_entropy")
+    mathml: dict[str, str] = {}
+    problems: list[dict] = []
+    facts: dict = {"activation": A.name, "cost": C.name, "output": C.output,
+                   "definitions": _definitions(act, c),
+                   "notes": [*(act.notes if act else ()), *(c.notes if c else ())],
+                   "cancels": C.cancels}
+    theorems = [*(act.theorems if act else ()), *(c.theorems if c else ())]
+    progress(f"proving the {len(theorems)} theorems of {A.name}/{C.name}")
+    t0 = time.perf_counter()
+    facts["identities"] = [_identity_facts(t, t.prove(), mathml, problems) for t in theorems]
+    facts["prove_seconds"] = round(time.perf_counter() - t0, 3)
+    facts["kernel"] = {"source": codegen.kernel_source(C, A)}
+    progress("checking its gradients")
+    checks = _check_facts({"results": run_checks(seed, activations=[A], costs=[C])}, problems)
+    facts["checks"] = {"passed": sum(bool(r["passed"]) for r in checks["results"]),
+                       "total": len(checks["results"]),
+                       "worst": _worst_by_method(checks["results"])}
+    facts["safe_range"] = {"activation": safe_range(A) if act else None,
+                           "cost": safe_range(cost=C) if c else None}
+    facts["training"] = None
+    if data is not None and train_config is not None:
+        from numerics.train import run
+
+        cfg = dataclasses.replace(train_config, activation=A.name, cost=C.name, epochs=epochs,
+                                  seed=seed, must_reach=None, name=None)
+        progress(f"training {A.name}/{C.name} for {epochs} epoch(s)")
+        try:
+            facts["training"] = dict(run(cfg, data))
+        except Exception as exc:  # noqa: BLE001 - shown in the report
+            facts["training"] = {"error": f"training failed: {type(exc).__name__}: {exc}"}
+            problems.append({"kind": "training", "id": "custom-training", "message": facts["training"]["error"]})
+    for d in facts["definitions"]:
+        mathml.setdefault(d["latex"], "")
+    mathml = {k: v for k, v in mathml.items() if v}
+    return facts, mathml, problems
+
+
+def add_custom_section(report: Report, activation=None, cost=None, **kwargs) -> Report:
+    """Add the section (``report.facts["custom"]``) and its problems to ``report``, in place."""
+    facts, mathml, problems = gather_custom(activation, cost, **kwargs)
+    report.facts["custom"] = facts
+    report.mathml.update(mathml)
+    report.facts["problems"].extend(problems)
+    report.facts["summary"]["ok"] = not report.facts["problems"]
+    return report

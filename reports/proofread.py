@@ -1,0 +1,86 @@
+"""A proofread derivation as one self-contained HTML page: MathML per line, a badge per step.
+
+Uses the report's renderer (:func:`reports.render.expr_mathml`, the same checked MathML as the
+report) and its self-containment audit (:func:`reports.html.check_self_contained`); the page has
+inline CSS only — no scripts, no URLs.  A line is shown as MathML of what was parsed (definitions
+kept as the names written); a line with a derivative (``diff``, ``σ′``) is shown as typed, since
+the parser has already differentiated it.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import jinja2
+from markupsafe import Markup
+
+from .html import check_self_contained
+from .render import RenderError, expr_mathml
+
+if TYPE_CHECKING:  # pragma: no cover
+    from derive.proofread import Derivation
+
+__all__ = ["render_proofread_html"]
+
+_CALCULUS = re.compile(r"diff\s*\(|Derivative\s*\(|['′″]")
+
+_PAGE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>gradproof proofread: {{ d.source }}</title>
+<style>
+:root { --ok: #1b7a3a; --bad: #b00020; --warn: #8a4b00; --muted: #5c6370; --line: #dde1e6; }
+body { font: 15px/1.5 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1d2127;
+       max-width: 60em; margin: 2em auto; padding: 0 1em; }
+h1 { font-size: 1.4em; margin-bottom: 0.2em; }
+.sub, .why, .meta { color: var(--muted); }
+.summary { padding: 0.5em 1em; margin: 1em 0; border-left: 6px solid var(--ok); background: #eef8f1; }
+.summary.refuted { border-color: var(--bad); background: #fdecee; }
+.summary.undecided { border-color: var(--warn); background: #fdf5ea; }
+table { border-collapse: collapse; width: 100%; }
+td { border-top: 1px solid var(--line); padding: 0.4em 0.5em; vertical-align: top; }
+td.n { color: var(--muted); text-align: right; width: 3em; }
+tr.refuted td { background: #fdecee; }
+code { font-size: 0.92em; }
+.badge { display: inline-block; font-size: 0.78em; font-weight: bold; padding: 0.05em 0.55em;
+         border-radius: 1em; color: #fff; text-transform: uppercase; }
+.badge.proved { background: var(--ok); } .badge.refuted { background: var(--bad); }
+.badge.undecided { background: var(--warn); }
+</style></head><body>
+<h1>Proofread: {{ d.source }}</h1>
+<p class="sub">Each step is checked against the line before it. Proved: equal for every real value of
+the symbols (within the assumptions) at which both lines are defined. Refuted: exact values at which
+both lines are real and differ.</p>
+{% if d.lets or d.assumptions %}<p class="meta">{% for l in d.lets %}let <code>{{ l }}</code><br>{% endfor %}
+{% for a in d.assumptions %}assume <code>{{ a }}</code><br>{% endfor %}</p>{% endif %}
+<p class="summary {{ d.status }}"><strong>{{ d.summary }}</strong></p>
+<table>
+<tr><td class="n">{{ d.first_line }}</td><td colspan="2">{{ show(d.first) }}</td></tr>
+{% for s in d.steps %}<tr class="{{ s.verdict.status }}"><td class="n">{{ s.line }}</td>
+<td>= {{ show(s.text) }}{% if s.reason %}<div class="why">{{ s.reason }}</div>{% endif %}</td>
+<td><span class="badge {{ s.verdict.status }}">{{ s.verdict.status }}</span>
+{% if s.verdict.status == "proved" %}<div class="meta">by {{ s.verdict.method }}</div>
+{% elif s.verdict.status == "refuted" %}<div class="meta">at {% for k, v in s.verdict.counterexample.items() %}{{ k }} = {{ v }}{{ ", " if not loop.last }}{% endfor %}:
+previous line = {{ s.verdict.lhs_value }}, this line = {{ s.verdict.rhs_value }}</div>
+{% else %}<div class="meta">{{ s.verdict.detail }}</div>{% endif %}
+{% if s.verdict.note %}<div class="meta">{{ s.verdict.note }}</div>{% endif %}</td></tr>
+{% endfor %}</table>
+<p class="meta">Domain of the last step: {{ d.steps[-1].verdict.domain if d.steps else "" }}.</p>
+</body></html>
+""")
+
+
+def _show(text: str) -> Markup:
+    """MathML of the line as parsed (definitions kept as names), or the typed text."""
+    from derive.verify import parse
+
+    if not _CALCULUS.search(text):
+        try:
+            return Markup(expr_mathml(parse(text)))
+        except (ValueError, RenderError):
+            pass
+    return Markup("<code>") + text + Markup("</code>")
+
+
+def render_proofread_html(d: "Derivation") -> str:
+    """The page as text (raises ValueError if it would not be self-contained)."""
+    return check_self_contained(_PAGE.render(d=d, show=_show))

@@ -1,0 +1,54 @@
+"""``gradproof proofread FILE``: exit 0 all proved, 1 a step refuted, 3 undecided, 2 bad input."""
+from __future__ import annotations
+
+import html5lib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "derivations"
+
+
+def gradproof(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gradproof", "proofread", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_all_proved_exit_0():
+    r = gradproof(str(EXAMPLES / "cross_entropy_sigma_prime.txt"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1] == "proved: all 4 steps"
+
+
+def test_refuted_exit_1_names_the_first_wrong_step_json(tmp_path):
+    page = tmp_path / "l1.html"
+    r = gradproof(str(EXAMPLES / "slip_l1_update.txt"), "--json", "--html", str(page))
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] == "refuted" and out["first_wrong_line"] == 9
+    assert [s["status"] for s in out["steps"]] == ["proved", "refuted"]
+    text = page.read_text(encoding="utf-8")
+    html5lib.HTMLParser(strict=False).parse(text)
+    assert "<script" not in text and "http://" not in text.replace("http://www.w3.org/1998/Math/MathML", "")
+    assert text.count('class="badge proved"') == 1 and text.count('class="badge refuted"') == 1
+    assert "<math" in text
+
+
+def test_undecided_exit_3(tmp_path):
+    f = tmp_path / "d.txt"
+    f.write_text("log(x**2)\n  = 2*log(Abs(x))\n", encoding="utf-8")
+    r = gradproof(str(f))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1].startswith("undecided")
+
+
+def test_bad_input_exit_2_names_line_and_column(tmp_path):
+    f = tmp_path / "d.txt"
+    f.write_text("x\n  = foo(x)\n", encoding="utf-8")
+    r = gradproof(str(f))
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{f}:2:5" in lines[0] and "Traceback" not in r.stderr
+    missing = gradproof(str(tmp_path / "none.txt"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
