@@ -621,7 +621,7 @@ def test_hostile_case(outcomes, name):
 
 def test_the_cases_are_counted():
     """The closing note of issue 10 states how many hostile cases run: this is that number
-    (plus the four interruption tests below)."""
+    (plus the five interruption tests below)."""
     assert len(CASES) == 46, len(CASES)
 
 
@@ -721,3 +721,36 @@ def test_train_stopped_by_sigterm_is_one_line_and_saves_nothing(tmp_path):
         p.kill()
     assert p.returncode == 143 and err.strip() == "gradproof train: terminated", err
     assert os.listdir(tmp_path) == []
+
+
+_FORKED = r"""
+import os, signal, sys, time
+from gradproof import cli
+signal.signal(signal.SIGTERM, cli._terminate)  # as main() does, in this (the main) process
+pid = os.fork()
+if pid == 0:  # a worker, as train --runs forks them
+    try:
+        time.sleep(30)
+    except BaseException as exc:
+        print(f"the worker raised {type(exc).__name__}", file=sys.stderr)
+        os._exit(1)
+    os._exit(0)
+time.sleep(0.3)
+os.kill(pid, signal.SIGTERM)  # as Pool.terminate() does
+_, status = os.waitpid(pid, 0)
+sys.exit(0 if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM else 1)
+"""
+
+
+def test_forked_workers_of_runs_stop_quietly_when_the_pool_ends_them(tmp_path):
+    """The pool of --runs ends its workers with SIGTERM: the CLI's handler (which raises in the main
+    process, so that temporary files are removed) lets a forked worker stop as workers do, without
+    a traceback; and a whole parallel run says nothing of it."""
+    r = subprocess.run([sys.executable, "-c", _FORKED], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    env = {k: v for k, v in os.environ.items() if k != "GRADPROOF_DATA"}
+    r = subprocess.run([sys.executable, "-m", "gradproof", "train", "--data", "sample", "--sizes",
+                        "784,10", "--epochs", "1", "--runs", "2", "--jobs", "2", "--json"],
+                       capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0 and "Traceback" not in r.stderr and "Terminated" not in r.stderr, r.stderr
+    assert len(json.loads(r.stdout)["runs"]) == 2
