@@ -48,7 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_MAIN_PID = os.getpid()
+
+
 def _terminate(signum, frame) -> None:
+    if os.getpid() != _MAIN_PID:  # a forked worker (e.g. of train --runs) stops as workers do
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise Terminated()
 
 
@@ -79,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     command = args.command
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         status = int(args.func(args) or 0)
