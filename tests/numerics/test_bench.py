@@ -62,7 +62,7 @@ def test_the_bound_times_the_products_of_an_epoch():
 
 
 def test_blocked_gather_takes_the_same_steps_as_one_batch_at_a_time():
-    """sgd gathers ~500 rows at once; the steps are those of one mini-batch gathered at a time."""
+    """sgd gathers ~100 rows at once; the steps are those of one mini-batch gathered at a time."""
     from numerics.mnist import scale_pixels
     rng = np.random.default_rng(2)
     images = rng.integers(0, 256, (1237, 20), dtype=np.uint8)
