@@ -39,7 +39,7 @@ from sympy.core.function import AppliedUndef
 from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
 from .costs import COSTS, Cost, y
 from .prover import PROVED, Outcome, combine, prove_equal
-from .theorem import Derivation, Identity, Step
+from .theorem import Derivation, Identity, Reading, Step
 
 __all__ = ["activation", "cost", "cost_for_output_error", "get_activation", "get_cost", "from_text",
            "activation_names", "cost_names", "REWRITES", "EXAMPLES", "COST_EXAMPLES", "cancels"]
@@ -364,27 +364,25 @@ def _prime_identity(act: Activation, f: sp.Expr, prime_z: sp.Expr, g) -> Identit
                           "at a kink f has no derivative; f′ there is the derivative of the piece "
                           "whose condition holds (a convention, as ReLU′(0) = 0)"))
 
-    def obligations():
-        # each relation of the statement, its left side evaluated (doit), against its right side
-        return [lambda r=r: prove_equal(r.lhs.doit(), r.rhs, ("structural", "expand", "cancel", "simplify"),
-                                        lambda e: sp.piecewise_fold(e.rewrite(sp.exp)), "doit, rewrite→exp")
-                for r in statement]
-
+    # each relation of the statement decided from its own sides (derive.theorem.decide): evaluated
+    # (doit), rewritten through exp, folded piece by piece
+    reading = Reading(prepare=lambda e: sp.piecewise_fold(e.doit().rewrite(sp.exp)),
+                      prepare_name="doit, rewrite→exp", methods=("structural", "expand", "cancel", "simplify"),
+                      each_side=True, refutable=True)
     return _identity(act.prime_id, f"Derivative of {act.name}",
-                     lambda: Derivation(statement, steps, obligations(),
+                     lambda: Derivation(statement, steps, [],
                                         "z real" + (f"; z ∉ {list(act.kinks)} for the derivative"
-                                                    if act.kinks else "")))
+                                                    if act.kinks else ""), readings=[reading]))
 
 
 def _stable_identity(act: Activation, f: sp.Expr, stable: sp.Expr, used: list[str]) -> Identity:
     statement = [sp.Eq(f, stable, evaluate=False)]
     steps = [Step(sp.Eq(f, stable, evaluate=False), "rewrite by " + "; ".join(used))]
 
-    def obligations():
-        return [lambda: _rewritten_equal(statement[0])]
-
+    # decided from the relation's own sides (its left side rewritten, the lemmas it used proved)
     return _identity(act.stable_id, f"A stable form of {act.name}",
-                     lambda: Derivation(statement, steps, obligations(), "z real"), group="stable")
+                     lambda: Derivation(statement, steps, [], "z real",
+                                        readings=[Reading(decides=_rewritten_equal)]), group="stable")
 
 
 def _backprop_identity(id: str, title: str, F, costs: list, how: str) -> Identity:
@@ -399,8 +397,17 @@ def _backprop_identity(id: str, title: str, F, costs: list, how: str) -> Identit
     def obligations():
         return [lambda s=s, c=c: check_concrete(s, c, "all", F) for c in costs for s in ARCHITECTURES]
 
-    return _identity(id, title, lambda: Derivation(statement, steps, obligations(),
-                                                   "every weight and bias a symbol"), group="backprop")
+    # the statement in index form: δ^L_j = ∂C/∂z^L_j by the chain rule through a^L_k = F(z^L_k),
+    # differentiated by SymPy, Kronecker-collapsed; the concrete networks check the code (lemmas)
+    from .backprop import k
+    from .indexed import collapse_kronecker, index, kronecker_lemma
+    n_L = index("n_L")
+    chain = sp.Sum(nabla_a[k] * sp.diff(F(z_L[k]), z_L[j]), (k, 1, n_L))
+    reading = Reading({delta_L[j]: chain}, lambda e: collapse_kronecker(e)[0].doit(),
+                      "Kronecker collapse, doit", ("structural", "expand", "cancel"))
+    return _identity(id, title, lambda: Derivation(statement, steps, [kronecker_lemma, *obligations()],
+                                                   "every weight and bias a symbol",
+                                                   readings=[reading]), group="backprop")
 
 
 def _identity(id: str, title: str, build, group: str = "activations") -> Identity:
@@ -486,24 +493,22 @@ def _output_error_identity(c: Cost, out: Activation) -> Identity:
              Step(sp.Eq(sp.Symbol("δ^L_j"), c.delta, evaluate=False),
                   f"simplified; {out.display}′ " + ("cancels (chapter 3)" if c.cancels else "does not cancel"))]
 
-    def obligations():
-        return [lambda r=r: prove_equal(r.lhs.doit(), r.rhs, ("structural", "expand", "cancel", "simplify"),
-                                        lambda e: sp.piecewise_fold(e.rewrite(sp.exp)), "doit, rewrite→exp")
-                for r in statement]
-
+    # each relation decided from its own sides: evaluated (doit), through exp, folded piece by piece
+    reading = Reading(prepare=lambda e: sp.piecewise_fold(e.doit().rewrite(sp.exp)),
+                      prepare_name="doit, rewrite→exp", methods=("structural", "expand", "cancel", "simplify"),
+                      each_side=True, refutable=True)
     return _identity(c.delta_id, f"Output error of {c.name} on a {out.name} output",
-                     lambda: Derivation(statement, steps, obligations(), "z, y real"), group="cost")
+                     lambda: Derivation(statement, steps, [], "z, y real", readings=[reading]),
+                     group="cost")
 
 
 def _cost_stable_identity(c: Cost, textbook: sp.Expr, stable: sp.Expr, used: list[str]) -> Identity:
     statement = [sp.Eq(textbook, stable, evaluate=False)]
 
-    def obligations():
-        return [lambda: _rewritten_equal(statement[0], ("structural", "expand"))]
-
+    decides = Reading(decides=lambda rel: _rewritten_equal(rel, ("structural", "expand")))
     return _identity(c.stable_id, f"A stable form of {c.name}",
                      lambda: Derivation(statement, [Step(statement[0], "rewrite by " + "; ".join(used))],
-                                        obligations(), "z, y real"), group="stable")
+                                        [], "z, y real", readings=[decides]), group="stable")
 
 
 # --- chapter 3 backwards -------------------------------------------------------------------------

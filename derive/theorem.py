@@ -86,6 +86,8 @@ class Reading:
     rewrites each side rather than their difference (a normal form such as one nest of sums).
     ``applies_to``: the reading decides only relations whose left-hand side contains this
     (a reading whose definitions hold for one quantity, e.g. a step of an induction).
+    ``decides``: a decision procedure that takes the relation itself (its own sides) and returns
+    an :class:`~derive.prover.Outcome`, used instead of the definitions and the ladder.
     """
 
     definitions: Mapping | Callable[[sp.Basic], sp.Basic] = field(default_factory=dict)
@@ -99,6 +101,7 @@ class Reading:
     endpoints: tuple | None = None
     each_side: bool = False
     applies_to: sp.Basic | None = None
+    decides: Callable[[sp.Basic], Outcome] | None = None
 
 
 @dataclass(frozen=True)
@@ -377,6 +380,15 @@ def decide(rel: sp.Basic, readings: Sequence[Reading],
     if isinstance(rel, (sp.Eq, *_INEQ)) and _vacuous(rel):
         return Outcome(UNDECIDED, "statement", detail=f"{rel} compares an expression with itself: "
                                                       "nothing to prove")
+    for r in readings:
+        if r.decides is not None and (r.applies_to is None or rel.has(r.applies_to)):
+            try:
+                o = r.decides(rel)
+            except Exception as exc:  # noqa: BLE001 - a failing procedure decides nothing
+                o = Outcome(UNDECIDED, "statement", detail=f"{type(exc).__name__}: {exc}")
+            if o.proved or o.status == REFUTED:
+                return o
+    readings = [r for r in readings if r.decides is None]
     if isinstance(rel, sp.And):
         return combine([decide(x, readings, facts) for x in rel.args])
     if isinstance(rel, sp.Equivalent) and len(rel.args) == 2:
