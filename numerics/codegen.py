@@ -408,8 +408,8 @@ def step_{reg}(weights, biases, x, y, eta, lmbda, n):
 
     backprop and update_{reg} in one: steps 1-4 as in backprop; the gradient (BP3, BP4) is not stored
     but substituted into the update rule, so each weight matrix gets one product subtracted in
-    place (subtract_product: w -= p @ q in one BLAS call, no temporary of w's size).  Every δ^l is computed (step 4) before any parameter changes: BP2 uses the w^(l+1)
-    of before the step.
+    place (subtract_product: w -= p @ q in one BLAS call, no temporary of w's size).  Every δ^l
+    is computed (step 4) before any parameter changes: BP2 uses the w^(l+1) of before the step.
     """
 {steps_1_4}
     # 5. Output: the gradient, averaged over the m rows (BP3, BP4), goes straight into step 6

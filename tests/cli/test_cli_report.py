@@ -124,10 +124,10 @@ def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(tmp_path):
             assert all(cached) and facts["summary"]["cache"]["cached"] == len(cached)
             assert all(d["proved_at"] for d in facts["identities"])
             assert f"{len(cached)} of {len(cached)} outcomes were read from the proof cache" in html
-            assert html.count("outcome from the proof cache, proved ") == len(cached)
+            assert html.count("from the proof cache (proved ") == len(cached)
             assert "from the proof cache" in r.stderr
         else:
             assert not any(cached) and facts["summary"]["cache"]["cached"] == 0
-            assert "outcome from the proof cache" not in html
+            assert "from the proof cache (proved" not in html
         # a flag that would do nothing is a warning
         assert ("warning: --epochs 2 does nothing with --train none" in r.stderr) == (run == "fresh")
