@@ -39,6 +39,7 @@ from sympy.core.function import AppliedUndef
 from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
 from .costs import COSTS, Cost, y
 from .prover import PROVED, Outcome, combine, prove_equal
+from .network import _Applied  # an undefined function whose free symbols are computed once
 from .theorem import Derivation, Identity, Reading, Step
 
 __all__ = ["activation", "cost", "cost_for_output_error", "get_activation", "get_cost", "from_text",
@@ -224,16 +225,6 @@ def _through_sigma(e: sp.Expr) -> sp.Expr:
     return g.xreplace({s: (1 + sp.tanh(z / 2)) / 2})
 
 
-class _Applied(sp.Function):
-    """Base of the SymPy function of a user's activation: free symbols cached (see derive.network)."""
-
-    @property
-    def free_symbols(self):
-        try:
-            return self._free
-        except AttributeError:
-            self._free = self.args[0].free_symbols
-            return self._free
 
 
 def _function_class(name: str, textbook: sp.Expr, prime: sp.Expr) -> type:
