@@ -513,9 +513,9 @@ def _sigmoid_prime(s):
     d = sp.Derivative(sigmoid(z), z)
     form = sp.Eq(d, sp.Mul(sigmoid(z), sp.Add(1, -sigmoid(z), evaluate=False), evaluate=False),
                  evaluate=False)
-    # the maximum of σ′ is σ′(0) = 1/4: shown "at z = 0", as the obligation proves it
+    # the bound σ′ ≤ 1/4 as it is; its maximum σ′(0) = 1/4 shown "at z = 0"
     at0 = sp.Eq(sp.Subs(d, z, 0), sp.Rational(1, 4), evaluate=False)
-    return Display((form, at0))
+    return Display((form, None, at0))
 
 
 @display("quadratic_cost_gradient")
