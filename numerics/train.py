@@ -327,7 +327,8 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
     applies the update rule of ``reg`` ("none", "l2" or "l1"; eqs. 20-21, 93, 97) with n = len(training).
 
     A record holds ``epoch``, ``seconds`` (the SGD steps), ``eval_seconds``, ``training_cost`` (mean
-    cost over the training set plus :func:`regularization_term`) and ``<name>_accuracy`` for each split
+    cost over the training set plus :func:`regularization_term`), ``<name>_cost`` (the same on a
+    monitored split) and ``<name>_accuracy`` for each split
     of ``monitor`` (a mapping name -> split), as fractions.  ``progress=True`` draws a tqdm bar on
     stderr; ``on_epoch`` (or a callable ``progress``) is called with each record as it is made.
     ``training_cost=False`` skips the cost (the benchmark).  Raises :class:`Diverged` when a parameter
@@ -407,8 +408,12 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
                     if not math.isfinite(c):
                         raise _diverged(epoch, "the training cost", eta)
                     record["training_cost"] = c
-                for name, split in monitor.items():
-                    record[f"{name}_accuracy"] = evaluate(net, split)["accuracy"]
+                for name, split in monitor.items():  # the chapter-3 overfitting picture
+                    cost = training_cost and name != "training"  # training's is recorded above
+                    ev = evaluate(net, split, cost=cost)
+                    record[f"{name}_accuracy"] = ev["accuracy"]
+                    if cost:  # the same cost as training's (regularization included), on this split
+                        record[f"{name}_cost"] = ev["cost"] + regularization_term(net, lmbda, reg, n)
                 record["eval_seconds"] = time.perf_counter() - t1
                 history.append(record)
                 if bar is not None:

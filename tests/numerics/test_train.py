@@ -267,3 +267,20 @@ def test_sample_training_beats_85_percent_and_reports_its_history(sample):
     assert result["final"] == epochs[-1]
     assert epochs[-1]["training_cost"] < epochs[0]["training_cost"]
     assert best > 0.85, result["best"]
+
+
+def test_a_monitored_split_records_the_training_cost_evaluated_on_it(sample):
+    """The chapter-3 overfitting picture needs the cost on the validation data too: the same
+    cross-entropy plus L2 term as training's, checked against the network's own cost."""
+    from numerics.network import Network
+    from numerics.train import regularization_term, scale_pixels, sgd
+
+    net = Network([784, 10, 10], cost="cross_entropy", init="scaled", seed=3)
+    (rec,) = sgd(net, sample.training, 1, 10, 0.5, lmbda=5.0, reg="l2", seed=0,
+                 monitor={"validation": sample.validation, "training": sample.training})
+    x = scale_pixels(sample.validation.images, np.float64)
+    y = np.eye(10)[sample.validation.labels]
+    expected = float(net.cost(x, y)) + regularization_term(net, 5.0, "l2", len(sample.training))
+    assert rec["validation_cost"] == pytest.approx(expected, rel=1e-12)
+    assert rec["validation_cost"] != rec["training_cost"]
+    assert "training_accuracy" in rec and math.isfinite(rec["training_cost"])
