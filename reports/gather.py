@@ -54,15 +54,19 @@ def _kernel(cost: str, activation: str) -> dict | None:
     return {"cost": cost, "activation": activation, "source": fn(cost, activation)}
 
 
+#: Why the bundled sample was used, beside its name in the report's data line.
+_FALLBACK_NOTE = "used because no full MNIST was found (`gradproof data --download` fetches it)"
+
+
 def _load_data(mnist, data: str | None):
     """MNIST by the search order of :mod:`numerics.mnist`; the bundled sample when none is found."""
     if isinstance(data, mnist.MNIST):  # loaded (and checked) by the caller before any proving
-        return data, "no full MNIST was found, so the bundled sample is used" if data.note else ""
+        return data, _FALLBACK_NOTE if data.note else ""
     note = ""
     if data is None:
         path, _how = mnist.find_data(None)
         if path is None:
-            data, note = "sample", "no full MNIST was found, so the bundled sample is used"
+            data, note = "sample", _FALLBACK_NOTE
     return mnist.load(data), note
 
 

@@ -84,8 +84,6 @@ def _load_data(data: str | None):
         ds = mnist.load(data, fallback=True)
     except mnist.DataError as exc:
         raise UsageError(str(exc)) from None
-    if ds.note:
-        print(f"gradproof report: note: {ds.note}", file=sys.stderr)
     return ds
 
 
@@ -119,6 +117,8 @@ def run(args) -> int:
         out = check_out_dir(Path(args.out))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if data.note:  # after every check, so that a bad flag is the one line printed
+        print(f"gradproof report: note: {data.note}", file=sys.stderr)
     epochs = args.epochs or DEFAULT_EPOCHS
     if args.epochs and train is None:
         print(f"gradproof report: warning: --epochs {args.epochs} does nothing with --train none "
