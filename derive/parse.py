@@ -99,13 +99,16 @@ class Parsed:
     ``expr``: the expression (derivatives taken, definitions substituted); ``parts``:
     subexpressions of the input that must be real and defined (divisions, logarithms, non-integer
     powers) — SymPy's automatic simplification may have removed them from ``expr``;
-    ``relu_prime``: a ReLU′ (with its convention ReLU′(0) = 0) was taken.
+    ``relu_prime``: a ReLU′ (with its convention ReLU′(0) = 0) was taken; ``kinks``: where a
+    differentiated expression is not smooth (the arguments of its Abs, sign, Max, ... that vanish
+    there), so SymPy's formula for the derivative is not known to hold at those points.
     """
 
     expr: sp.Expr
     parts: list = field(default_factory=list)
     relu_prime: bool = False
     used: set = field(default_factory=set)  #: defined names (``lets``) the text refers to
+    kinks: list = field(default_factory=list)
 
 
 # --- the text, before tokenizing ----------------------------------------------------------------
@@ -212,6 +215,25 @@ _UNSUPPORTED = {ast.Attribute: "attribute access (.)", ast.Subscript: "indexing 
                 ast.Starred: "starred arguments"}
 
 
+def kink_arguments(f: sp.Expr) -> list[sp.Expr]:
+    r"""Expressions that vanish where ``f`` may fail to be smooth: the argument of each Abs, sign,
+    Heaviside, ReLU, floor and ceiling, the pairwise differences of Max/Min arguments, and the
+    sides of Piecewise conditions.  At such a point SymPy's derivative formula (sign(x) for
+    :math:`|x|`, H(x) with H(0) = 1/2 for max(x, 0), ...) is not known to be the derivative."""
+    import itertools
+
+    out: list[sp.Expr] = []
+    for a in sp.preorder_traversal(f):
+        if isinstance(a, (sp.Abs, sp.sign, sp.Heaviside, sp.floor, sp.ceiling, relu)):
+            out.append(a.args[0])
+        elif isinstance(a, (sp.Max, sp.Min)):
+            out += [u - v for u, v in itertools.combinations(a.args, 2)]
+        elif isinstance(a, sp.Piecewise):
+            for _, cond in a.args:
+                out += [r.lhs - r.rhs for r in cond.atoms(sp.core.relational.Relational)]
+    return list(dict.fromkeys(k for k in out if k.free_symbols))
+
+
 class _Evaluator:
     """Evaluates the tokenized expression's syntax tree; accepts arithmetic and known calls only."""
 
@@ -220,6 +242,7 @@ class _Evaluator:
         self.lets = dict(lets or {})
         self.parts: list[sp.Expr] = []
         self.relu_prime = False
+        self.kinks: list[sp.Expr] = []
         self.used: set[sp.Symbol] = set()
 
     def __call__(self, node: ast.AST) -> sp.Expr:
@@ -368,6 +391,7 @@ class _Evaluator:
             raise ValueError(f"{name}(): order {order} is too high (at most {_MAX_ORDER})")
         variables = {s for s in spec if isinstance(s, sp.Symbol)}
         f = _substitute(f, {k: v for k, v in self.lets.items() if k not in variables})
+        self.kinks.extend(kink_arguments(f))
         return self.mark_relu_prime(f, sp.diff(f, *spec))
 
     def mark_relu_prime(self, f: sp.Expr, df: sp.Expr) -> sp.Expr:
@@ -500,10 +524,13 @@ def _from_sympy(e, side: str, lets: Mapping) -> Parsed:
     used = e.free_symbols & set(lets)
     ev = _Evaluator(lets)
     if e.has(sp.Derivative):
+        for x in e.atoms(sp.Derivative):
+            ev.kinks.extend(kink_arguments(x.expr))
         e = e.replace(lambda x: isinstance(x, sp.Derivative),
                       lambda x: ev.mark_relu_prime(x.expr, x.doit()))
     e = _substitute(e, lets)
-    return Parsed(_check(e, side), [_substitute(p, lets) for p in parts], ev.relu_prime, used)
+    return Parsed(_check(e, side), [_substitute(p, lets) for p in parts], ev.relu_prime, used,
+                  [_substitute(k, lets) for k in ev.kinks])
 
 
 def parse_claim(text, side: str = "expression",
@@ -555,7 +582,7 @@ def parse_claim(text, side: str = "expression",
         if "too many nested" in why or "too complex" in why:
             raise ValueError(f"{side} is nested too deeply to handle ({why})") from None
         raise ValueError(f"{side} could not be parsed: {why} (in {src[:60]!r})") from None
-    return Parsed(_check(expr, side), parts, ev.relu_prime, ev.used)
+    return Parsed(_check(expr, side), parts, ev.relu_prime, ev.used, ev.kinks)
 
 
 def parse(text, side: str = "expression") -> sp.Expr:

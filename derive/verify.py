@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping, Sequence
 
 import sympy as sp
+from sympy.core.facts import InconsistentAssumptions
 
 from .activations import relu, sigmoid
 from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse, parse_assumption,
@@ -163,6 +164,7 @@ class Claim:
     relu_prime: bool
     empty: str = ""  # why the domain is empty, if it is
     shown: tuple = ("", "")  #: both sides as parsed, before the domain's signs were applied
+    kinks: tuple = ()  #: where a differentiated expression is not smooth (each vanishes there)
 
     def at_relu_kink(self, value) -> "Claim":
         """The claim with ReLU′(0) = ``value`` (parsed derivatives of ReLU carry it as a symbol)."""
@@ -170,7 +172,8 @@ class Claim:
         return Claim(self.left.xreplace(sub), self.right.xreplace(sub),
                      [p.xreplace(sub) for p in self.parts], self.constraints, self.domain,
                      self.relu_prime, self.empty,
-                     tuple(t.xreplace(sub) if isinstance(t, sp.Basic) else t for t in self.shown))
+                     tuple(t.xreplace(sub) if isinstance(t, sp.Basic) else t for t in self.shown),
+                     self.kinks)
 
 
 def _symbol_facts(constraints: Sequence[sp.Basic], parts: Sequence[sp.Expr]) -> dict[str, dict]:
@@ -255,6 +258,9 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
                                   for p in let_parts[s].parts)]))
     relu_prime = L.relu_prime or R.relu_prime or any(let_parts[s].relu_prime for s in used
                                                      if s in let_parts)
+    kinks = list(dict.fromkeys([*L.kinks, *R.kinks,
+                                *(_substitute(k, lets) for s in used if s in let_parts
+                                  for k in let_parts[s].kinks)]))
     constraints: list = []
     assumed: list[str] = []
     for a in ([assume] if isinstance(assume, (str, sp.Basic)) else list(assume)):
@@ -273,17 +279,19 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
             continue
         try:
             swap[s] = sp.Symbol(s.name, real=True, **facts[s.name])
-        except sp.core.assumptions.InconsistentAssumptions:
+        except InconsistentAssumptions:
             empty = f"no real value of {s.name} satisfies the assumptions and makes both sides defined"
     if swap:
         left, right = left.xreplace(swap), right.xreplace(swap)
         parts = [p.xreplace(swap) for p in parts]
+        kinks = [k.xreplace(swap) for k in kinks]
         constraints = [c.xreplace(swap) for c in constraints]
         if any(c is sp.false or c == False for c in constraints):  # noqa: E712
             empty = "the assumptions contradict each other"
         constraints = [c for c in constraints if not (c is sp.true or c == True)]  # noqa: E712
+    kinks = [k for k in kinks if not k.is_nonzero]  # a kink the assumptions exclude (w != 0) is none
     return Claim(left, right, parts, constraints, _describe_domain(symbols, assumed), relu_prime,
-                 empty, shown)
+                 empty, shown, tuple(kinks))
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -445,6 +453,10 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
 
     if claim.empty:
         return done(UNDECIDED, "domain", detail=f"{claim.empty}: there is nothing to decide")
+    # At a kink of a differentiated expression the derivative may not exist, or may exist and
+    # differ from SymPy's formula (sign(0) = 0 for d|x|/dx, H(0) = 1/2 for d max(x, 0)/dx): no
+    # counterexample is taken there, and lhs − rhs → 0 proves nothing about those points.
+    away_from_kinks = [*claim.constraints, *(sp.Ne(k, 0) for k in claim.kinks)]
     d = left - right
     tried: list[str] = []
     timed_out: list[str] = []
@@ -469,7 +481,7 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
             with _time_limit(remaining(share)):
                 return find_counterexample(left, right, trials=trials, points=list(extra),
                                            stats=stats, parts=claim.parts,
-                                           constraints=claim.constraints, search=full)
+                                           constraints=away_from_kinks, search=full)
         except _Timeout:
             timed_out.append("counterexample search")
             return None
@@ -484,6 +496,11 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
             return done(UNDECIDED, proof, detail=f"{proof} reduced lhs − rhs to 0, but the sides "
                         f"differ at {_where(ce[0])}: lhs = {ce[1]}, rhs = {ce[2]} (a bug; please "
                         "report it)")
+        if claim.kinks:
+            where = ", ".join(f"{k} = 0" for k in claim.kinks)
+            return done(UNDECIDED, proof, detail=f"{proof} reduced lhs − rhs to 0 wherever the "
+                        f"differentiated expression is smooth; at {where} its derivative may not "
+                        "exist or may differ from the formula, and gradproof does not decide that")
         return done(PROVED, proof, detail=_proved_detail(proof, claim.domain))
 
     def refuted(ce, stats) -> Verdict:

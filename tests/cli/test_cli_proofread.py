@@ -26,7 +26,7 @@ def test_refuted_exit_1_names_the_first_wrong_step_json(tmp_path):
     r = gradproof(str(EXAMPLES / "slip_l1_update.txt"), "--json", "--html", str(page))
     assert r.returncode == 1, r.stderr
     out = json.loads(r.stdout)
-    assert out["status"] == "refuted" and out["first_wrong_line"] == 9
+    assert out["status"] == "refuted" and out["first_wrong_line"] == 10
     assert [s["status"] for s in out["steps"]] == ["proved", "refuted"]
     text = page.read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=False).parse(text)

@@ -483,3 +483,33 @@ def test_partial_functions_are_never_used_outside_their_domain():
     assert v.status == "refuted" and abs(sp.Rational(v.counterexample["x"])) > sp.pi / 2
     with pytest.raises(ValueError, match=r"2\*x"):
         verify("2x", "x")
+
+
+# --- derivatives at a kink (found by an adversarial probe) ----------------------------------------
+# SymPy's derivative of a non-smooth expression is a formula (sign, Heaviside with H(0) = 1/2, ...)
+# that is not the derivative at the kink: there it may not exist (|x| at 0) or exist and differ
+# (|x|·sgn(x) = x has derivative 1 at 0, its formula gives 0).  Each of these claims was decided
+# wrongly before; the true verdict at the kink is not decided, so they must be undecided.
+
+@pytest.mark.parametrize("lhs,rhs,assume", [
+    ("diff(Abs(x)*sign(x), x)", "sign(x)**2", ()),          # false at 0: was proved
+    ("diff(relu(x) - relu(-x), x)", "sign(x)**2", ()),      # false at 0: was proved
+    ("diff(Abs(x), x)", "1", ("x >= 0",)),                  # true where defined: was refuted
+    ("diff(Max(x, 0), x)", "0", ("x <= 0",)),               # true where defined: was refuted
+    ("diff(Abs(x), x)**2", "1", ()),                        # true where defined: was refuted
+    ("relu'(x)", "diff(Max(x, 0), x)", ()),                 # true where defined: was refuted
+    ("diff(relu(x) - relu(-x), x)", "1", ()),               # true everywhere: was refuted
+    ("diff(relu(x) + Min(x, 0), x)", "1", ()),              # true everywhere: was refuted
+])
+def test_a_derivative_at_a_kink_is_not_decided_by_its_formula(lhs, rhs, assume):
+    assert verify(lhs, rhs, assume=assume).status == "undecided"
+
+
+def test_away_from_the_kink_derivatives_still_decide():
+    assert verify("diff(Abs(w), w)", "sign(w)", assume=["w != 0"]).status == "proved"
+    v = verify("diff(Abs(x), x)", "x")
+    assert v.status == "refuted" and sp.Rational(v.counterexample["x"]) != 0
+
+
+def test_contradictory_assumptions_are_not_an_internal_error():
+    assert verify("x", "x + 1", assume=["x > 1", "x < 0"]).status == "undecided"
