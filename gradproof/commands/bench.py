@@ -6,6 +6,7 @@ import os
 import sys
 
 from ..errors import UsageError
+from . import load_mnist
 
 
 def register(sub) -> None:
@@ -34,7 +35,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from numerics import mnist
     from numerics.bench import bench
 
     if args.epochs < 1:
@@ -43,12 +43,7 @@ def run(args) -> int:
         raise UsageError(f"--loop-batches: must be at least 1, got {args.loop_batches}")
     if args.threads < 0:
         raise UsageError(f"--threads: must be 0 (leave as is) or more, got {args.threads}")
-    try:
-        data = mnist.load(args.data, fallback=True)  # the one no-MNIST rule (numerics.mnist)
-    except mnist.DataError as exc:
-        raise UsageError(str(exc)) from None
-    if data.note:
-        print(f"gradproof bench: note: {data.note}", file=sys.stderr)
+    data = load_mnist(args.data, "bench")  # the one no-MNIST rule (numerics.mnist)
     log = None if args.json else (lambda s: print("  " + s, file=sys.stderr, flush=True))
     result = bench(data, windows=args.epochs, loop_batches=args.loop_batches,
                    memory=not args.no_memory, data_arg=args.data, threads=args.threads or None,

@@ -7,6 +7,7 @@ import os
 import sys
 
 from ..errors import UsageError
+from . import load_mnist
 
 SPLITS = ("validation", "test")
 
@@ -41,7 +42,6 @@ def evaluation(net, data) -> dict:
 
 
 def run(args) -> int:
-    from numerics import mnist
     from numerics.network import Network
 
     if not os.path.exists(args.model):
@@ -54,12 +54,7 @@ def run(args) -> int:
         net = Network.load(args.model)
     except (ValueError, OSError) as exc:
         raise UsageError(f"{exc}; give a network saved with `gradproof train --save PATH`") from None
-    try:
-        data = mnist.load(args.data, fallback=True)  # the one no-MNIST rule (numerics.mnist)
-    except mnist.DataError as exc:
-        raise UsageError(str(exc)) from None
-    if data.note:
-        print(f"gradproof evaluate: note: {data.note}", file=sys.stderr)
+    data = load_mnist(args.data, "evaluate")  # the one no-MNIST rule (numerics.mnist)
     n_in = data.test.images.shape[1]
     if net.sizes[0] != n_in or net.sizes[-1] != 10:
         raise UsageError(f"{args.model}: the network is {'-'.join(map(str, net.sizes))}, but MNIST "

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
+from . import load_mnist
 from .models import ACTIVATION_HELP, COST_HELP, model
 
 
@@ -75,18 +76,6 @@ def _resolve_train(name: str | None) -> str | None:
     return name
 
 
-def _load_data(data: str | None):
-    """MNIST by the one rule of every command (numerics.mnist: the bundled sample, with a note, when
-    no full MNIST is found), loaded before anything is proved: bad data fails in under a second."""
-    from numerics import mnist
-
-    try:
-        ds = mnist.load(data, fallback=True)
-    except mnist.DataError as exc:
-        raise UsageError(str(exc)) from None
-    return ds
-
-
 def _add_custom(report, act, cost, args, train, epochs, progress, data) -> None:
     """The section for the user's model: the report's training preset with their functions, on
     the data the report loaded (``data``)."""
@@ -112,7 +101,7 @@ def run(args) -> int:
         raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
     train = _resolve_train(args.train)  # validate every flag before creating the output folder
     user_act, user_cost = model(args.activation, "activation"), model(args.cost, "cost")
-    data = _load_data(args.data)  # before the output folder is created
+    data = load_mnist(args.data, "report", note=False)  # before the output folder is created
     try:
         out = check_out_dir(Path(args.out))
     except ValueError as exc:

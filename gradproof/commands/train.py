@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 
 from ..errors import UsageError
+from . import load_mnist
 from .models import ACTIVATION_HELP, COST_HELP, model
 
 #: Config field -> the flag that sets it (for error messages).
@@ -137,7 +138,6 @@ def _header(config, changed: list[str], data) -> str:
 
 
 def run(args) -> int:
-    from numerics import mnist
     from numerics.train import PRESETS
 
     if args.list_presets:
@@ -167,12 +167,7 @@ def run(args) -> int:
             check_target(args.save, "--save")
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    try:
-        data = mnist.load(args.data, fallback=True)
-    except mnist.DataError as exc:
-        raise UsageError(str(exc)) from None
-    if data.note:
-        print(f"gradproof train: note: {data.note}", file=sys.stderr)
+    data = load_mnist(args.data, "train")  # the one no-MNIST rule (numerics.mnist)
     _validated(config, data)
 
     configs = [replace(config, seed=config.seed + k) for k in range(args.runs)]
