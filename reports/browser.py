@@ -47,7 +47,9 @@ def screenshot(html: str | os.PathLike, png: str | os.PathLike, *, width: int = 
     html, png = Path(html).resolve(), Path(png).resolve()
     if not html.is_file():
         raise FileNotFoundError(f"screenshot: no such file {html}")
-    with tempfile.TemporaryDirectory(prefix="gradproof-chromium-") as profile:
+    # Chromium's helper processes may still be writing the profile when the browser has exited:
+    # a profile left half-removed in the temp folder is no error of the page being rendered
+    with tempfile.TemporaryDirectory(prefix="gradproof-chromium-", ignore_cleanup_errors=True) as profile:
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                "--no-first-run", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
@@ -161,7 +163,9 @@ def evaluate(html: str | os.PathLike, expression: str, *, width: int = 1280, hei
     html = Path(html).resolve()
     if not html.is_file():
         raise FileNotFoundError(f"evaluate: no such file {html}")
-    with tempfile.TemporaryDirectory(prefix="gradproof-cdp-") as profile:
+    # Chromium's helper processes may still be writing the profile when the browser has exited:
+    # a profile left half-removed in the temp folder is no error of the page being rendered
+    with tempfile.TemporaryDirectory(prefix="gradproof-cdp-", ignore_cleanup_errors=True) as profile:
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                "--no-first-run", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
