@@ -1,7 +1,7 @@
 """gradproof's symbolic engine: the mathematics of Nielsen's chapters 1-3 as named, proved theorems.
 
 SymPy only.  ``REGISTRY`` maps each identity's stable id to an :class:`Identity`; ``prove(id)``
-proves one, ``prove_all()`` all of them (optionally from the proof cache, :mod:`derive.cache`, and
+proves one, ``prove_all()`` all of them (optionally from the proof cache, :mod:`derive.core.cache`, and
 in parallel worker processes); ``verify(lhs, rhs)`` decides a claim given as text.
 """
 from __future__ import annotations
@@ -10,16 +10,16 @@ import multiprocessing as _mp
 import os as _os
 from typing import Callable, Iterator
 
-from .theorem import (GROUPS, REGISTRY, Derivation, Identity, Part, Proof, Reading, Step,
+from .core.theorem import (GROUPS, REGISTRY, Derivation, Identity, Part, Proof, Reading, Step,
                       generality_summary, theorem)
-from .prover import Outcome, prove_equal, prove_zero, holds, find_counterexample
-from .activations import ACTIVATIONS, Activation, sigmoid, relu
-from .costs import COSTS, Cost
-from .verify import Verdict, verify
-from .custom import activation, cost, cost_for_output_error, get_activation, get_cost
+from .core.prover import Outcome, prove_equal, prove_zero, holds, find_counterexample
+from .book.activations import ACTIVATIONS, Activation, sigmoid, relu
+from .book.costs import COSTS, Cost
+from .claims.verify import Verdict, verify
+from .book.custom import activation, cost, cost_for_output_error, get_activation, get_cost
 
 # Importing a module registers its theorems, in the book's order.
-from . import registry as _registry  # noqa: E402,F401
+from .book import registry as _registry  # noqa: E402,F401
 
 __all__ = [
     "GROUPS", "REGISTRY", "Derivation", "Identity", "Part", "Proof", "Reading", "Step", "theorem",
@@ -49,7 +49,7 @@ def prove_all(ids: list[str] | None = None, *, cache: bool = False, jobs: int | 
               on_proof: Callable[[Proof], None] | None = None) -> list[Proof]:
     """Prove the selected identities (all by default); the proofs come back in the order of ``ids``.
 
-    ``cache``: take each outcome from :mod:`derive.cache` when a valid entry is there
+    ``cache``: take each outcome from :mod:`derive.core.cache` when a valid entry is there
     (``Proof.cached``) and store each fresh one.  ``jobs``: worker processes for the identities
     still to prove (None: one per core; 1: in this process).  ``on_proof`` is called with each proof
     as soon as it and all before it are known, in order.
@@ -78,11 +78,11 @@ def _cacheable(idy: Identity) -> bool:
     """Only a registered identity built by derive's own code: the cache key digests that code (an
     identity built elsewhere, e.g. in a user's script, is always proved afresh)."""
     module = getattr(idy.build, "__module__", "") or ""
-    return REGISTRY.get(idy.id) is idy and module.split(".")[0] == __name__
+    return REGISTRY.get(idy.id) is idy and module.startswith(__name__ + ".")
 
 
 def _proofs(ids: list[str], cache: bool, jobs: int | None) -> Iterator[Proof]:
-    from . import cache as _cache
+    from .core import cache as _cache
 
     identities = [get(i) for i in ids]
     hits = {}

@@ -381,8 +381,8 @@ def _torch_available() -> str | None:
 
 _CHILD = r"""
 import json, sys, time
-from numerics import mnist
-from numerics.train import PRESETS, train
+from gradproof.numerics import mnist
+from gradproof.numerics.train import PRESETS, train
 from dataclasses import replace
 data = mnist.load(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None)
 config = replace(PRESETS["nielsen-ch3"], epochs=int(sys.argv[2]))
@@ -399,10 +399,7 @@ print(json.dumps({"vmhwm_kb": hwm, "kind": data.kind, "n_training": len(data.tra
 def peak_memory(data: str | None = None, epochs: int = 1) -> dict[str, Any]:
     """Run a child that loads MNIST (``data`` as ``--data``) and trains the nielsen-ch3 network for
     ``epochs`` (with the per-epoch cost and accuracies); return its peak RSS (``VmHWM``), in MB."""
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-c", _CHILD, data or "", str(epochs)], env=env,
+    proc = subprocess.run([sys.executable, "-c", _CHILD, data or "", str(epochs)],
                           capture_output=True, text=True)
     if proc.returncode:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]

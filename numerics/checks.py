@@ -74,7 +74,7 @@ def _case(rng: np.random.Generator, sizes, activation, cost, reg: str):
 def run_checks(seed: int = 0, activations=None, costs=None) -> list[dict]:
     r"""Run the suite; one dict per (architecture, activation, cost, regularization, method).
 
-    ``activations``, ``costs``: what to check (names or ``derive.custom`` objects; default every
+    ``activations``, ``costs``: what to check (names or ``derive.book.custom`` objects; default every
     shipped one), so a user's activation or cost is checked by the same code.
 
     Each dict: ``id`` (``activation/cost/reg/sizes/method``), ``method`` (``complex_step`` or

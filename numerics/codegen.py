@@ -8,25 +8,25 @@ mathematical line of the module is printed from a SymPy expression that ``derive
 =====================================  ===================================================
 printed                                 from
 =====================================  ===================================================
-weighted input z^l (eq. 25)            ``derive.backprop.BATCHED["z"]``
+weighted input z^l (eq. 25)            ``derive.book.backprop.BATCHED["z"]``
 hidden activation and σ′               the ``Activation`` (``ACTIVATIONS[name]`` or a user's, by
-                                       ``derive.custom.get_activation``): .stable / .f, .prime
+                                       ``derive.book.custom.get_activation``): .stable / .f, .prime
 output activation: elementwise         the cost's output ``Activation`` (``ACTIVATIONS["sigmoid"]``)
-output activation: softmax             ``derive.softmax.SOFTMAX`` (textbook), ``SOFTMAX_SHIFTED``
-log-sum-exp of the stable cost         ``derive.softmax.LOGSUMEXP_SHIFTED``
+output activation: softmax             ``derive.book.softmax.SOFTMAX`` (textbook), ``SOFTMAX_SHIFTED``
+log-sum-exp of the stable cost         ``derive.book.softmax.LOGSUMEXP_SHIFTED``
 output error δ^L (BP1)                 the ``Cost`` (``COSTS[cost]`` or a user's): ``.delta``
 per-neuron cost                        ``COSTS[cost].stable`` (or ``.term`` of the textbook output)
 mean cost over the mini-batch          ``BATCHED["mean"]``
 BP2, BP3, BP4 over a mini-batch        ``BATCHED["bp2"]``, ``["bp3"]``, ``["bp4"]``
-update rules                           ``derive.updates.WEIGHT_UPDATES``, ``BIAS_UPDATE``
+update rules                           ``derive.book.updates.WEIGHT_UPDATES``, ``BIAS_UPDATE``
 fused SGD step ``step_<reg>``          the update rules with ∇w, ∇b replaced by ``BATCHED["bp4"]``,
                                        ``BATCHED["bp3"]`` (:mod:`numerics.fused`)
-L2 / L1 penalties and their gradient   ``derive.regularization.l2_cost``, ``l1_cost``
+L2 / L1 penalties and their gradient   ``derive.book.regularization.l2_cost``, ``l1_cost``
 =====================================  ===================================================
 
-derive.softmax writes the softmax and the log-sum-exp in index form over the output row (a ``Sum``
+derive.book.softmax writes the softmax and the log-sum-exp in index form over the output row (a ``Sum``
 over its neurons); :func:`numerics.printer.row_form` puts them in the row layout (the ``Sum`` as
-``rowsum``), and the shift c of the stable forms is the row maximum, as ``derive.softmax.SHIFT``
+``rowsum``), and the shift c of the stable forms is the row maximum, as ``derive.book.softmax.SHIFT``
 prescribes (theorem ``logsumexp_shift``: every exponent ≤ 0).  The hand-written parts are the
 template's control flow only: the loop over layers, the lists ``zs``/``activations``/``deltas``,
 and the layout of a mini-batch as rows.
@@ -52,14 +52,14 @@ import types
 
 import sympy as sp
 
-from derive import backprop
-from derive import regularization as _reg
-from derive import softmax as _softmax
-from derive import updates as _upd
-from derive.activations import ACTIVATIONS, Activation, a, z
-from derive.costs import COSTS, Cost, lse
-from derive.custom import get_activation, get_cost
-from derive.theorem import REGISTRY
+from gradproof.derive.book import backprop
+from gradproof.derive.book import regularization as _reg
+from gradproof.derive.book import softmax as _softmax
+from gradproof.derive.book import updates as _upd
+from gradproof.derive.book.activations import ACTIVATIONS, Activation, a, z
+from gradproof.derive.book.costs import COSTS, Cost, lse
+from gradproof.derive.book.custom import get_activation, get_cost
+from gradproof.derive.core.theorem import REGISTRY
 
 from .fused import step_update
 from .printer import (BP_NAMES, BP_THEOREM, KernelPrinter, enclosed, indent, lines, pretty, ret,
@@ -73,13 +73,13 @@ REGS: tuple[str, ...] = tuple(_upd.WEIGHT_UPDATES)
 
 
 def _row(expr: sp.Expr) -> sp.Expr:
-    """A ``derive.softmax`` expression of the output row z^L in the row layout: Σ_k → ``rowsum``,
-    z^L_j → ``z``, and the shift c (``derive.softmax.SHIFT``) → max_k z_k, ``rowmax(z)``."""
+    """A ``derive.book.softmax`` expression of the output row z^L in the row layout: Σ_k → ``rowsum``,
+    z^L_j → ``z``, and the shift c (``derive.book.softmax.SHIFT``) → max_k z_k, ``rowmax(z)``."""
     return row_form(expr, _softmax.z).xreplace({_softmax.SHIFT: rowmax(z)})
 
 
 def _penalty(reg: str) -> sp.Expr:
-    r"""The per-weight penalty of ``derive.regularization``: λw²/(2n) (l2), λ|w|/n (l1), 0 (none)."""
+    r"""The per-weight penalty of ``derive.book.regularization``: λw²/(2n) (l2), λ|w|/n (l1), 0 (none)."""
     if reg == "none":
         return sp.S.Zero
     full = {"l2": _reg.l2_cost, "l1": _reg.l1_cost}[reg]() - _reg.C0
@@ -147,7 +147,7 @@ def filename(cost, activation, textbook: bool = False) -> str:
 
 
 def resolve(cost, activation) -> tuple[Cost, Activation]:
-    """``(Cost, Activation)`` from names (shipped, ``derive.custom``'s examples or a user's) or the
+    """``(Cost, Activation)`` from names (shipped, ``derive.book.custom``'s examples or a user's) or the
     objects themselves; ``ValueError`` naming the choices for an unknown name."""
     return get_cost(cost), get_activation(activation)
 
@@ -239,7 +239,7 @@ def _kernels(cost: Cost, activation: Activation, textbook: bool) -> types.Module
 
 # -- eq. (25), the mean cost, BP2-BP4 -----------------------------------------------------------------
 def _bp_code(s: _Spec) -> dict[str, str]:
-    """The template's batched code from ``derive.backprop.BATCHED``.
+    """The template's batched code from ``derive.book.backprop.BATCHED``.
 
     ``"z"``: z^l = w^l a^(l-1) + b^l as ``a @ w.T + b`` (``"z_last"``: the same for the output layer,
     w^L = ``weights[-1]``, b^L = ``biases[-1]``); ``"mean"``: the mean of the per-neuron costs ``c``
@@ -316,7 +316,7 @@ input layer is l = 1), weights[i].shape == (sizes[i+1], sizes[i]); activations[i
 (activations[0] = x = a^1); zs[i] and deltas[i] are z^(i+2) and δ^(i+2), aligned with weights[i].
 """
 import numpy
-from numerics.blas import subtract_product  # subtract_product(w, p, q) is w -= p @ q, one BLAS call
+from gradproof.numerics.blas import subtract_product  # subtract_product(w, p, q) is w -= p @ q, one BLAS call
 
 
 def activation(z):

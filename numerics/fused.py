@@ -1,7 +1,7 @@
 r"""The fused SGD step: each update rule composed symbolically with batched BP3 and BP4.
 
-One step of mini-batch SGD is the update rule of ``derive.updates`` (eqs. 20-21, 93, 97) applied to
-the gradient that backpropagation gives (BP3, BP4 of ``derive.backprop.BATCHED``).  Instead of
+One step of mini-batch SGD is the update rule of ``derive.book.updates`` (eqs. 20-21, 93, 97) applied to
+the gradient that backpropagation gives (BP3, BP4 of ``derive.book.backprop.BATCHED``).  Instead of
 storing the gradient and then reading it back, :func:`composed_update` substitutes the batched
 BP4, :math:`\nabla_w = \Delta^T A^{l-1}/m`, for :math:`\nabla_w` in the rule (and BP3,
 :math:`\nabla_b = \mathbf 1^T\Delta/m`, in the bias rule), giving e.g. for L2
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive import backprop
-from derive import updates as _upd
+from gradproof.derive.book import backprop
+from gradproof.derive.book import updates as _upd
 
 from .printer import BP_NAMES, BP_THEOREM, KernelPrinter, pretty
 
@@ -37,13 +37,13 @@ _SHOW = {"W": "w^l", "B": "b^l", "Delta": "δ^l", "A_prev": "a^(l-1)"}
 
 def composed_update(reg: str) -> tuple[sp.MatrixExpr, sp.MatrixExpr, dict]:
     r"""The new :math:`w^l` and :math:`b^l` after one SGD step, as matrix expressions of the
-    mini-batch, composed symbolically: ``derive.updates.WEIGHT_UPDATES[reg]`` with the scalar w
+    mini-batch, composed symbolically: ``derive.book.updates.WEIGHT_UPDATES[reg]`` with the scalar w
     made the matrix ``W`` and :math:`\nabla_w` replaced by the batched BP4,
-    ``derive.backprop.BATCHED["bp4"]`` :math:`= \Delta^T A^{l-1}/m`; ``BIAS_UPDATE`` with b the
+    ``derive.book.backprop.BATCHED["bp4"]`` :math:`= \Delta^T A^{l-1}/m`; ``BIAS_UPDATE`` with b the
     row ``B`` and :math:`\nabla_b` replaced by BP3, :math:`\mathbf 1^T\Delta/m`.  A function of w
     in a rule (:math:`\operatorname{sgn} w`, L1) becomes an elementwise matrix ``F<i>``.
 
-    Returns ``(new W, new B, {F<i>: the scalar function of derive.updates.w it stands for})``; e.g.
+    Returns ``(new W, new B, {F<i>: the scalar function of derive.book.updates.w it stands for})``; e.g.
     for ``"l2"``: :math:`(1 - \eta\lambda/n)W - (\eta/m)\Delta^T A^{l-1}` and
     :math:`B - (\eta/m)\mathbf 1^T\Delta`.
     """

@@ -119,7 +119,7 @@ class Network:
     ``cost``: ``quadratic`` (:math:`C_x = \tfrac12\|y-a^L\|^2`, sigmoid outputs), ``cross_entropy``
     (summed over the output neurons, sigmoid outputs) or ``log_likelihood``
     (:math:`-\sum_j y_j\ln a^L_j`, softmax outputs).  ``activation`` (hidden layers): ``sigmoid``,
-    ``tanh`` or ``relu``.  Either may also be a name or object from :mod:`derive.custom`
+    ``tanh`` or ``relu``.  Either may also be a name or object from :mod:`derive.book.custom`
     (``derive.activation("softplus", "log(1 + exp(z))")``): the same kernels are printed for it.  ``init``: ``scaled`` (:math:`w\sim N(0, 1/n_{in})`, the default) or
     ``large`` (:math:`N(0,1)`); biases :math:`N(0,1)`, drawn from ``np.random.default_rng(seed)``,
     so one seed gives bit-identical parameters.  ``dtype``: float64 (default) or float32.

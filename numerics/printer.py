@@ -5,7 +5,7 @@ docstring); :func:`lines` prints ``target = expr`` with common subexpressions (`
 locals; :class:`rowsum` and :class:`rowmax` are the two reductions of the row layout (over the
 neurons of one example), and :func:`row_form` puts derive's index-form expressions (a ``Sum`` over
 the neurons of the output row) into that layout.  :data:`BP_NAMES` names derive's batched matrices
-(``derive.backprop.BATCHED_SYMBOLS``) as the template's locals.  Nothing here is mathematics of
+(``derive.book.backprop.BATCHED_SYMBOLS``) as the template's locals.  Nothing here is mathematics of
 its own: it prints what ``derive`` owns.
 """
 from __future__ import annotations
@@ -15,17 +15,17 @@ import re
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from derive.activations import z
+from gradproof.derive.book.activations import z
 
 __all__ = ["KernelPrinter", "rowsum", "rowmax", "row_form", "lines", "ret", "pretty", "indent", "enclosed",
            "BP_NAMES", "BP_THEOREM"]
 
-#: ``derive.backprop.BATCHED_SYMBOLS`` -> the template's locals (``SigmaPrime``: the activation's σ′,
+#: ``derive.book.backprop.BATCHED_SYMBOLS`` -> the template's locals (``SigmaPrime``: the activation's σ′,
 #: filled in per kernel; ``b`` and ``c``, the per-neuron costs, keep their names).  One example per
 #: row: ``a`` is A^{l-1}, ``w`` is w^l (and w^{l+1} in BP2), ``delta`` Δ^l (and Δ^{l+1} in BP2).
 BP_NAMES = {"Delta_next": "delta", "W_next": "w", "Delta": "delta", "A_prev": "a", "m": "m",
             "W": "w"}
-BP_THEOREM = "bp_batched"  #: the theorem that proves ``derive.backprop.BATCHED``
+BP_THEOREM = "bp_batched"  #: the theorem that proves ``derive.book.backprop.BATCHED``
 
 
 class rowsum(sp.Function):
@@ -41,7 +41,7 @@ _NAME = re.compile(r"[\w.]+(?:\[-?\w+\][\w.]*)*")
 
 
 def row_form(expr: sp.Expr, entries: sp.IndexedBase, row: sp.Symbol = z) -> sp.Expr:
-    r"""An index-form expression over one layer's neurons (``entries[k]``, e.g. derive.softmax's
+    r"""An index-form expression over one layer's neurons (``entries[k]``, e.g. derive.book.softmax's
     :math:`z^L_k`) in the row layout, where ``row`` holds the whole layer of each example:
     :math:`\sum_{k=1}^{n} f(z_k)` → ``rowsum(f(row))`` (the sum must run over all the neurons,
     k = 1..n), and every remaining entry :math:`z_j` → ``row`` (elementwise).

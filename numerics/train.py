@@ -1,6 +1,6 @@
 r"""Mini-batch stochastic gradient descent with the generated kernels, the book's presets, a JSON history.
 
-One step on a mini-batch of m examples (eqs. 20-21, 93, 97; the rules are :data:`derive.updates.WEIGHT_UPDATES`;
+One step on a mini-batch of m examples (eqs. 20-21, 93, 97; the rules are :data:`derive.book.updates.WEIGHT_UPDATES`;
 the generated ``step_*`` kernels print them with the batched BP3, BP4 substituted for the gradient):
 
 .. math::
@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from .codegen import ACTIVATION_NAMES, COST_NAMES, REGS as _REGS
-from derive import custom as _custom
+from gradproof.derive.book import custom as _custom
 from .mnist import scale_pixels
 from .network import DTYPES, INITS as _INITS, Network
 
@@ -113,7 +113,7 @@ class Config:
             raise ConfigError("sizes", f"need at least two positive layer sizes, got {list(self.sizes)}; "
                               "give e.g. 784,30,10")
         for name, get in (("activation", _custom.get_activation), ("cost", _custom.get_cost)):
-            try:  # a shipped name, derive.custom's example or one the user defined
+            try:  # a shipped name, derive.book.custom's example or one the user defined
                 get(getattr(self, name))
             except ValueError as exc:
                 raise ConfigError(name, str(exc)) from None

@@ -31,9 +31,9 @@ def _install_html_view() -> None:
     """When derive is already loaded (a notebook), give its identities the HTML view; the CLI,
     which imports reports without derive, stays as cheap as it was."""
     import sys
-    if "derive" not in sys.modules:
+    if "gradproof.derive" not in sys.modules:
         return
-    display = importlib.import_module("derive.display")
+    display = importlib.import_module("gradproof.derive.core.display")
     if display.HTML_RENDERER is None:
         display.HTML_RENDERER = _html_for_jupyter
 

@@ -14,7 +14,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter, LatexFormatter
 from pygments.lexers import PythonLexer
 
-from derive.notation import _math_char
+from gradproof.derive.core.notation import _math_char
 
 __all__ = ["code_html", "code_latex", "latex_style_defs", "LATEX_SIZES"]
 

@@ -29,13 +29,13 @@ def _eq(lhs: str, rhs: sp.Basic) -> str:
 def _shown(e: sp.Basic) -> sp.Basic:
     """For display: the printed σ, (1 + tanh(z/2))/2, as σ(z) again (the same function,
     theorem ``tanh_sigmoid``)."""
-    from derive.activations import sigmoid, z
+    from gradproof.derive.book.activations import sigmoid, z
 
     return e.xreplace({(1 + sp.tanh(z / 2)) / 2: sigmoid(z)})
 
 
 def _definitions(act, cost) -> list[dict]:
-    from derive.activations import a, z
+    from gradproof.derive.book.activations import a, z
 
     out = []
     if act is not None and act.expr is not None:
@@ -66,9 +66,9 @@ def gather_custom(activation=None, cost=None, *, data=None, train_config=None, e
     names; the missing one is sigmoid / cross_entropy).  ``data`` (a loaded MNIST) and
     ``train_config`` (a ``numerics.train.Config``) enable training, with the user's functions
     substituted into the config, for ``epochs`` epochs."""
-    from derive import custom as dc
-    from numerics import codegen
-    from numerics.checks import run_checks, safe_range
+    from gradproof.derive.book import custom as dc
+    from gradproof.numerics import codegen
+    from gradproof.numerics.checks import run_checks, safe_range
 
     act = dc.get_activation(activation) if activation is not None else None
     c = dc.get_cost(cost) if cost is not None else None
@@ -95,7 +95,7 @@ def gather_custom(activation=None, cost=None, *, data=None, train_config=None, e
                            "cost": safe_range(cost=C) if c else None}
     facts["training"] = None
     if data is not None and train_config is not None:
-        from numerics.train import run
+        from gradproof.numerics.train import run
 
         cfg = dataclasses.replace(train_config, activation=A.name, cost=C.name, epochs=epochs,
                                   seed=seed, must_reach=None, name=None)

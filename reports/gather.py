@@ -13,7 +13,7 @@ import time
 from typing import Callable
 
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
-from numerics.fileio import printable
+from gradproof.numerics.fileio import printable
 
 from .report import Report, ReportError, _data_summary, _training_summary, assemble
 
@@ -32,7 +32,7 @@ def _optional(module: str):
 
 def presets() -> dict:
     """The training presets of :mod:`numerics.train` (empty when it is not there)."""
-    train = _optional("numerics.train")
+    train = _optional("gradproof.numerics.train")
     return dict(getattr(train, "PRESETS", {}) or {}) if train else {}
 
 
@@ -47,7 +47,7 @@ def book_figure(preset: str) -> dict | None:
 
 
 def _kernel(cost: str, activation: str) -> dict | None:
-    codegen = _optional("numerics.codegen")
+    codegen = _optional("gradproof.numerics.codegen")
     fn = getattr(codegen, "kernel_source", None) if codegen else None
     if fn is None:
         return None
@@ -103,14 +103,14 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
            progress: Callable[[str], None] = lambda s: None, cache: bool = False) -> Report:
     """Prove every identity, run the numeric checks, load MNIST, train preset ``train`` (None: no
     training) for ``epochs`` epochs (None: the preset's), and :func:`assemble` the report.
-    ``cache``: reuse the valid outcomes of the proof cache (``derive.cache``; the rest are proved
+    ``cache``: reuse the valid outcomes of the proof cache (``derive.core.cache``; the rest are proved
     in parallel processes and stored); False proves every identity afresh.
 
     Raises :class:`ReportError` when the data cannot be loaded for training or the preset is
     not available.  Failures inside a part (a crashing check, a diverging run) are reported in
     the report's problems instead.
     """
-    import derive
+    from gradproof import derive
 
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
@@ -123,7 +123,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
     progress(f"  {sum(p.ok for p in proofs)} of {len(proofs)} as expected in {timings['derive']:.1f} s"
              + (f" ({cached} from the proof cache; --no-cache proves afresh)" if cached else ""))
 
-    checks_mod = _optional("numerics.checks")
+    checks_mod = _optional("gradproof.numerics.checks")
     if checks_mod is None:
         checks = {"available": False, "results": [],
                   "note": "numerics.checks is not part of this build; no numeric checks were run"}
@@ -140,7 +140,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
                  f"{len(checks['results'])} passed in {timings['checks']:.1f} s")
 
     data_info, ds = None, None
-    mnist = _optional("numerics.mnist")
+    mnist = _optional("gradproof.numerics.mnist")
     if mnist is not None:
         t0 = time.perf_counter()
         try:
@@ -158,7 +158,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
     training, net = None, None
     cfg = presets().get(train or DEFAULT_PRESET)
     if train is not None:
-        tr = _optional("numerics.train")
+        tr = _optional("gradproof.numerics.train")
         if tr is None or cfg is None:
             raise ReportError(f"training preset {train!r} is not available in this build; "
                               "use --train none")

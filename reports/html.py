@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["render_html", "check_self_contained"]
 
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("reports", "templates"),
+    loader=jinja2.PackageLoader("gradproof.reports", "templates"),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 _ENV.filters.update(num=fmt_num, pct=fmt_pct, prose=lambda t: Markup(prose_html(t)),

@@ -18,7 +18,7 @@ from .html import check_self_contained
 from .render import RenderError, expr_mathml
 
 if TYPE_CHECKING:  # pragma: no cover
-    from derive.proofread import Derivation
+    from gradproof.derive.claims.proofread import Derivation
 
 __all__ = ["render_proofread_html"]
 
@@ -71,7 +71,7 @@ previous line = {{ s.verdict.lhs_value }}, this line = {{ s.verdict.rhs_value }}
 
 def _show(text: str) -> Markup:
     """MathML of the line as parsed (definitions kept as names), or the typed text."""
-    from derive.verify import parse
+    from gradproof.derive.claims.verify import parse
 
     if not _CALCULUS.search(text):
         try:

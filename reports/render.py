@@ -1,6 +1,6 @@
 r"""Expressions and identities to LaTeX and MathML: the one renderer behind the report and Jupyter.
 
-The LaTeX of an expression is made once, by :func:`expr_latex` (``derive.notation.latex`` with any
+The LaTeX of an expression is made once, by :func:`expr_latex` (``derive.core.notation.latex`` with any
 Unicode in symbol names turned into LaTeX commands, so that pdflatex accepts it); the HTML report
 turns that same string into MathML with ``latex2mathml`` and the LaTeX report prints it as it is.
 
@@ -25,7 +25,7 @@ import sympy as sp
 from latex2mathml.converter import convert as _l2m
 
 if TYPE_CHECKING:  # pragma: no cover
-    from derive.theorem import Identity
+    from gradproof.derive.core.theorem import Identity
 
 __all__ = [
     "RenderError", "IdentityMath", "expr_latex", "latex_to_mathml", "expr_mathml", "check_mathml",
@@ -40,10 +40,10 @@ class RenderError(ValueError):
     """An expression could not be rendered correctly (the message carries the LaTeX)."""
 
 
-# --- Unicode -> LaTeX (derive.notation owns the table; RenderError for reports) ----------------
+# --- Unicode -> LaTeX (derive.core.notation owns the table; RenderError for reports) ----------------
 
-from derive.notation import MATH_SYMBOLS, TEXT_SYMBOLS, _math_char  # noqa: E402
-from derive.notation import unicode_to_latex as _unicode_to_latex  # noqa: E402
+from gradproof.derive.core.notation import MATH_SYMBOLS, TEXT_SYMBOLS, _math_char  # noqa: E402
+from gradproof.derive.core.notation import unicode_to_latex as _unicode_to_latex  # noqa: E402
 
 
 def unicode_to_latex(latex: str) -> str:
@@ -135,8 +135,8 @@ def latex_code(text: str, width: int | None = None) -> str:
 # --- expressions ---------------------------------------------------------------------------------
 
 def expr_latex(expr: sp.Basic) -> str:
-    """The LaTeX of ``expr``: :func:`derive.notation.latex`, Unicode spelled as commands."""
-    from derive.notation import latex
+    """The LaTeX of ``expr``: :func:`derive.core.notation.latex`, Unicode spelled as commands."""
+    from gradproof.derive.core.notation import latex
 
     tex = unicode_to_latex(latex(expr))
     # limits under lim/max/min in MathML too (latex2mathml writes \lim_x as a subscript)
@@ -228,7 +228,7 @@ def prose_html(text: str) -> str:
     """A reason or note as HTML: prose escaped, each ``$...$`` piece as checked inline MathML.
 
     A piece that does not render is shown as escaped text, never as raw markup."""
-    from derive.notation import segments
+    from gradproof.derive.core.notation import segments
 
     try:
         parts = segments(str(text))
@@ -250,7 +250,7 @@ def prose_html(text: str) -> str:
 
 def prose_tex(text: str) -> str:
     """A reason or note as LaTeX text: prose escaped, each ``$...$`` piece as inline math."""
-    from derive.notation import segments
+    from gradproof.derive.core.notation import segments
 
     try:
         parts = segments(str(text))
@@ -267,7 +267,7 @@ class IdentityMath:
     """An identity's mathematics as the outputs show it: LaTeX once, MathML from that LaTeX.
 
     ``statement``/``steps`` hold the LaTeX strings (statements in their checked display forms,
-    :mod:`derive.display`); ``mathml`` maps each of them to its checked MathML (display style).
+    :mod:`derive.core.display`); ``mathml`` maps each of them to its checked MathML (display style).
     ``checked_at``: the "checked at" lines (prose with ``$...$``); ``notes``: display forms that
     were not shown because their check did not close.
     """
@@ -281,7 +281,7 @@ class IdentityMath:
 
 def identity_math(identity: "Identity") -> IdentityMath:
     """Render the statement and the derivation steps of ``identity`` (builds its derivation)."""
-    from derive import display
+    from gradproof.derive.core import display
 
     mathml: dict[str, str] = {}
     sh = display.shown(identity)
@@ -334,8 +334,8 @@ def identity_html(identity: "Identity", proof=None, math: IdentityMath | None = 
 
 
 def identity_latex(identity: "Identity", proof=None, math: IdentityMath | None = None) -> str:
-    r"""LaTeX for an identity (MathJax): :func:`derive.display.identity_latex`."""
-    from derive.display import identity_latex as _identity_latex
+    r"""LaTeX for an identity (MathJax): :func:`derive.core.display.identity_latex`."""
+    from gradproof.derive.core.display import identity_latex as _identity_latex
     return _identity_latex(identity, proof)
 
 
@@ -346,7 +346,7 @@ def statement_latex(relations: Sequence[sp.Basic]) -> list[str]:
 
 def _install() -> None:
     """Give Jupyter the HTML view of an identity (derive shows LaTeX until reports is imported)."""
-    from derive import display
+    from gradproof.derive.core import display
     display.HTML_RENDERER = identity_html
 
 

@@ -114,7 +114,7 @@ def method_kinds(methods: Sequence[str]) -> dict:
 
 
 def _cache_summary(ids: list[dict]) -> dict:
-    """How many outcomes came from the proof cache (derive.cache), and when those were proved."""
+    """How many outcomes came from the proof cache (derive.core.cache), and when those were proved."""
     times = sorted(d["proved_at"] for d in ids if d["cached"] and d["proved_at"])
     return {"cached": sum(bool(d["cached"]) for d in ids), "total": len(ids),
             "earliest": times[0] if times else None, "latest": times[-1] if times else None}
@@ -299,7 +299,7 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     if len(identities) != len(proofs):
         raise ValueError(f"assemble: {len(identities)} identities but {len(proofs)} proofs")
     if groups is None:
-        from derive.theorem import GROUPS as groups  # noqa: N811
+        from gradproof.derive.core.theorem import GROUPS as groups  # noqa: N811
     problems: list[dict] = []
     mathml: dict[str, str] = {}
     ids = [_identity_facts(i, p, mathml, problems) for i, p in zip(identities, proofs)]

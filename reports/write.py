@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from numerics.fileio import loads_json, printable, write_atomic
+from gradproof.numerics.fileio import loads_json, printable, write_atomic
 
 from .report import FIGURE_PDF, Report, ReportError
 

@@ -5,8 +5,10 @@ repeatable and a failure found while developing is fixed rather than met by chan
 ``XDG_CACHE_HOME`` points at a fresh folder for the session (and its subprocesses), so that no test
 reads the user's proof cache or MNIST cache; a test that needs a cache of its own sets it again."""
 import atexit
+import importlib.abc
 import os
 import shutil
+import sys
 import tempfile
 
 from hypothesis import settings
@@ -14,6 +16,22 @@ from hypothesis import settings
 settings.register_profile("dev")
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+class _OldNames(importlib.abc.MetaPathFinder):
+    """The checkout's folders are importable from its root (pytest puts it on ``sys.path``) under
+    their folder names; gradproof is installed as one package, so a test that imports ``derive``
+    instead of ``gradproof.derive`` would test a second copy of the code. Refuse those names."""
+
+    NAMES = {"derive", "numerics", "reports", "cli"}
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.NAMES:
+            raise ImportError(f"tests import the installed package: use gradproof.{name}, not {name}")
+        return None
+
+
+sys.meta_path.insert(0, _OldNames())
 
 
 def pytest_configure(config):

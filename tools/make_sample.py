@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from numerics.idx import sha256, write_atomic  # noqa: E402
-from numerics.mnist import SAMPLE, SAMPLE_FORMAT, load_dir  # noqa: E402
+from gradproof.numerics.idx import sha256, write_atomic  # noqa: E402
+from gradproof.numerics.mnist import SAMPLE, SAMPLE_FORMAT, load_dir  # noqa: E402
 
 SEED = 2015  # the year of the book
 #: split -> (examples per digit, where they are drawn from, as rows of the book's split)

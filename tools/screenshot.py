@@ -18,9 +18,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from reports.browser import screenshot  # noqa: E402
+from gradproof.reports.browser import screenshot  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

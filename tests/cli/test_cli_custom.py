@@ -55,8 +55,8 @@ def test_train_with_an_expression_on_the_sample():
 
 
 def test_the_report_section_for_a_users_model():
-    from reports.custom import add_custom_section
-    from reports.report import assemble
+    from gradproof.reports.custom import add_custom_section
+    from gradproof.reports.report import assemble
 
     report = assemble([], [], checks={"results": []})
     add_custom_section(report, "silu", "tanh_cross_entropy")
@@ -74,8 +74,8 @@ def test_the_report_section_for_a_users_model():
 
 
 def test_the_report_section_is_in_the_latex_too():
-    from reports.custom import add_custom_section
-    from reports.report import assemble
+    from gradproof.reports.custom import add_custom_section
+    from gradproof.reports.report import assemble
 
     report = assemble([], [], checks={"results": []})
     add_custom_section(report, "leaky_relu", None)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from gradproof.cli import main
-from numerics.idx import KNOWN
+from gradproof.numerics.idx import KNOWN
 
 DATA = os.environ.get("GRADPROOF_DATA")
 needs_data = pytest.mark.skipif(not DATA or not Path(DATA).is_dir(),
@@ -106,7 +106,7 @@ def test_nothing_found_is_the_sample_with_a_note_naming_both_fixes(tmp_path):
 
 
 def test_nothing_found_without_fallback_names_the_four_ways(tmp_path, monkeypatch):
-    from numerics import mnist
+    from gradproof.numerics import mnist
 
     monkeypatch.delenv("GRADPROOF_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -191,7 +191,7 @@ class FakeWeb:
 
 @needs_data
 def test_download_into_a_folder_then_verify(tmp_path, monkeypatch, capsys):
-    from numerics import mnist
+    from gradproof.numerics import mnist
     web = FakeWeb({mnist.MIRRORS[-1] + f"{n}.gz": (Path(DATA) / f"{n}.gz").read_bytes() for n in KNOWN})
     monkeypatch.setattr(urllib.request, "urlopen", web)
     dest = tmp_path / "mnist"

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-import derive
+from gradproof import derive
 
 QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
 STATUSES = {"proved", "refuted", "undecided"}
@@ -69,9 +69,9 @@ def test_an_identity_not_ending_as_expected_exits_1():
     # A claim registered as "proved" that is false: derive must say so and exit 1.
     script = textwrap.dedent("""
         import sys, sympy as sp
-        import derive
-        from derive.theorem import Derivation, theorem
-        from derive.prover import prove_equal
+        from gradproof import derive
+        from gradproof.derive.core.theorem import Derivation, theorem
+        from gradproof.derive.core.prover import prove_equal
         x = sp.Symbol("x", real=True)
 
         @theorem("zz_false_claim", "A false claim", "neurons")
@@ -162,7 +162,7 @@ def test_derive_by_name_prints_the_mathematics_in_unicode():
     # the statement as the book writes it, its "checked at" line, every step's reason
     assert "∂C" in out and "∂C₀" in out and "checked for w = w₂" in out
     for st in derive.REGISTRY["l2_gradient"].steps:
-        from derive.notation import plain_text
+        from gradproof.derive.core.notation import plain_text
         assert plain_text(st.reason) in out
     assert "σ" in out and "sigmoid(" not in out
     assert "$" not in out and "\\frac" not in out and "Derivative(" not in out

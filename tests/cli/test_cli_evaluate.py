@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from numerics import mnist
-from numerics.network import Network
-from numerics.train import confusion, predict
+from gradproof.numerics import mnist
+from gradproof.numerics.network import Network
+from gradproof.numerics.train import confusion, predict
 
 
 def gradproof(*args):

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numerics import mnist
+from gradproof.numerics import mnist
 
 LIMIT = 1536 * 2**20  # address space of a memory case's child: sympy + numpy fit, a bomb does not
 CASES: dict[str, "Case"] = {}
@@ -316,7 +316,7 @@ def _(tmp):
     (tmp / "bomb.gz").write_bytes(gzip.compress(b"")[:10] + data
                                   + struct.pack("<II", crc, size & 0xFFFFFFFF))
     (tmp / "dest").mkdir()
-    script = ("import io, sys\nfrom numerics import mnist\n"
+    script = ("import io, sys\nfrom gradproof.numerics import mnist\n"
               "blob = open(sys.argv[1], 'rb').read()\n"
               "opener = lambda url, timeout: io.BytesIO(blob)\n"
               "try:\n    mnist.download(sys.argv[2], opener=opener, "
@@ -537,7 +537,7 @@ def _(tmp):
 @case("an unexpected exception is an internal error, exit 4",
       code=4, words=("gradproof kernels: internal error: RuntimeError: boom", "please report"))
 def _(tmp):
-    script = ("import sys\nfrom numerics import codegen\n"
+    script = ("import sys\nfrom gradproof.numerics import codegen\n"
               "def boom(*a, **k):\n    raise RuntimeError('boom')\n"
               "codegen.kernel_source = boom\nfrom gradproof.cli import main\n"
               "sys.exit(main(['kernels']))\n")
@@ -632,8 +632,8 @@ import json, os, signal, sys, time
 from pathlib import Path
 from gradproof.cli import _terminate
 from gradproof.errors import Terminated
-from reports.report import Report
-import reports.write as write
+from gradproof.reports.report import Report
+import gradproof.reports.write as write
 
 signal.signal(signal.SIGTERM, _terminate)
 mode, out = sys.argv[1], Path(sys.argv[2])
@@ -653,7 +653,7 @@ def replace(src, dst):
     return real_replace(src, dst)
 os.replace = replace
 if mode == "atomic":
-    from numerics.fileio import write_atomic
+    from gradproof.numerics.fileio import write_atomic
     real_fsync = os.fsync
     os.fsync = lambda fd: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(5))
     try:

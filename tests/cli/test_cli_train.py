@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from numerics import mnist
-from numerics.network import Network
+from gradproof.numerics import mnist
+from gradproof.numerics.network import Network
 
 
 def gradproof(*args, cwd=None):

@@ -151,9 +151,9 @@ def test_help_says_what_proved_means_and_that_e_is_eulers_number():
 def test_an_internal_error_is_exit_4_never_refuted(monkeypatch, capsys):
     from gradproof.cli import main
 
-    import derive  # noqa: F401 - loads derive.verify
+    from gradproof import derive  # noqa: F401 - loads gradproof.derive.claims.verify
 
-    module = sys.modules["derive.verify"]  # `derive.verify` the attribute is the function
+    module = sys.modules["gradproof.derive.claims.verify"]  # `derive.verify` the attribute is the function
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -12,8 +12,8 @@ import re
 import mpmath as mp
 import sympy as sp
 
-import derive
-from derive.prover import LADDER
+from gradproof import derive
+from gradproof.derive.core.prover import LADDER
 
 DPS = 50
 TOL = mp.mpf("1e-40")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics.bench import _init, book_update_mini_batch, numpy_step
-from numerics.network import Network
-from numerics.train import sgd
+from gradproof.numerics.bench import _init, book_update_mini_batch, numpy_step
+from gradproof.numerics.network import Network
+from gradproof.numerics.train import sgd
 
 
 @pytest.mark.parametrize("sizes", [(784, 30, 10), (20, 7, 5, 3)])
@@ -37,7 +37,7 @@ def test_reference_loop_and_generated_kernels_take_the_same_step(sizes):
 def test_jax_takes_the_same_steps_as_the_generated_kernels():
     jax = pytest.importorskip("jax")
     import jax.numpy as jnp
-    from numerics.bench import jax_epoch
+    from gradproof.numerics.bench import jax_epoch
     sizes = (20, 7, 3)
     rng = np.random.default_rng(1)
     images = rng.integers(0, 256, (40, sizes[0]), dtype=np.uint8)
@@ -56,14 +56,14 @@ def test_jax_takes_the_same_steps_as_the_generated_kernels():
 
 
 def test_the_bound_times_the_products_of_an_epoch():
-    from numerics.bench import _bound
+    from gradproof.numerics.bench import _bound
     window = _bound((784, 30, 10), np.zeros((50, 784), np.uint8), None, None)
     assert window(0, None) > 0 and window(0, 3) > 0
 
 
 def test_blocked_gather_takes_the_same_steps_as_one_batch_at_a_time():
     """sgd gathers ~100 rows at once; the steps are those of one mini-batch gathered at a time."""
-    from numerics.mnist import scale_pixels
+    from gradproof.numerics.mnist import scale_pixels
     rng = np.random.default_rng(2)
     images = rng.integers(0, 256, (1237, 20), dtype=np.uint8)
     labels = rng.integers(0, 3, 1237).astype(np.uint8)

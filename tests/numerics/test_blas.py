@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from numerics import blas
-from numerics.blas import subtract_product
-from numerics.network import Network
+from gradproof.numerics import blas
+from gradproof.numerics.blas import subtract_product
+from gradproof.numerics.network import Network
 
 
 def numpy_way(c, a, b):

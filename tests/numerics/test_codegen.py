@@ -14,10 +14,10 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import derive
-from derive import backprop, regularization, updates
-from derive import softmax as dsoftmax
-from numerics import codegen
+from gradproof import derive
+from gradproof.derive.book import backprop, regularization, updates
+from gradproof.derive.book import softmax as dsoftmax
+from gradproof.numerics import codegen
 
 KEYS = list(itertools.product(codegen.COST_NAMES, codegen.ACTIVATION_NAMES, (False, True)))
 mpmath.mp.dps = 50
@@ -320,7 +320,7 @@ def test_z_and_mean_follow_derive_backprop(monkeypatch):
 
 
 def test_softmax_and_logsumexp_follow_derive_softmax(monkeypatch):
-    """The softmax and lse lines are derive.softmax's SOFTMAX_SHIFTED / LOGSUMEXP_SHIFTED / SOFTMAX
+    """The softmax and lse lines are derive.book.softmax's SOFTMAX_SHIFTED / LOGSUMEXP_SHIFTED / SOFTMAX
     with Σ → row sum and c → row max: change them there and the kernels change."""
     Z, k_, n, c = dsoftmax.z, dsoftmax.k, dsoftmax.n_L, dsoftmax.SHIFT
     patches = [(dsoftmax, "SOFTMAX_SHIFTED", 3 * dsoftmax.softmax_index(shift=-c)),

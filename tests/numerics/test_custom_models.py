@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import derive
-from numerics import codegen, mnist
-from numerics.checks import run_checks, safe_range
-from numerics.gradcheck import CENTRAL_RTOL, COMPLEX_STEP_RTOL
-from numerics.network import Network
-from numerics.train import Config, ConfigError, run
+from gradproof import derive
+from gradproof.numerics import codegen, mnist
+from gradproof.numerics.checks import run_checks, safe_range
+from gradproof.numerics.gradcheck import CENTRAL_RTOL, COMPLEX_STEP_RTOL
+from gradproof.numerics.network import Network
+from gradproof.numerics.train import Config, ConfigError, run
 
 ACTIVATIONS = ["softplus", "leaky_relu", "silu", "elu"]
 COSTS = ["log_cosh", "tanh_cross_entropy"]
@@ -48,7 +48,7 @@ def test_the_printed_activation_is_the_defined_function(name):
     k = codegen.kernels("quadratic", name)
     zs = np.array([[-40.0, -3.0, -0.5, 0.25, 2.0, 30.0]])
     with mpmath.workdps(30):
-        f = sp.lambdify(derive.activations.z, A.f(derive.activations.z), "mpmath")
+        f = sp.lambdify(derive.book.activations.z, A.f(derive.book.activations.z), "mpmath")
         expected = np.array([[float(f(mpmath.mpf(v))) for v in zs[0]]])
     # absolute accuracy near 0: (1 + tanh(z/2))/2, the printed σ, is 0 in float64 below z ≈ −37
     assert np.allclose(k.activation(zs), expected, rtol=1e-14, atol=1e-15)

@@ -8,7 +8,7 @@ import os
 import pytest
 from hypothesis import given, strategies as st
 
-from numerics.fileio import check_target, loads_json, printable, write_atomic
+from gradproof.numerics.fileio import check_target, loads_json, printable, write_atomic
 
 
 @given(st.text())

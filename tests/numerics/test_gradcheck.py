@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from numerics import gradcheck as gc
+from gradproof.numerics import gradcheck as gc
 
 finite = dict(allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
@@ -108,8 +108,8 @@ def test_shape_mismatch_is_a_value_error():
 def test_a_gradient_that_vanishes_is_judged_against_the_cost():
     """Softmax biases whose one-hot targets balance: ∂C/∂b = mean(a − y) = 0 exactly, while the
     analytic value carries rounding (~1e-17); |C| = ln 3 gives the comparison its scale."""
-    from numerics import Network
-    from numerics.testing import assert_gradients_match
+    from gradproof.numerics import Network
+    from gradproof.numerics.testing import assert_gradients_match
 
     net = Network([1, 3], activation="sigmoid", cost="log_likelihood", seed=0)
     net.biases[0][:] = 0.0

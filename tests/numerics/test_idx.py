@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from numerics.idx import FIX, KNOWN, DataError, Known, decompress, encode_idx, parse_idx, read_idx, \
+from gradproof.numerics.idx import FIX, KNOWN, DataError, Known, decompress, encode_idx, parse_idx, read_idx, \
     write_atomic
 
 DATA = os.environ.get("GRADPROOF_DATA")

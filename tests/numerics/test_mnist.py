@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from numerics import mnist
-from numerics.idx import FIX, KNOWN, DataError, Known
+from gradproof.numerics import mnist
+from gradproof.numerics.idx import FIX, KNOWN, DataError, Known
 
 DATA = os.environ.get("GRADPROOF_DATA")
 needs_data = pytest.mark.skipif(not DATA or not Path(DATA).is_dir(),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics import Network, codegen, testing
+from gradproof.numerics import Network, codegen, testing
 
 mpmath.mp.dps = 50
 
@@ -205,10 +205,10 @@ def test_load_rejects_files_that_are_not_ours(tmp_path, make, problem):
 
 def test_sgd_passes_everything_to_numerics_train(monkeypatch):
     calls = []
-    fake = types.ModuleType("numerics.train")
+    fake = types.ModuleType("gradproof.numerics.train")
     fake.sgd = lambda *args, **kwargs: calls.append((args, kwargs)) or "history"
-    monkeypatch.setitem(sys.modules, "numerics.train", fake)
-    import numerics
+    monkeypatch.setitem(sys.modules, "gradproof.numerics.train", fake)
+    from gradproof import numerics
     monkeypatch.setattr(numerics, "train", fake, raising=False)
     net = Network([2, 2], seed=0)
     assert net.sgd("data", 3, 10, 0.5, lmbda=0.1, reg="l1", seed=4, threads=2) == "history"

@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from numerics.npz import MAX_RATIO, NpzError, read_npz
+from gradproof.numerics.npz import MAX_RATIO, NpzError, read_npz
 
 
 def accept(declared):

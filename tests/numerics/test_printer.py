@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics.printer import KernelPrinter, enclosed, lines, row_form, rowmax, rowsum
+from gradproof.numerics.printer import KernelPrinter, enclosed, lines, row_form, rowmax, rowsum
 
 x, w = sp.symbols("x w", real=True)
 finite = dict(allow_nan=False, allow_infinity=False, allow_subnormal=False)

@@ -1,7 +1,7 @@
 """numerics.codegen's fused ``step_<reg>`` kernels: backprop and update_<reg> in one, composed symbolically.
 
 Oracles: the separate generated ``backprop`` + ``update_<reg>`` (one step must agree to ~1e-12), the
-per-example explicit matrices of ``derive.backprop.batched_per_example`` for the composed rules
+per-example explicit matrices of ``derive.book.backprop.batched_per_example`` for the composed rules
 (exact, SymPy), and derive's rules patched in place (the printed step must follow them).
 """
 from __future__ import annotations
@@ -16,11 +16,11 @@ import pytest
 import sympy as sp
 from hypothesis import example, given, settings, strategies as st
 
-import derive
-from derive import backprop, updates
-from numerics import codegen, fused
-from numerics.network import Network
-from numerics.train import sgd
+from gradproof import derive
+from gradproof.derive.book import backprop, updates
+from gradproof.numerics import codegen, fused
+from gradproof.numerics.network import Network
+from gradproof.numerics.train import sgd
 
 TRIPLES = list(itertools.product(codegen.COST_NAMES, codegen.ACTIVATION_NAMES, codegen.REGS))
 
@@ -191,7 +191,7 @@ def _patched_source(monkeypatch, cost, activation, weight_rules=None, bias_rule=
 
 
 def test_the_step_follows_derive_when_the_rules_change(monkeypatch):
-    """The step's update is printed from derive.updates, not typed: change the rules there and the
+    """The step's update is printed from derive.book.updates, not typed: change the rules there and the
     printed step follows (here with weight and bias coefficients that no longer share η/m)."""
     w, nw, eta, lmbda, n = updates.w, updates.nabla_w, updates.eta, updates.lmbda, updates.n
     rules = {"l2": ((1 - 2 * eta * lmbda / n) * w - 3 * eta * nw, "l2_weight_decay"),
@@ -217,7 +217,7 @@ def test_the_step_follows_derive_when_the_rules_change(monkeypatch):
 
 
 def test_the_step_follows_derive_when_bp4_changes(monkeypatch):
-    """BP3/BP4 come from derive.backprop.BATCHED: scale them there and both backprop and the
+    """BP3/BP4 come from derive.book.backprop.BATCHED: scale them there and both backprop and the
     fused step move with them (and still agree)."""
     unpatched = codegen.kernels("quadratic", "sigmoid")  # compiled (and cached) before the patch
     src, k = _patched_source(monkeypatch, "quadratic", "sigmoid",
@@ -261,7 +261,7 @@ def test_the_step_follows_derive_when_z_changes(monkeypatch):
 
 def test_fused_shares_the_printer_tables_without_importing_codegen():
     """No codegen ↔ fused import cycle: both take BP_NAMES / BP_THEOREM from numerics.printer."""
-    from numerics import printer
+    from gradproof.numerics import printer
     tree = ast.parse(inspect.getsource(fused))
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "codegen" not in modules and "printer" in modules

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics import Network, codegen, testing
-from numerics.gradcheck import GradientMismatch
+from gradproof.numerics import Network, codegen, testing
+from gradproof.numerics.gradcheck import GradientMismatch
 
 
 @settings(max_examples=40, deadline=None)
@@ -78,7 +78,7 @@ def test_assert_allclose_rel():
 
 
 def test_numerics_does_not_import_testing_or_hypothesis():
-    code = "import sys, numerics; print('numerics.testing' in sys.modules, 'hypothesis' in sys.modules)"
+    code = "import sys, numerics; print('gradproof.numerics.testing' in sys.modules, 'hypothesis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

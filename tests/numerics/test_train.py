@@ -1,6 +1,6 @@
 """numerics.train: SGD with the generated kernels, the presets, the JSON history.
 
-Oracles: the update rules of derive.updates evaluated exactly by SymPy at the trained point (and the
+Oracles: the update rules of derive.book.updates evaluated exactly by SymPy at the trained point (and the
 same rule written directly in numpy), Network.accuracy/cost on the whole split for the chunked
 evaluation, tracemalloc for memory, and the bundled sample for an end-to-end accuracy.
 """
@@ -15,10 +15,10 @@ import pytest
 import sympy as sp
 from hypothesis import example, given, settings, strategies as st
 
-from derive import updates
-from numerics import mnist
-from numerics.network import Network
-from numerics.train import (PRESETS, Config, ConfigError, Diverged, evaluate, regularization_term,
+from gradproof.derive.book import updates
+from gradproof.numerics import mnist
+from gradproof.numerics.network import Network
+from gradproof.numerics.train import (PRESETS, Config, ConfigError, Diverged, evaluate, regularization_term,
                             run, sgd)
 
 
@@ -36,7 +36,7 @@ def _tiny(n=40, n_in=6, k=3, seed=0):
 # --- the update rule, one step and two -----------------------------------------------------------
 
 def _sympy_rule(reg, w, g, eta, lmbda, n):
-    """derive.updates' weight rule, evaluated exactly (rationals) at each entry, then rounded."""
+    """derive.book.updates' weight rule, evaluated exactly (rationals) at each entry, then rounded."""
     expr, _ = updates.WEIGHT_UPDATES[reg]
     f = lambda wv, gv: float(expr.subs({updates.w: sp.Rational(wv), updates.nabla_w: sp.Rational(gv),
                                          updates.eta: sp.Rational(eta), updates.lmbda: sp.Rational(lmbda),
@@ -115,7 +115,7 @@ def _blas_threads_now():
 
 
 def test_steps_run_with_the_threads_chosen_for_the_mini_batch_and_restore_them(sample, monkeypatch):
-    from numerics import train as tr
+    from gradproof.numerics import train as tr
     from threadpoolctl import threadpool_limits
     seen = []
     real = tr._step
@@ -153,7 +153,7 @@ def test_steps_run_with_the_threads_chosen_for_the_mini_batch_and_restore_them(s
 
 
 def test_blas_info_names_the_kernel_and_the_threads():
-    from numerics.train import blas_info, blas_limit
+    from gradproof.numerics.train import blas_info, blas_limit
     with blas_limit(1):
         info = blas_info()
     assert info["threads"] in (1, None)
@@ -272,8 +272,8 @@ def test_sample_training_beats_85_percent_and_reports_its_history(sample):
 def test_a_monitored_split_records_the_training_cost_evaluated_on_it(sample):
     """The chapter-3 overfitting picture needs the cost on the validation data too: the same
     cross-entropy plus L2 term as training's, checked against the network's own cost."""
-    from numerics.network import Network
-    from numerics.train import regularization_term, scale_pixels, sgd
+    from gradproof.numerics.network import Network
+    from gradproof.numerics.train import regularization_term, scale_pixels, sgd
 
     net = Network([784, 10, 10], cost="cross_entropy", init="scaled", seed=3)
     (rec,) = sgd(net, sample.training, 1, 10, 0.5, lmbda=5.0, reg="l2", seed=0,

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import derive
-from derive.prover import holds, prove_equal
-from derive.theorem import Derivation, Identity, Step
+from gradproof import derive
+from gradproof.derive.core.prover import holds, prove_equal
+from gradproof.derive.core.theorem import Derivation, Identity, Step
 
 #: Set by CI (.ci/run): the browser and TeX tests must run, not skip.
 REQUIRE_TOOLS = bool(os.environ.get("GRADPROOF_REQUIRE_TOOLS"))
@@ -19,7 +19,7 @@ REQUIRE_TOOLS = bool(os.environ.get("GRADPROOF_REQUIRE_TOOLS"))
 
 def need(tool: str) -> str:
     """Path of ``tool``; skip the test when it is missing, unless CI requires the tools."""
-    from reports.browser import find_chromium
+    from gradproof.reports.browser import find_chromium
 
     path = find_chromium() if tool == "chromium" else shutil.which(tool)
     if path is None:
@@ -78,7 +78,7 @@ def good_identities() -> list[Identity]:
 
 def gradient_checks(wrong: bool = False) -> list[dict]:
     """Real check results in the shape of numerics.checks.run_checks (two methods)."""
-    from numerics.gradcheck import check_gradients, default_rtol
+    from gradproof.numerics.gradcheck import check_gradients, default_rtol
 
     rng = np.random.default_rng(0)
     x = rng.uniform(size=3)
@@ -114,7 +114,7 @@ def training_record(epochs: int = 3) -> dict:
 
 
 def build(identities, *, checks=None, training=None, data=None, kernel=None):
-    from reports import assemble
+    from gradproof.reports import assemble
 
     proofs = [i.prove() for i in identities]
     return assemble(identities, proofs,
@@ -142,7 +142,7 @@ def bad_report():
 def full_report():
     """Every registered identity, really proved, with the real kernel source and a training record:
     what `gradproof report` shows, for the layout tests (PDF boxes, browser widths)."""
-    from numerics.codegen import kernel_source
+    from gradproof.numerics.codegen import kernel_source
 
     return build(list(derive.REGISTRY.values()), training=training_record(),
                  kernel={"cost": "quadratic", "activation": "sigmoid", "ran": True,

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from reports.browser import screenshot
-from reports.write import write_report
+from gradproof.reports.browser import screenshot
+from gradproof.reports.write import write_report
 
 from .conftest import need
 
@@ -59,7 +59,7 @@ WIDER_THAN_ITS_CARD = """
 def test_the_measure_finds_what_is_too_wide(tmp_path):
     """The oracle can fail: a table wider than its card is found, a narrow one is not."""
     need("chromium")
-    from reports.browser import evaluate
+    from gradproof.reports.browser import evaluate
 
     page = tmp_path / "t.html"
     page.write_text('<!DOCTYPE html><html><body style="width:600px">'
@@ -73,7 +73,7 @@ def test_the_measure_finds_what_is_too_wide(tmp_path):
 @pytest.mark.slow
 def test_nothing_is_wider_than_its_card_at_1280px(tmp_path, full_report):
     need("chromium")
-    from reports.browser import evaluate
+    from gradproof.reports.browser import evaluate
 
     write_report(full_report, tmp_path / "rep", pdf=False)
     found = evaluate(tmp_path / "rep" / "report.html", WIDER_THAN_ITS_CARD, width=1280, height=1000)

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 import html5lib
 import pytest
 
-from derive.notation import segments
-from reports.html import check_self_contained
+from gradproof.derive.core.notation import segments
+from gradproof.reports.html import check_self_contained
 
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 SVG = "{http://www.w3.org/2000/svg}"

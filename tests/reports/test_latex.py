@@ -5,10 +5,10 @@ import subprocess
 
 import pytest
 
-from reports.latex import render_tex
-from reports.render import latex_code, latex_escape
-from reports.report import FIGURE_PDF
-from reports.write import write_report
+from gradproof.reports.latex import render_tex
+from gradproof.reports.render import latex_code, latex_escape
+from gradproof.reports.report import FIGURE_PDF
+from gradproof.reports.write import write_report
 
 from .conftest import need
 

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from reports.plots import clean_svg, learning_curves
+from gradproof.reports.plots import clean_svg, learning_curves
 
 from .conftest import training_record
 
@@ -47,8 +47,8 @@ def test_pictures_of_the_data_and_the_network():
     diagonal is the number read right, and the mistakes shown are really misread."""
     import numpy as np
 
-    from reports.gather import samples
-    from reports.plots import pictures, digit_grid, confusion_figure
+    from gradproof.reports.gather import samples
+    from gradproof.reports.plots import pictures, digit_grid, confusion_figure
 
     class Split:
         def __init__(self, images, labels):

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import html5lib
 
-from derive.proofread import proofread
-from reports.proofread import render_proofread_html
+from gradproof.derive.claims.proofread import proofread
+from gradproof.reports.proofread import render_proofread_html
 
 
 def test_page_is_self_contained_with_a_badge_per_step():

@@ -7,10 +7,10 @@ import pytest
 import sympy as sp
 from hypothesis import example, given, settings, strategies as st
 
-import derive
-from derive.notation import latex as notation_latex
-from derive.theorem import Derivation, Identity, Step
-from reports.render import (RenderError, check_mathml, expr_latex, expr_mathml, identity_html,
+from gradproof import derive
+from gradproof.derive.core.notation import latex as notation_latex
+from gradproof.derive.core.theorem import Derivation, Identity, Step
+from gradproof.reports.render import (RenderError, check_mathml, expr_latex, expr_mathml, identity_html,
                             identity_latex, identity_math, latex_code, latex_escape,
                             latex_to_mathml, unicode_to_latex)
 

@@ -6,9 +6,9 @@ import re
 import html5lib
 import pytest
 
-import derive
-from reports.report import ReportError
-from reports.write import check_out_dir, write_report
+from gradproof import derive
+from gradproof.reports.report import ReportError
+from gradproof.reports.write import check_out_dir, write_report
 
 from .conftest import GOOD_IDS, build, false_identity, good_identities, gradient_checks
 
@@ -149,7 +149,7 @@ def test_failing_checks_are_counted(bad_report):
 
 def test_pdflatex_failure_is_reported(tmp_path, good_report):
     from .conftest import need
-    from reports.write import compile_pdf
+    from gradproof.reports.write import compile_pdf
 
     need("pdflatex")
     with pytest.raises(ReportError, match="pdflatex failed"):
@@ -159,7 +159,7 @@ def test_pdflatex_failure_is_reported(tmp_path, good_report):
 
 
 def test_method_kinds_count_every_obligation():
-    from reports.report import method_kinds
+    from gradproof.reports.report import method_kinds
 
     methods = ["expand", "rewrite σ→exp, cancel + limit + sign", "doit (Kronecker δ, 1 ≤ j ≤ n), structural",
                "concrete diff [2,3,2] (atoms→symbols, expand) + matrix form checked at 3,2"]
@@ -204,14 +204,14 @@ def test_generality_parts_and_cache_fields_are_shown_when_present():
     ``parts`` give "checked at" lines, a proof's ``cached``/``proved_at`` a cache note."""
     import dataclasses
 
-    import derive
-    from derive.theorem import Proof
-    from reports import assemble
+    from gradproof import derive
+    from gradproof.derive.core.theorem import Proof
+    from gradproof.reports import assemble
 
     idy = derive.REGISTRY["bp_batched"]
     real = idy.prove()
 
-    from derive.theorem import Part
+    from gradproof.derive.core.theorem import Part
 
     d = idy.derivation
     original = d.parts
@@ -229,5 +229,5 @@ def test_generality_parts_and_cache_fields_are_shown_when_present():
         assert "from the proof cache" in rep.to_tex()
     finally:
         object.__setattr__(d, "parts", original)
-        from derive import display
+        from gradproof.derive.core import display
         display._CACHE.clear()

@@ -1,0 +1,96 @@
+"""``gradproof bench [--json] [--epochs N] [--data DIR]``: epoch times of four SGD implementations, peak memory."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ..errors import UsageError
+from . import load_mnist
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "bench", help="time the generated kernels against numpy by hand, the book's loop, JAX and "
+                      "PyTorch, and against the bound of the matrix products alone",
+        description="Train 784-30-10 and 784-100-10 (sigmoid, quadratic cost, mini-batch 10, float64) "
+                    "with the generated kernels, a hand-written vectorized numpy reference, the book's "
+                    "per-example loop, JAX (jit, when installed) and PyTorch CPU eager (when "
+                    "installed), and time the epoch's matrix products alone (the bound), in "
+                    "interleaved timing windows; report median epoch times, each one's ratio to the "
+                    "bound, ratios against the targets, the BLAS kernel and the peak memory of a "
+                    "full-MNIST training run. Exit 0 when every target is met, 1 otherwise.")
+    p.add_argument("--epochs", type=int, default=5, metavar="N",
+                   help="timing windows per contestant (one epoch each; default 5)")
+    p.add_argument("--loop-batches", type=int, default=500, metavar="B", dest="loop_batches",
+                   help="mini-batches per window of the book's per-example loop (default 500)")
+    p.add_argument("--data", metavar="DIR|sample", help="MNIST folder (default: GRADPROOF_DATA, "
+                   "then the cache); the targets are meant for the full 50,000 training images")
+    p.add_argument("--threads", type=int, default=1, metavar="T",
+                   help="BLAS threads for numpy and torch alike (default 1; 0 = leave numpy's as is)")
+    p.add_argument("--no-memory", action="store_true", dest="no_memory",
+                   help="skip the peak-memory child run")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from gradproof.numerics.bench import bench
+
+    if args.epochs < 1:
+        raise UsageError(f"--epochs: must be at least 1, got {args.epochs}")
+    if args.loop_batches < 1:
+        raise UsageError(f"--loop-batches: must be at least 1, got {args.loop_batches}")
+    if args.threads < 0:
+        raise UsageError(f"--threads: must be 0 (leave as is) or more, got {args.threads}")
+    data = load_mnist(args.data, "bench")  # the one no-MNIST rule (numerics.mnist)
+    log = None if args.json else (lambda s: print("  " + s, file=sys.stderr, flush=True))
+    result = bench(data, windows=args.epochs, loop_batches=args.loop_batches,
+                   memory=not args.no_memory, data_arg=args.data, threads=args.threads or None,
+                   progress=log)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0 if result["passed"] else 1
+    s = result["setup"]
+    blas = s.get("blas") or {}
+    print(f"gradproof bench: {s['activation']}/{s['cost']}, mini-batch {s['mini_batch_size']}, "
+          f"{s['dtype']}, {s['training_images']} training images ({s['data']}); median of "
+          f"{s['windows']} interleaved windows; numpy BLAS threads {s['numpy_threads']} "
+          f"(default {s['numpy_threads_default']}), {blas.get('library') or 'BLAS'} "
+          f"{blas.get('version') or ''} kernel {blas.get('architecture') or 'unknown'}"
+          + (f" (OPENBLAS_CORETYPE={s['OPENBLAS_CORETYPE']})" if s.get("OPENBLAS_CORETYPE") else "")
+          + f"; torch {s['torch'] or 'not installed'}"
+          + (f" ({s['torch_threads']} threads)" if s["torch"] else "")
+          + f"; jax {s.get('jax') or 'not installed'}")
+    print(f"  {s['loop_note']}")
+    if s.get("load_average"):
+        print(f"  statistic: median CPU seconds per epoch (wall seconds in the JSON); load average at "
+              f"the start {s['load_average'][0]:.1f} on {os.cpu_count()} cores")
+    print("  bound: the epoch's matrix products alone (same shapes, same threads); "
+          "x bound: each contestant's epoch time over it")
+    for net in result["networks"]:
+        med, to_bound = net["median_epoch_seconds"], net.get("ratios_to_bound", {})
+        print(f"{'-'.join(map(str, net['sizes']))}: median seconds per epoch: "
+              + ", ".join(f"{c} {t:.3f}" + (f" ({to_bound[c]:.2f}x bound)" if c in to_bound else "")
+                          for c, t in med.items()))
+        for k, r in net["ratios"].items():
+            if k not in net["passed"]:
+                if k == "jax_vs_generated":
+                    print(f"  jax / generated epoch time: {r:.2f} (no target)")
+                continue
+            what = result["targets"][k]["what"]
+            limit = net.get("limits", {}).get(k, result["targets"][k]["limit"])
+            op = "<=" if k.startswith("generated_vs") else ">="
+            print(f"  {what}: {r:.2f} (target {op} {limit:g}) "
+                  f"{'pass' if net['passed'][k] else 'FAIL'}")
+    mem = result.get("memory")
+    if mem:
+        if "error" in mem:
+            print(f"peak memory: {mem['error']}")
+        else:
+            verdict = {True: "pass", False: "FAIL", None: "n/a"}[mem["passed"]]
+            print(f"peak memory of a {mem['kind']}-MNIST training run ({mem['epochs']} epoch of "
+                  f"784-100-10): {mem['peak_rss_mb']:.0f} MB (target <= {mem['target_mb']:.0f} MB) "
+                  f"{verdict}")
+    print("all targets met" if result["passed"] else "some targets NOT met")
+    return 0 if result["passed"] else 1

@@ -1,0 +1,29 @@
+"""``gradproof kernels [--cost C] [--activation A] [--textbook]``: print the generated kernel source."""
+from __future__ import annotations
+
+from .models import ACTIVATION_HELP, COST_HELP, model
+
+
+def register(sub) -> None:
+    p = sub.add_parser("kernels", help="print the numpy kernels generated from the proved expressions",
+                       description="Print the Python module that numerics generates for one cost and "
+                                   "hidden activation: feedforward, cost, backprop (the book's algorithm, "
+                                   "each line tagged with its theorem) and the update rules.")
+    p.add_argument("--cost", default="quadratic", help=COST_HELP + " (default quadratic)")
+    p.add_argument("--activation", default="sigmoid", help=ACTIVATION_HELP + " (default sigmoid)")
+    p.add_argument("--textbook", action="store_true",
+                   help="the textbook forms (complex-safe, used for the complex-step check) instead "
+                        "of the stable forms training runs")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from gradproof.numerics import codegen
+
+    import sys
+
+    cost, activation = model(args.cost, "cost"), model(args.activation, "activation")
+    print(codegen.kernel_source(cost, activation, args.textbook), end="")
+    for note in (*activation.notes, *cost.notes):  # a user's model: what was (not) found
+        print(f"gradproof kernels: note: {note}", file=sys.stderr)
+    return 0

@@ -1,0 +1,74 @@
+"""``gradproof proofread FILE [--json] [--html PATH]``: check a derivation line by line.
+
+Exit status: 0 every step proved, 1 a step refuted (the first is named), 3 undecided, 2 bad input
+(naming the line and column), 4 internal error.
+"""
+from __future__ import annotations
+
+import json
+
+from ..errors import UsageError
+from .verify import EXIT, MEANING, SYNTAX
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "proofread", help="check a derivation written as plain text, step by step",
+        description="Check a derivation: optional 'let NAME = EXPR' and 'assume RELATION' lines, "
+                    "a first expression, then one step per line starting with '=' (a '# reason' "
+                    "may follow). Each step is decided against the line before it, as "
+                    "`gradproof verify` does. " + MEANING + " " + SYNTAX
+                    + " Exit 0 all proved, 1 a step refuted, 3 undecided, 2 bad input, 4 internal error.",
+        epilog="example: gradproof proofread examples/derivations/cross_entropy_sigma_prime.txt")
+    p.add_argument("file", metavar="FILE", help="the derivation (UTF-8 text)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with every step")
+    p.add_argument("--html", metavar="PATH", help="also write the checked derivation as a "
+                   "self-contained HTML page (MathML, a badge per step)")
+    p.add_argument("--time-limit", default="10", metavar="SECONDS",
+                   help="bound on each step's decision (default 10, at most 3600)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from gradproof.derive.claims.proofread import ProofreadError, proofread_file
+    from gradproof.derive.claims.verify import check_time_limit
+
+    try:
+        limit = check_time_limit(args.time_limit)
+    except ValueError as exc:
+        raise UsageError(f"--time-limit: {exc}") from None
+    try:
+        d = proofread_file(args.file, time_limit=limit)
+    except ProofreadError as exc:
+        raise UsageError(str(exc)) from None
+    if args.html:
+        from gradproof.numerics.fileio import write_atomic
+        from gradproof.reports.proofread import render_proofread_html
+
+        try:
+            write_atomic(args.html, render_proofread_html(d))
+        except OSError as exc:
+            raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror})") from None
+    if args.json:
+        print(json.dumps(d.as_dict(), ensure_ascii=False))
+        return EXIT[d.status]
+    print(f"{d.source}:{d.first_line}:  {d.first}")
+    for i, s in enumerate(d.steps, start=1):
+        v = s.verdict
+        mark = {"proved": "proved   ", "refuted": "REFUTED  ", "undecided": "undecided"}[v.status]
+        print(f"{d.source}:{s.line}:  = {s.text}")
+        if v.status == "proved":
+            print(f"    step {i}: {mark} by {v.method}")
+        elif v.status == "refuted":
+            at = ", ".join(f"{k} = {val}" for k, val in (v.counterexample or {}).items()) or "everywhere"
+            print(f"    step {i}: {mark} at {at}: previous line = {v.lhs_value}, this line = {v.rhs_value}")
+        else:
+            print(f"    step {i}: {mark} {v.detail}")
+        if s.reason:
+            print(f"        ({s.reason})")
+        if v.note:
+            print(f"        note: {v.note}")
+    print(d.summary)
+    if args.html:
+        print(f"wrote {args.html}")
+    return EXIT[d.status]

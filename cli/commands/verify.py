@@ -1,0 +1,120 @@
+"""``gradproof verify LHS RHS [--let NAME=EXPR]... [--assume REL]... [--json]``: decide a claim.
+
+Exit status: 0 proved, 1 refuted (the counterexample is printed), 3 undecided, 2 bad input,
+4 internal error (never 0, 1 or 3).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..errors import UsageError
+
+EXIT = {"proved": 0, "refuted": 1, "undecided": 3}
+
+#: What a verdict means, said once for ``--help`` and the docs.
+MEANING = ("Proved means: LHS = RHS for every real value of the symbols (within the assumptions) "
+           "at which both sides are defined, by an exact reduction (the method is printed). "
+           "Refuted means: exact rational values of the symbols at which every subexpression of "
+           "both sides is real and defined and the sides differ (certified, then re-evaluated "
+           "independently at high precision). Anything else is undecided.")
+SYNTAX = ("Functions: sigma/sigmoid/σ, relu, tanh, exp, log/ln, sign/sgn, Abs or |x|, sqrt, Max, "
+          "Min, softplus, Heaviside, sin, cos, tan, sinh, cosh, atan, asin, acos, atanh; derivatives "
+          "diff(f, z), diff(f, z, 2), "
+          "diff(f, x, y), Derivative(f, z), and sigma'(z), σ′(z), tanh'(z), softplus'(z), relu'(z) "
+          "(ReLU′(0) = 0). Constants: pi/π and e = E, Euler's number (e^z is the exponential, so "
+          "no symbol can be called e). Every other name is a real symbol; ^ or ** is a power; "
+          "x², −, · and × are read as written.")
+
+
+class _ExpressionArgs(argparse.ArgumentParser):
+    """Reads a positional that starts with '-' (``-x``, ``-(a - y)``) as an expression, not an
+    option: only the options this command defines are options."""
+
+    def _parse_optional(self, arg_string):
+        if (arg_string.startswith("-") and not arg_string.startswith("--")
+                and arg_string not in self._option_string_actions):
+            return None
+        return super()._parse_optional(arg_string)
+
+
+def expression_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Let ``p`` accept expressions starting with '-' as positionals (used by proofread too)."""
+    p.__class__ = type("ExpressionArgs", (_ExpressionArgs, type(p)), {})
+    return p
+
+
+def add_claim_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--let", action="append", default=[], metavar="NAME=EXPR",
+                   help="a definition substituted before deciding, e.g. --let 'z = w*x + b' "
+                        "(repeatable; later ones may use earlier ones)")
+    p.add_argument("--assume", action="append", default=[], metavar="RELATION",
+                   help="restrict the domain of the proof and of the counterexample search, e.g. "
+                        "--assume '0 < a < 1', --assume 'w != 0', --assume 'n > 0', "
+                        "--assume 'n integer' (repeatable)")
+    p.add_argument("--time-limit", default="30", metavar="SECONDS",
+                   help="bound on the whole decision; undecided when it runs out (default 30, "
+                        "at most 3600)")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "verify", help="prove or refute a claim LHS = RHS (algebra and derivatives)",
+        description="Decide LHS = RHS: proved, refuted with exact values, or undecided. "
+                    + MEANING + " " + SYNTAX
+                    + " Exit 0 proved, 1 refuted, 3 undecided, 2 bad input, 4 internal error.",
+        epilog='examples: gradproof verify "sigma(z)*(1-sigma(z))" "exp(-z)/(1+exp(-z))^2"; '
+               'gradproof verify "sigma\'(z)" "sigma(z)*(1 - sigma(z))"; '
+               'gradproof verify --let "z = w*x + b" '
+               '"diff(-(y*log(sigma(z)) + (1-y)*log(1-sigma(z))), w)" "x*(sigma(z) - y)"')
+    expression_arguments(p)
+    p.add_argument("lhs", metavar="LHS", help="left-hand side, e.g. 'tanh(z)'")
+    p.add_argument("rhs", metavar="RHS", help="right-hand side, e.g. '2*sigma(2*z) - 1' "
+                   "(may start with '-')")
+    add_claim_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def time_limit(args) -> float:
+    from gradproof.derive.claims.verify import check_time_limit
+
+    try:
+        return check_time_limit(args.time_limit)
+    except ValueError as exc:
+        raise UsageError(f"--time-limit: {exc}") from None
+
+
+def run(args) -> int:
+    from gradproof.derive.claims.verify import verify
+
+    limit = time_limit(args)
+    try:
+        v = verify(args.lhs, args.rhs, time_limit=limit, let=args.let, assume=args.assume)
+    except ValueError as exc:
+        raise UsageError(f"{exc}") from None
+    except RecursionError:
+        raise UsageError("the claim is nested too deeply to handle; split it with --let") from None
+    if args.json:
+        print(json.dumps(v.as_dict(), ensure_ascii=False))
+        return EXIT[v.status]
+    print(f"claim:  {v.lhs} = {v.rhs}")
+    print(f"domain: {v.domain}")
+    if v.status == "proved":
+        print(f"proved  by {v.method}")
+        print(f"        ({v.detail})")
+    elif v.status == "refuted":
+        print("refuted: the two sides differ at")
+        for name, value in (v.counterexample or {}).items():
+            print(f"    {name} = {value}")
+        if not v.counterexample:
+            print("    (no free symbols: the sides are different numbers)")
+        print(f"  lhs = {v.lhs_value}")
+        print(f"  rhs = {v.rhs_value}")
+        if v.difference:
+            print(f"  lhs − rhs = {v.difference}")
+    else:
+        print("undecided: " + v.detail)
+    if v.note:
+        print(f"note:   {v.note}")
+    return EXIT[v.status]

@@ -1,0 +1,199 @@
+r"""Proofread a derivation written as plain text, line by line: each step equal to the one before?
+
+The format (the way the notes write a derivation)::
+
+    # the cross-entropy cost of one sigmoid neuron      <- comments and blank lines are skipped
+    let z = w*x + b                                     <- definitions, substituted before deciding
+    assume 0 < y < 1                                    <- assumptions, restricting the domain
+    diff(-(y*log(sigma(z)) + (1 - y)*log(1 - sigma(z))), w)   <- the first expression
+      = -(y/sigma(z) - (1 - y)/(1 - sigma(z)))*sigma'(z)*x    # chain rule    <- a step
+      = x*(sigma(z) - y)                                # σ′ = σ(1 − σ) cancels
+
+A step is a line whose first non-blank character is ``=``; everything after ``#`` is the step's
+reason (so ``#`` cannot appear inside an expression).  A ``let``/``assume`` line may come anywhere before the first
+expression (and applies to the whole derivation).
+
+Each step is decided by :func:`derive.claims.verify.verify` against the line before it: proved (with the
+method), refuted (exact values of the symbols, both lines' values there) or undecided.  The
+derivation is *proved* when every step is, *refuted* when some step is (the first such step is
+named), else *undecided*.  Bad input raises :class:`ProofreadError` naming the line and column.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+from .verify import Verdict, check_time_limit, verify
+
+__all__ = ["Derivation", "Line", "ProofreadError", "proofread", "proofread_file", "MAX_BYTES"]
+
+MAX_BYTES = 200_000  #: largest derivation file read
+MAX_STEPS = 200  #: most steps in one derivation
+_LET = re.compile(r"^(let)\s+(.*)$")
+_ASSUME = re.compile(r"^(assume)\s+(.*)$")
+
+
+class ProofreadError(ValueError):
+    """Bad input: the message names the line (and column) and the problem."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One step: ``text`` on line ``line`` (1-based), its ``reason`` (after ``#``), and the
+    ``verdict`` on "this line equals the line before"."""
+
+    line: int
+    text: str
+    reason: str
+    verdict: Verdict
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "text": self.text, "reason": self.reason, **self.verdict.as_dict()}
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A proofread derivation: the first expression, the steps, and the overall verdict."""
+
+    source: str
+    first: str
+    first_line: int
+    steps: tuple[Line, ...]
+    lets: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def status(self) -> str:
+        if any(s.verdict.status == "refuted" for s in self.steps):
+            return "refuted"
+        if self.steps and all(s.verdict.status == "proved" for s in self.steps):
+            return "proved"
+        return "undecided"
+
+    @property
+    def first_wrong(self) -> Line | None:
+        """The first refuted step (None when no step is refuted)."""
+        return next((s for s in self.steps if s.verdict.status == "refuted"), None)
+
+    @property
+    def summary(self) -> str:
+        n = len(self.steps)
+        proved = sum(s.verdict.status == "proved" for s in self.steps)
+        if self.first_wrong is not None:
+            return (f"refuted: step {self.steps.index(self.first_wrong) + 1} (line "
+                    f"{self.first_wrong.line}) is wrong; {proved} of {n} steps proved")
+        if self.status == "proved":
+            return f"proved: all {n} steps"
+        return f"undecided: {proved} of {n} steps proved, none refuted"
+
+    def as_dict(self) -> dict:
+        wrong = self.first_wrong
+        return {"source": self.source, "status": self.status, "summary": self.summary,
+                "first": {"line": self.first_line, "text": self.first},
+                "let": list(self.lets), "assume": list(self.assumptions),
+                "first_wrong_line": wrong.line if wrong else None,
+                "steps": [s.as_dict() for s in self.steps], "seconds": round(self.seconds, 3)}
+
+
+def _split_reason(body: str) -> tuple[str, str]:
+    """``"expr  # reason"`` → ``("expr", "reason")``."""
+    if "#" in body:
+        expr, reason = body.split("#", 1)
+        return expr.rstrip(), reason.strip()
+    return body.rstrip(), ""
+
+
+def _where(source: str, line: int, col: int) -> str:
+    return f"{source}:{line}:{col}"
+
+
+def proofread(text: str, *, source: str = "<derivation>", time_limit: float = 10.0) -> Derivation:
+    """Check every step of the derivation ``text`` (see the module docstring).
+
+    ``time_limit``: seconds per step.  Raises :class:`ProofreadError` (one line, naming
+    ``source:line:column``) on bad input."""
+    time_limit = check_time_limit(time_limit)
+    t0 = time.perf_counter()
+    lets: list[str] = []
+    assumptions: list[str] = []
+    first: tuple[int, int, str] | None = None
+    steps: list[tuple[int, int, str, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        col = len(raw) - len(raw.lstrip()) + 1
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("="):
+            if first is None:
+                raise ProofreadError(f"{_where(source, number, col)}: a step ('= …') before the "
+                                     "first expression; start with the expression the steps rewrite")
+            body = stripped[1:]
+            expr, reason = _split_reason(body)
+            ecol = col + 1 + (len(body) - len(body.lstrip()))
+            if not expr.strip():
+                raise ProofreadError(f"{_where(source, number, ecol)}: the step has no expression "
+                                     "after '='")
+            steps.append((number, ecol, expr.strip(), reason))
+            if len(steps) > MAX_STEPS:
+                raise ProofreadError(f"{_where(source, number, col)}: more than {MAX_STEPS} steps")
+            continue
+        m = _LET.match(stripped) or _ASSUME.match(stripped)
+        if m:
+            if first is not None:
+                raise ProofreadError(f"{_where(source, number, col)}: '{m.group(1)}' lines go "
+                                     "before the first expression")
+            body, _ = _split_reason(m.group(2))
+            (lets if m.group(1) == "let" else assumptions).append(body.strip())
+            kcol = col + len(m.group(1)) + 1
+            try:  # report a bad definition at its own line
+                verify("0", "0", let=lets, assume=assumptions, time_limit=time_limit)
+            except ValueError as exc:
+                raise ProofreadError(f"{_where(source, number, kcol)}: {exc}") from None
+            continue
+        if first is not None:
+            raise ProofreadError(f"{_where(source, number, col)}: a line after the first "
+                                 "expression must be a step starting with '='")
+        expr, _ = _split_reason(stripped)
+        first = (number, col, expr.strip())
+    if first is None:
+        raise ProofreadError(f"{source}: no expression found; write the first expression, then "
+                             "steps '= …' on the following lines")
+    if not steps:
+        raise ProofreadError(f"{_where(source, first[0], first[1])}: no steps; write each step on "
+                             "its own line, starting with '='")
+    checked: list[Line] = []
+    prev_line, prev_col, prev = first
+    try:
+        verify(prev, prev, let=lets, assume=assumptions, time_limit=time_limit)
+    except ValueError as exc:
+        raise ProofreadError(f"{_where(source, prev_line, prev_col)}: {exc}") from None
+    for number, col, expr, reason in steps:
+        try:
+            v = verify(prev, expr, let=lets, assume=assumptions, time_limit=time_limit)
+        except ValueError as exc:
+            raise ProofreadError(f"{_where(source, number, col)}: {str(exc).replace('rhs', 'this step', 1)}") from None
+        checked.append(Line(number, expr, reason, v))
+        prev = expr
+    return Derivation(source, first[2], first[0], tuple(checked), tuple(lets), tuple(assumptions),
+                      time.perf_counter() - t0)
+
+
+def proofread_file(path: str | os.PathLike, *, time_limit: float = 10.0) -> Derivation:
+    """:func:`proofread` the file at ``path`` (UTF-8 text, at most :data:`MAX_BYTES`)."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise ProofreadError(f"{path}: {size} bytes; a derivation file is at most {MAX_BYTES}")
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProofreadError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except IsADirectoryError:
+        raise ProofreadError(f"{path}: is a directory, not a derivation file") from None
+    except OSError as exc:
+        raise ProofreadError(f"{path}: cannot read it ({exc.strerror})") from None
+    return proofread(text, source=str(path), time_limit=time_limit)
