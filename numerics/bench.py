@@ -6,7 +6,7 @@ the ``uint8`` training images, gathered one mini-batch by index and scaled by
 :func:`numerics.mnist.scale_pixels` (``X[idx] / 255``; torch converts its own tensor the same way).
 
 ``generated``
-    :func:`numerics.train.sgd` (``Network.sgd``) for one epoch: the kernels printed from ``derive``
+    :func:`numerics.train.sgd` for one epoch: the kernels printed from ``derive``
     (each mini-batch one call of the fused ``step_none`` kernel: backprop with the update rule
     composed in, one product subtracted in place per weight matrix).
 ``numpy``
@@ -220,7 +220,7 @@ def _bound(sizes, images, labels, Y):
 
 def _generated(sizes, images, labels, Y):
     from .network import Network
-    from .train import sgd
+    from .train import SGD, sgd
 
     net = Network(list(sizes), activation="sigmoid", cost="quadratic", init="large", seed=0)
     w0, b0 = _init(sizes)
@@ -230,8 +230,8 @@ def _generated(sizes, images, labels, Y):
     def window(seed, batches):
         part = slice(None) if batches is None else slice(batches * MINI_BATCH)
         t = time.perf_counter()
-        sgd(net, (images[part], labels[part]), 1, MINI_BATCH, ETA, reg="none", seed=seed,
-            training_cost=False, threads=_THREADS.get("used"))
+        sgd(net, (images[part], labels[part]), SGD(1, MINI_BATCH, ETA, reg="none", seed=seed,
+                                                   threads=_THREADS.get("used"), training_cost=False))
         return time.perf_counter() - t
     return window
 
