@@ -164,14 +164,14 @@ class KernelPrinter(NumPyPrinter):
                 return code
             if coeff.is_Pow and coeff.exp == -1:  # (1/m) 1ᵀ X 1: a mean, X.sum()/m
                 return f"{code}/{self._atom(coeff.base)}"
-            return f"{self._scalar(coeff)}*{code}"
+            return f"{self.scalar(coeff)}*{code}"
         if _broadcast(expr) and factors[1].shape[0] == 1:
             # 1 r (a column of ones times a row r): r repeated on every row, numpy's broadcasting
             row = factors[1]
             if isinstance(row, sp.Transpose) and row.arg.shape[1] == 1:
                 row = row.arg  # vᵀ of a column vector v: a vector is a 1-D array
             code = self._atom(row)
-            return code if coeff == 1 else f"{self._scalar(coeff)}*{code}"
+            return code if coeff == 1 else f"{self.scalar(coeff)}*{code}"
         if ones:  # 1ᵀΔ (or Δᵀ1): a sum over the rows of the mini-batch
             (i,) = ones
             rest = factors[:i] + factors[i + 1:]
@@ -179,13 +179,15 @@ class KernelPrinter(NumPyPrinter):
             axis_first = i == 0
             body = x if axis_first else x.T
             code = f"{self._atom(body)}.sum(axis=0)"
-            return code if coeff == 1 else f"{self._scalar(coeff)}*{code}"
+            return code if coeff == 1 else f"{self.scalar(coeff)}*{code}"
         parts = [self._atom(f) for f in factors]
         if coeff != 1:
-            parts[0] = f"{self._scalar(coeff)}*{parts[0]}"
+            parts[0] = f"{self.scalar(coeff)}*{parts[0]}"
         return " @ ".join(parts)
 
-    def _scalar(self, c) -> str:
+    def scalar(self, c) -> str:
+        """A scalar factor as code: a symbol or a non-negative number bare, anything else in parentheses
+        (``eta``, ``3``, ``(eta/m)``, ``(-eta)``), so that it can multiply a product."""
         code = self._print(c)
         return code if (c.is_Symbol or c.is_Number and c >= 0) and "/" not in code else f"({code})"
 
