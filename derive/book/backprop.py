@@ -32,6 +32,7 @@ from .network import (ARCHITECTURES, Network, _softmax, concrete_method, concret
                       sigma_prime)
 from ..core.prover import PROVED, UNDECIDED, Outcome, prove_equal
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
+from ..core.notation import name_symbols
 
 __all__ = ["concrete_network", "Network", "sigma", "sigma_prime", "ARCHITECTURES",
            "check_concrete", "BATCHED", "BATCHED_SYMBOLS", "batched_per_example"]
@@ -523,6 +524,9 @@ BATCHED_SYMBOLS: dict[str, sp.MatrixSymbol] = {
     "c": sp.MatrixSymbol("c", _m, n_l),                    # c(z^L_j, y_j) per example and neuron (l = L)
 }
 _B = BATCHED_SYMBOLS
+name_symbols({_B["NablaA"]: r"\nabla_{A} C", _B["Delta_next"]: r"\Delta^{l+1}",
+              _B["W_next"]: r"W^{l+1}", _B["SigmaPrime"]: r"\sigma'(Z^{l})", _B["Delta"]: r"\Delta^{l}",
+              _B["A_prev"]: r"A^{l-1}", _B["W"]: r"W^{l}", _B["b"]: r"b^{l}", _B["c"]: r"c"})
 #: Batched forms for a mini-batch of m examples stacked as rows and the mean cost
 #: C = (1/m) Σ_x C_x: ``z`` the weighted inputs Z^l = A^{l-1} (W^l)ᵀ + 1 (b^l)ᵀ (m×n_l; eq. 25 row
 #: by row, the ones column repeats bᵀ on every row); ``mean`` C = (1/m) 1ᵀ c 1 (1×1) of the

@@ -28,10 +28,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .clock import now
+
 if TYPE_CHECKING:  # pragma: no cover
     from .theorem import Identity, Proof
 
-__all__ = ["SCHEMA", "cache_dir", "source_digest", "key", "load", "store", "now"]
+__all__ = ["SCHEMA", "cache_dir", "source_digest", "key", "load", "store"]
 
 #: Bump when the layout of an entry changes: older entries are then ignored.
 SCHEMA = 1
@@ -44,11 +46,6 @@ def cache_dir() -> Path:
     paths only, as for the MNIST cache)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "gradproof" / "proofs"
-
-
-def now() -> str:
-    """The current time, ISO 8601 in UTC to the second: ``2026-12-01T20:05:03+00:00``."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 @functools.lru_cache(maxsize=None)

@@ -17,6 +17,7 @@ from gradproof.derive.book.backprop import BATCHED, BATCHED_SYMBOLS, batched_per
 from gradproof.derive.book.network import (ARCHITECTURES, Network, concrete_network, sigma, sigma_prime,
                             vanishes)
 from gradproof.derive.core.prover import PROVED
+from gradproof.derive.core.display import statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, sig
 
@@ -333,3 +334,13 @@ def test_paths_through_a_softmax_output_use_its_full_jacobian(monkeypatch):
     monkeypatch.setattr(backprop, "_softmax", lambda zl: (None, tuple(sp.exp(u) for u in zl)))
     assert not backprop._concrete(backprop._paths_pairs, ["log_likelihood"], "paths",
                                   architectures=[(2, 3, 2)]).proved
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+def test_the_batched_form_prints_the_books_names():
+    tex = statement_latex(derive.REGISTRY["bp_batched"])
+    assert r"\nabla_{A} C \odot \sigma'(Z^{l})" in tex[2]
+    assert r"\mathbf{1}^{T} c \mathbf{1}" in tex[1]
+    assert tex[3] == r"\Delta^{l} = \left(\Delta^{l+1} W^{l+1}\right) \odot \sigma'(Z^{l})"
+    assert not any(name in t for t in tex for name in ("NablaA", "SigmaPrime", "A_prev", "Delta_next"))
