@@ -14,8 +14,8 @@ from sympy.printing.numpy import NumPyPrinter
 from gradproof import derive
 from gradproof.derive.book import backprop
 from gradproof.derive.book.backprop import BATCHED, BATCHED_SYMBOLS, batched_per_example, check_concrete
-from gradproof.derive.book.network import (ARCHITECTURES, Network, concrete_network, sigma, sigma_prime,
-                            vanishes)
+from gradproof.derive.book.network import (ARCHITECTURES, Network, check_on_networks, concrete_network, sigma,
+                                           sigma_prime, vanishes)
 from gradproof.derive.core.prover import PROVED
 from gradproof.derive.core.display import statement_latex
 
@@ -96,7 +96,7 @@ def test_wrong_path_sum_is_not_proved(monkeypatch):
         for label, lhs, rhs in pairs(net):
             yield label, lhs, (rhs.args[0] if isinstance(rhs, sp.Add) else 2 * rhs)
 
-    out = backprop._concrete(drop_a_path, ["quadratic"], "paths", [(2, 2, 2)])
+    out = check_on_networks(drop_a_path, ["quadratic"], "paths", [(2, 2, 2)])
     assert out.status != PROVED
 
 
@@ -329,11 +329,11 @@ def test_paths_through_a_softmax_output_use_its_full_jacobian(monkeypatch):
     elementwise (e^z alone, no normalisation) must not add up to the gradient."""
     import sympy as sp
     from gradproof.derive.book import backprop
-    assert backprop._concrete(backprop._paths_pairs, ["log_likelihood"], "paths",
-                              architectures=[(2, 3, 2)]).proved
-    monkeypatch.setattr(backprop, "_softmax", lambda zl: (None, tuple(sp.exp(u) for u in zl)))
-    assert not backprop._concrete(backprop._paths_pairs, ["log_likelihood"], "paths",
-                                  architectures=[(2, 3, 2)]).proved
+    assert check_on_networks(backprop._paths_pairs, ["log_likelihood"], "paths",
+                             architectures=[(2, 3, 2)]).proved
+    monkeypatch.setattr(backprop, "softmax_layer", lambda zl: (None, tuple(sp.exp(u) for u in zl)))
+    assert not check_on_networks(backprop._paths_pairs, ["log_likelihood"], "paths",
+                                 architectures=[(2, 3, 2)]).proved
 
 
 # --- display forms (written beside the theorems; each proved equal to its statement) -----------
