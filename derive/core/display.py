@@ -248,10 +248,14 @@ DISPLAYS: dict[str, Callable[[Sequence[sp.Basic]], Display]] = {}
 
 
 def display(id: str) -> Callable:
-    """Register the decorated builder as the display of identity ``id``: the book module that
-    defines the theorem writes its display form beside it.  The proof cache leaves these builders
-    out of a theorem's key (:mod:`derive.core.cache`): rewording a display form proves nothing
-    again."""
+    """Register the decorated builder as the display of identity ``id``, beside the theorem in the
+    book module that defines it.
+
+    A builder takes the statement relations and rebuilds them from their own parts
+    (:func:`symbol_named`), so a display form follows its statement; when a statement changes
+    shape, the builder fails or the check (:func:`same`) does not close, and the statement is
+    shown as it is.  The proof cache leaves builders out of a theorem's key
+    (:mod:`derive.core.sources`): rewording a display form proves nothing again."""
     def register(build):
         if id in DISPLAYS:
             raise ValueError(f"display for {id!r} is registered twice")

@@ -15,7 +15,7 @@ from gradproof import derive
 from gradproof.derive.core import display
 from gradproof.derive.core.display import DISPLAYS, Display, SquaredNorm, Update, same, shown, step_latex
 from gradproof.derive.core.notation import latex, segments
-from gradproof.derive.core.theorem import Derivation, Identity, Step
+from gradproof.derive.core.theorem import Derivation, Identity
 
 #: Display forms whose statement is still false as written (issue 12 restates it): the display
 #: says what the obligation proves, so until then it must NOT be shown.
