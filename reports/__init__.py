@@ -10,6 +10,7 @@ Names are imported on first use, so that ``import reports`` (and the CLI) stays 
 from __future__ import annotations
 
 import importlib
+import sys
 
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
 
@@ -21,24 +22,17 @@ _WHERE = {"RenderError": "render", "identity_html": "render", "identity_latex": 
           "gather": "gather", "WriteResult": "write", "write_report": "write"}
 
 
-def _html_for_jupyter(identity, proof=None) -> str:
+def _html_for_jupyter(identity, proof) -> str:
     """derive's Jupyter HTML view, rendered by reports.render (imported on first use)."""
-    from .render import identity_html
-    return identity_html(identity, proof)
+    return importlib.import_module(".render", __name__).identity_html(identity, proof)
 
 
-def _install_html_view() -> None:
-    """When derive is already loaded (a notebook), give its identities the HTML view; the CLI,
-    which imports reports without derive, stays as cheap as it was."""
-    import sys
-    if "gradproof.derive" not in sys.modules:
-        return
-    display = importlib.import_module("gradproof.derive.core.display")
-    if display.HTML_RENDERER is None:
-        display.HTML_RENDERER = _html_for_jupyter
+# When derive is already loaded (a notebook), give its identities the HTML view; the CLI, which
+# imports reports without derive, stays as cheap as it was (reports.render registers the view too).
+if "gradproof.derive" in sys.modules:
+    from gradproof.derive.core.theorem import register_view
 
-
-_install_html_view()
+    register_view("html", _html_for_jupyter)
 
 
 def __getattr__(name: str):

@@ -156,6 +156,7 @@ ACTIVATIONS: dict[str, Activation] = {
 # does not import this module, so there is no cycle.)
 from ..core.prover import holds, prove_equal  # noqa: E402
 from ..core.theorem import Derivation, Part, Reading, Step, theorem  # noqa: E402
+from ..core.display import Display, display, half  # noqa: E402
 
 _exp = lambda e: e.rewrite(sp.exp)  # noqa: E731
 
@@ -198,6 +199,14 @@ def tanh_sigmoid() -> Derivation:
                           refutable=True)],
         parts=[Part("σ(z) = (1 + tanh(z/2))/2 and tanh z = 2σ(2z) − 1", True)],
     )
+
+
+@display("tanh_sigmoid")
+def _tanh_sigmoid_form(s):
+    r"""Eq. (111) as the book writes it: :math:`\sigma(z) = \tfrac12(1 + \tanh(z/2))`."""
+    first, second = s
+    (t,) = first.rhs.atoms(sp.tanh)
+    return Display((sp.Eq(first.lhs, half(sp.Add(1, t, evaluate=False)), evaluate=False), None))
 
 
 @theorem("tanh_prime", "Derivative of tanh", "activations")

@@ -27,6 +27,7 @@ from typing import Callable, Mapping, Sequence
 
 import sympy as sp
 
+from .clock import now
 from .prover import LADDER, PROVED, REFUTED, UNDECIDED, Outcome, combine, find_counterexample
 
 #: The book's order of topics; the report groups identities by these, in this order.
@@ -197,8 +198,6 @@ class Identity:
     def prove(self) -> Proof:
         """Decide every relation of the statement (:func:`decide`), then run every lemma; exact
         methods only (see :mod:`derive.core.prover`).  Stops at the first part that is not proved."""
-        from .cache import now
-
         t0 = time.perf_counter()  # the time includes building the derivation
         d = self.derivation
         outcome = combine(_run(d))
@@ -225,17 +224,33 @@ class Identity:
         return copy
 
     # Jupyter display: the status and method beside the statement (the identity is proved the
-    # first time it is shown).  derive owns the LaTeX; HTML comes from reports when it is
-    # imported (derive does not import reports), else Jupyter shows the LaTeX.
-    def _repr_latex_(self) -> str:
-        from .display import identity_latex
-        return identity_latex(self, self.__dict__.get("last_proof") or self.prove())
+    # first time it is shown), by the views registered with register_view (derive.core.display
+    # the LaTeX, gradproof.reports the HTML when it is imported); none: Jupyter shows the repr.
+    def _repr_latex_(self) -> str | None:
+        return self._view("latex")
 
     def _repr_html_(self) -> str | None:
-        from . import display
-        if display.HTML_RENDERER is None:
+        return self._view("html")
+
+    def _view(self, kind: str) -> str | None:
+        render = _VIEWS.get(kind)
+        if render is None:
             return None
-        return display.HTML_RENDERER(self, self.__dict__.get("last_proof") or self.prove())
+        return render(self, self.__dict__.get("last_proof") or self.prove())
+
+
+#: How Jupyter shows an identity: ``"latex"``/``"html"`` -> ``render(identity, proof) -> text``.
+_VIEWS: dict[str, Callable[[Identity, Proof], str]] = {}
+
+
+def register_view(kind: str, render: Callable[[Identity, Proof], str]) -> None:
+    """Let Jupyter show every identity as ``kind`` (``"latex"`` or ``"html"``) with
+    ``render(identity, proof)``; a later registration of the same kind replaces the earlier one.
+    Called by the module that renders (``derive.core.display`` for LaTeX, ``gradproof.reports``
+    for HTML), so that this module knows nothing of either."""
+    if kind not in ("latex", "html"):
+        raise ValueError(f"register_view: kind must be 'latex' or 'html', not {kind!r}")
+    _VIEWS[kind] = render
 
 
 def _run(d: Derivation) -> list[Outcome]:

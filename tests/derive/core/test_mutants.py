@@ -106,7 +106,7 @@ def test_bp2_fails_when_network_deltas_lose_sigma_prime(monkeypatch):
 
     net = network.Network((2, 3, 2), "quadratic")  # a fresh, uncached network
     monkeypatch.setattr(network.Network, "deltas", property(deltas))
-    o = backprop._concrete(backprop._bp2_pairs, ["quadratic"], "BP2", [(2, 3, 2)])
+    o = network.check_on_networks(backprop._bp2_pairs, ["quadratic"], "BP2", [(2, 3, 2)])
     assert not o.proved
     del net
 
