@@ -27,7 +27,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from .notation import SYMBOL_LATEX, latex
-from .prover import PROVED, UNDECIDED, Outcome, prove_equal
+from .outcome import PROVED, UNDECIDED, Outcome
+from .prover import prove_equal
 
 __all__ = ["Display", "Shown", "Update", "SquaredNorm", "DISPLAYS", "display", "meaning", "same",
            "shown", "display_latex", "ordered"]
