@@ -182,6 +182,7 @@ class Evaluator:
             raise Uncertain(f"{e}: imaginary part not settled")
         if re == 0:
             return sp.S.Zero  # strict evalf returned an exact zero
-        mid = iv.mpf(mpmath.mpf(re._mpf_))
+        with mpmath.workprec(re._prec):  # all of evalf's digits (mpmath.mp's own 53 bits would round)
+            mid = iv.mpf(mpmath.mpf(re._mpf_))
         rad = abs(mid) * iv.mpf(10) ** (3 - self.digits)
         return iv.mpf([(mid - rad).a, (mid + rad).b])

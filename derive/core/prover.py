@@ -29,7 +29,7 @@ from . import functions
 from .certified import Uncertain, Undefined, evaluate, satisfies
 from .functions import kink_arguments
 from .interval import as_interval, is_interval
-from .outcome import PROVED, UNDECIDED, Counterexample, Outcome, REFUTED
+from .outcome import PROVED, REFUTED, UNDECIDED, Counterexample, Outcome
 
 __all__ = ["LADDER", "SIMPLIFY_MAX_OPS", "reduces_to_zero", "prove_equal", "prove_zero", "holds",
            "find_counterexample"]
