@@ -42,7 +42,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping
 
 import sympy as sp
 from sympy.parsing import sympy_parser as _sp_parser

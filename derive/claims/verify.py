@@ -1,12 +1,12 @@
 r"""Decide a claim ``lhs = rhs`` typed as text: proved, refuted with exact values, or undecided.
 
->>> print(verify("tanh(z)", "2*sigma(2*z) - 1").status)
-proved
+>>> verify("tanh(z)", "2*sigma(2*z) - 1").status
+'proved'
 >>> v = verify("w*(1 - eta*lmbda/n)", "w - eta*lmbda/n*sgn(w)")
->>> print(v.status, v.counterexample.text(), v.lhs_value, v.rhs_value, sep="; ")
-refuted; eta = 1/3, lambda = 2/7, n = 3/5, w = 5/11; 265/693; 205/693
->>> verify("diff(sigma(z), z)", "sigma(z)*(1 - sigma(z))").proved
-True
+>>> v.status, v.counterexample, v.lhs_value, v.rhs_value
+('refuted', {'eta': '1/3', 'lambda': '2/7', 'n': '3/5', 'w': '5/11'}, '265/693', '205/693')
+>>> verify("diff(sigma(z), z)", "sigma(z)*(1 - sigma(z))").status
+'proved'
 
 What the verdicts mean.  *Proved*: lhs = rhs for **every real value of the symbols (within the
 assumptions) at which both sides are defined** — every subexpression real and defined, so

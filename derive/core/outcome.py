@@ -26,8 +26,8 @@ __all__ = ["Status", "PROVED", "REFUTED", "UNDECIDED", "Counterexample", "Outcom
 
 class Status(str, enum.Enum):
     """What an outcome says.  A member is its string (``Status.PROVED == "proved"``) in comparisons,
-    hashing (a dict keyed by the strings finds it), ``str()``, f-strings and JSON, so every output
-    reads as it always has; ``Status("proved")`` reads one back."""
+    hashing (a dict keyed by the strings finds it), ``str()``, ``repr()``, f-strings and JSON, so
+    every output reads as it always has; ``Status("proved")`` reads one back."""
 
     PROVED = "proved"
     REFUTED = "refuted"
@@ -36,6 +36,7 @@ class Status(str, enum.Enum):
     __str__ = str.__str__
     __format__ = str.__format__
     __hash__ = str.__hash__
+    __repr__ = str.__repr__  # a tuple or a notebook shows ('proved', ...), as it always did
 
 
 #: The members by their short names (as ``signal.SIGINT`` is ``signal.Signals.SIGINT``).
@@ -68,7 +69,8 @@ class Counterexample(dict):
     r"""Exact values of the free symbols at which two sides certainly differ: a read-only
     ``{name: "p/q"}``, each value the text of a rational in lowest terms (``"-5/11"``, ``"3"``).
 
-    It is a ``dict`` so that it compares with one and is written to JSON as it is; :meth:`exact`
+    It is a ``dict`` so that it compares with one, prints as one and is written to JSON as it is;
+    :meth:`exact`
     reads the values back with :class:`fractions.Fraction` (a strict rational parser), and the
     constructor refuses any text that is not such a rational, so nothing here is ever evaluated.
     :meth:`text`, :meth:`describe` and :meth:`latex` are the one way a counterexample is shown, on
@@ -86,9 +88,6 @@ class Counterexample(dict):
 
     def __reduce__(self):
         return (Counterexample, (dict(self),))
-
-    def __repr__(self) -> str:
-        return f"Counterexample({dict.__repr__(self)})"
 
     def exact(self) -> dict[str, Fraction]:
         """The values as exact fractions."""

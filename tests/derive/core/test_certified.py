@@ -43,15 +43,25 @@ _UNARY = [sigmoid, relu, sp.tanh, sp.exp, sp.log, sp.Abs, sp.sign, sp.sin, sp.co
 leaves = st.sampled_from([x, y, sp.Rational(3, 2), sp.Integer(-2), sp.Rational(1, 3)])
 
 
+def _safe(build):
+    """``build``, or x where SymPy refuses the combination (Max of a non-real number, ...)."""
+    def made(*args):
+        try:
+            return build(*args)
+        except (ValueError, TypeError, ZeroDivisionError):
+            return x
+    return made
+
+
 def _extend(children):
     return st.one_of(
-        st.builds(lambda f, a: f(a), st.sampled_from(_UNARY), children),
-        st.builds(lambda a, b: a + b, children, children),
-        st.builds(lambda a, b: a * b, children, children),
-        st.builds(lambda a, b: a / b, children, children),
-        st.builds(lambda a, k: a ** k, children, st.integers(-2, 3)),
-        st.builds(lambda a, b: sp.Max(a, b), children, children),
-        st.builds(lambda a, b: sp.Min(a, b), children, children),
+        st.builds(_safe(lambda f, a: f(a)), st.sampled_from(_UNARY), children),
+        st.builds(_safe(lambda a, b: a + b), children, children),
+        st.builds(_safe(lambda a, b: a * b), children, children),
+        st.builds(_safe(lambda a, b: a / b), children, children),
+        st.builds(_safe(lambda a, k: a ** k), children, st.integers(-2, 3)),
+        st.builds(_safe(lambda a, b: sp.Max(a, b)), children, children),
+        st.builds(_safe(lambda a, b: sp.Min(a, b)), children, children),
     )
 
 

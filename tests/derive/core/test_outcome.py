@@ -28,7 +28,7 @@ fractions = st.fractions(max_denominator=10**12).filter(lambda q: abs(q.numerato
                                          (UNDECIDED, "undecided")])
 def test_a_status_reads_as_its_string_everywhere(member, text):
     assert member is Status(text) and member == text and text == member
-    assert str(member) == f"{member}" == "%s" % member == text
+    assert str(member) == f"{member}" == "%s" % member == text and repr(member) == repr(text)
     assert f"{member:9}" == f"{text:9}"  # the CLI's table column
     assert json.dumps({"s": member}) == json.dumps({"s": text})
     assert json.dumps([member], indent=1, ensure_ascii=False) == json.dumps([text], indent=1)
@@ -78,7 +78,7 @@ def test_a_counterexample_is_read_only_and_survives_pickle_and_copy():
                    lambda: cx.__delitem__("x")):
         with pytest.raises(TypeError, match="read-only"):
             mutate()
-    assert cx == {"x": "1/3"}
+    assert cx == {"x": "1/3"} and repr(cx) == "{'x': '1/3'}"
     for again in (pickle.loads(pickle.dumps(cx)), copy.deepcopy(cx), copy.copy(cx)):
         assert again == cx and isinstance(again, Counterexample)
 
