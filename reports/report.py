@@ -19,6 +19,8 @@ import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
+from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED, Counterexample
+
 from .render import RenderError, identity_math, latex_to_mathml, unicode_to_latex
 from .view import fmt_num
 
@@ -149,9 +151,9 @@ def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict
     d["counterexample_latex"] = _counterexample_latex(proof.counterexample)
     d["detail_values"] = _values_of(proof.detail, proof.counterexample)
     if not proof.ok:
-        what = ("was refuted" if proof.status == "refuted" else
-                "is undecided" if proof.status == "undecided" else f"ended {proof.status}")
-        if identity.expect == "refuted":
+        what = ("was refuted" if proof.status is REFUTED else
+                "is undecided" if proof.status is UNDECIDED else f"ended {proof.status}")
+        if identity.expect is REFUTED:
             what = f"is a recorded slip but was not refuted ({proof.status})"
         problems.append({"kind": "identity", "id": identity.id,
                          "message": f"{identity.id} ({identity.title}) {what}"
@@ -172,31 +174,25 @@ def _equation_latex(equation: str | None) -> str | None:
     return tex
 
 
-def _values_of(detail: str, point: dict | None) -> str:
+def _values_of(detail: str, point: Counterexample | None) -> str:
     """A refutation's detail without the point it names (the report shows that point as
     mathematics): ``"at x = 1/3: lhs = 1, rhs = 2"`` -> ``"lhs = 1, rhs = 2"``."""
     if not detail or not point:
         return detail or ""
-    where = "at " + ", ".join(f"{k} = {v}" for k, v in point.items()) + ": "
+    where = point.where() + ": "
     return detail[len(where):] if detail.startswith(where) else detail
 
 
-def _counterexample_latex(point: dict | None) -> list[str] | None:
-    """``{"x": "1/3", ...}`` as LaTeX equations ``x = \\frac{1}{3}``, or None when one of them does
-    not render cleanly (the templates then print the values as text)."""
+def _counterexample_latex(point: Counterexample | None) -> list[str] | None:
+    """The point as LaTeX equations (:meth:`Counterexample.latex`: ``x = \\frac{1}{3}``, ...), or
+    None when one of them does not render cleanly (the templates then print the values as text)."""
     if not point:
         return None
-    import sympy as sp
-
-    from .render import expr_latex
-
-    out = []
     try:
-        for k, v in point.items():
-            tex = expr_latex(sp.Eq(sp.Symbol(k), sp.sympify(v, rational=True), evaluate=False))
+        out = point.latex()
+        for tex in out:
             latex_to_mathml(tex, False)
-            out.append(tex)
-    except (RenderError, sp.SympifyError, TypeError, ValueError, SyntaxError):
+    except (RenderError, ValueError):
         return None
     return out
 
@@ -318,21 +314,21 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     if training is not None:
         training["data_kind"] = (data or {}).get("kind")
 
-    real = [d for d in ids if d["expect"] != "refuted"]
-    slips = [d for d in ids if d["expect"] == "refuted"]
+    real = [d for d in ids if d["expect"] != REFUTED]
+    slips = [d for d in ids if d["expect"] == REFUTED]
     methods: dict[str, int] = {}
     for d in real:
-        if d["status"] == "proved":
+        if d["status"] == PROVED:
             for m in _method_parts(d["method"]):
                 methods[m] = methods.get(m, 0) + 1
     results = check_facts["results"]
     summary = {
-        "identities": len(real), "proved": sum(d["status"] == "proved" for d in real),
-        "refuted": sum(d["status"] == "refuted" for d in real),
-        "undecided": sum(d["status"] == "undecided" for d in real),
+        "identities": len(real), "proved": sum(d["status"] == PROVED for d in real),
+        "refuted": sum(d["status"] == REFUTED for d in real),
+        "undecided": sum(d["status"] == UNDECIDED for d in real),
         "methods": dict(sorted(methods.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "method_kinds": method_kinds([d["method"] for d in real if d["status"] == "proved"]),
-        "slips": len(slips), "slips_refuted": sum(d["status"] == "refuted" for d in slips),
+        "method_kinds": method_kinds([d["method"] for d in real if d["status"] == PROVED]),
+        "slips": len(slips), "slips_refuted": sum(d["status"] == REFUTED for d in slips),
         "not_as_expected": [d["id"] for d in ids if not d["ok"]],
         "checks": len(results), "checks_passed": sum(bool(r.get("passed")) for r in results),
         "worst_rel_error": _worst(results),
