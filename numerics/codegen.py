@@ -53,6 +53,7 @@ import types
 
 import jinja2
 import sympy as sp
+from sympy.codegen.numpy_nodes import logaddexp
 
 from gradproof.derive.book import backprop
 from gradproof.derive.book import regularization as _reg
@@ -90,6 +91,13 @@ def _penalty(reg: str) -> sp.Expr:
     return one.xreplace({w1: _upd.w, _reg.lmbda: _upd.lmbda, _reg.n: _upd.n})
 
 
+def _complex_safe_stable(cost: Cost) -> bool:
+    """True when the textbook (complex-step) kernels print ``cost``'s proved stable form rather
+    than its book form: when derive marks it complex-safe, or it is written through softplus
+    (``logaddexp``), whose book form ln(1 − σ(z)) cancels as σ saturates."""
+    return cost.stable_id is not None and (cost.complex_safe is not None or cost.stable.has(logaddexp))
+
+
 # -- the pieces of one module ---------------------------------------------------------------------
 class _Spec:
     """Everything the template needs for one (cost, activation, variant), as printed code lines."""
@@ -112,9 +120,11 @@ class _Spec:
             self.out_act = form(sig)(z)
             self.out_id = sig.source if textbook else (sig.stable_id or sig.source)
             self.lse = None
-            self.term = c.term.xreplace({a: self.out_act}) if textbook else c.stable
-            if textbook and c.complex_safe is not None:  # a user's cost with a proved stable form
-                self.term = c.complex_safe
+            # The complex step inherits the cancellation of the book's ln(1 − σ(z)) as σ saturates
+            # (an error of ε·e^z); the proved stable form through softplus has none, and printed
+            # with complex-safe logaddexp (numerics.complexsafe) it is analytic: the textbook
+            # kernels use it whenever the cost has one.
+            self.term = c.stable if not textbook or _complex_safe_stable(c) else c.term.xreplace({a: self.out_act})
         else:  # softmax
             if textbook:  # eq. (78), e^{z_j}/Σ_k e^{z_k}
                 self.out_act = _row(_softmax.SOFTMAX)
@@ -126,8 +136,11 @@ class _Spec:
                 self.out_id = "eq. (78), logsumexp_shift"
                 self.lse = _row(_softmax.LOGSUMEXP_SHIFTED)
                 self.term = c.stable
-        self.term_id = (c.equation if textbook and c.complex_safe is None
+        self.term_id = (c.equation if textbook and not _complex_safe_stable(c)
                         else (c.stable_id or c.equation))
+        #: the textbook kernels call numerics.complexsafe.logaddexp (imported only then)
+        self.complex_logaddexp = textbook and any(
+            e.has(logaddexp) for e in (self.hidden, self.out_act, self.term, self.prime, self.delta))
 
     def output_lines(self) -> list[str]:
         """``a = a^L`` from ``z = z^L`` (with ``lse`` first for the stable softmax)."""
@@ -305,4 +318,4 @@ def _context(s: _Spec, bp: dict, updates: dict, penalties: dict, steps: dict) ->
             "hidden_return": ret(s.hidden, s.p), "prime": s.p.doprint(s.prime),
             "output": s.output_lines(), "terms": s.term_lines("c"),
             "delta": s.p.doprint(s.delta), "delta_shown": pretty(s.delta, {"a": "a^L", "z": "z^L"}),
-            "needs_z": s.needs_z, "regs": regs}
+            "needs_z": s.needs_z, "complex_logaddexp": s.complex_logaddexp, "regs": regs}

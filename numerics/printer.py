@@ -121,6 +121,13 @@ class KernelPrinter(NumPyPrinter):
             return f"numpy.where({x}.real > 0, {x}, 0)"
         return f"numpy.maximum({x}, 0)"
 
+    def _print_logaddexp(self, expr):
+        """``numpy.logaddexp(x, y)``; in textbook kernels :func:`numerics.complexsafe.logaddexp`
+        (numpy's refuses complex input)."""
+        if self.textbook:
+            return f"logaddexp({', '.join(self._print(x) for x in expr.args)})"
+        return super()._print_logaddexp(expr)
+
     def _print_Abs(self, expr):
         x = self._atom(expr.args[0])
         return f"({x}*numpy.sign({x}.real))" if self.textbook else f"numpy.abs({self._print(expr.args[0])})"
