@@ -124,7 +124,8 @@ class _Spec:
             # (an error of ε·e^z); the proved stable form through softplus has none, and printed
             # with complex-safe logaddexp (numerics.complexsafe) it is analytic: the textbook
             # kernels use it whenever the cost has one.
-            self.term = c.stable if not textbook or _complex_safe_stable(c) else c.term.xreplace({a: self.out_act})
+            book = c.term.xreplace({a: self.out_act})
+            self.term = c.stable if not textbook or _complex_safe_stable(c) else book
         else:  # softmax
             if textbook:  # eq. (78), e^{z_j}/Σ_k e^{z_k}
                 self.out_act = _row(_softmax.SOFTMAX)
