@@ -119,13 +119,14 @@ def one_sided(phi: Callable, h: float, f0: float) -> tuple[float, float]:
 def complex_derivative(phi: Callable, h: float = COMPLEX_STEP_H) -> float:
     r""":math:`\operatorname{Im}\varphi(ih)/h`; :class:`ComplexStepError` when ``phi`` returns a real
     number, or numpy warned that it cast a complex value to a real one (the imaginary part, which
-    carries the derivative, is lost), or ``phi`` refuses complex input."""
+    carries the derivative, is lost), or ``phi`` raises at complex input (call it at a real point
+    first: an exception there is f's own)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ComplexWarning)
         try:
             value = phi(1j * h)
-        except TypeError as exc:
-            raise ComplexStepError(f"f refuses complex parameters ({exc})") from None
+        except Exception as exc:  # it ran on real parameters: it is the complex input it refuses
+            raise ComplexStepError(f"f refuses complex parameters ({type(exc).__name__}: {exc})") from exc
     cast = [w for w in caught if issubclass(w.category, ComplexWarning)]
     for w in caught:  # anything else is the caller's to see
         if w not in cast:

@@ -25,13 +25,14 @@ The *relative error* reported is :math:`|a - n|/(|n| + \mathrm{atol}/\mathrm{rto
 tolerances and which of them governs there (the larger of atol and rtol·|n|).
 
 **Kinks and wide stencils.**  A central difference that fails is looked at closer, at the steps
-h/4, h/16 and h/64, with the central and the two one-sided differences of each.  When the one-sided
-differences still disagree at h/64 (beyond their rounding) and their gap did not shrink with the
-step as a smooth function's does, the derivative jumps there (ReLU, |w|, max): the component is
-*at a kink, not compared*.  Otherwise the stencil was only too wide (it straddled a kink of a
-higher derivative, as of max(u, 0)² at u = 0, or f varies fast, as tanh(30w)): the central
-differences converge, the difference of the last two bounds the last one's error, and the
-analytic value is compared with the last, that bound added to the allowance.
+h/4, h/16 and h/64, with the central and the two one-sided differences of each.  For a smooth f the
+three agree ever better as the step shrinks, and the central differences converge.  When at h/64
+they still disagree, or the central differences still move, beyond their rounding and not even
+half as much as at h/16, f is not smooth at the scale of any step (a kink of ReLU, |w| or max
+lies within it): the component is *at a kink, not compared*.  Otherwise the stencil was only too
+wide (it straddled a kink of a higher derivative, as of max(u, 0)² at u = 0, or f varies fast, as
+tanh(30w)): the difference of the last two central differences bounds the last one's error, and
+the analytic value is compared with the last, that bound added to the allowance.
 
 **The per-entry check and the directional check.**  The per-entry check perturbs one entry at a time:
 one evaluation of f per entry (complex step) or four (central).  The directional check, as HIPS
@@ -251,7 +252,7 @@ class GradientMismatch(AssertionError):
     """An analytic gradient differs from a numeric one by more than the tolerance."""
 
     def __init__(self, comparison: Comparison):
-        blocks = ", ".join(f"{k} {b.max_rel_error:.2g}" for k, b in comparison.blocks.items())
+        blocks = ", ".join(f"{k} {b.max_rel_error:.3g}" for k, b in comparison.blocks.items())
         super().__init__(f"{comparison.message()}; relative error per block: {blocks}")
         self.comparison = comparison
 
@@ -294,29 +295,32 @@ class _Check:
             return central(line, central_step(c.scale, dtype, self.order) * c.stretch, self.order)
 
     def closer(self, c: _Component) -> bool:
-        """A failing central difference, looked at closer, at the steps s = h/4, h/16, h/64.  At each,
-        the central difference and the two one-sided differences (same evaluations).  A kink:
-        the one-sided differences still disagree at h/64, beyond their rounding, and their gap did
-        not shrink as a smooth f's does (as s³): ``c.note``.  Else the central differences converge,
-        and the difference of the last two bounds the last one's error; with the resolution of
-        the one-sided test (a smaller jump passes unseen), that is its slack.  True when the
-        analytic value agrees with the last; ``c.numeric`` and ``c.slack`` are then set."""
+        """A failing central difference, looked at closer, at the steps s = h/4, h/16, h/64: at each,
+        the central difference and the two one-sided differences (from the same evaluations).  For
+        a smooth f the three agree ever better, and the central differences converge.  When, at
+        h/64 and beyond their rounding, the three still disagree or the central differences still
+        move, and that did not halve from h/16 on, f is not smooth at the scale of any step (a kink
+        of ReLU, |w| or max within it): ``c.note``.  Else the difference of the last two central
+        differences bounds the last one's error; with the rounding, that is its slack.  True when
+        the analytic value agrees with the last; ``c.numeric`` and ``c.slack`` are then set."""
         line = Line(self.f, self.params, self.work, c.moves)
         dtype = self.work[c.moves[0][0]].dtype
-        s, d, gaps = central_step(c.scale, dtype, self.order) * c.stretch, c.numeric, []
+        s, ds, spreads = central_step(c.scale, dtype, self.order) * c.stretch, [c.numeric], []
         for _ in range(3):
             s /= 4
             with np.errstate(all="ignore"):
                 values = {t: line(t) for t in (s, -s, 2 * s, -2 * s)}
-                previous, d = d, central(values.__getitem__, s, self.order)
+                ds.append(central(values.__getitem__, s, self.order))
                 right, left = one_sided(values.__getitem__, s, self.f0)
-            gaps.append(abs(right - left))
+            spreads.append(max(right, left, ds[-1]) - min(right, left, ds[-1]))
+        moves = [abs(b - a) for a, b in zip(ds, ds[1:])]
         rho = 16 * float(np.finfo(dtype).eps) * max(line.fmax, abs(self.f0)) / s  # their rounding
-        if (gaps[-1] > self.atol + self.rtol * max(abs(right), abs(left)) + 2 * rho
-                and gaps[-1] > gaps[-2] / 4):
-            c.note = f"at a kink, not compared (one-sided derivatives {right:.6g} and {left:.6g} differ)"
+        floor = self.atol + self.rtol * max(abs(right), abs(left), abs(ds[-1])) + 2 * rho
+        if any(x[-1] > floor and x[-1] > x[-2] / 2 for x in (spreads, moves)):
+            c.note = (f"at a kink, not compared (one-sided derivatives {right:.6g} and {left:.6g}, "
+                      f"central {ds[-1]:.6g})")
             return False
-        slack = abs(d - previous) + rho
+        d, slack = ds[-1], moves[-1] + rho
         if not (np.isfinite(d) and abs(c.analytic - d) <= self.atol + self.rtol * abs(d) + slack):
             return False
         c.numeric, c.slack = d, slack
@@ -354,9 +358,10 @@ class _Check:
         c.numeric = self.derivative(c)
         return c
 
-    def locate(self, b: int, a: np.ndarray, rng: np.random.Generator) -> _Component | None:
+    def locate(self, b: int, a: np.ndarray, rng: np.random.Generator) -> list[_Component] | None:
         """Bisect a failing block with directions on halves down to :data:`LOCATE_ENTRIES` entries,
-        then compare those entry by entry; the worst failing entry, or None."""
+        then compare those entry by entry: ``(entry, passed)`` for each; None when neither half of
+        a range fails on its own (the error is spread over both)."""
         lo, hi = 0, a.size
         while hi - lo > LOCATE_ENTRIES:
             mid = (lo + hi) // 2
@@ -366,8 +371,27 @@ class _Check:
                     break
             else:
                 return None
-        failing = [c for c in self.entries(b, a, range(lo, hi)) if not self.judge(c)]
-        return max(failing, key=lambda c: abs(c.analytic - c.numeric), default=None)
+        return [(c, self.judge(c)) for c in self.entries(b, a, range(lo, hi))]
+
+    def directional(self, b: int, a: np.ndarray, comps: list[_Component],
+                    rng: np.random.Generator) -> list[_Component]:
+        """The components that report a block checked along ``comps`` (its directions): the worst
+        entry the bisection finds wrong; or, when the entries there pass but some are at a kink, the
+        directions marked not compared (they crossed the kink) and those entries; else the
+        directions as they are."""
+        failing = [c for c in comps if not self.judge(c)]
+        located = self.locate(b, a, rng) if failing else None
+        if located is None:
+            return comps
+        wrong = [c for c, ok in located if not ok]
+        if wrong:
+            return [max(wrong, key=lambda c: abs(c.analytic - c.numeric))]
+        kinks = [c for c, _ in located if c.note is not None]
+        if not kinks:
+            return comps
+        for c in failing:
+            c.note = "along a direction that crosses a kink, not compared"
+        return comps + kinks
 
 
 def _analytic(grad, params: Params, arrays: list[np.ndarray], names: list[str]) -> list[np.ndarray]:
@@ -450,10 +474,11 @@ def check_gradients(f: Callable, grad: Sequence[np.ndarray] | Mapping | Callable
         if name not in found:
             continue
         mode_b, comps = found[name]
-        failing = [c for c in comps if not check.judge(c)]
-        if mode_b == "directional" and failing:
-            located = check.locate(b, analytic[b], rng)
-            comps = [located] if located is not None else failing
+        if mode_b == "directional":
+            comps = check.directional(b, analytic[b], comps, rng)
+        else:
+            for c in comps:
+                check.judge(c)
         out[name] = _block_error(name, comps, check.rtol, check.atol, mode_b)
     return Comparison(method, check.rtol, out, check.atol)
 

@@ -147,6 +147,8 @@ def test_a_planted_bug_is_found_at_its_block(case, bug, block, method):
     right = correct(*case)
     k = case[0].parameter_names().index(name)
     assume(np.abs(grads[k] - right[k]).max() > 1e-4 * scale(case, right))  # a bug the gradient shows
+    # where the method reaches every entry (the book's softmax overflows at z > 709, say)
+    assume(not run(*case, right, method).not_compared)
     assert_found_at(run(*case, grads, method), name)
 
 
@@ -157,6 +159,7 @@ def test_a_planted_bug_in_a_large_block_is_found_by_the_directional_check(case, 
     grads, name = plant(case, bug, 0)
     right = correct(*case)[0]
     assume(np.abs(grads[0] - right).max() > 1e-2 * scale(case, [right]))
+    assume(not run(*case, correct(*case), method, mode="auto").not_compared)
     assert grads[0].size > gc.ENTRIES_MAX
     cmp = run(*case, grads, method, mode="auto")
     assert_found_at(cmp, "w^2")
