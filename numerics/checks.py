@@ -87,7 +87,8 @@ def run_checks(seed: int = 0, activations=None, costs=None) -> list[dict]:
     Each dict: ``id`` (``activation/cost/reg/sizes/method``), ``method`` (``complex_step`` or
     ``central_difference``), ``activation``, ``cost``, ``reg``, ``sizes``, ``lmbda``, ``n``,
     ``max_rel_error``, ``tolerance`` (the rtol), ``atol``, ``status`` (``passed``, ``failed`` or
-    ``not compared``: nothing could be), ``passed`` (status is ``passed``), ``not_compared``
+    ``not compared``: nothing could be), ``passed`` (nothing failed: True for a check that compared
+    nothing too, which is no failure of the kernels; ``status`` tells them apart), ``not_compared``
     (``"where: why"`` for each component not compared), ``problem`` (why the method could not run at
     all, or None), ``blocks`` (block name ``w^l``/``b^l`` in the book's layer numbering -> max
     relative error in it), ``worst`` (``where``, ``analytic``, ``numeric``), ``floor`` (atol/rtol,
@@ -115,7 +116,7 @@ def run_checks(seed: int = 0, activations=None, costs=None) -> list[dict]:
                         "method": label, "activation": activation, "cost": cost, "reg": reg,
                         "sizes": list(sizes), "lmbda": lmbda, "n": n,
                         "max_rel_error": d["max_rel_error"], "tolerance": d["tolerance"],
-                        "atol": d["atol"], "passed": d["passed"], "status": d["status"],
+                        "atol": d["atol"], "passed": d["status"] != "failed", "status": d["status"],
                         "not_compared": d["not_compared"], "problem": d["problem"],
                         "blocks": d["blocks"], "worst": d["worst"],
                         "floor": d["floor"], "step": STEPS[method],

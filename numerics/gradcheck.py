@@ -148,7 +148,8 @@ class BlockError:
 
     @property
     def max_rel_error(self) -> float:
-        """|a − n| / (|n| + atol/rtol), which is at most rtol exactly when the block passes."""
+        """rtol·error/allowance, i.e. |a − n|/(|n| + atol/rtol) (slack aside): at most rtol exactly
+        when the block passes."""
         return self.rtol * self.ratio
 
     @property
@@ -222,8 +223,8 @@ class Comparison:
     def message(self) -> str:
         """One line: pass/fail, the worst component with both numbers and both tolerances."""
         if self.problem is not None:
-            return (f"{self.method}: cannot check: {self.problem}; the complex step needs f analytic "
-                    "and written for complex input: use method='central', or keep f complex")
+            return (f"{self.method}: cannot check: {self.problem}; the complex step needs an f written "
+                    "for complex input, that keeps the imaginary part: make it so, or use method='central'")
         skipped = self.not_compared
         tail = (f"; not compared: {len(skipped)} ({'; '.join(skipped[:3])}"
                 f"{'; ...' if len(skipped) > 3 else ''})" if skipped else "")
@@ -416,14 +417,9 @@ def _block_error(name: str, comps: list[_Component], rtol: float, atol: float, m
                     for c in comps if c.note is not None)
     if not compared:
         return BlockError(name, None, np.nan, np.nan, rtol, atol, mode, 0, skipped)
-
-    def ratio(c):
-        e = abs(c.analytic - c.numeric)
-        return np.inf if not np.isfinite(e) else e / max(atol + rtol * abs(c.numeric) + c.slack, 1e-300)
-
-    w = max(compared, key=ratio)
-    return BlockError(name, w.index, w.analytic, w.numeric, rtol, atol, mode, len(compared), skipped,
-                      w.slack)
+    errors = (BlockError(name, c.index, c.analytic, c.numeric, rtol, atol, mode, len(compared),
+                         skipped, c.slack) for c in compared)
+    return max(errors, key=lambda e: e.ratio)
 
 
 def check_gradients(f: Callable, grad: Sequence[np.ndarray] | Mapping | Callable, params: Params,

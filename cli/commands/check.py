@@ -68,6 +68,7 @@ def _line(c: dict) -> str:
     why = sorted({s.split(": ", 1)[1].split(", not compared")[0] for s in skipped})
     if c["status"] == "not compared":
         return head + f"{'—':>10}           not compared: {'; '.join(why)}"
-    verdict = "ok" if c["passed"] else f"FAIL   <-- FAILED at {c['worst']['where']}"
+    ok = c["status"] == "passed"
+    verdict = "ok" if ok else f"FAIL   <-- FAILED at {c['worst']['where']}"
     note = f"   ({len(skipped)} entries not compared: {'; '.join(why)})" if skipped else ""
-    return head + f"{c['max_rel_error']:10.2e} <= {c['tolerance']:.0e}  {verdict}{note}"
+    return head + f"{c['max_rel_error']:10.2e} {'<=' if ok else ' >'} {c['tolerance']:.0e}  {verdict}{note}"
