@@ -166,9 +166,9 @@ class BlockError:
         n = abs(self.numeric)
         values = (f"{'⟨analytic, v⟩' if self.index is None else 'analytic'} {self.analytic!r} vs "
                   f"numeric {self.numeric!r}")
-        governs = (f"the relative tolerance governs (rtol·|numeric| > atol): relative error "
-                   f"{self.error / n:.3g}" if self.rtol * n >= self.atol and n > 0
+        governs = ("the relative tolerance governs (rtol·|numeric| > atol)" if self.rtol * n >= self.atol
                    else "the absolute tolerance governs (atol > rtol·|numeric|)")
+        governs += f": relative error {self.max_rel_error:.3g}"
         sign = "<=" if self.passed else ">"
         slack = f" + the smaller step's error {self.slack:.3g}" if self.slack else ""
         return (f"{self.where()}: {values}; |difference| {self.error:.3g} {sign} atol {self.atol:.3g} "
