@@ -42,11 +42,14 @@ stay for the gradient checks and the API.  :mod:`numerics.printer` holds the pri
 Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
 (1 + tanh(z/2))/2, the softmax and the log-sum-exp with the row maximum subtracted, the cross-entropy
 through softplus (``numpy.logaddexp``).  The *textbook* kernels print the book's 1/(1+e^{−z}) and
-e^{z}/Σe^{z}, and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as ``w·sgn(Re w)``)
-so that the complex-step derivative can check them.  A cost whose proved stable form goes through
-softplus prints that form there too, with :func:`numerics.complexsafe.logaddexp`: the book's
-−[y ln a + (1−y) ln(1−a)] loses ε·e^z to the cancellation in 1 − σ(z) as σ saturates, in complex
-arithmetic as in real, and the complex step inherited that error (7.7e-4 at z = 34).
+e^{z}/Σe^{z}, and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as ``w·sgn(Re w)``,
+the row maximum of the real parts) so that the complex-step derivative can check them.  A cost whose
+proved stable form goes through softplus or the log-sum-exp prints that form there too (softplus
+with :func:`numerics.complexsafe.logaddexp`), because the book's form is not accurate in complex
+arithmetic at saturation: −[y ln a + (1−y) ln(1−a)] loses ε·e^z to the cancellation in 1 − σ(z)
+(the complex step read 7.7e-4 too much at z = 34), and −y ln(e^{z_j}/Σ_k e^{z_k}) takes the log of
+a number whose imaginary part, about 1e-20 of it, underflows when it is below 1e-288 (the complex
+step read 0 where the derivative is −27).
 """
 from __future__ import annotations
 
@@ -97,8 +100,10 @@ def _penalty(reg: str) -> sp.Expr:
 def _complex_safe_stable(cost: Cost) -> bool:
     """True when the textbook (complex-step) kernels print ``cost``'s proved stable form rather
     than its book form: when derive marks it complex-safe, or it is written through softplus
-    (``logaddexp``), whose book form ln(1 − σ(z)) cancels as σ saturates."""
-    return cost.stable_id is not None and (cost.complex_safe is not None or cost.stable.has(logaddexp))
+    (``logaddexp``: the book's ln(1 − σ(z)) cancels as σ saturates) or the log-sum-exp (``lse``:
+    the book's ln e^{z_j}/Σ_k e^{z_k} underflows)."""
+    return cost.stable_id is not None and (cost.complex_safe is not None or cost.stable.has(logaddexp)
+                                           or lse in cost.stable.free_symbols)
 
 
 # -- the pieces of one module ---------------------------------------------------------------------
@@ -133,8 +138,11 @@ class _Spec:
             if textbook:  # eq. (78), e^{z_j}/Σ_k e^{z_k}
                 self.out_act = _row(_softmax.SOFTMAX)
                 self.out_id = "eq. (78), softmax_normalised"
-                self.lse = None
-                self.term = c.term.xreplace({a: self.out_act})
+                # the cost: the book's −y ln(e^{z_j}/Σ_k e^{z_k}) takes the log of e^{z_j − max z},
+                # whose imaginary part underflows below 1e-288 (the complex step read 0 for −27);
+                # −y (z_j − lse), lse shifted by the largest real part, never forms it
+                self.lse = _row(_softmax.LOGSUMEXP_SHIFTED) if _complex_safe_stable(c) else None
+                self.term = c.stable if self.lse is not None else c.term.xreplace({a: self.out_act})
             else:  # e^{z_j − c}/Σ_k e^{z_k − c} and lse = c + ln Σ_k e^{z_k − c}, c = max_k z_k
                 self.out_act = _row(_softmax.SOFTMAX_SHIFTED)
                 self.out_id = "eq. (78), logsumexp_shift"

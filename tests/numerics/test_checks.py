@@ -40,8 +40,8 @@ def test_no_check_fails_for_a_shipped_example_cost(cost):
 
 
 def test_exp_hidden_layers_overflow_the_books_sigma_and_the_check_says_so():
-    """With eˣ hidden layers z^L reaches ±1e7: the textbook σ = 1/(1 + e^{−z}) and softmax overflow
-    in complex arithmetic, so those complex steps are not compared; central differences are."""
+    """With eˣ hidden layers z^L reaches −1e7: the textbook σ = 1/(1 + e^{−z}) overflows in complex
+    arithmetic, so those complex steps are not compared; central differences are."""
     checks = run_checks(0, activations=[derive.book.custom.from_text("exp(z)", "activation")])
     skipped = [c for c in checks if c["not_compared"]]
     assert skipped and all(c["method"] == "complex_step" for c in skipped)

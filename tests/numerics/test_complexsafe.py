@@ -55,3 +55,19 @@ def test_the_textbook_cross_entropy_is_exact_where_the_books_form_cancelled():
     t = 1 / (1 + np.exp(-(z + 1j * H)))  # what the book's form computed
     book = np.imag(-y * np.log(t) - (1 - y) * np.log(1 - t)) / H
     assert abs(book - (sigma(z) - y)) > 0.01
+
+
+def test_the_textbook_log_likelihood_is_exact_where_the_books_form_underflowed():
+    """∂C/∂z for C = −ln(e^{z_0}/Σ e^{z_k}) is softmax(z) − e_0: at z = (0, 700, 0) that is
+    (−1, 1, 0) to 1e-304.  The book's form took the log of e^{−700}, whose imaginary part (1e-20 of
+    it) is below the smallest normal number: the complex step read garbage there."""
+    k = codegen.kernels("log_likelihood", "sigmoid", textbook=True)
+    y = np.array([[1.0, 0.0, 0.0]])
+    for j, want in enumerate((-1.0, 1.0, 0.0)):
+        z = np.array([[0.0, 700.0, 0.0]], dtype=complex)
+        z[0, j] += 1j * H
+        d = np.imag(k.cost_terms(z, y).sum()) / H
+        assert abs(d - want) <= 1e-15, (j, d)
+        book = np.imag(-np.sum(y * np.log(np.exp(z) / np.exp(z).sum()))) / H
+        if j == 0:
+            assert abs(book - want) > 1e-6  # what the book's form gave
