@@ -11,10 +11,10 @@ gradient) is compared, parameter block by parameter block and entry by entry, wi
 * **central differences** of the stable kernels' cost (rtol :data:`~numerics.gradcheck.CENTRAL_RTOL`,
   atol from the step and the cost's scale),
 
-with the tolerances and the kink test of :mod:`numerics.gradcheck`.  The textbook kernels are the
-book's forms, which overflow where the stable ones do not (σ = 1/(1 + e^{−z}) for z < −709 in
-complex arithmetic, e^z/Σe^z for z > 709); an entry whose complex step is not finite there is not
-compared, and the check says so.
+with the tolerances and the kink test of :mod:`numerics.gradcheck`.  The textbook kernels keep the
+book's σ = 1/(1 + e^{−z}), which overflows in complex arithmetic for z < −709 where the stable form
+does not (eˣ hidden layers get there); an entry whose complex step is not finite is not compared,
+and the check says so.
 
 Inputs are uniform in [0, 1), targets one-hot rows (log-likelihood) or uniform in [0, 1); weights
 N(0, 1/n_in) and biases N(0, 1).  A draw is redrawn while a hidden input z lies within
