@@ -12,7 +12,7 @@ def register(sub) -> None:
     p = sub.add_parser("check", help="check the generated gradients against numeric ones",
                        description="For small random networks (every activation x cost, with no "
                                    "regularization, L2 and L1) compare the gradient the generated "
-                                   "kernels compute with the complex step (rtol 1e-12, atol 64 eps "
+                                   "kernels compute with the complex step (rtol 1e-12, atol 1024 eps "
                                    "times the scale) and central differences (rtol 1e-6, atol from "
                                    "the step and the scale), parameter block by parameter block, "
                                    "entry by entry. An entry where the numeric method cannot be "
