@@ -28,13 +28,14 @@ governs there (the larger of atol and rtol·|n|), with the plain |a − n|/|n| w
 
 **Kinks and wide stencils.**  A central difference that fails is looked at closer, at the steps
 h/4, h/16 and h/64, with the central and the two one-sided differences of each.  For a smooth f the
-three agree ever better as the step shrinks, and the central differences converge.  When at h/64
-they still disagree, or the central differences still move, beyond their rounding and not even
-half as much as at h/16, f is not smooth at the scale of any step (a kink of ReLU, |w| or max
-lies within it): the component is *at a kink, not compared*.  Otherwise the stencil was only too
-wide (it straddled a kink of a higher derivative, as of max(u, 0)² at u = 0, or f varies fast, as
-tanh(30w)): the difference of the last two central differences bounds the last one's error, and
-the analytic value is compared with the last, that bound added to the allowance.
+gap between the one-sided differences vanishes as s³, the three agree ever better, and the central
+differences converge.  When at h/64, beyond their rounding, the gap extrapolated to s = 0 is not 0
+(a jump of the derivative: ReLU, |w|, max), or the three still disagree or the central differences
+still move and not even half as much as at h/16, f is not smooth at the scale of any step: the
+component is *at a kink, not compared*.  Otherwise the stencil was only too wide (it straddled a
+kink of a higher derivative, as of max(u, 0)² at u = 0, or f varies fast, as tanh(30w)): the
+difference of the last two central differences bounds the last one's error, and the analytic
+value is compared with the last, that bound added to the allowance.
 
 **The per-entry check and the directional check.**  The per-entry check perturbs one entry at a time:
 one evaluation of f per entry (complex step) or four (central).  The directional check, as HIPS
@@ -300,27 +301,32 @@ class _Check:
 
     def closer(self, c: _Component) -> bool:
         """A failing central difference, looked at closer, at the steps s = h/4, h/16, h/64: at each,
-        the central difference and the two one-sided differences (from the same evaluations).  For
-        a smooth f the three agree ever better, and the central differences converge.  When, at
-        h/64 and beyond their rounding, the three still disagree or the central differences still
-        move, and that did not halve from h/16 on, f is not smooth at the scale of any step (a kink
-        of ReLU, |w| or max within it): ``c.note``.  Else the difference of the last two central
-        differences bounds the last one's error; with the rounding, that is its slack.  True when
-        the analytic value agrees with the last; ``c.numeric`` and ``c.slack`` are then set."""
+        the central difference and the two one-sided differences (from the same evaluations).
+
+        f has a kink within the stencil (ReLU, |w|, max: ``c.note``) when, beyond their rounding at
+        h/64, the one-sided differences disagree in the limit (their gap, extrapolated as the s³
+        of a smooth f's, is not 0), or the three disagree, or the central differences still move,
+        and neither did as a smooth f's does (halve at least per step).  Else the difference of
+        the last two central differences bounds the last one's error; with the rounding, that is
+        its slack.  True when the analytic value agrees with the last; ``c.numeric`` and
+        ``c.slack`` are then set."""
         line = Line(self.f, self.params, self.work, c.moves)
         dtype = self.work[c.moves[0][0]].dtype
-        s, ds, spreads = central_step(c.scale, dtype, self.order) * c.stretch, [c.numeric], []
+        s, ds, gaps, spreads = central_step(c.scale, dtype, self.order) * c.stretch, [c.numeric], [], []
         for _ in range(3):
             s /= 4
             with np.errstate(all="ignore"):
                 values = {t: line(t) for t in (s, -s, 2 * s, -2 * s)}
                 ds.append(central(values.__getitem__, s, self.order))
                 right, left = one_sided(values.__getitem__, s, self.f0)
+            gaps.append(right - left)
             spreads.append(max(right, left, ds[-1]) - min(right, left, ds[-1]))
         moves = [abs(b - a) for a, b in zip(ds, ds[1:])]
         rho = 16 * float(np.finfo(dtype).eps) * max(line.fmax, abs(self.f0)) / s  # their rounding
         floor = self.atol + self.rtol * max(abs(right), abs(left), abs(ds[-1])) + 2 * rho
-        if any(x[-1] > floor and x[-1] > x[-2] / 2 for x in (spreads, moves)):
+        jump = gaps[-1] + (gaps[-1] - gaps[-2]) / 63  # Richardson: a smooth f's gap is c·s³
+        if (min(abs(jump), abs(gaps[-1])) > floor
+                or any(x[-1] > floor and x[-1] > x[-2] / 2 for x in (spreads, moves))):
             c.note = (f"at a kink, not compared (one-sided derivatives {right:.6g} and {left:.6g}, "
                       f"central {ds[-1]:.6g})")
             return False
