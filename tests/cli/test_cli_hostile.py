@@ -638,9 +638,10 @@ import gradproof.reports.write as write
 signal.signal(signal.SIGTERM, _terminate)
 mode, out = sys.argv[1], Path(sys.argv[2])
 
-class Stub(Report):  # a report that renders instantly: what is tested is the writing
-    def to_html(self): return "<p>new</p>"
-    def to_tex(self): return "new tex"
+write.render_html = lambda report: "<p>new</p>"  # renders instantly: what is tested is the writing
+write.render_tex = lambda report: "new tex"
+
+class Stub(Report):
     def to_json(self):
         if mode == "staging":  # the set is half-staged: stop here
             os.kill(os.getpid(), signal.SIGTERM); time.sleep(5)

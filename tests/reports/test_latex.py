@@ -35,8 +35,8 @@ def test_report_compiles_with_pdflatex(which, request, tmp_path):
 
 
 def test_figure_is_included_when_there_is_training(good_report, bad_report):
-    assert rf"\includegraphics[width=\linewidth,page=1]{{{FIGURE_PDF}}}" in good_report.to_tex()
-    assert r"\includegraphics" not in bad_report.to_tex()  # no training, no figure
+    assert rf"\includegraphics[width=\linewidth,page=1]{{{FIGURE_PDF}}}" in render_tex(good_report)
+    assert r"\includegraphics" not in render_tex(bad_report)  # no training, no figure
 
 
 def test_expressions_are_the_shared_latex(good_report):
