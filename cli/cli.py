@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 _MAIN_PID = os.getpid()
 
 
-def _terminate(signum, frame) -> None:
+def handle_sigterm(signum, frame) -> None:
+    """The CLI's SIGTERM handler: raise :class:`Terminated` in the CLI's own process, so that its
+    ``finally`` blocks remove temporary files; a forked worker dies of the signal as workers do."""
     if os.getpid() != _MAIN_PID:  # a forked worker (e.g. of train --runs) stops as workers do
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command
     global _MAIN_PID
     _MAIN_PID = os.getpid()
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, handle_sigterm)
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a full disk shows here, inside the handlers, not at exit

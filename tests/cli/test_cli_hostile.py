@@ -630,12 +630,12 @@ def test_the_cases_are_counted():
 _CHILD = r"""
 import json, os, signal, sys, time
 from pathlib import Path
-from gradproof.cli import _terminate
+from gradproof.cli import handle_sigterm
 from gradproof.errors import Terminated
 from gradproof.reports.report import Report
 import gradproof.reports.write as write
 
-signal.signal(signal.SIGTERM, _terminate)
+signal.signal(signal.SIGTERM, handle_sigterm)
 mode, out = sys.argv[1], Path(sys.argv[2])
 
 write.render_html = lambda report: "<p>new</p>"  # renders instantly: what is tested is the writing
@@ -727,7 +727,7 @@ def test_train_stopped_by_sigterm_is_one_line_and_saves_nothing(tmp_path):
 _FORKED = r"""
 import os, signal, sys, time
 from gradproof import cli
-signal.signal(signal.SIGTERM, cli._terminate)  # as main() does, in this (the main) process
+signal.signal(signal.SIGTERM, cli.handle_sigterm)  # as main() does, in this (the main) process
 pid = os.fork()
 if pid == 0:  # a worker, as train --runs forks them
     try:
