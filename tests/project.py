@@ -14,8 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads(ROOT.joinpath("pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 
-#: The import packages a wheel installs, e.g. ``gradproof.derive.core``.
-PACKAGES: list[str] = list(SETUPTOOLS["packages"])
 #: Import package -> the checkout folder it is built from (``gradproof`` -> ``cli``).
 PACKAGE_DIR: dict[str, str] = dict(SETUPTOOLS.get("package-dir", {}))
 #: Import package -> the globs of the data files it ships (relative to the package's folder).
