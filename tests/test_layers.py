@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from .limits import HANG_GUARD
 from .project import PACKAGE_DIR, PYPROJECT, ROOT
 
 CONTRACTS = PYPROJECT["tool"]["importlinter"]["contracts"]
@@ -51,7 +52,7 @@ def lint(folder: Path, config: Path) -> Lint:
     """Run import-linter with ``folder`` first on ``sys.path`` and the contracts of ``config``."""
     r = subprocess.run([sys.executable, "-c", _RUN, str(folder), str(config)], cwd=folder,
                        capture_output=True, text=True,
-                       timeout=600)  # a hang guard only: the linter takes well under a second
+                       timeout=HANG_GUARD)
     output = r.stdout + r.stderr
     summary = re.search(r"^Contracts: (\d+) kept, (\d+) broken\.$", output, re.M)
     if summary is None or r.returncode not in (0, 1):

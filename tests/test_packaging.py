@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from .limits import HANG_GUARD
 from .project import PACKAGE_DATA, PACKAGE_DIR, ROOT
 
 pytestmark = pytest.mark.slow
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.slow
 #: What the copy of the checkout leaves out: version control, environments, earlier builds.
 _NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
                                      ".hypothesis", ".pytest_cache", "gradproof-report")
-_HANG_GUARD = 600  # seconds: only so that a hung pip cannot stall the suite; a build takes a few
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def wheel(tmp_path_factory) -> Path:
     shutil.copytree(ROOT, src, ignore=_NOT_SOURCE)
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
                         "--no-build-isolation", "--disable-pip-version-check", "-w", str(tmp / "dist"),
-                        str(src)], capture_output=True, text=True, timeout=_HANG_GUARD)
+                        str(src)], capture_output=True, text=True, timeout=HANG_GUARD)
     assert r.returncode == 0, r.stdout + r.stderr
     (path,) = (tmp / "dist").glob("gradproof-*.whl")
     return path
@@ -117,7 +117,7 @@ def _python(code: str, site: Path, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(PYTHONPATH=str(site), PYTHONNOUSERSITE="1")
     return subprocess.run([sys.executable, "-c", code, str(site)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=_HANG_GUARD)
+                          capture_output=True, text=True, timeout=HANG_GUARD)
 
 
 @pytest.mark.parametrize("name", ["derive", "numerics", "reports", "cli", "commands"])

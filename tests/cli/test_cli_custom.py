@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import html5lib
 import pytest
 
-
-def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          timeout=300)
+from .run import gradproof
 
 
 def test_kernels_print_a_definition_given_on_the_command_line():

@@ -78,7 +78,8 @@ def test_assert_allclose_rel():
 
 
 def test_numerics_does_not_import_testing_or_hypothesis():
-    code = "import sys, numerics; print('gradproof.numerics.testing' in sys.modules, 'hypothesis' in sys.modules)"
+    code = ("import sys, gradproof.numerics; "
+            "print('gradproof.numerics.testing' in sys.modules, 'hypothesis' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
