@@ -710,26 +710,33 @@ def test_train_stopped_by_sigterm_is_one_line_and_saves_nothing(tmp_path):
 _FORKED = r"""
 import os, signal, sys, time
 from gradproof import cli
-signal.signal(signal.SIGTERM, cli.handle_sigterm)  # as main() does, in this (the main) process
-pid = os.fork()
-if pid == 0:  # a worker, as train --runs forks them
-    try:
-        time.sleep(30)
-    except BaseException as exc:
-        print(f"the worker raised {type(exc).__name__}", file=sys.stderr)
-        os._exit(1)
-    os._exit(0)
-time.sleep(0.3)
-os.kill(pid, signal.SIGTERM)  # as Pool.terminate() does
-_, status = os.waitpid(pid, 0)
-sys.exit(0 if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM else 1)
+cli.install_sigterm_handler()  # as main() does, in this (the main) process
+
+def ended_by_sigterm(wait: float) -> bool:
+    pid = os.fork()
+    if pid == 0:  # a worker, as train --runs forks them
+        try:
+            time.sleep(5)
+        except BaseException as exc:
+            print(f"the worker raised {type(exc).__name__}", file=sys.stderr)
+            os._exit(1)
+        os._exit(0)
+    time.sleep(wait)
+    os.kill(pid, signal.SIGTERM)  # as Pool.terminate() does
+    _, status = os.waitpid(pid, 0)
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+
+# a worker under way, then workers that have not run a line yet (such a SIGTERM was once lost)
+sys.exit(0 if ended_by_sigterm(0.3) and all(ended_by_sigterm(0) for _ in range(20)) else 1)
 """
 
 
 def test_forked_workers_of_runs_stop_quietly_when_the_pool_ends_them(tmp_path):
     """The pool of --runs ends its workers with SIGTERM: the CLI's handler (which raises in the main
     process, so that temporary files are removed) lets a forked worker stop as workers do, without
-    a traceback; and a whole parallel run says nothing of it."""
+    a traceback, even when the signal comes before the worker has started (with the handler
+    merely inherited, Python dropped such a signal and the pool waited forever); and a whole
+    parallel run says nothing of it."""
     r = subprocess.run([sys.executable, "-c", _FORKED], capture_output=True, text=True,
                        timeout=HANG_GUARD)
     assert r.returncode == 0 and r.stderr == "", r.stderr
