@@ -20,12 +20,16 @@ from __future__ import annotations
 from fractions import Fraction
 
 import mpmath
+import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
 
 from gradproof.derive import verify
+
+#: The last test reads the counts the others fill: under pytest-xdist one worker runs the module.
+pytestmark = pytest.mark.xdist_group("verify_soundness")
 
 _t = sp.Dummy("t")
 _NAMES = {
@@ -190,7 +194,6 @@ def test_decided_counts():
     """How many were decided (run after the two tests above, as pytest does in file order)."""
     (nt, dt), (nf, df), (wrong,) = COUNTS["true"], COUNTS["false"], COUNTS["wrong"]
     if nt == 0 or nf == 0:
-        import pytest
         pytest.skip("counts come from the two tests above: run the whole module")
     print(f"soundness: true {dt}/{nt} proved, false {df}/{nf} refuted, wrong verdicts {wrong}")
     assert wrong == 0
