@@ -49,6 +49,7 @@ def test_train_with_an_expression_on_the_sample():
     assert res["config"]["activation"] == "sp" and res["best"]["accuracy"] > 0.8
 
 
+@pytest.mark.slow
 def test_the_report_section_for_a_users_model():
     from gradproof.reports.custom import add_custom_section
     from gradproof.reports.html import render_html
@@ -69,6 +70,7 @@ def test_the_report_section_for_a_users_model():
     json.loads(report.to_json())
 
 
+@pytest.mark.slow
 def test_the_report_section_is_in_the_latex_too():
     from gradproof.reports.custom import add_custom_section
     from gradproof.reports.latex import render_tex

@@ -359,6 +359,7 @@ def test_bad_time_limits_are_refused(bad):
         verify("x", "x", time_limit=bad)
 
 
+@pytest.mark.slow
 def test_large_valid_input_is_accepted():
     assert verify("+".join(["x"] * 999), "999*x").status == "proved"
     frac = "1/(1 + " * 190 + "x" + ")" * 190
