@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          timeout=300)
+from .run import gradproof
 
 
 def test_kernels_prints_the_backprop_source():
