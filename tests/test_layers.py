@@ -91,10 +91,6 @@ def test_the_installed_layout_holds_every_module(tmp_path):
         assert want <= got, f"{name}: not copied: {sorted(map(str, want - got))}"
 
 
-@pytest.mark.xfail(raises=AssertionError, strict=True,
-                   reason="issue 15: the import cycles of derive (core -> book, claims -> book, "
-                          "parse <-> verify, theorem <-> cache) and numerics (network <-> train) "
-                          "are being removed; remove this mark when they are")
 def test_the_layers_contract_holds_on_the_installed_package(tmp_path):
     result = lint(installed_layout(tmp_path), ROOT / "pyproject.toml")
     assert result.kept == len(CONTRACTS) and result.broken == 0, result.output

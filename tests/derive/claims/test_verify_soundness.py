@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
+
 import mpmath
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
