@@ -244,6 +244,8 @@ def training_summary(training: dict | None) -> str:
         return "not run"
     if training.get("error"):
         return "failed: " + training["error"]
+    if training.get("warning"):
+        return "FAILED: " + training["warning"]
     final, best, book = training.get("final") or {}, training.get("best") or {}, training.get("book")
     n = len(training.get("epochs") or [])
     split = best.get("split") or (book or {}).get("set") or "test"
@@ -312,8 +314,9 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     grouped = [g for g in grouped if g["ids"]]
 
     checked = check_facts(checks, problems)
-    if training and training.get("error"):
-        problems.append({"kind": "training", "id": "training", "message": training["error"]})
+    if training and (training.get("error") or training.get("warning")):
+        problems.append({"kind": "training", "id": "training",
+                         "message": training.get("error") or training["warning"]})
     training = _finite(training) if training else None
     if training is not None:
         training["data_kind"] = (data or {}).get("kind")
@@ -411,5 +414,9 @@ def data_summary(data: dict | None) -> str:
         text = f"MNIST ({kind})"
     if counts:
         text += f": {counts} images"
-    text += f"; {data.get('source', '?')}"
+    source = str(data.get("source", "?"))
+    if kind == "sample" and source.startswith("bundled sample"):  # said once, not twice
+        source = source[len("bundled sample"):].strip(" ()")
+    if source:
+        text += f"; {source}"
     return f"{text}; {data['note']}" if data.get("note") else text

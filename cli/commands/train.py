@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 
 from ..errors import UsageError
-from . import load_mnist
+from . import load_mnist, parse_sizes
 from .models import ACTIVATION_HELP, COST_HELP, model
 
 #: Config field -> the flag that sets it (for error messages).
@@ -71,11 +71,7 @@ def _config(args):
                          + ", ".join(PRESETS))
     changes = {}
     if args.sizes is not None:
-        try:
-            changes["sizes"] = tuple(int(s) for s in args.sizes.split(","))
-        except ValueError:
-            raise UsageError(f"--sizes: {args.sizes!r} is not a comma-separated list of integers; "
-                             "give e.g. --sizes 784,30,10") from None
+        changes["sizes"] = parse_sizes(args.sizes)
     for kind in ("activation", "cost"):  # a name, or a definition made here (derive.book.custom)
         if getattr(args, kind) is not None:
             changes[kind] = model(getattr(args, kind), kind).name

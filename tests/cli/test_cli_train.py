@@ -80,7 +80,8 @@ def test_bad_flags_exit_2_with_one_line(args, flag):
 def test_divergence_stops_and_saves_nothing(tmp_path):
     path = tmp_path / "net.npz"
     p = gradproof("train", "--data", "sample", "--sizes", "784,10,10", "--cost", "cross_entropy",
-                  "--activation", "relu", "--eta", "1e300", "--epochs", "3", "--save", str(path))
+                  "--activation", "relu", "--eta", "1e300", "--init", "large", "--epochs", "3",
+                  "--save", str(path))
     assert p.returncode == 1, (p.stdout, p.stderr)
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "smaller" in lines[0] and "Traceback" not in p.stderr
