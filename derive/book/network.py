@@ -64,6 +64,10 @@ class sigma_prime(UnaryFunction):
         s = r"\sigma'\left(%s\right)" % printer._print(self.args[0])
         return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
 
+    def _pretty(self, printer):  # σ′(z), as the terminal prints every other derivative of σ
+        from sympy.printing.pretty.stringpict import prettyForm
+        return prettyForm(*prettyForm("σ′").right(prettyForm(*printer._print(self.args[0]).parens())))
+
 
 class sigma(UnaryFunction):
     r"""An activation about which nothing is known but its derivative's name:

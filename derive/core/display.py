@@ -30,12 +30,12 @@ from typing import Callable, Sequence
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .notation import latex, math_char, plain_text, pretty, segments
+from .notation import latex, math_char, plain_math, plain_text, pretty, segments
 from .outcome import PROVED, UNDECIDED, Outcome
 from .prover import prove_equal
 from .theorem import register_view
 
-__all__ = ["Display", "Shown", "Update", "SquaredNorm", "DISPLAYS", "display", "meaning", "same",
+__all__ = ["Display", "Shown", "Update", "SquaredNorm", "At", "DISPLAYS", "display", "meaning", "same",
            "shown", "display_latex", "ordered", "book_form", "half", "norm_sq", "symbol_named",
            "identity_latex", "identity_text", "identity_json"]
 
@@ -66,6 +66,34 @@ class Update(sp.Basic):
         out = prettyForm(*out.right(new))
         out = prettyForm(*out.right(" = "))
         return prettyForm(*out.right(rhs))
+
+
+class At(sp.Basic):
+    r"""``At(relation, x, value)`` prints :math:`\text{relation} \quad\text{at}\quad x = \text{value}`
+    (the Newton step's :math:`\nabla C + H\Delta w = 0` at :math:`\Delta w = -H^{-1}\nabla C`, eq. 106);
+    it means the relation with ``value`` put for ``x``, unevaluated."""
+
+    @property
+    def meaning(self) -> sp.Basic:
+        rel, x, value = self.args
+        return type(rel)(*(side.xreplace({x: value}) for side in rel.args), evaluate=False)
+
+    def _latex(self, printer):
+        rel, x, value = self.args
+        return r"%s \quad \text{at} \quad %s = %s" % (printer._print(rel), printer._print(x),
+                                                       printer._print(value))
+
+    def _sympystr(self, printer):
+        rel, x, value = self.args
+        return f"{printer._print(rel)} at {printer._print(x)} = {printer._print(value)}"
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+        rel, x, value = (printer._print(a) for a in self.args)
+        out = prettyForm(*rel.right("  at  "))
+        out = prettyForm(*out.right(x))
+        out = prettyForm(*out.right(" = "))
+        return prettyForm(*out.right(value))
 
 
 def _vector_of(summand: sp.Expr, index: sp.Symbol) -> sp.Expr:
@@ -111,7 +139,7 @@ class SquaredNorm(sp.Expr):
 def meaning(expr: sp.Basic) -> sp.Basic:
     """``expr`` with every display-only node replaced by what it stands for (relations are
     rebuilt unevaluated, so that ``C >= 0`` stays a relation and does not become ``True``)."""
-    if isinstance(expr, (Update, SquaredNorm)):
+    if isinstance(expr, (Update, SquaredNorm, At)):
         return meaning(expr.meaning)
     if not expr.args or isinstance(expr, (sp.Symbol, sp.Indexed)):
         return expr
@@ -144,8 +172,8 @@ def ordered(expr: sp.Expr, first: Sequence[sp.Basic] = ()) -> sp.Expr:
             return type(e)(go(e.lhs), go(e.rhs), evaluate=False)
         if isinstance(e, (sp.Equivalent, sp.And, sp.Or)):
             return type(e)(*[go(a) for a in e.args], evaluate=False)
-        if isinstance(e, (Update, SquaredNorm)):
-            return e
+        if isinstance(e, (Update, SquaredNorm, At, sp.MatrixExpr)):
+            return e  # a product of matrices is never reordered, nor a sum of them evaluated
         if not isinstance(e, sp.Expr) or e.is_Atom or isinstance(e, (sp.Indexed, AppliedUndef)):
             return e
         if isinstance(e, sp.Add):
@@ -388,7 +416,7 @@ def unevaluated(expr: sp.Basic) -> bool:
                     return True
             except Exception:  # noqa: BLE001 - cannot rebuild: treat as written by hand
                 return True
-        if isinstance(node, (Update, SquaredNorm, sp.UnevaluatedExpr)):
+        if isinstance(node, (Update, SquaredNorm, At, sp.UnevaluatedExpr)):
             return True
     return False
 
@@ -415,7 +443,8 @@ def checked_at(identity) -> list[str]:
     for part in getattr(identity.derivation, "parts", ()) or ():
         where = getattr(part, "checked_at", "")
         if where and not getattr(part, "general", True):
-            text = getattr(part, "text", "")
+            text = plain_math(getattr(part, "text", ""))  # read as prose, in the book's letters
+            where = plain_math(where)
             lines.append(f"{text}: checked at {where}" if text else f"checked at {where}")
     return lines
 

@@ -27,7 +27,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 __all__ = ["LATEX_NAMES", "SYMBOL_LATEX", "BookLatexPrinter", "latex", "prime_head", "name_symbols",
-           "math_char", "unicode_to_latex", "segments", "MATH_SYMBOLS", "TEXT_SYMBOLS"]
+           "math_char", "unicode_to_latex", "segments", "MATH_SYMBOLS", "TEXT_SYMBOLS", "plain_math"]
 
 #: Symbol name -> LaTeX, for names SymPy would not print as the book does.
 LATEX_NAMES: dict[str, str] = {
@@ -393,6 +393,9 @@ def _pretty_printer():
                 return super()._print_Function(e, sort, name, left, right)
             return super()._print_Function(e, sort, func_name, left, right)
 
+        def _print_ZeroMatrix(self, e):  # the zero vector, written 0 as the book does (not 𝟘)
+            return prettyForm("0")
+
         def _print_Max(self, e):
             return self._print_Function(e, func_name="max")
 
@@ -450,7 +453,13 @@ def _plain(tex: str) -> str:
             return t
         return ("^" if m.group(1) == "^" else "_") + (body if len(body) == 1 else f"({body})")
     s = re.sub(r"([\^_])(?:\{([^{}]*)\}|([A-Za-z0-9]))", script, s)
-    return s.replace("{", "").replace("}", "")
+    return s.replace("{", "").replace("}", "").replace("'", "′")  # one prime: σ′, w′
+
+
+def plain_math(tex: str) -> str:
+    """Loose inline LaTeX (``n_{l+1} = 2``, ``δ^L = ∇_a C``) as Unicode text (``nₗ₊₁ = 2``, ``δᴸ = ∇ₐ C``),
+    for prose that must read without a math renderer."""
+    return _plain(tex)
 
 
 def _wrap(s: str) -> str:

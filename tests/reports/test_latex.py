@@ -90,3 +90,20 @@ def test_no_box_wider_than_10pt_and_no_wrapped_code(full_report, tmp_path):
             re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too \w+\) (.*)", log)]
     assert not [w for w in wide if w[0] > 10], wide
     assert res.paths
+
+
+def test_a_missing_latex_package_is_named(tmp_path):
+    """pdflatex's own log is the oracle: a package that is not installed is named with the fix,
+    and lmodern (missing beside texlive-latex-base) with its Debian package."""
+    need("pdflatex")
+    from gradproof.reports.latex import missing_package
+    from gradproof.reports.report import ReportError
+    from gradproof.reports.write import compile_pdf
+
+    tex = "\\documentclass{article}\n\\usepackage{gradproofnosuchpackage}\n\\begin{document}x\\end{document}\n"
+    with pytest.raises(ReportError) as exc:
+        compile_pdf(tex, None, tmp_path)
+    assert "the LaTeX file gradproofnosuchpackage.sty is missing" in str(exc.value), str(exc.value)
+    lm = missing_package("! LaTeX Error: File `lmodern.sty' not found.\n")
+    assert "apt-get install lmodern" in lm
+    assert missing_package("! Undefined control sequence.") is None
