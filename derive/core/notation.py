@@ -94,6 +94,22 @@ class BookLatexPrinter(LatexPrinter):
         # a row of ones is the transpose of the ones column the book writes as 1
         return r"\mathbf{1}^{T}" if expr.rows == 1 and expr.cols != 1 else r"\mathbf{1}"
 
+    def _print_Mul(self, expr):
+        # a product written unevaluated as (−1)·2·(y − a): the sign in front, −2 (y − a)
+        if expr.args and expr.args[0] == -1 and len(expr.args) > 1 and not expr.is_Number:
+            rest = expr.args[1:]
+            body = self._print(rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False))
+            return "- " + (r"\left(%s\right)" % body if len(rest) == 1 and rest[0].is_Add else body)
+        return super()._print_Mul(expr)
+
+    def _print_MatMul(self, expr):
+        # ½ uᵀHu, as the book writes a scalar in front of a matrix product: not (½) uᵀHu
+        c, rest = expr.args[0], expr.args[1:]
+        if getattr(c, "is_Rational", False) and c not in (1, -1) and rest:
+            body = " ".join(self.parenthesize(m, PRECEDENCE["Mul"], strict=False) for m in rest)
+            return "%s %s" % (self._print(c), body)
+        return super()._print_MatMul(expr)
+
     def _print_HadamardProduct(self, expr):
         return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=False)
                                for a in expr.args)
