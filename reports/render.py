@@ -341,7 +341,7 @@ def identity_math(identity: "Identity") -> IdentityMath:
 
     statement = tuple(one(display.display_latex(e, d), e)
                       for e, d in zip(sh.statement, sh.is_display))
-    steps = tuple((one(display.step_latex(s.expr), s.expr), s.reason) for s in identity.steps)
+    steps = tuple((one(display.step_latex(s.expr, identity), s.expr), s.reason) for s in identity.steps)
     return IdentityMath(statement, steps, mathml, tuple(display.checked_at(identity)), sh.problems)
 
 

@@ -359,6 +359,7 @@ class Shown:
     checks: tuple
     checked_at: str
     problems: tuple
+    general: dict = field(default_factory=dict)  # the statement's concrete symbol -> the display's
 
 
 def _build(identity) -> Shown:
@@ -385,8 +386,9 @@ def _build(identity) -> Shown:
             problems.append(f"the book's form of part {k + 1} is not shown: the statement as stored "
                             f"is not proved equal to it ({o.status}: {o.detail or o.method})")
     used = any(flags) and disp.rename
+    general = {v: k for k, v in disp.rename.items() if isinstance(v, sp.Symbol)} if used else {}
     return Shown(tuple(out), tuple(flags), tuple(checks), disp.checked_at if used else "",
-                 tuple(problems))
+                 tuple(problems), general)
 
 
 _CACHE: dict[tuple[str, int], Shown] = {}
@@ -421,9 +423,15 @@ def unevaluated(expr: sp.Basic) -> bool:
     return False
 
 
-def step_latex(expr: sp.Basic) -> str:
+def step_latex(expr: sp.Basic, identity=None) -> str:
     """LaTeX of a derivation step: in its written order when it was built unevaluated, else in
-    the book's order of terms."""
+    the book's order of terms.  With ``identity``, in the names its statement is shown in: a step
+    about the proof's w₂ is shown about w when the statement is ("checked for w = w₂"), so that a
+    derivation never mixes w′ and w₂."""
+    if identity is not None:
+        general = shown(identity).general
+        if general:
+            expr = expr.xreplace(general)
     return display_latex(expr, unevaluated(expr))
 
 

@@ -140,10 +140,10 @@ def bad_report():
 
 @pytest.fixture(scope="session")
 def full_report():
-    """Every registered identity, really proved, with the real kernel source and a training record:
-    what `gradproof report` shows, for the layout tests (PDF boxes, browser widths)."""
-    from gradproof.numerics.codegen import kernel_source
+    """What `gradproof report` shows (the README's first command): every registered identity
+    proved (through the proof cache of this test process), the numeric checks, the real kernel
+    and two epochs of nielsen-ch1 on the sample -- for the layout tests (PDF boxes, browser
+    widths) and the reader's-eye tests of test_readme_reports."""
+    from gradproof.reports.gather import gather
 
-    return build(list(derive.REGISTRY.values()), training=training_record(),
-                 kernel={"cost": "quadratic", "activation": "sigmoid", "ran": True,
-                         "preset": "nielsen-ch1", "source": kernel_source("quadratic", "sigmoid")})
+    return gather(train="nielsen-ch1", data="sample", epochs=2, cache=True)
