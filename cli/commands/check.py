@@ -1,4 +1,6 @@
-"""``gradproof check [--json] [--seed S]``: generated backprop against numeric gradients."""
+"""``gradproof check [--json] [--seed S]``: generated backprop against numeric gradients, and the
+Hessian-vector and Gauss-Newton products against central differences, the complex step and the
+exact matrices."""
 from __future__ import annotations
 
 import json
@@ -13,8 +15,10 @@ def register(sub) -> None:
                        description="For small random networks (every activation x cost, with no "
                                    "regularization, L2 and L1) compare the gradient the generated "
                                    "kernels compute with the complex step (tolerance 1e-12) and "
-                                   "central differences (1e-6), parameter block by block. "
-                                   "Exit 1 if any check fails.")
+                                   "central differences (1e-6), parameter block by block; then the "
+                                   "printed Hessian-vector and Gauss-Newton products with central "
+                                   "differences of the gradient (1e-7), the complex step through it "
+                                   "and the exact matrices (1e-12). Exit 1 if any check fails.")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--seed", type=int, default=0, help="seed of the random networks (default 0)")
     p.add_argument("--activation", metavar="A", help="check only this one: " + ACTIVATION_HELP)
@@ -32,10 +36,11 @@ def run(args) -> int:
     checks = run_checks(args.seed, activations=[act] if act else None, costs=[cost] if cost else None)
     seconds = time.perf_counter() - t0
     s = summary(checks)
+    curvature = _curvature(args.seed, act, cost)
     if args.json:
         print(json.dumps({"checks": checks, "passed": s["passed"], "total": s["total"],
                           "max_rel_error": s["max_rel_error"], "seed": args.seed,
-                          "seconds": round(seconds, 3)}, indent=1))
+                          "seconds": round(seconds, 3), "curvature": curvature}, indent=1))
     else:
         for c in checks:
             flag = "" if c["passed"] else f"   <-- FAILED at {c['worst']['where']}"
@@ -52,4 +57,43 @@ def run(args) -> int:
         worst = ", ".join(f"{m} {e:.2e}" for m, e in s["max_rel_error"].items())
         print(f"\n{s['passed']} of {s['total']} gradient checks passed in {seconds:.1f} s "
               f"(largest relative error: {worst})")
-    return 0 if s["passed"] == s["total"] else 1
+        _print_curvature(curvature)
+    ok = s["passed"] == s["total"] and curvature["passed"] == curvature["total"]
+    return 0 if ok else 1
+
+
+# --- the Hessian-vector and Gauss-Newton products (numerics.curvature_checks) -----------------------
+def _curvature(seed: int, act, cost) -> dict:
+    """The curvature checks for the same models: ``{"checks", "passed", "total", "max_rel_error",
+    "tolerances", "seconds"}``."""
+    from gradproof.numerics.curvature_checks import (CENTRAL_RTOL, EXACT_RTOL, curvature_summary,
+                                                     run_curvature_checks)
+
+    t0 = time.perf_counter()
+    checks = run_curvature_checks(seed, activations=[act] if act else None, costs=[cost] if cost else None)
+    s = curvature_summary(checks)
+    return {"checks": checks, "passed": s["passed"], "total": s["total"],
+            "max_rel_error": s["max_rel_error"],
+            "tolerances": {"central_difference": CENTRAL_RTOL, "complex_step": EXACT_RTOL,
+                           "exact": EXACT_RTOL},
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _print_curvature(curvature: dict) -> None:
+    """One line per product and case: the three oracles' largest relative errors."""
+    tol = curvature["tolerances"]
+    print(f"\nHessian-vector (Hv) and Gauss-Newton (Gv) products against central differences of the "
+          f"gradient (<= {tol['central_difference']:.0e}), the complex step through it and the exact "
+          f"matrix (<= {tol['exact']:.0e}):")
+    rows: dict[str, dict] = {}
+    for c in curvature["checks"]:
+        rows.setdefault(c["id"].rsplit("/", 1)[0], {})[c["method"]] = c
+    for key, by in rows.items():
+        failed = [c for c in by.values() if not c["passed"]]
+        cells = "  ".join(f"{m.split('_')[0]} {c['max_rel_error']:8.1e}" for m, c in by.items())
+        flag = "ok" if not failed else "FAIL   <-- " + ", ".join(f"{c['method']} at {c['worst']['where']}"
+                                                            for c in failed)
+        print(f"{key:40} {cells}  {flag}")
+    worst = ", ".join(f"{k} {v:.1e}" for k, v in curvature["max_rel_error"].items())
+    print(f"\n{curvature['passed']} of {curvature['total']} curvature checks passed in "
+          f"{curvature['seconds']:.1f} s (largest relative error: {worst})")

@@ -38,7 +38,7 @@ from .costs import Cost, y
 from .network import Network, check_on_networks, pretty_call, sigma, sigma_prime, sigma_second
 from .r_operator import (CostC, R_ARCHITECTURES, SOFTMAX_ARCHITECTURES, Rd_L, Rz_L, a_L, a_prev,
                          along, c, c_prime, c_second, direction, index, normal_sums, output_curvature,
-                         path, prime_at, r, r_backprop, r_forward_pass, r_output, z_L, z_l)
+                         path, prime_at, r, r_backprop, simpler, r_forward_pass, r_output, z_L, z_l)
 
 __all__ = ["gauss_newton_curvature", "gn_backprop", "MATCHING_ARCHITECTURES", "CURVATURE_ARCHITECTURES",
            "net_softmax"]
@@ -89,7 +89,7 @@ def gauss_newton_curvature(cost: Cost, act: Activation | None = None) -> sp.Expr
     if cost.cancels:
         return output_curvature(cost, out)
     lam = sp.diff(cost.term, a, 2) * out.prime ** 2
-    return sp.factor(sp.cancel(lam)) if not lam.has(sp.Piecewise) else sp.piecewise_fold(lam)
+    return sp.piecewise_fold(lam) if lam.has(sp.Piecewise) else simpler(lam)
 
 
 # --- the Gauss–Newton R-pass on concrete networks ------------------------------------------------------

@@ -54,7 +54,7 @@ from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
 from .costs import COSTS, Cost, y
 from .network import Network, pretty_call, sigma, sigma_prime, sigma_second
 
-__all__ = ["r", "normal_sums", "second", "second_identity", "path", "along", "r_backprop", "direction", "CostC",
+__all__ = ["r", "normal_sums", "simpler", "second", "second_identity", "path", "along", "r_backprop", "direction", "CostC",
            "generic_cost", "output_curvature", "BATCHED_R", "BATCHED_R_SYMBOLS", "R_ARCHITECTURES",
            "SOFTMAX_ARCHITECTURES", "c", "c_prime", "c_second", "prime_at", "second_at",
            "r_forward_pass", "r_output"]
@@ -185,10 +185,14 @@ def second(act: Activation) -> sp.Expr:
     p = act.prime
     out = sp.diff(p, a) * p + sp.diff(p, z)
     out = out.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
-    if out.has(sp.Piecewise):
-        out = sp.piecewise_fold(out)
-    out = sp.factor(out) if not out.has(sp.Piecewise) and sp.count_ops(out) < 40 else out
-    return out
+    return sp.piecewise_fold(out) if out.has(sp.Piecewise) else simpler(out)
+
+
+def simpler(e: sp.Expr) -> sp.Expr:
+    """``e`` or its ``cancel``-ed form, whichever has fewer operations (a product as it was built,
+    a(1 − a)(1 − 2a), stays one)."""
+    cancelled = sp.cancel(e)
+    return cancelled if sp.count_ops(cancelled) < sp.count_ops(e) else e
 
 
 def _second_relation(act: Activation, f=None) -> sp.Eq:
@@ -392,7 +396,7 @@ def output_curvature(cost: Cost, act: Activation | None = None) -> sp.Expr:
     out = act or cost.output_activation or ACTIVATIONS[cost.output]
     lam = sp.diff(cost.delta, a) * out.prime + sp.diff(cost.delta, z)
     lam = lam.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
-    return sp.factor(sp.cancel(lam)) if not lam.has(sp.Piecewise) else sp.piecewise_fold(lam)
+    return sp.piecewise_fold(lam) if lam.has(sp.Piecewise) else simpler(lam)
 
 
 def _printed_output_curvatures() -> Outcome:
