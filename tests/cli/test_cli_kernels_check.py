@@ -59,11 +59,20 @@ def test_check_json_all_pass():
         assert set(c["blocks"]) == {f"{p}^{l}" for p in "wb" for l in range(2, len(c["sizes"]) + 1)}
         assert max(c["blocks"].values()) == c["max_rel_error"]
     assert len({c["id"] for c in checks}) == len(checks)
+    curv = report["curvature"]  # the Hessian-vector and Gauss-Newton products
+    assert curv["passed"] == curv["total"] == len(curv["checks"]) >= 100
+    assert {(c["product"], c["method"]) for c in curv["checks"]} == {
+        (p, m) for p in ("Hv", "Gv") for m in ("central_difference", "complex_step", "exact")}
+    for c in curv["checks"]:
+        assert c["passed"] and c["max_rel_error"] <= c["tolerance"]
+        assert c["tolerance"] == (1e-7 if c["method"] == "central_difference" else 1e-12)
 
 
 def test_check_table_and_bad_seed():
     out = gradproof("check")
     assert out.returncode == 0
-    assert out.stdout.strip().splitlines()[-1].startswith("162 of 162 gradient checks passed")
+    lines = out.stdout.strip().splitlines()
+    assert any(l.startswith("162 of 162 gradient checks passed") for l in lines)
+    assert lines[-1].startswith("162 of 162 curvature checks passed")
     bad = gradproof("check", "--seed", "-1")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
