@@ -206,13 +206,14 @@ def flat(blocks_: Sequence[np.ndarray]) -> np.ndarray:
 
 def blocks(vector: np.ndarray, like: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The inverse of :func:`flat`: ``vector`` cut into blocks shaped like ``like``."""
+    total = sum(b.size for b in like)
+    if len(vector) != total:
+        raise ValueError(f"blocks: a vector of {len(vector)} entries for {total} parameters; "
+                         "give one entry per weight and bias")
     out, at = [], 0
     for b in like:
         out.append(np.asarray(vector[at:at + b.size]).reshape(b.shape))
         at += b.size
-    if at != len(vector):
-        raise ValueError(f"blocks: a vector of {len(vector)} entries for parameters of {at}; "
-                         "give one entry per weight and bias")
     return out
 
 
