@@ -40,7 +40,7 @@ from gradproof.derive.book.r_operator import (BATCHED_R, BATCHED_R_SYMBOLS, outp
 from gradproof.derive.book import softmax as _softmax
 
 from .codegen import resolve
-from .printer import BP_NAMES, KernelPrinter, enclosed, indent, lines, pretty, row_form, rowmax
+from .printer import BP_NAMES, KernelPrinter, indent, lines, pretty, row_form, rowmax
 
 __all__ = ["curvature_source", "curvature_kernels", "curvature_filename", "Curvature",
            "hessian_vector", "gauss_newton_vector", "flat", "blocks"]

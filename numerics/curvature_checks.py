@@ -34,7 +34,7 @@ import time
 import numpy as np
 import sympy as sp
 
-from gradproof.derive.book.activations import ACTIVATIONS, a as _a, z as _z
+from gradproof.derive.book.activations import ACTIVATIONS, a as _a
 from gradproof.derive.book.costs import y as _y
 
 from . import codegen

@@ -257,7 +257,7 @@ def gauss_newton_product() -> Derivation:
         Step(sp.Eq(Gd_L[j], sigma_prime(z_L[j]) * sp.Sum(sp.Symbol(r"\partial^2 C/\partial a^L_j \partial a^L_k")
                                                          * sigma_prime(z_L[k]) * Rz_L[k], (k, 1, n_L))),
              "split at $a^L$: $J v$ at the output is $R\\{a^L_k\\} = σ′(z^L_k) R\\{z^L_k\\}$ (theorem "
-             "r_forward); multiply by $H_o = ∂^2C/∂a^L∂a^L$, then by the output's $σ′(z^L_j)$ "
+             "`r_forward`); multiply by $H_o = ∂^2C/∂a^L∂a^L$, then by the output's $σ′(z^L_j)$ "
              "($J^T$ starts as BP1 does)"),
         Step(sp.Eq(Gd_L[j], rhs_a), "$C = \\sum_i c(a^L_i)$: $H_o$ is diagonal, $c″(a^L_j)$; "
                                     + KRONECKER_REASON),

@@ -45,10 +45,9 @@ from typing import Callable, Mapping
 import sympy as sp
 
 from ..core.display import Display, display
-from ..core.indexed import (KRONECKER_REASON, canonical_indices, collapse_kronecker, index,
-                            kronecker_lemma, pull_constants)
+from ..core.indexed import canonical_indices, collapse_kronecker, index, pull_constants
 from ..core.notation import name_symbols, plain_text
-from ..core.prover import PROVED, UNDECIDED, Outcome, combine, prove_equal
+from ..core.prover import Outcome, combine, prove_equal
 from ..core.theorem import Derivation, Identity, Part, Reading, Step, decide, theorem
 from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
 from .costs import COSTS, Cost, y
@@ -434,9 +433,9 @@ def r_bp2() -> Derivation:
         Step(sp.Eq(Rd_l[j], Rd(d_of_r)), "BP2 at $w + r v$: $z^l_j$ and $δ^{l+1}_k$ are paths with "
                                           "rates $R\\{z^l_j\\}$, $R\\{δ^{l+1}_k\\}$; $w^{l+1}$ moves by "
                                           "$r R\\{w^{l+1}\\}$"),
-        Step(sp.Eq(Rd_l[j], rd), "the product rule: $σ′$ differentiates into $σ″$, the sum term by term"),
-        Step(sp.Eq(Rd_l[j], rhs), "take $σ′(z^l_j)$ out of the sum: the first term is BP2's own "
-                                  "$\\sum_k w^{l+1}_{kj} δ^{l+1}_k$ times $σ″(z^l_j) R\\{z^l_j\\}$"),
+        Step(sp.Eq(Rd_l[j], rhs), "the product rule: $σ′$ differentiates into $σ″$, the sum term by "
+                                  "term; the first term is BP2's own $\\sum_k w^{l+1}_{kj} δ^{l+1}_k$ "
+                                  "times $σ″(z^l_j) R\\{z^l_j\\}$"),
     ]
     return Derivation(
         statement=[sp.Eq(Rd_l[j], rhs)],
@@ -477,7 +476,7 @@ def r_gradient() -> Derivation:
         steps=steps,
         obligations=[],
         assumptions="$R\\{f\\} = ∂f(w + r v)/∂r$ at $r = 0$; $δ^l$ from BP1 and BP2 (their R "
-                    "from theorems r_output_error, r_bp2); $1 ≤ j ≤ n_l$, $1 ≤ k ≤ n_{l−1}$",
+                    "from theorems `r_output_error`, `r_bp2`); $1 ≤ j ≤ n_l$, $1 ≤ k ≤ n_{l−1}$",
         readings=[_reading(defs, "BP3, BP4")],
         parts=[Part("R{∂C/∂w^l_jk} = R{δ^l_j} a^{l−1}_k + δ^l_j R{a^{l−1}_k}, "
                     "R{∂C/∂b^l_j} = R{δ^l_j}; any widths", True)],
@@ -665,9 +664,11 @@ def hessian_vector_product() -> Derivation:
              "definition of $R\\{·\\}$ applied to the gradient's $p$-th entry"),
         Step(sp.Eq(gr, hv), "the chain rule: $w_q$ moves at rate $v_q$, and "
                             "$∂(∂C/∂w_p)/∂w_q = H_{pq}$, the matrix of second derivatives of eq. (105)"),
-        Step(sp.Eq(gr, hv), "so the R-pass (theorems r_forward, r_output_error, r_bp2, r_gradient) "
-                            "computes $Hv$: on the concrete networks every entry equals "
-                            "$∂/∂r$ of BP1–BP4's gradient at $w + r v$, exactly"),
+        Step(sp.Eq(sp.MatrixSymbol(r"R\{\nabla C\}", _d, 1),
+                   sp.MatrixSymbol("H", _d, _d) * sp.MatrixSymbol("v", _d, 1)),
+             "so the R-pass (theorems `r_forward`, `r_output_error`, `r_bp2`, `r_gradient`) "
+             "computes $Hv$: on the concrete networks every entry equals "
+             "$∂/∂r$ of BP1–BP4's gradient at $w + r v$, exactly"),
     ]
     return Derivation(
         statement=[sp.Eq(gr, hv)],
@@ -797,12 +798,12 @@ def r_batched() -> Derivation:
     ``numerics`` prints into the Hv kernels equal the per-example R-pass (theorems ``r_forward``,
     ``r_output_error``, ``r_bp2``, ``r_gradient``) row by row, and averaged for the gradient's R."""
     steps = [Step(sp.Eq(_LHS[name], BATCHED_R[name]), why) for name, why in (
-        ("rz", "row $x$ is theorem r_forward for example $x$: $A^{l−1} R\\{W\\}^T$ holds "
+        ("rz", "row $x$ is theorem `r_forward` for example $x$: $A^{l−1} R\\{W\\}^T$ holds "
                "$\\sum_k R\\{w_{jk}\\} a_k$, $R\\{A^{l−1}\\} W^T$ holds $\\sum_k w_{jk} R\\{a_k\\}$"),
         ("ra", "σ′ entry by entry"),
         ("rbp1", "an elementwise output: $R\\{δ^L_j\\} = Λ_j R\\{z^L_j\\}$, $Λ = c″σ′^2 + c′σ″$"),
         ("rsoftmax", "$(A ⊙ R\\{Z\\}) 1$ holds $\\sum_k a_k R\\{z_k\\}$ per row; $1^T$ repeats it"),
-        ("rbp2", "row $x$ is theorem r_bp2 for example $x$ (the transposes of the book's columns)"),
+        ("rbp2", "row $x$ is theorem `r_bp2` for example $x$ (the transposes of the book's columns)"),
         ("rbp3", "$\\sum_x R\\{δ^l_x\\}$, averaged (the mean cost)"),
         ("rbp4", "$\\sum_x R\\{δ^l_x\\} (a^{l−1}_x)^T + δ^l_x R\\{a^{l−1}_x\\}^T$, averaged"))]
     at = " and ".join(", ".join(map(str, s)) for s in _SHAPES)

@@ -1,7 +1,5 @@
 """numerics.curvature_checks: the suite behind `gradproof check`'s products, and its oracles."""
 import numpy as np
-import pytest
-import sympy as sp
 
 from gradproof.derive.book.costs import COSTS
 from gradproof.numerics import Network
