@@ -43,7 +43,7 @@ import numpy as np
 
 from .curvature import Curvature, blocks, flat
 from .mnist import scale_pixels
-from .train import ConfigError, Diverged, blas_limit, evaluate
+from .train import ConfigError, Diverged, blas_limit, evaluate, training_arrays
 
 __all__ = ["NewtonCG", "ExactNewton", "newton_cg", "exact_newton", "conjugate_gradients",
            "CGResult", "MAX_EXACT_PARAMETERS", "passes_to", "hessian_matrix", "quadratic_rates",
@@ -161,12 +161,6 @@ def _one_hot(labels: np.ndarray, k: int, dtype) -> np.ndarray:
     return np.eye(k, dtype=dtype)[labels]
 
 
-def _arrays(split: Any) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(split, (tuple, list)) and len(split) == 2:
-        return np.asarray(split[0]), np.asarray(split[1])
-    return np.asarray(split.images), np.asarray(split.labels)
-
-
 class _Objective:
     """The regularized mean cost of ``net`` on one batch, its gradient and (through
     :class:`~numerics.curvature.Curvature`) its curvature products, as functions of flat vectors."""
@@ -222,13 +216,8 @@ def newton_cg(net, training: Any, settings: NewtonCG, monitor: Mapping[str, Any]
     if not isinstance(settings, NewtonCG):
         raise TypeError(f"newton_cg: settings must be a numerics.newton.NewtonCG, got "
                         f"{type(settings).__name__}")
-    images, labels = _arrays(training)
+    images, labels = training_arrays(net, training, "newton_cg")
     n = len(labels)
-    if n == 0:
-        raise ValueError("newton_cg: the training set is empty; pass at least one example")
-    if images.shape[1] != net.sizes[0]:
-        raise ValueError(f"newton_cg: the images have {images.shape[1]} pixels but the input layer "
-                         f"has {net.sizes[0]} neurons; make the first size {images.shape[1]}")
     dtype = np.dtype(net.weights[0].dtype)
     rng = np.random.default_rng(settings.seed)
     B = min(settings.gradient_batch or n, n)

@@ -15,17 +15,10 @@ from dataclasses import asdict
 from typing import Any, Callable
 
 from .newton import NewtonCG, newton_cg, passes_to
-from .train import SGD, evaluate, make_network, sgd
+from .train import SGD, evaluate, make_network, sgd, split_arrays
 
 
 __all__ = ["race", "sgd_points"]
-
-
-def _arrays(split) -> tuple:
-    """``(images, labels)`` of a split or a pair."""
-    if isinstance(split, (tuple, list)) and len(split) == 2:
-        return split[0], split[1]
-    return split.images, split.labels
 
 
 def sgd_points(history: list[dict]) -> list[dict]:
@@ -58,7 +51,7 @@ def race(config, data, sgd_settings: SGD, newton: NewtonCG, target: float = 0.95
     history = sgd(net, data.training, sgd_settings, monitor={"test": data.test})
     say(f"  {time.perf_counter() - t0:.1f} s")
     s_points = [dict(start, epoch=0)] + sgd_points(history)
-    n = len(_arrays(data.training)[1])
+    n = len(split_arrays(data.training)[1])
     steps_per_epoch = -(-n // sgd_settings.mini_batch_size)
     sgd_seconds = sum(r["seconds"] for r in history)
     net = make_network(config)

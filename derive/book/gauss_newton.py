@@ -35,10 +35,10 @@ from ..core.prover import Outcome, combine
 from ..core.theorem import Derivation, Part, Reading, Step, decide, theorem
 from .activations import ACTIVATIONS, Activation, a, sigmoid
 from .costs import Cost, y
-from .network import Network, check_on_networks, pretty_call, sigma, sigma_prime, sigma_second
+from .network import Network, check_on_networks, sigma, sigma_prime, sigma_second
 from .r_operator import (CostC, R_ARCHITECTURES, SOFTMAX_ARCHITECTURES, Rd_L, Rz_L, a_L, a_prev,
-                         along, c, c_prime, c_second, direction, index, normal_sums, output_curvature,
-                         path, prime_at, r, r_backprop, simpler, r_forward_pass, r_output, z_L, z_l)
+                         along, c, c_prime, c_second, direction, index, normal_sums, onto_parameters, output_curvature,
+                         path, prime_at, r, r_backprop, simpler, undefined, r_forward_pass, r_output, z_L, z_l)
 
 __all__ = ["gauss_newton_curvature", "gn_backprop", "MATCHING_ARCHITECTURES", "CURVATURE_ARCHITECTURES",
            "net_softmax"]
@@ -51,27 +51,11 @@ Gd_L, Gd_l, Gd_next = (sp.IndexedBase(r"R_{G}\{\delta^{%s}\}" % s) for s in ("L"
 Gv_w, Gv_b = sp.IndexedBase(r"(Gv)_{w^{l}}"), sp.IndexedBase(r"(Gv)_{b^{l}}")
 
 
-class d_error_prime(sp.Function):
-    """d′(a): the derivative of a matching cost's output error d(a)."""
-
-    nargs = 1
-
-    def _latex(self, printer, exp=None):
-        s = r"d'\left(%s\right)" % printer._print(self.args[0])
-        return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
-
-    def _pretty(self, printer):
-        return pretty_call(printer, "d′", self.args)
-
-
-class d_error(sp.Function):
-    r"""The output error :math:`\delta^L_j = d(a^L_j)` of a cost that matches its output layer
-    (no :math:`f'` in it; :math:`d(a) = a - y` for the book's two)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return d_error_prime(self.args[0])
+d_error_prime = undefined("d_error_prime", "d'", "d′",
+                          doc="d′(a): the derivative of a matching cost's output error d(a).")
+d_error = undefined("d_error", "d", "d", d_error_prime,
+                    r"""The output error :math:`\delta^L_j = d(a^L_j)` of a cost that matches its
+                    output layer (no :math:`f'` in it; :math:`d(a) = a - y` for the book's two).""")
 
 
 def gauss_newton_curvature(cost: Cost, act: Activation | None = None) -> sp.Expr:
@@ -122,14 +106,7 @@ def gn_backprop(net: Network, v: Mapping) -> dict:
         W = net.weights[l + 1]
         G[l] = tuple(prime_at(net, u) * sp.Add(*[W[kk, jj] * G[l + 1][kk] for kk in range(W.rows)])
                      for jj, u in enumerate(net.zs[l]))
-    out = {}
-    for l in range(2, L + 1):
-        W, prev = net.weights[l], net.activations[l - 1]
-        for jj in range(W.rows):
-            out[net.biases[l][jj]] = G[l][jj]
-            for kk in range(W.cols):
-                out[W[jj, kk]] = G[l][jj] * prev[kk]
-    return out
+    return onto_parameters(net, G)
 
 
 def _split_output(net: Network) -> tuple[tuple, sp.Expr, tuple]:

@@ -53,10 +53,10 @@ from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
 from .costs import COSTS, Cost, y
 from .network import Network, pretty_call, sigma, sigma_prime, sigma_second
 
-__all__ = ["r", "normal_sums", "simpler", "second", "second_identity", "path", "along", "r_backprop", "direction", "CostC",
+__all__ = ["r", "normal_sums", "simpler", "undefined", "second", "second_identity", "path", "along", "r_backprop", "direction", "CostC",
            "generic_cost", "output_curvature", "BATCHED_R", "BATCHED_R_SYMBOLS", "R_ARCHITECTURES",
            "SOFTMAX_ARCHITECTURES", "c", "c_prime", "c_second", "prime_at", "second_at",
-           "r_forward_pass", "r_output"]
+           "r_forward_pass", "r_output", "onto_parameters"]
 
 r = sp.Symbol("r", real=True)  #: the step along the direction v: R{f} = ∂f(w + r v)/∂r at r = 0
 
@@ -84,43 +84,28 @@ Rgw, Rgb = _R(r"\partial C/\partial w^{l}"), _R(r"\partial C/\partial b^{l}")
 
 
 # --- the per-neuron cost c(a) of an elementwise output, undefined ---------------------------------
-class c_second(sp.Function):
-    r""":math:`c''(a)`: the second derivative of the undefined per-neuron cost :class:`c`."""
-
-    nargs = 1
-
+def undefined(name: str, latex: str, pretty: str, derivative: type | None = None, doc: str = "") -> type:
+    r"""A function of one argument about which nothing is known but its derivative's name
+    (``derivative``, itself such a function, or none): shown ``latex`` (``c''``) and ``pretty``
+    (``c″``) before its argument in parentheses, as :class:`~derive.book.network.sigma_prime` is."""
     def _latex(self, printer, exp=None):
-        s = r"c''\left(%s\right)" % printer._print(self.args[0])
-        return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
+        out = r"%s\left(%s\right)" % (latex, printer._print(self.args[0]))
+        return out if exp is None else r"\left(%s\right)^{%s}" % (out, exp)
 
-    def _pretty(self, printer):
-        return pretty_call(printer, "c″", self.args)
-
-
-class c_prime(sp.Function):
-    r""":math:`c'(a) = \partial C_x/\partial a^L_j` of the undefined per-neuron cost :class:`c`."""
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return c_second(self.args[0])
-
-    def _latex(self, printer, exp=None):
-        s = r"c'\left(%s\right)" % printer._print(self.args[0])
-        return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
-
-    def _pretty(self, printer):
-        return pretty_call(printer, "c′", self.args)
+    body = {"nargs": 1, "_latex": _latex, "__module__": __name__, "__doc__": doc,
+            "_pretty": lambda self, printer: pretty_call(printer, pretty, self.args)}
+    if derivative is not None:
+        body["fdiff"] = lambda self, argindex=1: derivative(self.args[0])
+    return type(name, (sp.Function,), body)
 
 
-class c(sp.Function):
-    r"""The cost of one output neuron, :math:`C_x = \sum_j c(a^L_j)` (its target :math:`y_j` fixed),
-    about which nothing is known but that it is twice differentiable: every elementwise cost."""
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return c_prime(self.args[0])
+c_second = undefined("c_second", "c''", "c″", doc=r":math:`c''(a)`: the second derivative of :class:`c`.")
+c_prime = undefined("c_prime", "c'", "c′", c_second,
+                    r":math:`c'(a) = \partial C_x/\partial a^L_j` of the per-neuron cost :class:`c`.")
+c = undefined("c", "c", "c", c_prime,
+              r"""The cost of one output neuron, :math:`C_x = \sum_j c(a^L_j)` (its target :math:`y_j`
+              fixed), about which nothing is known but that it is twice differentiable: every
+              elementwise cost.""")
 
 
 # --- paths and the R-operator ------------------------------------------------------------------------
@@ -595,13 +580,20 @@ def r_backprop(net: Network, v: Mapping) -> dict:
                       + prime_at(net, u) * sp.Add(*[v[W[kk, jj]] * d[l + 1][kk] + W[kk, jj] * Rd[l + 1][kk]
                                                 for kk in range(W.rows)])
                       for jj, u in enumerate(net.zs[l]))
+    return onto_parameters(net, Rd, lambda l, jj, kk: d[l][jj] * Ra[l - 1][kk])
+
+
+def onto_parameters(net: Network, errors: Mapping, extra: Callable | None = None) -> dict:
+    r"""BP3 and BP4 on the concrete network ``net`` for the layer errors ``errors[l][j]``:
+    :math:`b^l_j \mapsto e^l_j`, :math:`w^l_{jk} \mapsto e^l_j a^{l-1}_k` (plus ``extra(l, j, k)``,
+    R{∇C}'s :math:`\delta^l_j R\{a^{l-1}_k\}`), as parameter -> expression."""
     out = {}
-    for l in range(2, L + 1):
+    for l in range(2, net.L + 1):
         W, prev = net.weights[l], net.activations[l - 1]
         for jj in range(W.rows):
-            out[net.biases[l][jj]] = Rd[l][jj]
+            out[net.biases[l][jj]] = errors[l][jj]
             for kk in range(W.cols):
-                out[W[jj, kk]] = Rd[l][jj] * prev[kk] + d[l][jj] * Ra[l - 1][kk]
+                out[W[jj, kk]] = errors[l][jj] * prev[kk] + (extra(l, jj, kk) if extra else 0)
     return out
 
 
