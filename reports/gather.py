@@ -205,7 +205,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
     hessian = None
     if ds is not None:  # the section "The Hessian technique, used" (reports.hessian)
         t0 = time.perf_counter()
-        hessian = gather_hessian(ds, seed=seed, progress=progress)
+        hessian = gather_hessian(ds, seed=seed, progress=progress, train=train is not None)
         pictures = {**(pictures or {}), "extra": hessian.figures}
         timings["hessian"] = time.perf_counter() - t0
     t0 = time.perf_counter()

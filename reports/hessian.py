@@ -123,9 +123,11 @@ def _exact(ds, seed: int) -> dict:
 
 
 def gather_hessian(ds, *, seed: int = 0, progress: Callable[[str], None] = lambda s: None,
-                   checks: bool = True) -> HessianSection:
-    """Compute the section on the loaded MNIST ``ds`` (``.training``, ``.test``).  A part that fails
-    becomes a problem of the report, not a crash."""
+                   checks: bool = True, train: bool = True) -> HessianSection:
+    """Compute the section on the loaded MNIST ``ds`` (``.training``, ``.test``): the product
+    checks (``checks``), and the race and exact Newton (``train``; a report with ``--train none``
+    trains nothing, so the section says so).  A part that fails becomes a problem of the report,
+    not a crash."""
     problems: list[dict] = []
     facts: dict = {"seconds": {}, "race_images": min(RACE_IMAGES, len(ds.training)),
                    "data_kind": getattr(ds, "kind", None), "target": RACE_TARGET}
@@ -145,8 +147,9 @@ def gather_hessian(ds, *, seed: int = 0, progress: Callable[[str], None] = lambd
             facts["checks"] = {"error": f"{type(exc).__name__}: {exc}"}
             problems.append({"kind": "check", "id": "curvature", "message": facts["checks"]["error"]})
         facts["seconds"]["checks"] = time.perf_counter() - t0
-    for part, run, what in (("race", lambda: _race(ds, seed, progress), "SGD against Newton-CG"),
-                            ("exact", lambda: _exact(ds, seed), "exact Newton")):
+    parts = (("race", lambda: _race(ds, seed, progress), "SGD against Newton-CG"),
+             ("exact", lambda: _exact(ds, seed), "exact Newton"))
+    for part, run, what in parts if train else ():
         progress(f"the Hessian technique: {what}")
         t0 = time.perf_counter()
         try:

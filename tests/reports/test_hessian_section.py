@@ -76,3 +76,13 @@ def _race(sgd, newton):
     ((2, 0.5), (None, None), "SGD reached")])
 def test_the_verdict_follows_the_numbers(sgd, newton, start):
     assert H.verdict(_race(sgd, newton)).startswith(start)
+
+
+def test_a_report_that_trains_nothing_races_nothing():
+    ids = [derive.REGISTRY["r_forward"]]
+    s = H.gather_hessian(load_mnist("sample"), checks=False, train=False)
+    assert "race" not in s.facts and "exact" not in s.facts and not s.figures
+    rep = assemble(ids, [i.prove() for i in ids], checks={"results": gradient_checks()},
+                   data={"kind": "sample", "source": "test", "digests": {}}, seed=0)
+    H.add_hessian_section(rep, s)
+    assert "runs Newton-CG" in rep.to_html() and "runs exact Newton" in rep.to_tex()
