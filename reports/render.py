@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Sequence
 import sympy as sp
 from latex2mathml.converter import convert as _l2m
 
+from gradproof.derive.core.outcome import REFUTED
+
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.derive.core.theorem import Identity
 
@@ -314,7 +316,7 @@ def identity_html(identity: "Identity", proof=None, math: IdentityMath | None = 
     parts = ['<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
              f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq}{status} "
              f'<code style="color:#666;font-weight:normal">{e(identity.id)}</code></h4>']
-    if identity.expect == "refuted":
+    if identity.expect is REFUTED:
         parts.append('<p style="color:#8a4b00;margin:0.2em 0">A transcribed slip: expected to be '
                      "refuted.</p>")
     parts.extend(f"<div>{math.mathml[t]}</div>" for t in math.statement)

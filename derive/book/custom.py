@@ -37,8 +37,10 @@ from sympy.codegen.numpy_nodes import logaddexp
 from sympy.core.function import AppliedUndef
 
 from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
+from ..core.functions import register
 from .costs import COSTS, Cost, y
-from ..core.prover import PROVED, Outcome, combine, prove_equal
+from ..core.outcome import PROVED, Outcome, combine
+from ..core.prover import prove_equal
 from .network import UnaryFunction
 from ..core.theorem import Derivation, Identity, Reading, Step
 
@@ -229,7 +231,9 @@ def _through_sigma(e: sp.Expr) -> sp.Expr:
 
 def _function_class(name: str, textbook: sp.Expr, prime: sp.Expr) -> type:
     """A SymPy function ``F`` for the concrete networks: ``F(u)`` differentiates to the proved
-    f′ at u (through ``F(u)`` itself where f′ is written through a)."""
+    f′ at u (through ``F(u)`` itself where f′ is written through a).  ``F`` (and f′'s own class)
+    is registered in :mod:`derive.core.functions` with its formula as its definition, so the
+    prover evaluates it, and finds its kinks, as it does the book's functions."""
 
     if z in prime.free_symbols:
         # f′ through z: a named function of its own (its value the proved f′), as σ′ is for the
@@ -244,6 +248,7 @@ def _function_class(name: str, textbook: sp.Expr, prime: sp.Expr) -> type:
         P = type(f"f_{name}_prime", (UnaryFunction,), {
             "fdiff": pdiff, "_latex": p_latex, "__module__": __name__,
             "_eval_rewrite_as_exp": lambda self, x, **kw: prime.xreplace({z: x})})
+        register(P, definition=lambda u: prime.xreplace({z: u}))  # evaluated, and its kinks, as f′
         value = lambda self, u: P(u)  # noqa: E731
     else:
         value = lambda self, u: prime.xreplace({a: self, z: u})  # noqa: E731
@@ -261,6 +266,7 @@ def _function_class(name: str, textbook: sp.Expr, prime: sp.Expr) -> type:
     cls = type(f"f_{name}", (UnaryFunction,), {"fdiff": fdiff, "_eval_rewrite_as_exp": _eval_rewrite_as_exp,
                                           "_latex": _latex, "__module__": __name__})
     cls.prime_at = classmethod(lambda c, u: value(c(u), u))
+    register(cls, definition=lambda u: textbook.xreplace({z: u}))  # evaluated, and its kinks, as f
     return cls
 
 

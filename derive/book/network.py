@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Sequence
 import sympy as sp
 from sympy.polys.rings import ring
 
-from ..core.prover import PROVED, UNDECIDED, Outcome
+from ..core.outcome import PROVED, UNDECIDED, Outcome
 from .activations import a as _a
 from .costs import COSTS, LOG_LIKELIHOOD_DELTA, Cost, y as _y
 

@@ -27,7 +27,8 @@ from .costs import COSTS, LOG_LIKELIHOOD_DELTA, LOG_LIKELIHOOD_TERM, lse as _lse
 from ..core.indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, collapse_kronecker,
                       index, kronecker_lemma, pull_constants)
 from .network import Network, check_on_networks, softmax_layer, vanishes
-from ..core.prover import Outcome, holds, prove_equal
+from ..core.outcome import Outcome
+from ..core.prover import holds, prove_equal
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 
 __all__ = ["softmax", "softmax_index", "log_softmax_index", "SOFTMAX", "SOFTMAX_SHIFTED",

@@ -125,7 +125,7 @@ def _valid(entry: object, identity: "Identity", k: str) -> bool:
 
 def load(identity: "Identity") -> "Proof | None":
     """The cached proof of ``identity`` (``cached=True``), or None when there is no valid entry."""
-    from .prover import Outcome
+    from .outcome import Outcome
 
     try:
         k = key(identity)

@@ -31,7 +31,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from .notation import latex, math_char, plain_text, pretty, segments
-from .prover import PROVED, UNDECIDED, Outcome, prove_equal
+from .outcome import PROVED, UNDECIDED, Outcome
+from .prover import prove_equal
 from .theorem import register_view
 
 __all__ = ["Display", "Shown", "Update", "SquaredNorm", "DISPLAYS", "display", "meaning", "same",

@@ -16,7 +16,7 @@ from gradproof.derive.book import backprop
 from gradproof.derive.book.backprop import BATCHED, BATCHED_SYMBOLS, batched_per_example, check_concrete
 from gradproof.derive.book.network import (ARCHITECTURES, Network, check_on_networks, concrete_network, sigma,
                                            sigma_prime, vanishes)
-from gradproof.derive.core.prover import PROVED
+from gradproof.derive.core.outcome import PROVED
 from gradproof.derive.core.display import statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, sig

@@ -11,7 +11,7 @@ import sympy as sp
 
 from gradproof import derive
 from gradproof.derive.core import cache
-from gradproof.derive.core.prover import Outcome
+from gradproof.derive.core.outcome import Outcome
 from gradproof.derive.core.theorem import Derivation, Identity
 
 QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
