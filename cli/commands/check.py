@@ -76,8 +76,8 @@ def _curvature(seed: int, act, cost) -> dict:
     t0 = time.perf_counter()
     checks = run_curvature_checks(seed, activations=[act] if act else None, costs=[cost] if cost else None)
     s = curvature_summary(checks)
-    return {"checks": checks, "passed": s["passed"], "total": s["total"],
-            "max_rel_error": s["max_rel_error"],
+    return {"checks": checks, "passed": s["passed"], "not_compared": s["not_compared"],
+            "failed": s["failed"], "total": s["total"], "max_rel_error": s["max_rel_error"],
             "tolerances": {"central_difference": CENTRAL_RTOL, "complex_step": EXACT_RTOL,
                            "exact": EXACT_RTOL},
             "seconds": round(time.perf_counter() - t0, 3)}
@@ -94,12 +94,19 @@ def _print_curvature(curvature: dict) -> None:
         rows.setdefault(c["id"].rsplit("/", 1)[0], {})[c["method"]] = c
     for key, by in rows.items():
         failed = [c for c in by.values() if not c["passed"]]
-        cells = "  ".join(f"{m.split('_')[0]} {c['max_rel_error']:8.1e}" for m, c in by.items())
-        flag = "ok" if not failed else "FAIL   <-- " + ", ".join(f"{c['method']} at {c['worst']['where']}"
+        cells = "  ".join(f"{m.split('_')[0]} " + (f"{c['max_rel_error']:8.1e}" if c["status"] != "not compared"
+                                                    else f"{'—':>8}") for m, c in by.items())
+        skipped = sum(len(c["not_compared"]) for c in by.values())
+        nothing = all(c["status"] == "not compared" for c in by.values())
+        flag = ("not compared" if nothing else "ok") if not failed else "FAIL   <-- " + ", ".join(f"{c['method']} at {c['worst']['where']}"
                                                             for c in failed)
-        print(f"{key:40} {cells}  {flag}")
+        note = f"   ({skipped} entries not compared: the numeric value overflowed)" if skipped and not nothing else (
+            ": the numeric values overflowed" if nothing else "")
+        print(f"{key:40} {cells}  {flag}{note}")
     worst = ", ".join(f"{k} {v:.1e}" for k, v in curvature["max_rel_error"].items())
-    print(f"\n{curvature['passed']} of {curvature['total']} curvature checks passed in "
+    others = "".join(f", {curvature[k]} {what}" for k, what in (("not_compared", "compared nothing"),
+                                                                 ("failed", "FAILED")) if curvature[k])
+    print(f"\n{curvature['passed']} of {curvature['total']} curvature checks passed{others} in "
           f"{curvature['seconds']:.1f} s (largest relative error: {worst})")
 
 

@@ -31,7 +31,7 @@ from typing import Mapping
 import sympy as sp
 
 from ..core.indexed import KRONECKER_REASON, kronecker_lemma
-from ..core.prover import Outcome, combine
+from ..core.outcome import Outcome, combine
 from ..core.theorem import Derivation, Part, Reading, Step, decide, theorem
 from .activations import ACTIVATIONS, Activation, a, sigmoid
 from .costs import Cost, y

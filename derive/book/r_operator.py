@@ -47,7 +47,8 @@ import sympy as sp
 from ..core.display import Display, display
 from ..core.indexed import canonical_indices, collapse_kronecker, index, pull_constants
 from ..core.notation import name_symbols, plain_text
-from ..core.prover import Outcome, combine, prove_equal
+from ..core.outcome import Outcome, combine
+from ..core.prover import prove_equal
 from ..core.theorem import Derivation, Identity, Part, Reading, Step, decide, theorem
 from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
 from .costs import COSTS, Cost, y

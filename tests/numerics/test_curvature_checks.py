@@ -53,3 +53,26 @@ def test_the_output_hessian_of_the_softmax_is_diag_a_minus_a_a_transposed():
                        atol=1e-15)
     matching, f = cc.output_hessian(COSTS["quadratic"], "sigmoid", 2)
     assert not matching and np.allclose(np.asarray(f([0.2, 0.9], [0.0, 1.0]), dtype=float), np.eye(2))
+
+
+def test_the_central_oracle_bounds_its_own_truncation_and_still_catches_a_wrong_product():
+    """Four linear layers (2z) under the quadratic cost: the gradient bends fast enough that the h⁴
+    term of the central difference exceeds 1e-7 (it failed at 3.6e-7 before the bound). Measured as
+    |D_h − D_{h/2}|, the bound is far below a wrong product's error, so that one still fails."""
+    from gradproof.derive.book.custom import from_text
+
+    net = Network([4, 5, 3, 3], activation=from_text("2*z", "activation"), cost="quadratic", seed=1)
+    rng = np.random.default_rng(1)
+    X, Y = rng.uniform(size=(4, 4)), rng.uniform(size=(4, 3))
+    v = rng.standard_normal(sum(p.size for p in net.parameters()))
+    params = net.parameters()
+    hv = flat(Curvature(net, X, Y).hv(blocks(v, params)))
+    g = cc._gradient(net, X, Y, textbook=False)
+    fine, bound = cc._central_with_error(g, params, blocks(v, params))
+    exact = cc.exact_hessian(net, X, Y) @ v
+    assert np.all(np.abs(fine - exact) <= bound + 1e-9 * np.max(np.abs(exact)))  # the bound holds
+    assert np.max(bound) < 1e-4 * np.max(np.abs(exact))
+    assert cc._compare(net, hv, (fine, bound), "central")["passed"]
+    wrong = hv.copy()
+    wrong[3] += 1e-3 * np.max(np.abs(exact))
+    assert not cc._compare(net, wrong, (fine, bound), "central")["passed"]

@@ -7,6 +7,8 @@ import pytest
 from gradproof import derive
 from gradproof.numerics import load_mnist
 from gradproof.reports import assemble
+from gradproof.reports.html import render_html
+from gradproof.reports.latex import render_tex
 from gradproof.reports import hessian as H
 
 from .conftest import gradient_checks
@@ -44,10 +46,10 @@ def test_both_outputs_show_the_section_with_its_figures(report):
     assert [t["id"] for t in report.facts["hessian"]["theorems"]] == ["r_forward", "r_bp2"]
     pages = report.facts["pictures"]["pages"]
     assert {"hessian_race", "hessian_exact"} <= set(pages)
-    html = report.to_html()
+    html = render_html(report)
     assert '<section id="hessian-used">' in html and 'href="#id-r_forward"' in html
     assert html.count('aria-label="hessian race"') == 1 and "SGD against Newton-CG" in html
-    tex = report.to_tex()
+    tex = render_tex(report)
     assert r"\section{The Hessian technique, used}" in tex
     assert f"page={pages['hessian_exact']}]" in tex and "e_{k+1}/e_k^2" in tex
 
@@ -85,4 +87,4 @@ def test_a_report_that_trains_nothing_races_nothing():
     rep = assemble(ids, [i.prove() for i in ids], checks={"results": gradient_checks()},
                    data={"kind": "sample", "source": "test", "digests": {}}, seed=0)
     H.add_hessian_section(rep, s)
-    assert "runs Newton-CG" in rep.to_html() and "runs exact Newton" in rep.to_tex()
+    assert "runs Newton-CG" in render_html(rep) and "runs exact Newton" in render_tex(rep)
