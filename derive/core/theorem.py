@@ -40,6 +40,7 @@ GROUPS: dict[str, str] = {
     "softmax": "Softmax and the log-likelihood cost",
     "regularization": "Regularization",
     "hessian": "The Hessian technique",
+    "r_operator": "The Hessian technique, used: Hessian-vector products (the R-operator)",
     "activations": "Other activation functions",
     "stable": "Numerically stable forms",
     "slips": "Transcribed slips (expected to be refuted)",
