@@ -29,6 +29,21 @@ def need(tool: str) -> str:
     return path
 
 
+def overfull_boxes(folder) -> list[tuple[float, str]]:
+    """pdflatex once on ``folder/report.tex``; each overfull box of its log as (points, where)."""
+    import re
+    import subprocess
+
+    from ..limits import HANG_GUARD
+
+    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                       cwd=folder, capture_output=True, timeout=HANG_GUARD)
+    assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
+    log = (folder / "report.log").read_text(encoding="latin-1")
+    return [(float(w), where) for w, where in
+            re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too \w+\) (.*)", log)]
+
+
 # --- identities ---------------------------------------------------------------------------------
 
 z = sp.Symbol("z", real=True)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import re
-import subprocess
 
 import pytest
 
 from gradproof.reports.write import write_report
 
 from ..limits import HANG_GUARD
-from .conftest import need
+from .conftest import need, overfull_boxes
 
 #: What a reader sees in the page: every text node outside <math>, <pre> and <code> that holds
 #: raw TeX; every text outside <pre> and <code> (mathematics included) that names an internal
@@ -92,16 +90,10 @@ def test_a_reader_sees_no_tex_no_internal_names_no_0_eq_0(readme_reports, which)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["default", "custom"])
-def test_the_pdf_has_no_box_wider_than_10pt(readme_reports, which):
+def test_the_custom_pdf_has_no_box_wider_than_10pt(readme_reports):
+    """(The default report's PDF: test_latex's test_no_box_wider_than_10pt_and_no_wrapped_code.)"""
     need("pdflatex")
-    folder, _ = readme_reports[which]
-    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-                       cwd=folder, capture_output=True, timeout=HANG_GUARD)
-    assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
-    log = (folder / "report.log").read_text(encoding="latin-1")
-    wide = [(float(w), where) for w, where in
-            re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too \w+\) (.*)", log)]
+    wide = overfull_boxes(readme_reports["custom"][0])
     assert not [w for w in wide if w[0] > 10], wide
 
 
