@@ -87,8 +87,9 @@ def run(args) -> int:
         cached = [p for p in proofs if p.cached]
         refuted = (f"{sum(p.expected is REFUTED and p.ok for p in proofs)} of {slips} recorded "
                    f"slip{'s' * (slips != 1)} refuted, " if slips else "")  # none asked: not "0 of 0"
-        print(f"\n{proved} of {len(proofs) - slips} identit{'ies' if len(proofs) - slips != 1 else 'y'} "
-              f"proved, {refuted}in {total:.1f} s" + (f"; NOT AS EXPECTED: {', '.join(bad)}" if bad else "")
+        real = len(proofs) - slips
+        proved_ = f"{proved} of {real} identit{'ies' if real != 1 else 'y'} proved, " if real else ""
+        print(f"\n{proved_}{refuted}in {total:.1f} s" + (f"; NOT AS EXPECTED: {', '.join(bad)}" if bad else "")
               + (f"; {len(cached)} of {len(proofs)} outcomes from the proof cache (proved "
                  f"{_span(cached)}; --no-cache proves afresh)" if cached else ""))
     return 0 if ok else 1

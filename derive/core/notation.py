@@ -96,10 +96,8 @@ class BookLatexPrinter(LatexPrinter):
 
     def _print_Mul(self, expr):
         # a product written unevaluated as (−1)·2·(y − a): the sign in front, −2 (y − a)
-        if expr.args and expr.args[0] == -1 and len(expr.args) > 1 and not expr.is_Number:
-            rest = expr.args[1:]
-            body = self._print(rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False))
-            return "- " + (r"\left(%s\right)" % body if len(rest) == 1 and rest[0].is_Add else body)
+        if expr.args and expr.args[0] == -1 and len(expr.args) > 2 and not expr.is_Number:
+            return "- " + self._print(sp.Mul(*expr.args[1:], evaluate=False))
         return super()._print_Mul(expr)
 
     def _print_MatMul(self, expr):
