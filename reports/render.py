@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Sequence
 import sympy as sp
 from latex2mathml.converter import convert as _l2m
 
+from gradproof.derive.core.methods import method_words
 from gradproof.derive.core.outcome import REFUTED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -356,7 +357,7 @@ def identity_html(identity: "Identity", proof=None, math: IdentityMath | None = 
         colour = "#1b7a3a" if proof.ok else "#b00020"
         status = (f' <span style="color:#fff;background:{colour};border-radius:1em;padding:0 0.5em;'
                   f'font-size:0.8em">{e(proof.status.upper())}</span> <small style="color:#555">'
-                  f"method: {e(proof.method)}</small>")
+                  f"{e(method_words(proof.method))}</small>")
     parts = ['<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
              f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq}{status} "
              f'<code style="color:#666;font-weight:normal">{e(identity.id)}</code></h4>']

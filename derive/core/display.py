@@ -30,6 +30,7 @@ from typing import Callable, Sequence
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from .methods import method_words
 from .notation import latex, math_char, plain_math, plain_text, pretty, segments
 from .outcome import PROVED, UNDECIDED, Outcome
 from .prover import prove_equal
@@ -506,12 +507,12 @@ def identity_latex(identity, proof=None) -> str:
     if identity.equation and not any(c in identity.equation for c in "\\^_"):
         head += r"\text{ — eq. %s}" % _mathjax_text(identity.equation)
     if proof is not None:
-        head += r"\quad\text{[%s: }%s\text{]}" % (_mathjax_text(proof.status.upper()),
-                                                   prose_latex(proof.method))
+        head += r"\quad\text{[%s }%s\text{]}" % (_mathjax_text(proof.status.upper()),
+                                                  prose_latex(method_words(proof.method)))
     rows = [f"&{t}" for t in statement_latex(identity)]
     for c in checked_at(identity):
         rows.append(r"&\quad %s" % prose_latex(c))
-    rows += [f"&{step_latex(st.expr)} &&{prose_latex(st.reason)}" for st in identity.steps]
+    rows += [f"&{step_latex(st.expr, identity)} &&{prose_latex(st.reason)}" for st in identity.steps]
     return "$$" + head + r"\\ \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
 
@@ -529,7 +530,7 @@ def identity_text(identity, proof=None) -> str:
                              not any(c in identity.equation for c in "\\^_") else "")
     lines = [f"{identity.id}: {head}"]
     if proof is not None:
-        lines.append(f"  {proof.status.upper()} by {proof.method}" +
+        lines.append(f"  {proof.status.upper()} {method_words(proof.method)}" +
                      ("" if proof.ok else f"  (expected {proof.expected})"))
     sh = shown(identity)
 
@@ -545,14 +546,15 @@ def identity_text(identity, proof=None) -> str:
         lines.append("  assumptions: " + plain_text(identity.derivation.assumptions))
     for k, st in enumerate(identity.steps, 1):
         lines.append(f"  {k}. {plain_text(st.reason)}")
-        lines += block(pretty_form(st.expr, unevaluated(st.expr)), "       ")
+        expr = st.expr.xreplace(sh.general) if sh.general else st.expr  # w, as in the statement
+        lines += block(pretty_form(expr, unevaluated(expr)), "       ")
     return "\n".join(lines)
 
 
 def identity_json(identity) -> dict:
     """The statement (as shown) and the steps as LaTeX, for ``gradproof derive --json``."""
     return {"statement": statement_latex(identity),
-            "steps": [{"latex": step_latex(st.expr), "reason": st.reason} for st in identity.steps],
+            "steps": [{"latex": step_latex(st.expr, identity), "reason": st.reason} for st in identity.steps],
             "checked_at": checked_at(identity)}
 
 
