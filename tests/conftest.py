@@ -3,7 +3,8 @@ environment variable is set, as .ci/run's caller does) is derandomized, so that 
 repeatable and a failure found while developing is fixed rather than met by chance.
 
 ``XDG_CACHE_HOME`` points at a fresh folder for the session (and its subprocesses), so that no test
-reads the user's proof cache or MNIST cache; a test that needs a cache of its own sets it again."""
+reads the user's proof cache or MNIST cache; a test that needs a cache of its own sets it again.
+``XDG_DATA_HOME`` too, so that no test reads or creates the user's proof-cache key."""
 import atexit
 import importlib.abc
 import os
@@ -38,3 +39,6 @@ def pytest_configure(config):
     folder = tempfile.mkdtemp(prefix="gradproof-tests-cache-")
     os.environ["XDG_CACHE_HOME"] = folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    data = tempfile.mkdtemp(prefix="gradproof-tests-data-")  # the proof cache's HMAC key
+    os.environ["XDG_DATA_HOME"] = data
+    atexit.register(shutil.rmtree, data, ignore_errors=True)

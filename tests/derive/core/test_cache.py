@@ -20,6 +20,7 @@ QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a key of its own
     return tmp_path / "gradproof" / "proofs"
 
 
