@@ -41,9 +41,15 @@ stay for the gradient checks and the API.  :mod:`numerics.printer` holds the pri
 
 Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
 (1 + tanh(z/2))/2, the softmax and the log-sum-exp with the row maximum subtracted, the cross-entropy
-through softplus (``numpy.logaddexp``).  The *textbook* kernels print 1/(1+e^{−z}), e^{z}/Σe^{z},
-−[y ln a + (1−y) ln(1−a)], and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as
-``w·sgn(Re w)``) so that the complex-step derivative can check them.
+through softplus (``numpy.logaddexp``).  The *textbook* kernels print the book's 1/(1+e^{−z}) and
+e^{z}/Σe^{z}, and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as ``w·sgn(Re w)``,
+the row maximum of the real parts) so that the complex-step derivative can check them.  A cost whose
+proved stable form goes through softplus or the log-sum-exp prints that form there too (softplus
+with :func:`numerics.complexsafe.logaddexp`), because the book's form is not accurate in complex
+arithmetic at saturation: −[y ln a + (1−y) ln(1−a)] loses ε·e^z to the cancellation in 1 − σ(z)
+(the complex step read 7.7e-4 too much at z = 34), and −y ln(e^{z_j}/Σ_k e^{z_k}) takes the log of
+a number whose imaginary part, about 1e-20 of it, underflows when it is below 1e-288 (the complex
+step read 0 where the derivative is −27).
 """
 from __future__ import annotations
 
@@ -53,6 +59,7 @@ import types
 
 import jinja2
 import sympy as sp
+from sympy.codegen.numpy_nodes import logaddexp
 
 from gradproof.derive.book import backprop
 from gradproof.derive.book import regularization as _reg
@@ -90,6 +97,15 @@ def _penalty(reg: str) -> sp.Expr:
     return one.xreplace({w1: _upd.w, _reg.lmbda: _upd.lmbda, _reg.n: _upd.n})
 
 
+def _complex_safe_stable(cost: Cost) -> bool:
+    """True when the textbook (complex-step) kernels print ``cost``'s proved stable form rather
+    than its book form: when derive marks it complex-safe, or it is written through softplus
+    (``logaddexp``: the book's ln(1 − σ(z)) cancels as σ saturates) or the log-sum-exp (``lse``:
+    the book's ln e^{z_j}/Σ_k e^{z_k} underflows)."""
+    return cost.stable_id is not None and (cost.complex_safe is not None or cost.stable.has(logaddexp)
+                                           or lse in cost.stable.free_symbols)
+
+
 # -- the pieces of one module ---------------------------------------------------------------------
 class _Spec:
     """Everything the template needs for one (cost, activation, variant), as printed code lines."""
@@ -112,22 +128,31 @@ class _Spec:
             self.out_act = form(sig)(z)
             self.out_id = sig.source if textbook else (sig.stable_id or sig.source)
             self.lse = None
-            self.term = c.term.xreplace({a: self.out_act}) if textbook else c.stable
-            if textbook and c.complex_safe is not None:  # a user's cost with a proved stable form
-                self.term = c.complex_safe
+            # The complex step inherits the cancellation of the book's ln(1 − σ(z)) as σ saturates
+            # (an error of ε·e^z); the proved stable form through softplus has none, and printed
+            # with complex-safe logaddexp (numerics.complexsafe) it is analytic: the textbook
+            # kernels use it whenever the cost has one.
+            book = c.term.xreplace({a: self.out_act})
+            self.term = c.stable if not textbook or _complex_safe_stable(c) else book
         else:  # softmax
             if textbook:  # eq. (78), e^{z_j}/Σ_k e^{z_k}
                 self.out_act = _row(_softmax.SOFTMAX)
                 self.out_id = "eq. (78), softmax_normalised"
-                self.lse = None
-                self.term = c.term.xreplace({a: self.out_act})
+                # the cost: the book's −y ln(e^{z_j}/Σ_k e^{z_k}) takes the log of e^{z_j − max z},
+                # whose imaginary part underflows below 1e-288 (the complex step read 0 for −27);
+                # −y (z_j − lse), lse shifted by the largest real part, never forms it
+                self.lse = _row(_softmax.LOGSUMEXP_SHIFTED) if _complex_safe_stable(c) else None
+                self.term = c.stable if self.lse is not None else c.term.xreplace({a: self.out_act})
             else:  # e^{z_j − c}/Σ_k e^{z_k − c} and lse = c + ln Σ_k e^{z_k − c}, c = max_k z_k
                 self.out_act = _row(_softmax.SOFTMAX_SHIFTED)
                 self.out_id = "eq. (78), logsumexp_shift"
                 self.lse = _row(_softmax.LOGSUMEXP_SHIFTED)
                 self.term = c.stable
-        self.term_id = (c.equation if textbook and c.complex_safe is None
+        self.term_id = (c.equation if textbook and not _complex_safe_stable(c)
                         else (c.stable_id or c.equation))
+        #: the textbook kernels call numerics.complexsafe.logaddexp (imported only then)
+        self.complex_logaddexp = textbook and any(
+            e.has(logaddexp) for e in (self.hidden, self.out_act, self.term, self.prime, self.delta))
 
     def output_lines(self) -> list[str]:
         """``a = a^L`` from ``z = z^L`` (with ``lse`` first for the stable softmax)."""
@@ -305,4 +330,4 @@ def _context(s: _Spec, bp: dict, updates: dict, penalties: dict, steps: dict) ->
             "hidden_return": ret(s.hidden, s.p), "prime": s.p.doprint(s.prime),
             "output": s.output_lines(), "terms": s.term_lines("c"),
             "delta": s.p.doprint(s.delta), "delta_shown": pretty(s.delta, {"a": "a^L", "z": "z^L"}),
-            "needs_z": s.needs_z, "regs": regs}
+            "needs_z": s.needs_z, "complex_logaddexp": s.complex_logaddexp, "regs": regs}

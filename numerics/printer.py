@@ -121,6 +121,13 @@ class KernelPrinter(NumPyPrinter):
             return f"numpy.where({x}.real > 0, {x}, 0)"
         return f"numpy.maximum({x}, 0)"
 
+    def _print_logaddexp(self, expr):
+        """``numpy.logaddexp(x, y)``; in textbook kernels :func:`numerics.complexsafe.logaddexp`
+        (numpy's refuses complex input)."""
+        if self.textbook:
+            return f"logaddexp({', '.join(self._print(x) for x in expr.args)})"
+        return super()._print_logaddexp(expr)
+
     def _print_Abs(self, expr):
         x = self._atom(expr.args[0])
         return f"({x}*numpy.sign({x}.real))" if self.textbook else f"numpy.abs({self._print(expr.args[0])})"
@@ -146,7 +153,9 @@ class KernelPrinter(NumPyPrinter):
         return f"{self._atom(expr.args[0])}.sum(axis=1, keepdims=True)"
 
     def _print_rowmax(self, expr):
-        return f"{self._atom(expr.args[0])}.max(axis=1, keepdims=True)"
+        """The row maximum; in textbook kernels of the real parts (a shift that is a constant for
+        the complex step, so the log-sum-exp stays analytic)."""
+        return f"{self._re(self._atom(expr.args[0]))}.max(axis=1, keepdims=True)"
 
     # matrices (BP2-BP4 in batched form)
     def _print_Transpose(self, expr):

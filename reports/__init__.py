@@ -1,8 +1,9 @@
 """gradproof's reports: every derivation beside the measured agreement, as HTML, LaTeX/PDF and JSON.
 
 ``gather()`` proves the identities, runs the numeric checks and trains; ``assemble()`` turns
-computed results into a :class:`Report`; ``write_report()`` writes report.html (self-contained:
-MathML, inline SVG, no scripts), report.tex (+ report.pdf with pdflatex) and report.json.
+computed results into a :class:`Report` (data: its facts are report.json); ``render_html()`` and
+``render_tex()`` render it; ``write_report()`` writes report.html (self-contained: MathML, inline
+SVG, no scripts), report.tex (+ report.pdf with pdflatex) and report.json.
 ``identity_html``/``identity_latex`` are the same renderer for one identity (Jupyter).
 
 Names are imported on first use, so that ``import reports`` (and the CLI) stays cheap.
@@ -15,10 +16,12 @@ import sys
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
 
 __all__ = ["Report", "ReportError", "RenderError", "WriteResult", "assemble", "gather",
-           "write_report", "identity_html", "identity_latex", "DEFAULT_PRESET", "DEFAULT_EPOCHS"]
+           "render_html", "render_tex", "write_report", "identity_html", "identity_latex",
+           "DEFAULT_PRESET", "DEFAULT_EPOCHS"]
 
 _WHERE = {"RenderError": "render", "identity_html": "render", "identity_latex": "render",
           "Report": "report", "ReportError": "report", "assemble": "report",
+          "render_html": "html", "render_tex": "latex",
           "gather": "gather", "WriteResult": "write", "write_report": "write"}
 
 

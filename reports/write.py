@@ -6,7 +6,8 @@
   older gradproof, without the list, vouches for the five names a report writes).  Anything else
   in the folder is refused with one line: gradproof never replaces or deletes a file it did not
   write, including with ``--out .``.
-- :func:`write_report` renders everything in memory, writes the whole set (and report.pdf, by
+- :func:`write_report` renders everything in memory (:func:`reports.html.render_html`,
+  :func:`reports.latex.render_tex`), writes the whole set (and report.pdf, by
   pdflatex in a private folder, when pdflatex is on the PATH) into a staging folder inside the
   output folder (the same file system; the output folder itself is never renamed, so ``--out .``
   works), each file fsync'ed, then a **manifest** (every name with its SHA-256, and the earlier
@@ -38,6 +39,8 @@ from pathlib import Path
 
 from gradproof.numerics.fileio import loads_json, printable, write_atomic
 
+from .html import render_html
+from .latex import render_tex
 from .report import FIGURE_PDF, Report, ReportError
 
 __all__ = ["WriteResult", "write_report", "check_out_dir", "compile_pdf", "owned_files", "recover",
@@ -259,7 +262,7 @@ def write_report(report: Report, out: Path | str, *, pdf: bool = True) -> WriteR
     SHA-256 of each other file under ``digests``."""
     out = check_out_dir(Path(out))
     before = owned_files(out)
-    html_text, tex_text = report.to_html(), report.to_tex()
+    html_text, tex_text = render_html(report), render_tex(report)
     stage = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING))
     hold = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
     pdf_error, committed = None, False

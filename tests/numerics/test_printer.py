@@ -56,6 +56,13 @@ def test_complex_textbook_forms_are_analytic_away_from_kinks():
             assert d == float(sp.diff(e, x).subs(x, v))
 
 
+def test_logaddexp_is_numpys_in_training_kernels_and_the_complex_safe_one_in_textbook_kernels():
+    from sympy.codegen.numpy_nodes import logaddexp
+
+    assert KernelPrinter().doprint(logaddexp(0, x)) == "numpy.logaddexp(0, x)"
+    assert KernelPrinter(textbook=True).doprint(logaddexp(0, -x)) == "logaddexp(0, -x)"
+
+
 def test_matrix_printing():
     m, n, k = sp.symbols("m n k", integer=True, positive=True)
     D, W, A = sp.MatrixSymbol("D", m, n), sp.MatrixSymbol("W", k, n), sp.MatrixSymbol("A", m, k)

@@ -29,6 +29,7 @@ def cost(request):
     return derive.get_cost(request.param)
 
 
+@pytest.mark.slow
 def test_every_theorem_of_an_example_activation_is_proved(act):
     ids = [t.id for t in act.theorems]
     assert ids[0] == act.prime_id and ids[-1] == f"{act.name}_backprop"
@@ -39,6 +40,7 @@ def test_every_theorem_of_an_example_activation_is_proved(act):
     assert "concrete diff [2,3,2]" in act.theorems[-1].prove().method
 
 
+@pytest.mark.slow
 def test_every_theorem_of_an_example_cost_is_proved(cost):
     for t in cost.theorems:
         p = t.prove()

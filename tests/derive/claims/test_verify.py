@@ -19,6 +19,8 @@ from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, sta
 from gradproof.derive import verify
 from gradproof.derive.claims.verify import Verdict, parse
 
+from ...limits import HANG_GUARD
+
 VERIFY_MODULE = sys.modules["gradproof.derive.claims.verify"]  # `derive.claims.verify` the attribute is the function
 
 # --- the oracle -------------------------------------------------------------------------------
@@ -215,14 +217,14 @@ def test_log_of_a_square_is_undecided_honestly():
 
 
 def test_time_limit_gives_undecided(monkeypatch):
-    def slow_rungs(d):
-        return [("slow", lambda: time.sleep(20) or d)]
+    def slow_rungs(d):  # a rung that would take ten minutes
+        return [("slow", lambda: time.sleep(HANG_GUARD) or d)]
 
     monkeypatch.setattr(VERIFY_MODULE, "_cheap_rungs", slow_rungs)
     monkeypatch.setattr(VERIFY_MODULE, "_costly_rungs", lambda d: [])
     t0 = time.perf_counter()
     v = verify("log(x*y)", "log(x) + log(y)", time_limit=1.0)
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < HANG_GUARD  # the limit stopped the rung
     assert v.status == "undecided"
     assert "time limit" in v.detail and "slow" in v.detail
 
@@ -245,12 +247,14 @@ BAD = ["", "   ", "__import__('os').system('true')", "().__class__", "x +", "(x"
 @pytest.mark.parametrize("text", BAD)
 def test_bad_input_is_a_one_line_value_error_naming_the_side(text, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    t0 = time.perf_counter()
+    cpu = time.process_time()
     with pytest.raises(ValueError) as lhs_err:
         verify(text, "x")
     with pytest.raises(ValueError) as rhs_err:
         verify("x", text)
-    assert time.perf_counter() - t0 < 10
+    # refused before anything is evaluated: milliseconds of CPU (CPU time, so that a loaded
+    # machine does not matter), where evaluating 10**10**10 would never end
+    assert time.process_time() - cpu < 10
     for err, side in ((lhs_err, "lhs"), (rhs_err, "rhs")):
         msg = str(err.value)
         assert msg.startswith(side) and "\n" not in msg and len(msg) < 400
@@ -330,6 +334,7 @@ def test_bad_time_limits_are_refused(bad):
         verify("x", "x", time_limit=bad)
 
 
+@pytest.mark.slow
 def test_large_valid_input_is_accepted():
     assert verify("+".join(["x"] * 999), "999*x").status == "proved"
     frac = "1/(1 + " * 190 + "x" + ")" * 190
@@ -347,9 +352,11 @@ def test_deep_nesting_is_bad_input_not_a_crash():
 def test_time_limit_bounds_the_whole_decision():
     lhs = "tanh(" * 10 + "z" + ")" * 10
     rhs = "tanh(" * 9 + "(2*sigma(2*z) - 1)" + ")" * 9
-    t0 = time.perf_counter()
+    cpu = time.process_time()
     v = verify(lhs, rhs, time_limit=2)
-    assert time.perf_counter() - t0 < 4
+    # CPU time, not wall time: a loaded machine stretches the 2 s but not the work done in them;
+    # undecided without a limit, this claim takes minutes
+    assert time.process_time() - cpu < 4
     assert v.status == "undecided" and "time limit" in v.detail
 
 
@@ -437,12 +444,14 @@ ADVERSARIAL_FALSE = [("sqrt(x**2 + 2*x + 1)", "x+1"), ("Heaviside(x)*Heaviside(-
 
 def test_adversarial_table_has_no_wrong_verdict_and_most_are_decided():
     decided = 0
+    # a generous limit, so that a loaded machine cannot turn a verdict into undecided (the slowest
+    # verdict takes about a second of CPU; the undecided ones run out of methods, not of time)
     for lhs, rhs in ADVERSARIAL_TRUE:
-        v = verify(lhs, rhs, time_limit=10)
+        v = verify(lhs, rhs, time_limit=60)
         assert v.status != "refuted", (lhs, rhs, v.counterexample)
         decided += v.status == "proved"
     for lhs, rhs in ADVERSARIAL_FALSE:
-        v = verify(lhs, rhs, time_limit=10)
+        v = verify(lhs, rhs, time_limit=60)
         assert v.status != "proved", (lhs, rhs, v.method)
         decided += v.status == "refuted"
     total = len(ADVERSARIAL_TRUE) + len(ADVERSARIAL_FALSE)

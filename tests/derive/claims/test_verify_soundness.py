@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
+
 import mpmath
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
@@ -151,6 +153,7 @@ def piecewise(n) -> sp.Expr:
                       transformations=standard_transformations + (rationalize, convert_xor))
 
 
+@pytest.mark.slow
 def test_true_claims_are_never_refuted_and_most_are_proved():
     counts = {"tried": 0, "proved": 0}  # of this test's own examples
 
@@ -171,6 +174,7 @@ def test_true_claims_are_never_refuted_and_most_are_proved():
     assert counts["tried"] >= 40 and counts["proved"] >= FLOOR_TRUE * counts["tried"], counts
 
 
+@pytest.mark.slow
 def test_false_claims_are_never_proved_and_most_are_refuted():
     counts = {"tried": 0, "refuted": 0}  # of this test's own examples
 

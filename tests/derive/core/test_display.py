@@ -17,6 +17,8 @@ from gradproof.derive.core.display import DISPLAYS, Display, SquaredNorm, Update
 from gradproof.derive.core.notation import latex, segments
 from gradproof.derive.core.theorem import Derivation, Identity
 
+from ...limits import HANG_GUARD
+
 #: Display forms whose statement is still false as written (issue 12 restates it): the display
 #: says what the obligation proves, so until then it must NOT be shown.
 #: Display forms known not to match their statement yet (none: issue 12 restated sigmoid_prime as
@@ -156,7 +158,8 @@ def test_derive_shows_itself_without_reports():
             "assert derive.REGISTRY['bp1']._repr_html_() is None; "
             "assert 'gradproof.reports' not in sys.modules, 'derive imported reports'; "
             "assert t.startswith('$$') and 'PROVED' in t; print('ok')")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=HANG_GUARD)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 

@@ -18,6 +18,7 @@ def scores():
     return {s.id: s for s in score_all()}
 
 
+@pytest.mark.slow
 def test_every_meaning_changing_mutant_is_killed(scores):
     assert set(scores) == set(PROVED_IDS)
     survivors = {i: s.as_dict()["survivors"] for i, s in scores.items() if s.survivors}
@@ -27,6 +28,7 @@ def test_every_meaning_changing_mutant_is_killed(scores):
         assert s.killed >= 1, s.id  # every identity has mutants that count
 
 
+@pytest.mark.slow
 def test_the_still_true_list_is_used_and_small(scores):
     used = sum(s.still_true for s in scores.values())
     assert used == len(STILL_TRUE) <= 5
