@@ -262,7 +262,8 @@ def write_report(report: Report, out: Path | str, *, pdf: bool = True) -> WriteR
     SHA-256 of each other file under ``digests``."""
     out = check_out_dir(Path(out))
     before = owned_files(out)
-    html_text, tex_text = render_html(report), render_tex(report)
+    # every text a page holds passes the one escaping function (a reason's ESC ]0;…BEL included)
+    html_text, tex_text = (printable(render(report), page=True) for render in (render_html, render_tex))
     stage = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING))
     hold = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
     pdf_error, committed = None, False

@@ -48,7 +48,7 @@ def run(args) -> int:
         from gradproof.reports.proofread import render_proofread_html
 
         try:
-            write_atomic(args.html, render_proofread_html(d))
+            write_atomic(args.html, printable(render_proofread_html(d), page=True))
         except OSError as exc:
             raise UsageError(f"--html {printable(args.html)}: cannot write it ({exc.strerror})") from None
     if args.json:

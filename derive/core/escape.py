@@ -10,6 +10,10 @@ return or reverse it with a bidirectional override:
 >>> printable("σ′(z) · x²")
 'σ′(z) · x²'
 
+A page (``page=True``: HTML, LaTeX) keeps its layout, line breaks, tabs and every kind of space,
+and what MathML needs (invisible operators such as U+2061); controls, bidirectional overrides,
+lone surrogates and unassigned or private code points are escaped as on a terminal.
+
 Standard library only, so the lowest layer can use it.
 """
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 
 __all__ = ["printable", "printable_json"]
 
@@ -33,11 +38,23 @@ def _escape(ch: str) -> str:
     return ch.encode("unicode_escape").decode("ascii")
 
 
-def printable(text: str | bytes | os.PathLike) -> str:
+#: What a page may not hold either: bidirectional embeddings, overrides, isolates and marks.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LAYOUT = frozenset("\n\t")
+
+
+def _page_safe(ch: str) -> bool:
+    if ch in _LAYOUT:
+        return True
+    return ch not in _BIDI and unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn")
+
+
+def printable(text: str | bytes | os.PathLike, *, page: bool = False) -> str:
     r"""``text`` with every character that is not printable written as its escape: ``\n``,
     ``\x1b``, ``\u202e``; an undecodable byte of a file name (a surrogate escape) as ``\xff``.
     Printable text, spaces and non-ASCII letters are kept as they are, so the result is one line
-    that shows exactly what was there."""
+    that shows exactly what was there.  ``page=True``: the whole text of a page, whose line
+    breaks, tabs, spaces and invisible mathematical operators are kept (see the module)."""
     if isinstance(text, os.PathLike):
         text = os.fspath(text)
     if isinstance(text, bytes):
@@ -45,7 +62,8 @@ def printable(text: str | bytes | os.PathLike) -> str:
     text = str(text)
     if not _UNSAFE.search(text) or text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+    safe = _page_safe if page else str.isprintable
+    return "".join(ch if safe(ch) else _escape(ch) for ch in text)
 
 
 def printable_json(value, **dumps) -> str:
