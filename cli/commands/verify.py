@@ -110,7 +110,8 @@ def run(args) -> int:
         print(printable(line))
 
     show(f"claim:  {v.lhs} = {v.rhs}")
-    show(f"domain: {v.domain}")
+    if v.domain:  # none when the time ran out while the claim was read
+        show(f"domain: {v.domain}")
     if v.status is PROVED:
         show(f"proved  by {v.method}")
         show(f"        ({v.detail})")
