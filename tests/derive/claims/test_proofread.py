@@ -136,7 +136,7 @@ def test_one_time_limit_bounds_the_whole_derivation():
     assert time.process_time() - t0 < 10
     assert d.status == "undecided" and len(d.steps) == 30
     assert all(s.verdict.status == "undecided" for s in d.steps)
-    assert "time limit (1 s)" in d.steps[-1].verdict.detail
+    assert all("time limit" in s.verdict.detail for s in d.steps)  # the file's, or a step's share
 
 
 def test_the_default_limit_grows_with_the_steps_and_is_capped():
