@@ -5,8 +5,6 @@ Exit status: 0 every step proved, 1 a step refuted (the first is named), 3 undec
 """
 from __future__ import annotations
 
-import json
-
 from ..errors import UsageError
 from .verify import MEANING, SYNTAX, exit_status
 
@@ -24,18 +22,21 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object with every step")
     p.add_argument("--html", metavar="PATH", help="also write the checked derivation as a "
                    "self-contained HTML page (MathML, a badge per step)")
-    p.add_argument("--time-limit", default="10", metavar="SECONDS",
-                   help="bound on each step's decision (default 10, at most 3600)")
+    p.add_argument("--time-limit", default=None, metavar="SECONDS",
+                   help="bound on the whole derivation, reading included; a step the time does "
+                        "not reach is undecided (default 10 s plus 5 s per step, at most 300 s; "
+                        "a limit given may be up to 3600 s)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from gradproof.derive.claims.proofread import ProofreadError, proofread_file
     from gradproof.derive.core.deadline import check_time_limit
+    from gradproof.derive.core.escape import printable, printable_json
     from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED
 
     try:
-        limit = check_time_limit(args.time_limit)
+        limit = None if args.time_limit is None else check_time_limit(args.time_limit)
     except ValueError as exc:
         raise UsageError(f"--time-limit: {exc}") from None
     try:
@@ -47,29 +48,33 @@ def run(args) -> int:
         from gradproof.reports.proofread import render_proofread_html
 
         try:
-            write_atomic(args.html, render_proofread_html(d))
+            write_atomic(args.html, printable(render_proofread_html(d), page=True))
         except OSError as exc:
-            raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror})") from None
+            raise UsageError(f"--html {printable(args.html)}: cannot write it ({exc.strerror})") from None
     if args.json:
-        print(json.dumps(d.as_dict(), ensure_ascii=False))
+        print(printable_json(d.as_dict()))
         return exit_status(d.status)
-    print(f"{d.source}:{d.first_line}:  {d.first}")
+
+    def show(line: str) -> None:  # everything shown passes through the one escaping function
+        print(printable(line))
+
+    show(f"{d.source}:{d.first_line}:  {d.first}")
     for i, s in enumerate(d.steps, start=1):
         v = s.verdict
         mark = {PROVED: "proved   ", REFUTED: "REFUTED  ", UNDECIDED: "undecided"}[v.status]
-        print(f"{d.source}:{s.line}:  = {s.text}")
+        show(f"{d.source}:{s.line}:  = {s.text}")
         if v.status is PROVED:
-            print(f"    step {i}: {mark} by {v.method}")
+            show(f"    step {i}: {mark} by {v.method}")
         elif v.status is REFUTED:
             at = v.counterexample.text() or "everywhere"
-            print(f"    step {i}: {mark} at {at}: previous line = {v.lhs_value}, this line = {v.rhs_value}")
+            show(f"    step {i}: {mark} at {at}: previous line = {v.lhs_value}, this line = {v.rhs_value}")
         else:
-            print(f"    step {i}: {mark} {v.detail}")
+            show(f"    step {i}: {mark} {v.detail}")
         if s.reason:
-            print(f"        ({s.reason})")
+            show(f"        ({s.reason})")
         if v.note:
-            print(f"        note: {v.note}")
-    print(d.summary)
+            show(f"        note: {v.note}")
+    show(d.summary)
     if args.html:
-        print(f"wrote {args.html}")
+        show(f"wrote {args.html}")
     return exit_status(d.status)
