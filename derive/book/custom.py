@@ -484,7 +484,7 @@ def cost(name: str, expr, *, output="sigmoid", register: bool = True) -> Cost:
     if F is None:  # a shipped output layer: its SymPy function with its proved derivative
         F = _function_class(out.name, out.f(z), out.prime)
     theorems.append(_backprop_identity(ids["backprop"], f"BP1–BP4 with C = {name}", F, [c],
-                                       f"C = Σ_j {name}(a^L_j, y_j), f = {out.name} in every layer"))
+                                       f"C = Σⱼ {name}(aᴸⱼ, yⱼ), f = {out.name} in every layer"))
     object.__setattr__(c, "theorems", tuple(theorems))
     if register:
         _USER_COSTS[name] = c
