@@ -26,7 +26,7 @@ class Calculus:
     """The transformer's rules for derivatives and sums (uses its ``fail``, ``v`` and ``product``)."""
 
     def variable(self, x, pos, what: str) -> sp.Expr:
-        if isinstance(x, (sp.Symbol, sp.Indexed)) and x not in CONSTANTS.values():
+        if isinstance(x, (sp.Symbol, sp.Indexed)):
             return x
         self.fail(pos, f"{what}: '{shown(x)}' is not a variable to differentiate by")
 

@@ -104,8 +104,8 @@ def read(text: str) -> Reading:
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
     with deep_recursion():
-        sides, relations = Transformer(text, latex).reading(tree)
-        reading = Reading(text, tuple(sides), tuple(relations), latex, tuple(value(s) for s in sides))
+        sides, relations, values = Transformer(text, latex).reading(tree)
+        reading = Reading(text, tuple(sides), tuple(relations), latex, tuple(values))
         _check_indices(reading)
     return reading
 

@@ -76,23 +76,28 @@ class Reading:
 
 # --- evaluation -------------------------------------------------------------------------------
 
-def value(expr: sp.Basic) -> sp.Basic:
+def value(expr: sp.Basic, memo: dict | None = None) -> sp.Basic:
     r"""The reading evaluated: arithmetic done as SymPy does it (``x/x`` → 1, ``2x + x`` → 3x),
     derivatives, sums and primes left unevaluated (``doit`` takes them), every power bounded as
-    in today's parser (``10^{10^{10}}`` is refused, not computed)."""
+    in today's parser (``10^{10^{10}}`` is refused, not computed).  ``memo`` (by node) lets a
+    reader that evaluates growing parts of one tree do each part once."""
     with deep_recursion():
-        return _evaluated(expr)
+        return _evaluated(expr, {} if memo is None else memo)
 
 
-def _evaluated(e: sp.Basic) -> sp.Basic:
+def _evaluated(e: sp.Basic, memo: dict) -> sp.Basic:
     if not e.args or isinstance(e, (sp.Symbol, sp.Number, Layer, sp.IndexedBase)):
         return e
+    known = memo.get(id(e))
+    if known is not None and known[0] is e:
+        return known[1]
     if isinstance(e, (sp.Add, sp.Mul)):  # one flat sum or product, as SymPy builds a*b*c
-        return type(e)(*(_evaluated(a) for a in _flat(e, type(e))))
-    args = [_evaluated(a) for a in e.args]
-    if isinstance(e, sp.Pow):
-        return bounded_power(*args)
-    return e.func(*args)
+        out = type(e)(*(_evaluated(a, memo) for a in _flat(e, type(e))))
+    else:
+        args = [_evaluated(a, memo) for a in e.args]
+        out = bounded_power(*args) if isinstance(e, sp.Pow) else e.func(*args)
+    memo[id(e)] = (e, out)
+    return out
 
 
 def _flat(e: sp.Basic, kind: type) -> list:
@@ -117,6 +122,8 @@ def bounded_power(base: sp.Expr, expo: sp.Expr) -> sp.Expr:
     if expo.is_Rational and expo < 0 and base == 0:
         raise ReadError(1, 1, "division by zero (0 to a negative power)")
     result = base**expo
+    if isinstance(result, sp.Pow) and result.base is base and result.exp is expo:
+        return result  # nothing combined
     for p in result.atoms(sp.Pow):  # (x**a)**b may combine into x**(a*b)
         if p.exp.is_Rational and not p.base.is_Rational and abs(p.exp) > MAX_EXPONENT:
             raise ReadError(1, 1, f"the exponent {p.exp} is too large (at most ±{MAX_EXPONENT} for "

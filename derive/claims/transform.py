@@ -37,17 +37,21 @@ class Transformer(Calculus, Transformer_NonRecursive):
         super().__init__()
         self.text, self.latex = text, latex
         self.juxtaposed: set[int] = set()  # ids of the products written by juxtaposition (R5)
+        self.memo: dict = {}  # values of the parts already evaluated (reading.value)
 
-    def reading(self, tree) -> tuple[list, list]:
-        """The sides and relations the tree says (``ReadError`` for what is refused)."""
+    def reading(self, tree) -> tuple[list, list, list]:
+        """The sides, relations and the sides' values the tree says (``ReadError`` for what is
+        refused)."""
         try:
             result = self.transform(tree)
             if isinstance(result, Chain):
-                return result.sides, result.relations
-            if len(self.text.strip()) > MAX_CHARS:
-                self.fail(None, f"the expression is {len(self.text.strip())} characters long; the "
-                                f"limit is {MAX_CHARS}")
-            return [self.v(result)], []
+                sides, relations = result.sides, result.relations
+            else:
+                if len(self.text.strip()) > MAX_CHARS:
+                    self.fail(None, f"the expression is {len(self.text.strip())} characters long; "
+                                    f"the limit is {MAX_CHARS}")
+                sides, relations = [self.v(result)], []
+            return sides, relations, [self.value(s) for s in sides]
         except lark.exceptions.VisitError as exc:
             if isinstance(exc.orig_exc, ReadError):
                 raise exc.orig_exc from None
@@ -56,6 +60,9 @@ class Transformer(Calculus, Transformer_NonRecursive):
             raise
 
     # -- helpers ----------------------------------------------------------------------------------
+    def value(self, e: sp.Basic) -> sp.Basic:
+        return value(e, self.memo)
+
     @staticmethod
     def fail(pos, message: str):
         raise ReadError(getattr(pos, "line", 1) or 1, getattr(pos, "column", 1) or 1, message)
@@ -160,10 +167,10 @@ class Transformer(Calculus, Transformer_NonRecursive):
 
     def quotient(self, num, den, pos):
         try:
-            zero = value(den).is_zero
+            zero = self.value(den) == 0
         except ReadError as exc:
             self.fail(pos, str(exc).split(": ", 1)[-1])
-        if zero and value(den).is_Number:
+        if zero:
             self.fail(pos, "division by zero")
         return sp.Mul(num, sp.Pow(den, -1, evaluate=False), evaluate=False)
 
@@ -182,7 +189,7 @@ class Transformer(Calculus, Transformer_NonRecursive):
         """``base^expo`` as written, refused here (with the position) when its value could not be
         computed exactly: ``10^{10^{10}}``, ``(x^{1000})^{1000}``."""
         try:
-            bounded_power(value(base), value(expo))
+            bounded_power(self.value(base), self.value(expo))
         except ReadError as exc:
             self.fail(pos, str(exc).split(": ", 1)[-1])
         return sp.Pow(base, expo, evaluate=False)
@@ -296,9 +303,7 @@ class Transformer(Calculus, Transformer_NonRecursive):
             except (TypeError, ValueError) as exc:
                 self.fail(pos, f"{f.shown}() with {len(args)} argument(s) is not read: "
                                f"{' '.join(str(exc).split())[:120]}")
-        if f.power is not None:
-            value = sp.Pow(value, f.power, evaluate=False)
-        return value
+        return value if f.power is None else self.power(value, f.power, f.pos)
 
     def arity(self, f: KnownFunction, args: list, n: int) -> list:
         if len(args) != n:
@@ -308,8 +313,7 @@ class Transformer(Calculus, Transformer_NonRecursive):
     def undefined_call(self, u: MaybeFunction, g: Group):
         """R4: an undefined function of variables, a product, or refused (both readings named)."""
         items = [self.v(i) for i in g.items]
-        variables = all(isinstance(x, sp.Symbol) and x not in CONSTANTS.values() for x in items) \
-            and len(set(items)) == len(items)
+        variables = all(isinstance(x, sp.Symbol) for x in items) and len(set(items)) == len(items)
         if variables and (u.single or u.explicit):
             F = sp.Function(u.function, real=True)
             if not u.primes:
@@ -407,7 +411,7 @@ class Transformer(Calculus, Transformer_NonRecursive):
             return Script(symbol(ascii_), tuple(symbol(c) for c in ascii_) if len(ascii_) > 1 else None,
                           ascii_)
         try:
-            sides, relations = Transformer(ascii_, self.latex).reading(parser().parse(ascii_))
+            sides, relations, _ = Transformer(ascii_, self.latex).reading(parser().parse(ascii_))
         except (ReadError, lark.exceptions.LarkError) as exc:
             why = str(getattr(exc, "orig_exc", exc)).split(": ", 1)[-1].split("\n")[0]
             self.fail(tok, f"'{tok.value}' ({ascii_}) is not read: {why}")
@@ -518,7 +522,7 @@ class Transformer(Calculus, Transformer_NonRecursive):
     def counting(self, e: sp.Expr, pos) -> sp.Expr:
         """n! (n ≤ MAX_COUNT) and binomial(n, m) (n ≤ MAX_BITS, as binomial(n, m) < 2ⁿ), refused
         beyond: their exact value would be too large."""
-        n = value(e.args[0])
+        n = self.value(e.args[0])
         limit = MAX_COUNT if isinstance(e, sp.factorial) else MAX_BITS
         if n.is_Number and abs(n) > limit:
             self.fail(pos, f"{shown(e)} is too large to compute exactly (n at most {limit})")
