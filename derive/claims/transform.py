@@ -585,8 +585,11 @@ class Transformer(Calculus, Transformer_NonRecursive):
                 self.fail(tok, f"unknown function '{content}'; known functions: "
                                f"{', '.join(sorted(FUNCTIONS))}; an undefined function is one letter, f(x)")
             return Name(name, content, tok, single=True, explicit=not is_known(name))
-        return Name(name, content, tok, single=len(content) == 1,
-                     literal=command.startswith("text") or not is_known(name))
+        if command.startswith("text") and (is_known(name) or name in CONSTANTS):
+            self.fail(tok, f"'{tok.value}' names the {'function' if is_known(name) else 'constant'} "
+                           f"{content}; write it without \\{command}, or choose another name")
+        # \text{…} is a name; \mathrm{…} a known function or constant (\mathrm{e}), else a name
+        return Name(name, content, tok, single=len(content) == 1, literal=command.startswith("text"))
 
     def typeface(self, meta, tok, group):
         inner = self.only(group, tok)

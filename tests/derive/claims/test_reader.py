@@ -110,6 +110,7 @@ CONSTRUCTS = [
     (r"a\,b + a\;b + a\!b + a\quad b + a\qquad b + a\ b", 6 * a * b),
     # names
     (r"\mathrm{ax} + \text{ax}", 2 * R["ax"]),
+    (r"\mathrm{e}^{x} + \mathrm{d}", sp.exp(x) + R["d"]),
     (r"\mathbf{w} \cdot \boldsymbol{x}", w * x),
     (r"\eta \lambda + \Delta", eta * lam + R["Delta"]),
     ("ηλ + Δ", eta * lam + R["Delta"]),
@@ -339,7 +340,7 @@ REFUSED = [
     (r"\frac{d}{dz}", "1:1", "needs what it differentiates"), (r"\sum_k", "1:7", "ends too early"),
     ("x^{a,b}", "1:1", "not an expression"), ("diff(x)", "1:1", "needs an expression and a variable"),
     ("Sum(k, k)", "1:1", "(k, 1, n)"), ("σ'(z, y)", "1:1", "one-argument"), ("diff(x, x, 9)", "1:1", "order 9"),
-    (r"\left. x \right|", "1:6", "'.'"), ("x = ", "1:4", "ends too early"), ("= x", "1:1", "'='"),
+    (r"\left. x \right|", "1:6", "'.'"), (r"\text{sigma}", "1:1", "names the function"), ("x = ", "1:4", "ends too early"), ("= x", "1:1", "'='"),
     ("", "1:1", "empty"), ("(" * 300 + "x" + ")" * 300, "1:257", "nested too deeply"),
 ]
 
@@ -481,7 +482,8 @@ def _grammar_texts():
     """``from_lark(parser())``, with each rule ending (its expansions of terminals only, else its
     shortest) drawn three times in four.  Hypothesis draws a rule's expansions uniformly, and an
     expression grammar then grows without end: most draws overrun and are thrown away (measured:
-    300 examples took 11 minutes, 1 in 5 kept).  Biased this way they end (300 in about 10 s)."""
+    300 examples took 11 minutes, 1 in 5 kept).  Biased this way they end (1 in 4 is read, the
+    rest refused in one line)."""
     texts = from_lark(parser(), start="start", explicit=_EXPLICIT)
     lark_strategy = texts.wrapped_strategy
     rules = lark_strategy.nonterminal_strategies
@@ -493,7 +495,7 @@ def _grammar_texts():
     return texts
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_grammar_texts())
 @example(r"\sigma'(z)\left(1-\sigma(z)\right) = \frac{\partial}{\partial z} \sigma(z)")
 @example("A\\dfrac{.0}{ 0ᵀ}A")
