@@ -18,6 +18,7 @@ import importlib
 import os
 import signal
 import sys
+import threading
 
 from . import __version__
 from .errors import Terminated, UsageError
@@ -51,12 +52,53 @@ def build_parser() -> argparse.ArgumentParser:
 _MAIN_PID = os.getpid()
 
 
-def _terminate(signum, frame) -> None:
+def handle_sigterm(signum, frame) -> None:
+    """The CLI's SIGTERM handler: raise :class:`Terminated` in the CLI's own process, so that its
+    ``finally`` blocks remove temporary files; a forked worker dies of the signal as workers do."""
     if os.getpid() != _MAIN_PID:  # a forked worker (e.g. of train --runs) stops as workers do
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
     raise Terminated()
+
+
+# A process forked from the CLI (a worker of `train --runs`, of `derive`'s parallel prover) must
+# die of SIGTERM, which is how a multiprocessing pool ends its workers.  Inheriting the handler is
+# not enough: a SIGTERM that reaches the child before Python's after-fork clean-up is caught by the
+# handler's C part and then cleared with the parent's pending signals, so it is lost, the worker
+# lives on and the pool waits for it forever (seen under load: `train --runs 2` hung once in ~80).
+# So SIGTERM is blocked across the fork, and the child sets it to the default before unblocking:
+# a SIGTERM that came in between then ends the child at once.
+_forking = threading.local()
+
+
+def _block_sigterm() -> None:
+    _forking.mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+
+def _restore_mask() -> None:
+    signal.pthread_sigmask(signal.SIG_SETMASK, _forking.mask)
+
+
+def _child_dies_of_sigterm() -> None:
+    if signal.getsignal(signal.SIGTERM) is handle_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _restore_mask()
+
+
+_fork_hooks = False
+
+
+def install_sigterm_handler():
+    """Make SIGTERM raise :class:`Terminated` in this process (and end a process forked from it
+    as a worker ends); returns the previous handler.  :func:`main` calls it."""
+    global _MAIN_PID, _fork_hooks
+    _MAIN_PID = os.getpid()
+    if not _fork_hooks:
+        os.register_at_fork(before=_block_sigterm, after_in_parent=_restore_mask,
+                            after_in_child=_child_dies_of_sigterm)
+        _fork_hooks = True
+    return signal.signal(signal.SIGTERM, handle_sigterm)
 
 
 def _say(command: str, text: str) -> None:
@@ -86,9 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     command = args.command
-    global _MAIN_PID
-    _MAIN_PID = os.getpid()
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = install_sigterm_handler()
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a full disk shows here, inside the handlers, not at exit

@@ -12,7 +12,9 @@ from typing import Callable, Iterator
 
 from .core.theorem import (GROUPS, REGISTRY, Derivation, Identity, Part, Proof, Reading, Step,
                       generality_summary, theorem)
-from .core.prover import Outcome, prove_equal, prove_zero, holds, find_counterexample
+from .core import cache as _cache
+from .core.outcome import Outcome, Status
+from .core.prover import prove_equal, prove_zero, holds, find_counterexample
 from .book.activations import ACTIVATIONS, Activation, sigmoid, relu
 from .book.costs import COSTS, Cost
 from .claims.verify import Verdict, verify
@@ -24,7 +26,7 @@ from .book import registry as _registry  # noqa: E402,F401
 __all__ = [
     "GROUPS", "REGISTRY", "Derivation", "Identity", "Part", "Proof", "Reading", "Step", "theorem",
     "generality_summary",
-    "Outcome", "prove_equal", "prove_zero", "holds", "find_counterexample",
+    "Outcome", "Status", "prove_equal", "prove_zero", "holds", "find_counterexample",
     "ACTIVATIONS", "Activation", "sigmoid", "relu", "COSTS", "Cost",
     "Verdict", "verify", "get", "prove", "prove_all",
     "activation", "cost", "cost_for_output_error", "get_activation", "get_cost",
@@ -82,8 +84,6 @@ def _cacheable(idy: Identity) -> bool:
 
 
 def _proofs(ids: list[str], cache: bool, jobs: int | None) -> Iterator[Proof]:
-    from .core import cache as _cache
-
     identities = [get(i) for i in ids]
     hits = {}
     cache_ids = {idy.id for idy in identities if cache and _cacheable(idy)}

@@ -10,8 +10,8 @@ from .gradcheck import (CENTRAL_RTOL, COMPLEX_STEP_RTOL, GradientMismatch, centr
                         check_gradients, complex_step)
 from .mnist import DataError, load as load_mnist
 from .network import Network
-from .train import PRESETS, run, sgd
+from .train import PRESETS, SGD, run, sgd
 
 __all__ = ["Network", "kernels", "kernel_source", "check_gradients", "central_difference",
            "complex_step", "GradientMismatch", "COMPLEX_STEP_RTOL", "CENTRAL_RTOL",
-           "load_mnist", "DataError", "PRESETS", "run", "sgd"]
+           "load_mnist", "DataError", "PRESETS", "SGD", "run", "sgd"]

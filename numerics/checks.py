@@ -3,16 +3,23 @@ r"""The gradient-check suite behind ``gradproof check``: generated backprop agai
 For small random networks — every architecture in :data:`ARCHITECTURES`, every hidden activation ×
 cost pair, with no regularization, L2 and L1 — the gradient of the (regularized) mean cost that the
 *stable* generated kernels compute (``Network.regularized_gradients``, i.e. BP1-BP4 and the penalty's
-gradient) is compared, parameter block by parameter block, with
+gradient) is compared, parameter block by parameter block and entry by entry, with
 
-* the **complex step** of the *textbook* kernels' cost (tolerance
-  :data:`~numerics.gradcheck.COMPLEX_STEP_RTOL`) — so it also checks the stable forms against the
-  textbook ones; and
-* **central differences** of the stable kernels' cost (:data:`~numerics.gradcheck.CENTRAL_RTOL`).
+* the **complex step** of the *textbook* kernels' cost (rtol
+  :data:`~numerics.gradcheck.COMPLEX_STEP_RTOL`, atol near machine precision) — so it also checks
+  the stable forms against the textbook ones; and
+* **central differences** of the stable kernels' cost (rtol :data:`~numerics.gradcheck.CENTRAL_RTOL`,
+  atol from the step and the cost's scale),
+
+with the tolerances and the kink test of :mod:`numerics.gradcheck`.  The textbook kernels keep the
+book's σ = 1/(1 + e^{−z}), which overflows in complex arithmetic for z < −709 where the stable form
+does not (eˣ hidden layers get there); an entry whose complex step is not finite is not compared,
+and the check says so.
 
 Inputs are uniform in [0, 1), targets one-hot rows (log-likelihood) or uniform in [0, 1); weights
-N(0, 1/n_in) and biases N(0, 1).  A draw is redrawn while a ReLU input z or (for L1) a weight lies
-within :data:`KINK_MARGIN` of the kink at 0, where neither numeric method means anything.
+N(0, 1/n_in) and biases N(0, 1).  A draw is redrawn while a hidden input z lies within
+:data:`KINK_MARGIN` of a kink of the activation or (for L1) a weight within it of 0
+(:func:`near_kink`), so that the central differences compare every entry.
 """
 from __future__ import annotations
 
@@ -22,11 +29,11 @@ import time
 import numpy as np
 
 from . import codegen
-from .gradcheck import CENTRAL_ORDER, COMPLEX_STEP_H, check_gradients, default_rtol
+from .gradcheck import CENTRAL_ORDER, COMPLEX_STEP_H, check_gradients
 from .network import Network
 
-__all__ = ["ARCHITECTURES", "BATCH", "LMBDA", "N_TRAIN", "KINK_MARGIN", "METHODS", "STEPS", "PROBE_Z", "safe_range",
-           "run_checks", "summary"]
+__all__ = ["ARCHITECTURES", "BATCH", "LMBDA", "N_TRAIN", "KINK_MARGIN", "METHODS", "STEPS", "PROBE_Z",
+           "near_kink", "safe_range", "run_checks", "summary"]
 
 ARCHITECTURES: tuple[tuple[int, ...], ...] = ((3, 4, 2), (4, 5, 3, 3), (2, 3, 3, 2))
 BATCH = 4  #: rows in each check's mini-batch
@@ -48,10 +55,10 @@ def _targets(rng: np.random.Generator, cost: str, m: int, n_out: int) -> np.ndar
     return rng.uniform(size=(m, n_out))
 
 
-def _kinked(net: Network, X: np.ndarray, reg: str) -> bool:
-    """True when a hidden input z is within KINK_MARGIN of a kink of the activation (ReLU's 0,
-    ``Activation.kinks``) or (for L1) a weight is within KINK_MARGIN of 0."""
-    if reg == "l1" and min(np.abs(w).min() for w in net.weights) < KINK_MARGIN:
+def near_kink(net: Network, X: np.ndarray, margin: float = KINK_MARGIN, reg: str = "none") -> bool:
+    """True when a hidden input z of ``net`` on ``X`` lies within ``margin`` of a kink of its
+    activation (ReLU's 0, ``Activation.kinks``) or, for ``reg="l1"``, a weight within ``margin`` of 0."""
+    if reg == "l1" and min(np.abs(w).min() for w in net.weights) < margin:
         return True
     kinks = net.activation_def.kinks
     if not kinks:
@@ -59,14 +66,14 @@ def _kinked(net: Network, X: np.ndarray, reg: str) -> bool:
     k = net.kernels
     zs = [k.weighted_output(net.weights[:i + 1], net.biases[:i + 1], X)
           for i in range(net.num_layers - 2)]
-    return any(np.abs(z - kink).min() < KINK_MARGIN for z in zs for kink in kinks)
+    return any(np.abs(z - kink).min() < margin for z in zs for kink in kinks)
 
 
 def _case(rng: np.random.Generator, sizes, activation, cost, reg: str):
     for _ in range(100):
         net = Network(sizes, activation=activation, cost=cost, seed=int(rng.integers(2**31)))
         X = rng.uniform(size=(BATCH, sizes[0]))
-        if not _kinked(net, X, reg):
+        if not near_kink(net, X, KINK_MARGIN, reg):
             return net, X, _targets(rng, net.cost_name, BATCH, sizes[-1])
     raise RuntimeError(f"no draw away from the kinks for {activation}/{cost}/{reg} {list(sizes)}")
 
@@ -79,10 +86,15 @@ def run_checks(seed: int = 0, activations=None, costs=None) -> list[dict]:
 
     Each dict: ``id`` (``activation/cost/reg/sizes/method``), ``method`` (``complex_step`` or
     ``central_difference``), ``activation``, ``cost``, ``reg``, ``sizes``, ``lmbda``, ``n``,
-    ``max_rel_error``, ``tolerance``, ``passed``, ``blocks`` (block name ``w^l``/``b^l`` in the book's
-    layer numbering -> max relative error in it), ``worst`` (``where``, ``analytic``, ``numeric``),
-    ``floor`` (the relative error's denominator floor φ), ``step`` (the numeric method, in words)
-    and ``seconds``.  Relative error as in :mod:`numerics.gradcheck`.
+    ``max_rel_error``, ``tolerance`` (the rtol), ``atol``, ``status`` (``passed``, ``failed`` or
+    ``not compared``: nothing could be), ``passed`` (nothing failed: True for a check that compared
+    nothing too, which is no failure of the kernels; ``status`` tells them apart), ``not_compared``
+    (``"where: why"`` for each component not compared), ``problem`` (why the method could not run at
+    all, or None), ``blocks`` (block name ``w^l``/``b^l`` in the book's layer numbering -> max
+    relative error in it), ``worst`` (``where``, ``analytic``, ``numeric``), ``floor`` (atol/rtol,
+    the relative error's denominator floor), ``step`` (the numeric method, in words) and
+    ``seconds``.  Relative error as in :mod:`numerics.gradcheck`: at most ``tolerance`` exactly
+    when the check passes.
     """
     rng = np.random.default_rng(seed)
     out = []
@@ -97,25 +109,31 @@ def run_checks(seed: int = 0, activations=None, costs=None) -> list[dict]:
         for method, label in METHODS.items():
             t0 = time.perf_counter()
             f = net.cost_function(X, Y, lmbda, n, reg, textbook=(method == "complex"))
-            cmp = check_gradients(f, analytic, net.parameters(), method,
-                                  rtol=default_rtol(method), names=net.parameter_names())
+            cmp = check_gradients(f, analytic, net.parameters(), method, names=net.parameter_names(),
+                                  mode="entries")
             d = cmp.as_dict()
             out.append({"id": f"{activation}/{cost}/{reg}/{'-'.join(map(str, sizes))}/{label}",
                         "method": label, "activation": activation, "cost": cost, "reg": reg,
                         "sizes": list(sizes), "lmbda": lmbda, "n": n,
                         "max_rel_error": d["max_rel_error"], "tolerance": d["tolerance"],
-                        "passed": d["passed"], "blocks": d["blocks"], "worst": d["worst"],
+                        "atol": d["atol"], "passed": d["status"] != "failed", "status": d["status"],
+                        "not_compared": d["not_compared"], "problem": d["problem"],
+                        "blocks": d["blocks"], "worst": d["worst"],
                         "floor": d["floor"], "step": STEPS[method],
                         "seconds": round(time.perf_counter() - t0, 4)})
     return out
 
 
 def summary(checks: list[dict]) -> dict:
-    """``{"passed": N, "total": N, "max_rel_error": {method: worst}}``."""
+    """``{"passed", "not_compared", "failed", "total": N, "max_rel_error": {method: worst}}``: a
+    check that compared nothing (every component at a kink, or not finite under its method) is
+    neither passed nor failed."""
     worst: dict[str, float] = {}
     for c in checks:
         worst[c["method"]] = max(worst.get(c["method"], 0.0), c["max_rel_error"])
-    return {"passed": sum(c["passed"] for c in checks), "total": len(checks), "max_rel_error": worst}
+    count = {s: sum(c["status"] == s for c in checks) for s in ("passed", "not compared", "failed")}
+    return {"passed": count["passed"], "not_compared": count["not compared"], "failed": count["failed"],
+            "total": len(checks), "max_rel_error": worst}
 
 
 #: the weighted inputs :func:`safe_range` tries: 0 and ±10^k for k from −3 to 3, 600 steps

@@ -28,8 +28,9 @@ derive.book.softmax writes the softmax and the log-sum-exp in index form over th
 over its neurons); :func:`numerics.printer.row_form` puts them in the row layout (the ``Sum`` as
 ``rowsum``), and the shift c of the stable forms is the row maximum, as ``derive.book.softmax.SHIFT``
 prescribes (theorem ``logsumexp_shift``: every exponent ≤ 0).  The hand-written parts are the
-template's control flow only: the loop over layers, the lists ``zs``/``activations``/``deltas``,
-and the layout of a mini-batch as rows.
+template's (``numerics/templates/kernel.py.j2``, a Jinja2 file shipped as package data) and they are
+layout only: the loop over layers, the lists ``zs``/``activations``/``deltas``, and the layout of a
+mini-batch as rows; :func:`_context` hands it every mathematical line already printed.
 
 Training calls ``step_<reg>(weights, biases, x, y, eta, lmbda, n)``: steps 1-4 of ``backprop``
 verbatim (every δ^l before any weight changes), then the composed rule, so the gradient is never
@@ -40,9 +41,15 @@ stay for the gradient checks and the API.  :mod:`numerics.printer` holds the pri
 
 Two variants.  The *stable* kernels (training) print the forms that never overflow: σ as
 (1 + tanh(z/2))/2, the softmax and the log-sum-exp with the row maximum subtracted, the cross-entropy
-through softplus (``numpy.logaddexp``).  The *textbook* kernels print 1/(1+e^{−z}), e^{z}/Σe^{z},
-−[y ln a + (1−y) ln(1−a)], and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as
-``w·sgn(Re w)``) so that the complex-step derivative can check them.
+through softplus (``numpy.logaddexp``).  The *textbook* kernels print the book's 1/(1+e^{−z}) and
+e^{z}/Σe^{z}, and accept complex input (ReLU as ``where(z.real > 0, z, 0)``, |w| as ``w·sgn(Re w)``,
+the row maximum of the real parts) so that the complex-step derivative can check them.  A cost whose
+proved stable form goes through softplus or the log-sum-exp prints that form there too (softplus
+with :func:`numerics.complexsafe.logaddexp`), because the book's form is not accurate in complex
+arithmetic at saturation: −[y ln a + (1−y) ln(1−a)] loses ε·e^z to the cancellation in 1 − σ(z)
+(the complex step read 7.7e-4 too much at z = 34), and −y ln(e^{z_j}/Σ_k e^{z_k}) takes the log of
+a number whose imaginary part, about 1e-20 of it, underflows when it is below 1e-288 (the complex
+step read 0 where the derivative is −27).
 """
 from __future__ import annotations
 
@@ -50,7 +57,9 @@ import functools
 import linecache
 import types
 
+import jinja2
 import sympy as sp
+from sympy.codegen.numpy_nodes import logaddexp
 
 from gradproof.derive.book import backprop
 from gradproof.derive.book import regularization as _reg
@@ -88,6 +97,15 @@ def _penalty(reg: str) -> sp.Expr:
     return one.xreplace({w1: _upd.w, _reg.lmbda: _upd.lmbda, _reg.n: _upd.n})
 
 
+def _complex_safe_stable(cost: Cost) -> bool:
+    """True when the textbook (complex-step) kernels print ``cost``'s proved stable form rather
+    than its book form: when derive marks it complex-safe, or it is written through softplus
+    (``logaddexp``: the book's ln(1 − σ(z)) cancels as σ saturates) or the log-sum-exp (``lse``:
+    the book's ln e^{z_j}/Σ_k e^{z_k} underflows)."""
+    return cost.stable_id is not None and (cost.complex_safe is not None or cost.stable.has(logaddexp)
+                                           or lse in cost.stable.free_symbols)
+
+
 # -- the pieces of one module ---------------------------------------------------------------------
 class _Spec:
     """Everything the template needs for one (cost, activation, variant), as printed code lines."""
@@ -110,22 +128,31 @@ class _Spec:
             self.out_act = form(sig)(z)
             self.out_id = sig.source if textbook else (sig.stable_id or sig.source)
             self.lse = None
-            self.term = c.term.xreplace({a: self.out_act}) if textbook else c.stable
-            if textbook and c.complex_safe is not None:  # a user's cost with a proved stable form
-                self.term = c.complex_safe
+            # The complex step inherits the cancellation of the book's ln(1 − σ(z)) as σ saturates
+            # (an error of ε·e^z); the proved stable form through softplus has none, and printed
+            # with complex-safe logaddexp (numerics.complexsafe) it is analytic: the textbook
+            # kernels use it whenever the cost has one.
+            book = c.term.xreplace({a: self.out_act})
+            self.term = c.stable if not textbook or _complex_safe_stable(c) else book
         else:  # softmax
             if textbook:  # eq. (78), e^{z_j}/Σ_k e^{z_k}
                 self.out_act = _row(_softmax.SOFTMAX)
                 self.out_id = "eq. (78), softmax_normalised"
-                self.lse = None
-                self.term = c.term.xreplace({a: self.out_act})
+                # the cost: the book's −y ln(e^{z_j}/Σ_k e^{z_k}) takes the log of e^{z_j − max z},
+                # whose imaginary part underflows below 1e-288 (the complex step read 0 for −27);
+                # −y (z_j − lse), lse shifted by the largest real part, never forms it
+                self.lse = _row(_softmax.LOGSUMEXP_SHIFTED) if _complex_safe_stable(c) else None
+                self.term = c.stable if self.lse is not None else c.term.xreplace({a: self.out_act})
             else:  # e^{z_j − c}/Σ_k e^{z_k − c} and lse = c + ln Σ_k e^{z_k − c}, c = max_k z_k
                 self.out_act = _row(_softmax.SOFTMAX_SHIFTED)
                 self.out_id = "eq. (78), logsumexp_shift"
                 self.lse = _row(_softmax.LOGSUMEXP_SHIFTED)
                 self.term = c.stable
-        self.term_id = (c.equation if textbook and c.complex_safe is None
+        self.term_id = (c.equation if textbook and not _complex_safe_stable(c)
                         else (c.stable_id or c.equation))
+        #: the textbook kernels call numerics.complexsafe.logaddexp (imported only then)
+        self.complex_logaddexp = textbook and any(
+            e.has(logaddexp) for e in (self.hidden, self.out_act, self.term, self.prime, self.delta))
 
     def output_lines(self) -> list[str]:
         """``a = a^L`` from ``z = z^L`` (with ``lse`` first for the stable softmax)."""
@@ -190,16 +217,16 @@ def _update_lines(new: sp.Expr, var: sp.Symbol, grad: sp.Symbol, theorem: str,
     for i, (atom, coeff) in enumerate(sorted(rest.items(), key=lambda kv: kv[0] == ng)):
         if atom == ng:
             if coeff != 1:
-                out.append(f"{ng} *= {printer._scalar(coeff)}")
+                out.append(f"{ng} *= {printer.scalar(coeff)}")
             subtract.append(str(ng))
         else:  # a function of var: evaluate it before var changes
             t = f"t{i}"
             out.append(f"{t} = {printer.doprint(atom)}")
             if coeff != 1:
-                out.append(f"{t} *= {printer._scalar(coeff)}")
+                out.append(f"{t} *= {printer.scalar(coeff)}")
             subtract.append(t)
     if scale != 1:
-        out.append(f"{var} *= {printer._scalar(scale)}")
+        out.append(f"{var} *= {printer.scalar(scale)}")
     out += [f"{var} -= {s}" for s in subtract]
     return out
 
@@ -259,7 +286,7 @@ def _bp_code(s: _Spec) -> dict[str, str]:
     (c3, f3), (c4, f4) = bp["bp3"].as_coeff_matrices(), bp["bp4"].as_coeff_matrices()
     if c3 == c4 and c3 != 1:  # common factor: Δ^l/m once
         scaled = KernelPrinter(s.textbook, dict(names, Delta="delta_m"))
-        out["scale"] = f"delta_m = {scaled._scalar(c3)}*delta"
+        out["scale"] = f"delta_m = {scaled.scalar(c3)}*delta"
         out["bp3"], out["bp4"] = scaled.doprint(sp.MatMul(*f3)), scaled.doprint(sp.MatMul(*f4))
     else:
         out["scale"] = "delta_m = delta"
@@ -269,167 +296,38 @@ def _bp_code(s: _Spec) -> dict[str, str]:
 
 
 # -- the module template ---------------------------------------------------------------------------
-_DROP = "<drop this line>"
 _PENALTY_ID = {"none": "", "l2": "l2_gradient", "l1": "l1_gradient"}
 _PENALTY_TEXT = {"none": "0", "l2": "λ/(2n) Σ_w w²  (eq. 87)", "l1": "λ/n Σ_w |w|  (eq. 95)"}
 
+#: The template of a kernel module (``templates/kernel.py.j2``, package data): the layout only.
+#: Undefined names are errors; a block tag leaves no line behind.
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("gradproof.numerics", "templates"),
+                                undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                trim_blocks=True, lstrip_blocks=True, autoescape=False)
+_TEMPLATES.filters["indented"] = indent  # a list of code lines, each indented by n spaces
+
 
 def _render(s: _Spec, bp: dict, updates: dict, penalties: dict, steps: dict) -> str:
-    variant = "textbook forms, complex-safe" if s.textbook else "stable forms, for training"
-    flag = " --textbook" if s.textbook else ""
-    sigma = s.sigma
-    hidden = lines("a", s.hidden, s.p, f"a^l = {sigma}(z^l)  [{s.act_id}]")
-    prime = s.p.doprint(s.prime)
-    out_lines = s.output_lines()
-    zs_keep = s.needs_z
-    steps_1_4 = f'''    m = x.shape[0]
-    # 1. Input x: set a^1 = x, one example per row
-    a = x
-    activations = [a]  # activations[i] = a^(i+1)
-{"    zs = []  # zs[i] = z^(i+2)" if zs_keep else _DROP}
-    # 2. Feedforward: for each l = 2, ..., L compute z^l = w^l a^(l-1) + b^l and a^l = {sigma}(z^l)
-    for w, b in zip(weights[:-1], biases[:-1]):
-        z = {bp["z"]}  # z^l = w^l a^(l-1) + b^l  [eq. (25), {BP_THEOREM}]
-{"        zs.append(z)" if zs_keep else _DROP}
-{indent(hidden, 8)}
-        activations.append(a)
-    z = {bp["z_last"]}  # z^L = w^L a^(L-1) + b^L  [eq. (25), {BP_THEOREM}]
-{indent(out_lines, 4)}
-    # 3. Output error δ^L (BP1)
-    delta = {s.p.doprint(s.delta)}  # δ^L = {pretty(s.delta, {"a": "a^L", "z": "z^L"})}  [{s.delta_id}]
-    # 4. Backpropagate the error (BP2): for each l = L-1, ..., 2
-    deltas = [delta]
-    for w, a{", z" if zs_keep else ""} in zip(weights[:0:-1], activations[:0:-1]{", zs[::-1]" if zs_keep else ""}):  # w^(l+1), a^l{", z^l" if zs_keep else ""}
-        delta = {bp["bp2"]}  # δ^l = ((w^(l+1))^T δ^(l+1)) ⊙ {sigma}′(z^l)  [bp2, {BP_THEOREM}]
-        deltas.append(delta)
-    deltas.reverse()  # deltas[i] = δ^(i+2), aligned with weights[i]'''
-    src = [f'''r"""gradproof kernels: cost={s.cost}, activation={s.activation} ({variant}).
-
-Printed by numerics.codegen from derive's proved expressions; each math line names, in [brackets],
-the theorem (or the book's equation) it comes from.  Regenerate, do not edit:
-    gradproof kernels --cost {s.cost} --activation {s.activation}{flag}
-
-Layout: a mini-batch is stacked as ROWS, x: (m, n_in), y: (m, n_out).  The book's column vectors
-z^l, a^l, δ^l of one example are rows here, so z^l = w^l a^(l-1) + b^l reads z = a @ w.T + b.
-Indexing differs from the book's l: weights[i], biases[i] are w^l, b^l with l = i + 2 (the book's
-input layer is l = 1), weights[i].shape == (sizes[i+1], sizes[i]); activations[i] is a^(i+1)
-(activations[0] = x = a^1); zs[i] and deltas[i] are z^(i+2) and δ^(i+2), aligned with weights[i].
-"""
-import numpy
-from gradproof.numerics.blas import subtract_product  # subtract_product(w, p, q) is w -= p @ q, one BLAS call
+    """The module's source: ``templates/kernel.py.j2`` filled with the printed code of ``s``."""
+    return _TEMPLATES.get_template("kernel.py.j2").render(_context(s, bp, updates, penalties, steps))
 
 
-def activation(z):
-    """Hidden layers: a = {sigma}(z)  [{s.act_id}]."""
-{indent(ret(s.hidden, s.p), 4)}
-
-
-def activation_prime(a, z):
-    """{sigma}′(z), written through a = {sigma}(z) where possible  [{s.prime_id}]."""
-    return {prime}
-
-
-def output_activation(z):
-    """a^L from z^L  [{s.out_id}]."""
-{indent(out_lines, 4)}
-    return a
-
-
-def output_error(a, y, z):
-    """δ^L = ∂C_x/∂z^L, the output error (BP1)  [{s.delta_id}]."""
-    return {s.p.doprint(s.delta)}
-
-
-def cost_terms(z, y):
-    """The cost of each output neuron, c(z^L_j, y_j); a row sums to C_x  [{s.term_id}]."""
-{indent(s.term_lines("c"), 4)}
-    return c
-
-
-def weighted_output(weights, biases, x):
-    """z^L for every row of x: (m, n_out)."""
-    a = x
-    for w, b in zip(weights[:-1], biases[:-1]):
-        z = {bp["z"]}  # z^l = w^l a^(l-1) + b^l  [eq. (25), {BP_THEOREM}]
-{indent(hidden, 8)}
-    return {bp["z_last"]}  # z^L = w^L a^(L-1) + b^L  [eq. (25), {BP_THEOREM}]
-
-
-def feedforward(weights, biases, x):
-    """a^L for every row of x: (m, n_out)."""
-    z = weighted_output(weights, biases, x)
-{indent(out_lines, 4)}
-    return a
-
-
-def cost(weights, biases, x, y):
-    """(1/m) Σ_x C_x: the mean cost over the m rows of x, no regularization  [{s.cost_eq}]."""
-    m = x.shape[0]
-    z = weighted_output(weights, biases, x)
-{indent(s.term_lines("c"), 4)}
-    return {bp["mean"]}  # C = (1/m) Σ_x C_x, C_x = Σ_j c(z^L_j, y_j)  [{s.cost_eq}, {BP_THEOREM}]
-
-
-def backprop(weights, biases, x, y):
-    """(nabla_w, nabla_b): the gradient of cost(weights, biases, x, y), shaped like (weights, biases).
-
-    The book's algorithm (ch. 2), for all m rows of x at once; the gradient is averaged over them.
-    """
-{steps_1_4}
-    # 5. Output: the gradient of the cost, averaged over the m rows (BP3, BP4)
-    nabla_w, nabla_b = [], []
-    for delta, a in zip(deltas, activations):  # δ^l, a^(l-1)
-        {bp["scale"]}  # the factor 1/m of the mean, common to BP3 and BP4  [{BP_THEOREM}]
-        nabla_b.append({bp["bp3"]})  # ∂C/∂b^l_j = δ^l_j, summed over the rows  [bp3, {BP_THEOREM}]
-        nabla_w.append({bp["bp4"]})  # ∂C/∂w^l_jk = a^(l-1)_k δ^l_j, summed over the rows  [bp4, {BP_THEOREM}]
-    return nabla_w, nabla_b
-''']
+def _context(s: _Spec, bp: dict, updates: dict, penalties: dict, steps: dict) -> dict:
+    """What the template shows, every mathematical line already printed: strings, and lists of
+    lines for a statement printed with its common subexpressions."""
+    regs = []
     for reg in REGS:
         w_lines, b_lines, w_id, b_id = updates[reg]
-        src.append(f'''
-
-def update_{reg}(weights, biases, nabla_w, nabla_b, eta, lmbda, n):
-    """One gradient-descent step in place, regularization {reg}  [{w_id}; biases {b_id}].
-
-    nabla_w, nabla_b (mean gradients from backprop) are consumed: scaled by eta in place.
-    """
-    for w, nw in zip(weights, nabla_w):
-{indent(w_lines, 8)}
-    for b, nb in zip(biases, nabla_b):
-{indent(b_lines, 8)}
-''')
-    for reg in REGS:
-        (body, rule), w_id = steps[reg], _upd.WEIGHT_UPDATES[reg][1]
-        equation = REGISTRY[w_id].equation
-        src.append(f'''
-
-def step_{reg}(weights, biases, x, y, eta, lmbda, n):
-    """One SGD step on the mini-batch (x, y) in place, regularization {reg}  [{w_id}; biases {_upd.BIAS_UPDATE[1]}].
-
-    backprop and update_{reg} in one: steps 1-4 as in backprop; the gradient (BP3, BP4) is not stored
-    but substituted into the update rule, so each weight matrix gets one product subtracted in
-    place (subtract_product: w -= p @ q in one BLAS call, no temporary of w's size).  Every δ^l
-    is computed (step 4) before any parameter changes: BP2 uses the w^(l+1) of before the step.
-    """
-{steps_1_4}
-    # 5. Output: the gradient, averaged over the m rows (BP3, BP4), goes straight into step 6
-    # 6. Update (eq. {equation}): {rule}
-    for w, b, delta, a in zip(weights, biases, deltas, activations):  # w^l, b^l, δ^l, a^(l-1)
-{indent(body, 8)}
-''')
-    for reg in REGS:
-        term, grad = penalties[reg]
-        pid = _PENALTY_ID[reg]
-        tag = f"  [{pid}]" if pid else ""
-        src.append(f'''
-
-def penalty_{reg}(weights, lmbda, n):
-    """The regularization term added to the cost: {_PENALTY_TEXT[reg]}{tag}."""
-    return {"0.0" if term == "0" else f"sum(numpy.sum({term}) for w in weights)"}
-
-
-def penalty_gradient_{reg}(weights, lmbda, n):
-    """Its gradient with respect to each weight matrix{tag}."""
-    return [{"numpy.zeros_like(w)" if grad == "0" else grad} for w in weights]
-''')
-    return "\n".join(line for line in "".join(src).split("\n") if line != _DROP)
+        (body, rule), (term, grad) = steps[reg], penalties[reg]
+        regs.append({"name": reg, "w_lines": w_lines, "b_lines": b_lines, "w_id": w_id, "b_id": b_id,
+                     "step": body, "rule": rule, "equation": REGISTRY[w_id].equation,
+                     "penalty": term, "penalty_gradient": grad, "penalty_id": _PENALTY_ID[reg],
+                     "penalty_text": _PENALTY_TEXT[reg]})
+    return {"cost": s.cost, "activation": s.activation, "textbook": s.textbook, "sigma": s.sigma,
+            "act_id": s.act_id, "prime_id": s.prime_id, "out_id": s.out_id, "delta_id": s.delta_id,
+            "term_id": s.term_id, "cost_eq": s.cost_eq, "bp_theorem": BP_THEOREM, "bp": bp,
+            "hidden": lines("a", s.hidden, s.p, f"a^l = {s.sigma}(z^l)  [{s.act_id}]"),
+            "hidden_return": ret(s.hidden, s.p), "prime": s.p.doprint(s.prime),
+            "output": s.output_lines(), "terms": s.term_lines("c"),
+            "delta": s.p.doprint(s.delta), "delta_shown": pretty(s.delta, {"a": "a^L", "z": "z^L"}),
+            "needs_z": s.needs_z, "complex_logaddexp": s.complex_logaddexp, "regs": regs}

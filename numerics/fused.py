@@ -126,7 +126,7 @@ def step_update(textbook: bool, reg: str) -> tuple[list[str], str]:
     out = []
     if shared:  # −η/m for both: scale the small δ^l once
         printer = KernelPrinter(textbook, dict(names, Delta="delta_eta"))
-        out.append(f"delta_eta = {printer._scalar(-cw)}*delta  # {_show(-cw, [], {})} δ^l: η times the "
+        out.append(f"delta_eta = {printer.scalar(-cw)}*delta  # {_show(-cw, [], {})} δ^l: η times the "
                    f"1/m of the mean, common to both rules  [{w_id}, {BP_THEOREM}]")
     else:
         printer = KernelPrinter(textbook, names)
@@ -152,7 +152,7 @@ def step_update(textbook: bool, reg: str) -> tuple[list[str], str]:
                 pre.append(f"{t} = {fn}  # {_show(1, factors, elementwise)}, before {_SHOW[target]} "
                            f"changes  [{tid}]")
                 if -c != 1:
-                    pre.append(f"{t} *= {scalars._scalar(-c)}  # {shown}  [{tid}]")
+                    pre.append(f"{t} *= {scalars.scalar(-c)}  # {shown}  [{tid}]")
                 subtract.append(f"{var} -= {t}  # {shown}  [{tid}]")
             else:
                 raise AssertionError(f"the {reg} update: cannot print the term {c}*{factors}")
@@ -160,7 +160,7 @@ def step_update(textbook: bool, reg: str) -> tuple[list[str], str]:
             raise AssertionError(f"the {reg} update drops {_SHOW[target]}")
         out += pre
         if scale != 1:
-            out.append(f"{var} *= {scalars._scalar(scale)}  # {_show(scale, [sp.Symbol(target)], {})}"
+            out.append(f"{var} *= {scalars.scalar(scale)}  # {_show(scale, [sp.Symbol(target)], {})}"
                        f"  [{tid}]")
         out += subtract
     return out, f"{_rule_text('W', new_w, elementwise)}, {_rule_text('B', new_b, elementwise)}"

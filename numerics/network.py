@@ -8,7 +8,8 @@ that ``weights[i][j, k]`` is :math:`w^l_{jk}`; ``biases[i]`` is :math:`b^l`, sha
 
 Nothing here computes an activation, a cost or a gradient: :class:`Network` holds the parameters and
 calls the functions :mod:`numerics.codegen` printed from derive's proved expressions.  The methods
-check shapes; the training loop (:mod:`numerics.train`) calls the fused kernel
+check shapes; it does not train itself: the training loop (:mod:`numerics.train`, ``sgd(net,
+training, SGD(...))``, which imports this module, not the other way) calls the fused kernel
 ``net.kernels.step_<reg>`` directly (BP1-BP4 and the update rule in one pass, no checks, no copies);
 ``backprop`` and ``update_<reg>`` are the same math in two halves, for gradients and checks.
 """
@@ -270,17 +271,6 @@ class Network:
             return cost(weights, biases, X, Y) + penalty(weights, lmbda, n)
 
         return f
-
-    # -- training ------------------------------------------------------------------------------
-    def sgd(self, training, epochs: int, mini_batch_size: int, eta: float, lmbda: float = 0.0,
-            reg: str = "l2", monitor=None, seed: int | None = None, progress=None,
-            threads: int | None = None):
-        """Mini-batch stochastic gradient descent; see :func:`numerics.train.sgd` (same arguments;
-        ``threads`` None: the BLAS thread count fastest for the mini-batch size)."""
-        from . import train  # lazily: training is its own module
-
-        return train.sgd(self, training, epochs, mini_batch_size, eta, lmbda=lmbda, reg=reg,
-                         monitor=monitor, seed=seed, progress=progress, threads=threads)
 
     # -- saving ----------------------------------------------------------------------------------
     def config(self) -> dict:

@@ -121,6 +121,13 @@ class KernelPrinter(NumPyPrinter):
             return f"numpy.where({x}.real > 0, {x}, 0)"
         return f"numpy.maximum({x}, 0)"
 
+    def _print_logaddexp(self, expr):
+        """``numpy.logaddexp(x, y)``; in textbook kernels :func:`numerics.complexsafe.logaddexp`
+        (numpy's refuses complex input)."""
+        if self.textbook:
+            return f"logaddexp({', '.join(self._print(x) for x in expr.args)})"
+        return super()._print_logaddexp(expr)
+
     def _print_Abs(self, expr):
         x = self._atom(expr.args[0])
         return f"({x}*numpy.sign({x}.real))" if self.textbook else f"numpy.abs({self._print(expr.args[0])})"
@@ -146,7 +153,9 @@ class KernelPrinter(NumPyPrinter):
         return f"{self._atom(expr.args[0])}.sum(axis=1, keepdims=True)"
 
     def _print_rowmax(self, expr):
-        return f"{self._atom(expr.args[0])}.max(axis=1, keepdims=True)"
+        """The row maximum; in textbook kernels of the real parts (a shift that is a constant for
+        the complex step, so the log-sum-exp stays analytic)."""
+        return f"{self._re(self._atom(expr.args[0]))}.max(axis=1, keepdims=True)"
 
     # matrices (BP2-BP4 in batched form)
     def _print_Transpose(self, expr):
@@ -164,14 +173,14 @@ class KernelPrinter(NumPyPrinter):
                 return code
             if coeff.is_Pow and coeff.exp == -1:  # (1/m) 1ᵀ X 1: a mean, X.sum()/m
                 return f"{code}/{self._atom(coeff.base)}"
-            return f"{self._scalar(coeff)}*{code}"
+            return f"{self.scalar(coeff)}*{code}"
         if _broadcast(expr) and factors[1].shape[0] == 1:
             # 1 r (a column of ones times a row r): r repeated on every row, numpy's broadcasting
             row = factors[1]
             if isinstance(row, sp.Transpose) and row.arg.shape[1] == 1:
                 row = row.arg  # vᵀ of a column vector v: a vector is a 1-D array
             code = self._atom(row)
-            return code if coeff == 1 else f"{self._scalar(coeff)}*{code}"
+            return code if coeff == 1 else f"{self.scalar(coeff)}*{code}"
         if ones:  # 1ᵀΔ (or Δᵀ1): a sum over the rows of the mini-batch
             (i,) = ones
             rest = factors[:i] + factors[i + 1:]
@@ -179,13 +188,15 @@ class KernelPrinter(NumPyPrinter):
             axis_first = i == 0
             body = x if axis_first else x.T
             code = f"{self._atom(body)}.sum(axis=0)"
-            return code if coeff == 1 else f"{self._scalar(coeff)}*{code}"
+            return code if coeff == 1 else f"{self.scalar(coeff)}*{code}"
         parts = [self._atom(f) for f in factors]
         if coeff != 1:
-            parts[0] = f"{self._scalar(coeff)}*{parts[0]}"
+            parts[0] = f"{self.scalar(coeff)}*{parts[0]}"
         return " @ ".join(parts)
 
-    def _scalar(self, c) -> str:
+    def scalar(self, c) -> str:
+        """A scalar factor as code: a symbol or a non-negative number bare, anything else in parentheses
+        (``eta``, ``3``, ``(eta/m)``, ``(-eta)``), so that it can multiply a product."""
         code = self._print(c)
         return code if (c.is_Symbol or c.is_Number and c >= 0) and "/" not in code else f"({code})"
 

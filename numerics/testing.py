@@ -1,42 +1,68 @@
-r"""Hypothesis strategies and assertions for tests of gradproof's numerics (a test-only module).
+r"""Property-testing gradients: :func:`assert_gradients_match`, and hypothesis strategies.
 
-Strategies fill arguments by meaning: :func:`architectures` (layer widths), :func:`parameters`
+:func:`assert_gradients_match` compares a gradient with a numeric one through
+:mod:`numerics.gradcheck` and fails with both numbers, both tolerances and where they differ.  It
+takes plain callables on numpy arrays, so it checks a gradient whatever wrote it: your numpy code,
+PyTorch's autograd, JAX (the README shows the adapters).  It needs only numpy.
+
+The strategies fill arguments by meaning: :func:`architectures` (layer widths), :func:`parameters`
 (weights and biases for an architecture), :func:`inputs` (rows in [0, 1]), :func:`targets` (one-hot
 rows for ``log_likelihood``, values in [0, 1] for the other costs) and :func:`cases`, which draws a
-whole ``(net, X, Y)``.  :func:`assert_gradients_match` compares a gradient with a numeric one through
-:mod:`numerics.gradcheck` and fails with both numbers and where they differ.
+whole ``(net, X, Y)``.  They need hypothesis (``pip install 'gradproof[hypothesis]'``); without it,
+calling one raises an ImportError that says so.  :func:`away_from_kinks` is a plain predicate.
 
-``numerics`` does not import this module (it imports hypothesis).
+``numerics`` does not import this module.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
-from hypothesis import assume
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from . import codegen
-from .gradcheck import Comparison, GradientMismatch, check_gradients
+from .checks import near_kink
+from .gradcheck import DIRECTIONS, Comparison, GradientMismatch, check_gradients
 from .network import Network
 
+try:  # optional: only the strategies need it
+    from hypothesis import assume
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+except ImportError:  # pragma: no cover - exercised in a subprocess without hypothesis
+    st = None
+
 __all__ = ["activations", "costs", "regs", "architectures", "parameters", "inputs", "targets",
-           "cases", "away_from_kinks", "assert_gradients_match", "assert_allclose_rel"]
+           "cases", "away_from_kinks", "assert_gradients_match", "assert_allclose_rel",
+           "NotComparedWarning"]
+
+
+class NotComparedWarning(UserWarning):
+    """Some components were not compared (at a kink, or the numeric method broke down there)."""
+
+
+def _hypothesis(name: str) -> None:
+    if st is None:
+        raise ImportError(f"gradproof.numerics.testing.{name} is a hypothesis strategy and hypothesis is "
+                          "not installed: pip install 'gradproof[hypothesis]' (assert_gradients_match "
+                          "works without it)")
 
 
 def activations() -> st.SearchStrategy[str]:
     """A hidden-layer activation name: sigmoid, tanh or relu."""
+    _hypothesis("activations")
     return st.sampled_from(codegen.ACTIVATION_NAMES)
 
 
 def costs() -> st.SearchStrategy[str]:
     """A cost name: quadratic, cross_entropy or log_likelihood."""
+    _hypothesis("costs")
     return st.sampled_from(codegen.COST_NAMES)
 
 
 def regs() -> st.SearchStrategy[str]:
     """A regularization: none, l2 or l1."""
+    _hypothesis("regs")
     return st.sampled_from(codegen.REGS)
 
 
@@ -44,6 +70,8 @@ def architectures(min_layers: int = 2, max_layers: int = 4, max_width: int = 5,
                   min_output: int = 1) -> st.SearchStrategy[list[int]]:
     """Layer widths ``[n_in, ..., n_out]``: ``min_layers``..``max_layers`` layers of 1..``max_width``
     neurons (the output layer at least ``min_output``; use 2 for a softmax that is not trivial)."""
+    _hypothesis("architectures")
+
     def build(hidden: list[int], out: int) -> list[int]:
         return hidden + [out]
     return st.builds(build, st.lists(st.integers(1, max_width), min_size=min_layers - 1,
@@ -59,6 +87,7 @@ def parameters(sizes: Sequence[int], bound: float = 1.0,
                dtype=np.float64) -> st.SearchStrategy[tuple[list[np.ndarray], list[np.ndarray]]]:
     """``(weights, biases)`` for ``sizes``: weights[i] (sizes[i+1], sizes[i]), biases[i]
     (sizes[i+1],), entries in [-bound, bound]."""
+    _hypothesis("parameters")
     ws = [arrays(dtype, (o, i), elements=_floats(bound)) for i, o in zip(sizes[:-1], sizes[1:])]
     bs = [arrays(dtype, (o,), elements=_floats(bound)) for o in sizes[1:]]
     return st.tuples(st.tuples(*ws).map(list), st.tuples(*bs).map(list))
@@ -66,11 +95,13 @@ def parameters(sizes: Sequence[int], bound: float = 1.0,
 
 def inputs(n_in: int, m: int, dtype=np.float64) -> st.SearchStrategy[np.ndarray]:
     """A mini-batch X of ``m`` rows of ``n_in`` values in [0, 1] (like MNIST pixels)."""
+    _hypothesis("inputs")
     return arrays(dtype, (m, n_in), elements=st.floats(0, 1, allow_subnormal=False))
 
 
 def targets(cost: str, n_out: int, m: int, dtype=np.float64) -> st.SearchStrategy[np.ndarray]:
     """Desired outputs Y (m, n_out): one-hot rows for ``log_likelihood``, values in [0, 1] else."""
+    _hypothesis("targets")
     if cost == "log_likelihood":
         return st.lists(st.integers(0, n_out - 1), min_size=m, max_size=m).map(
             lambda labels: np.eye(n_out, dtype=dtype)[labels].reshape(m, n_out))
@@ -78,23 +109,14 @@ def targets(cost: str, n_out: int, m: int, dtype=np.float64) -> st.SearchStrateg
 
 
 def away_from_kinks(net: Network, X: np.ndarray, margin: float = 0.02, reg: str = "none") -> bool:
-    """True unless a ReLU input z or (with ``reg="l1"``) a weight lies within ``margin`` of 0,
-    where the numeric derivatives are meaningless.  Use with ``hypothesis.assume``."""
-    if reg == "l1" and any(np.abs(w).min() < margin for w in net.weights):
-        return False
-    if net.activation != "relu":
-        return True
-    k = net.kernels
-    return all(np.abs(k.weighted_output(net.weights[:i + 1], net.biases[:i + 1], X)).min() >= margin
-               for i in range(net.num_layers - 2))
+    """True unless a hidden input z lies within ``margin`` of a kink of the activation (ReLU's 0, a
+    user activation's ``kinks``) or, with ``reg="l1"``, a weight within ``margin`` of 0.  Use with
+    ``hypothesis.assume`` to draw points where the central difference does not straddle a kink;
+    :func:`assert_gradients_match` also finds such straddles itself (and does not compare there)."""
+    return not near_kink(net, X, margin, reg)
 
 
-@st.composite
-def cases(draw, sizes: Sequence[int] | None = None, activation: str | None = None,
-          cost: str | None = None, max_batch: int = 4, bound: float = 1.0, kink_margin: float = 0.02,
-          reg: str = "none"):
-    """``(net, X, Y)``: a :class:`Network` with drawn parameters, X (m, n_in) in [0, 1] and
-    targets Y for its cost; cases near a ReLU (or, with ``reg="l1"``, an |w|) kink are rejected."""
+def _draw_case(draw, sizes, activation, cost, max_batch, bound, kink_margin, reg):
     sizes = list(sizes) if sizes is not None else draw(architectures(min_output=2))
     activation = activation or draw(activations())
     cost = cost or draw(costs())
@@ -104,23 +126,46 @@ def cases(draw, sizes: Sequence[int] | None = None, activation: str | None = Non
     for target, value in zip(net.weights + net.biases, weights + biases):
         target[...] = value
     X = draw(inputs(sizes[0], m))
-    assume(away_from_kinks(net, X, kink_margin, reg))
+    if kink_margin:
+        assume(away_from_kinks(net, X, kink_margin, reg))
     return net, X, draw(targets(cost, sizes[-1], m))
+
+
+def cases(sizes: Sequence[int] | None = None, activation: str | None = None, cost: str | None = None,
+          max_batch: int = 4, bound: float = 1.0, kink_margin: float = 0.02, reg: str = "none"):
+    """``(net, X, Y)``: a :class:`Network` with drawn parameters in [-``bound``, ``bound``], X (m, n_in)
+    in [0, 1] and targets Y for its cost; cases within ``kink_margin`` of a kink (ReLU's z, or with
+    ``reg="l1"`` a weight) are rejected (``kink_margin=0``: none are)."""
+    _hypothesis("cases")
+    return st.composite(_draw_case)(sizes, activation, cost, max_batch, bound, kink_margin, reg)
 
 
 def assert_gradients_match(f: Callable, grad_f: Callable | Sequence[np.ndarray], params,
                            method: str = "complex", rtol: float | None = None,
-                           names: Sequence[str] | None = None) -> Comparison:
-    """Assert that ``grad_f`` (arrays, or a callable on ``params``) is the gradient of ``f``.
+                           names: Sequence[str] | None = None, *, atol: float | None = None,
+                           mode: str = "auto", directions: int = DIRECTIONS, seed: int = 0) -> Comparison:
+    r"""Assert that ``grad_f`` (arrays, a dict, or a callable on ``params``) is the gradient of ``f``.
 
-    ``method="complex"`` (``f`` must accept complex parameters) or ``"central"``; ``rtol`` defaults
-    to :func:`numerics.gradcheck.default_rtol`.  Raises :class:`~numerics.gradcheck.GradientMismatch`
-    (an ``AssertionError``) naming the worst component — block, index, both values — and every
-    block's error; returns the :class:`~numerics.gradcheck.Comparison` when they agree.
+    ``f`` and ``grad_f`` take ``params`` as given (a list of numpy arrays, or a dict name -> array).
+    ``method="complex"`` (``f`` must accept complex parameters) or ``"central"``; a component passes
+    when :math:`|a - n| \le \mathrm{atol} + \mathrm{rtol}|n|`, with the defaults of
+    :func:`numerics.gradcheck.default_tolerance`; ``mode``, ``directions``, ``seed``: see
+    :func:`numerics.gradcheck.check_gradients` (blocks above 512 entries are checked along random
+    directions, and a failure narrowed down to an entry).
+
+    Raises :class:`~numerics.gradcheck.GradientMismatch` (an ``AssertionError``) naming the worst
+    component — block, index, both values, both tolerances — and every block's error; also when
+    ``f`` drops the imaginary part of a complex step, or when no component could be compared at
+    all.  Components at a kink (or where the numeric method broke down) are not compared; a
+    :class:`NotComparedWarning` lists them.  Returns the :class:`~numerics.gradcheck.Comparison`.
     """
-    cmp = check_gradients(f, grad_f, params, method, rtol, names)
-    if not cmp.passed:
+    cmp = check_gradients(f, grad_f, params, method, rtol, atol, names, mode=mode,
+                          directions=directions, seed=seed)
+    if cmp.status != "passed":
         raise GradientMismatch(cmp)
+    if cmp.not_compared:
+        warnings.warn(NotComparedWarning(f"{len(cmp.not_compared)} components not compared: "
+                                         + "; ".join(cmp.not_compared[:3])), stacklevel=2)
     return cmp
 
 

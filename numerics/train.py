@@ -45,8 +45,8 @@ from gradproof.derive.book import custom as _custom
 from .mnist import scale_pixels
 from .network import DTYPES, INITS as _INITS, Network
 
-__all__ = ["Config", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
-           "train", "regularization_term", "make_network", "SMALL_BATCH", "blas_threads",
+__all__ = ["Config", "SGD", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
+           "train", "regularization_term", "make_network", "check_data", "SMALL_BATCH", "blas_threads",
            "blas_limit", "blas_info", "predict", "confusion"]
 
 #: Rows per evaluation chunk (accuracy and cost over a split).
@@ -80,12 +80,62 @@ class Diverged(ArithmeticError):
     """Training produced NaN or inf (the learning rate is too large); nothing is saved."""
 
 
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number)) and math.isfinite(value) and value > 0
+
+
+@dataclass(frozen=True)
+class SGD:
+    r"""The settings of one mini-batch SGD run (:func:`sgd`): what the book's ``network2.SGD`` takes
+    as seven flags, named as the book names them, checked when made.
+
+    ``epochs``; ``mini_batch_size`` m; ``eta`` η; ``lmbda`` λ and ``reg`` ("none", "l2" or "l1"; λ = 0
+    is no regularization whatever ``reg``) for the update rule of eqs. 20-21, 93, 97; ``seed`` of the
+    shuffles (``numpy.random.default_rng(seed)``); ``threads``, the BLAS threads for the steps and
+    the evaluations (None: :func:`blas_threads` ``(m)`` for the steps, the evaluations' as they are;
+    the count fixes BLAS's summation order, so it is part of what makes a run reproducible);
+    ``training_cost``: record the cost over the training set each epoch (False: skip it, the
+    benchmark).  A :class:`Config` gives its own with :meth:`Config.sgd`.
+
+    A bad setting is a :class:`ConfigError` naming the field: ``SGD(epochs=1, mini_batch_size=10,
+    eta=0)`` raises ``eta: must be a positive number, got 0``.
+    """
+
+    epochs: int
+    mini_batch_size: int
+    eta: float
+    lmbda: float = 0.0
+    reg: str = "l2"
+    seed: int | None = None
+    threads: int | None = None
+    training_cost: bool = True
+
+    def __post_init__(self):
+        for name in ("eta", "mini_batch_size", "epochs"):
+            v = getattr(self, name)
+            if not _positive(v):
+                raise ConfigError(name, f"must be a positive number, got {v!r}")
+        for name in ("mini_batch_size", "epochs"):
+            if int(getattr(self, name)) != getattr(self, name):
+                raise ConfigError(name, f"must be a whole number, got {getattr(self, name)!r}")
+        if self.reg not in REGS:
+            raise ConfigError("reg", f"unknown reg {self.reg!r}; choose one of " + ", ".join(REGS))
+        if not (isinstance(self.lmbda, (int, float, np.number)) and math.isfinite(self.lmbda)
+                and self.lmbda >= 0):
+            raise ConfigError("lmbda", f"must be a number >= 0, got {self.lmbda!r}")
+        if self.seed is not None and not (isinstance(self.seed, (int, np.integer)) and self.seed >= 0):
+            raise ConfigError("seed", f"must be a whole number >= 0, got {self.seed!r}")
+        if self.threads is not None and not (_positive(self.threads) and int(self.threads) == self.threads):
+            raise ConfigError("threads", f"must be a positive whole number or None, got {self.threads!r}")
+
+
 @dataclass(frozen=True)
 class Config:
     """A training run: the network, the SGD settings and, for a preset, the book's figure.
 
     ``book_accuracy`` (a fraction) is the *best* epoch of the book's run on ``book_split``;
     ``must_reach`` is the accuracy on ``target`` this implementation must reach at its best epoch.
+    The SGD settings among the fields are :meth:`sgd`'s.
     """
 
     sizes: tuple[int, ...] = (784, 30, 10)
@@ -122,21 +172,19 @@ class Config:
             if getattr(self, name) not in allowed:
                 raise ConfigError(name, f"unknown {name} {getattr(self, name)!r}; choose one of "
                                   + ", ".join(allowed))
-        for name in ("eta", "mini_batch_size", "epochs"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float, np.number)) and math.isfinite(v) and v > 0):
-                raise ConfigError(name, f"must be a positive number, got {v!r}")
-        for name in ("mini_batch_size", "epochs"):
-            if int(getattr(self, name)) != getattr(self, name):
-                raise ConfigError(name, f"must be a whole number, got {getattr(self, name)!r}")
-        if not (math.isfinite(self.lmbda) and self.lmbda >= 0):
-            raise ConfigError("lmbda", f"must be a number >= 0, got {self.lmbda!r}")
-        if not (isinstance(self.seed, (int, np.integer)) and self.seed >= 0):
+        self.sgd()  # eta, mini_batch_size, epochs, lmbda, seed: checked by SGD
+        if self.seed is None:  # the network's seed too: a run is reproducible
             raise ConfigError("seed", f"must be a whole number >= 0, got {self.seed!r}")
         bad = [s for s in self.monitor if s not in SPLITS]
         if bad:
             raise ConfigError("monitor", f"unknown split {bad[0]!r}; choose from " + ", ".join(SPLITS))
         return self
+
+    def sgd(self, threads: int | None = None, training_cost: bool = True) -> SGD:
+        """This run's SGD settings (:class:`SGD`; ``threads`` and ``training_cost`` as there)."""
+        return SGD(epochs=self.epochs, mini_batch_size=self.mini_batch_size, eta=self.eta,
+                   lmbda=self.lmbda, reg=self.reg, seed=self.seed, threads=threads,
+                   training_cost=training_cost)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -314,54 +362,42 @@ def _diverged(epoch: int, what: str, eta: float) -> Diverged:
                     f"the learning rate eta = {eta:g} is too large, try a smaller one (e.g. {eta / 10:g})")
 
 
-def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda: float = 0.0,
-        reg: str = "l2", monitor: Mapping[str, Any] | None = None, seed: int | None = None,
+def sgd(net, training: Any, settings: SGD, monitor: Mapping[str, Any] | None = None,
         progress: bool | Callable[[dict], None] | None = None,
-        on_epoch: Callable[[dict], None] | None = None,
-        training_cost: bool = True, threads: int | None = None) -> list[dict[str, Any]]:
-    r"""Train ``net`` in place by mini-batch SGD; return one record per epoch.
+        on_epoch: Callable[[dict], None] | None = None) -> list[dict[str, Any]]:
+    r"""Train ``net`` in place by mini-batch SGD with ``settings`` (:class:`SGD`); return one record
+    per epoch.
 
     ``training``: a split (``.images`` uint8 (n, n_in), ``.labels`` (n,)) or a pair ``(images, labels)``.
-    Each epoch shuffles with ``numpy.random.default_rng(seed)``, cuts ``n // m`` mini-batches of
-    ``m = mini_batch_size`` (the last, shorter one too if m does not divide n, as the book does) and
-    applies the update rule of ``reg`` ("none", "l2" or "l1"; eqs. 20-21, 93, 97) with n = len(training).
+    Each epoch shuffles with ``numpy.random.default_rng(settings.seed)``, cuts ``n // m`` mini-batches
+    of ``m = settings.mini_batch_size`` (the last, shorter one too if m does not divide n, as the book
+    does) and applies the update rule of ``settings.reg`` (eqs. 20-21, 93, 97) with n = len(training).
 
     A record holds ``epoch``, ``seconds`` (the SGD steps), ``eval_seconds``, ``training_cost`` (mean
-    cost over the training set plus :func:`regularization_term`), ``<name>_cost`` (the same on a
-    monitored split) and ``<name>_accuracy`` for each split
-    of ``monitor`` (a mapping name -> split), as fractions.  ``progress=True`` draws a tqdm bar on
-    stderr; ``on_epoch`` (or a callable ``progress``) is called with each record as it is made.
-    ``training_cost=False`` skips the cost (the benchmark).  Raises :class:`Diverged` when a parameter
-    or the cost becomes NaN or inf; the network is then left as it was when that was noticed.
-
-    ``threads``: BLAS threads for the steps and the evaluations; None chooses
-    :func:`blas_threads` ``(mini_batch_size)`` for the steps and leaves the evaluations' (chunks of
-    :data:`CHUNK` rows) as they are.  The previous count is restored on return.
+    cost over the training set plus :func:`regularization_term`; not with
+    ``settings.training_cost=False``), ``<name>_cost`` (the same on a monitored split) and
+    ``<name>_accuracy`` for each split of ``monitor`` (a mapping name -> split), as fractions.
+    ``progress=True`` draws a tqdm bar on stderr; ``on_epoch`` (or a callable ``progress``) is called
+    with each record as it is made.  Raises :class:`Diverged` when a parameter or the cost becomes
+    NaN or inf; the network is then left as it was when that was noticed.  The BLAS thread count
+    before the call is restored on return.
     """
+    if not isinstance(settings, SGD):
+        raise TypeError(f"sgd: settings must be a numerics.train.SGD, e.g. SGD(epochs=30, "
+                        f"mini_batch_size=10, eta=3.0), got {type(settings).__name__}")
     images, labels = _arrays(training)
     n = len(labels)
-    if not (eta > 0 and math.isfinite(eta)):
-        raise ValueError(f"sgd: eta must be a positive number, got {eta!r}")
-    if int(mini_batch_size) != mini_batch_size or mini_batch_size < 1:
-        raise ValueError(f"sgd: mini_batch_size must be a positive integer, got {mini_batch_size!r}")
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"sgd: epochs must be a positive integer, got {epochs!r}")
-    if reg not in REGS:
-        raise ValueError(f"sgd: unknown reg {reg!r}; choose none, l2 or l1")
-    if not (lmbda >= 0 and math.isfinite(lmbda)):
-        raise ValueError(f"sgd: lmbda must be a number >= 0, got {lmbda!r}")
     if n == 0:
         raise ValueError("sgd: the training set is empty; pass at least one example")
-    if threads is not None and (int(threads) != threads or threads < 1):
-        raise ValueError(f"sgd: threads must be a positive integer or None, got {threads!r}")
     if images.shape[1] != net.sizes[0]:
         raise ValueError(f"sgd: the images have {images.shape[1]} pixels but the input layer has "
                          f"{net.sizes[0]} neurons; make the first size {images.shape[1]}")
-    m = int(mini_batch_size)
+    epochs, eta, threads = int(settings.epochs), settings.eta, settings.threads
+    m = int(settings.mini_batch_size)
     dtype = _dtype(net)
     Y = _one_hot(labels, net.sizes[-1], dtype)  # (n, 10): 4 MB for MNIST; gathered per batch
-    rng = np.random.default_rng(seed)
-    step = _step(net, reg, float(eta), float(lmbda), n)
+    rng = np.random.default_rng(settings.seed)
+    step = _step(net, settings.reg, float(eta), float(settings.lmbda), n)
     monitor = dict(monitor or {})
     if callable(progress):
         progress, on_epoch = None, progress
@@ -400,21 +436,7 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
                     bar.update(j % _FINITE_EVERY)
                 if not _finite(net):
                     raise _diverged(epoch, "a weight or bias", eta)
-                t1 = time.perf_counter()
-                record: dict[str, Any] = {"epoch": epoch, "seconds": seconds}
-                if training_cost:
-                    c = evaluate(net, (images, labels), cost=True, accuracy=False)["cost"]
-                    c += regularization_term(net, lmbda, reg, n)
-                    if not math.isfinite(c):
-                        raise _diverged(epoch, "the training cost", eta)
-                    record["training_cost"] = c
-                for name, split in monitor.items():  # the chapter-3 overfitting picture
-                    cost = training_cost and name != "training"  # training's is recorded above
-                    ev = evaluate(net, split, cost=cost)
-                    record[f"{name}_accuracy"] = ev["accuracy"]
-                    if cost:  # the same cost as training's (regularization included), on this split
-                        record[f"{name}_cost"] = ev["cost"] + regularization_term(net, lmbda, reg, n)
-                record["eval_seconds"] = time.perf_counter() - t1
+                record = _record(net, settings, epoch, seconds, (images, labels), monitor)
                 history.append(record)
                 if bar is not None:
                     bar.set_postfix({k.replace("_accuracy", ""): f"{v:.4f}" for k, v in record.items()
@@ -427,6 +449,29 @@ def sgd(net, training: Any, epochs: int, mini_batch_size: int, eta: float, lmbda
     return history
 
 
+def _record(net, settings: SGD, epoch: int, seconds: float, training: tuple[np.ndarray, np.ndarray],
+            monitor: Mapping[str, Any]) -> dict[str, Any]:
+    """The record of one epoch (:func:`sgd`): the training cost and each monitored split's accuracy
+    and cost, every cost with the regularization term; :class:`Diverged` for a cost that is not finite."""
+    t1 = time.perf_counter()
+    n = len(training[1])
+    penalty = regularization_term(net, settings.lmbda, settings.reg, n) if settings.training_cost else 0.0
+    record: dict[str, Any] = {"epoch": epoch, "seconds": seconds}
+    if settings.training_cost:
+        c = evaluate(net, training, cost=True, accuracy=False)["cost"] + penalty
+        if not math.isfinite(c):
+            raise _diverged(epoch, "the training cost", settings.eta)
+        record["training_cost"] = c
+    for name, split in monitor.items():  # the chapter-3 overfitting picture
+        cost = settings.training_cost and name != "training"  # training's is recorded above
+        ev = evaluate(net, split, cost=cost)
+        record[f"{name}_accuracy"] = ev["accuracy"]
+        if cost:  # the same cost as training's (regularization included), on this split
+            record[f"{name}_cost"] = ev["cost"] + penalty
+    record["eval_seconds"] = time.perf_counter() - t1
+    return record
+
+
 # ---------------------------------------------------------------------------------------------------
 # A whole run from a Config: the JSON object of ``gradproof train --json`` and of the report.
 
@@ -436,7 +481,9 @@ def make_network(config: Config):
                    init=config.init, seed=config.seed, dtype=np.dtype(config.dtype))
 
 
-def _check_data(config: Config, data) -> None:
+def check_data(config: Config, data) -> None:
+    """:class:`ConfigError` (field ``sizes``) unless the network of ``config`` fits ``data``: as many
+    inputs as an image has pixels, ten outputs (one per digit)."""
     images, labels = _arrays(data.training)
     if config.sizes[0] != images.shape[1]:
         raise ConfigError("sizes", f"the first size must be {images.shape[1]} (the pixels of an image), "
@@ -451,16 +498,14 @@ def train(config: Config, data, progress: bool | Callable[[dict], None] | None =
           on_epoch: Callable[[dict], None] | None = None, threads: int | None = None):
     """Train the network of ``config`` on ``data`` (``.training``, ``.validation``, ``.test``);
     return ``(network, result)`` with ``result`` as :func:`run` describes.  ``threads``: as for
-    :func:`sgd` (None: chosen for the mini-batch size)."""
+    :class:`SGD` (None: chosen for the mini-batch size)."""
     config.validate()
-    _check_data(config, data)
+    check_data(config, data)
     monitor = tuple(dict.fromkeys((*config.monitor, config.target)))
     net = make_network(config)
     t0 = time.perf_counter()
-    history = sgd(net, data.training, config.epochs, config.mini_batch_size, config.eta,
-                  lmbda=config.lmbda, reg=config.reg, seed=config.seed,
-                  monitor={s: getattr(data, s) for s in monitor}, progress=progress,
-                  on_epoch=on_epoch, threads=threads)
+    history = sgd(net, data.training, config.sgd(threads), monitor={s: getattr(data, s) for s in monitor},
+                  progress=progress, on_epoch=on_epoch)
     total = time.perf_counter() - t0
     step_threads = blas_threads(config.mini_batch_size) if threads is None else threads
     with blas_limit(step_threads):

@@ -1,8 +1,9 @@
 """gradproof's reports: every derivation beside the measured agreement, as HTML, LaTeX/PDF and JSON.
 
 ``gather()`` proves the identities, runs the numeric checks and trains; ``assemble()`` turns
-computed results into a :class:`Report`; ``write_report()`` writes report.html (self-contained:
-MathML, inline SVG, no scripts), report.tex (+ report.pdf with pdflatex) and report.json.
+computed results into a :class:`Report` (data: its facts are report.json); ``render_html()`` and
+``render_tex()`` render it; ``write_report()`` writes report.html (self-contained: MathML, inline
+SVG, no scripts), report.tex (+ report.pdf with pdflatex) and report.json.
 ``identity_html``/``identity_latex`` are the same renderer for one identity (Jupyter).
 
 Names are imported on first use, so that ``import reports`` (and the CLI) stays cheap.
@@ -10,35 +11,31 @@ Names are imported on first use, so that ``import reports`` (and the CLI) stays 
 from __future__ import annotations
 
 import importlib
+import sys
 
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
 
 __all__ = ["Report", "ReportError", "RenderError", "WriteResult", "assemble", "gather",
-           "write_report", "identity_html", "identity_latex", "DEFAULT_PRESET", "DEFAULT_EPOCHS"]
+           "render_html", "render_tex", "write_report", "identity_html", "identity_latex",
+           "DEFAULT_PRESET", "DEFAULT_EPOCHS"]
 
 _WHERE = {"RenderError": "render", "identity_html": "render", "identity_latex": "render",
           "Report": "report", "ReportError": "report", "assemble": "report",
+          "render_html": "html", "render_tex": "latex",
           "gather": "gather", "WriteResult": "write", "write_report": "write"}
 
 
-def _html_for_jupyter(identity, proof=None) -> str:
+def _html_for_jupyter(identity, proof) -> str:
     """derive's Jupyter HTML view, rendered by reports.render (imported on first use)."""
-    from .render import identity_html
-    return identity_html(identity, proof)
+    return importlib.import_module(".render", __name__).identity_html(identity, proof)
 
 
-def _install_html_view() -> None:
-    """When derive is already loaded (a notebook), give its identities the HTML view; the CLI,
-    which imports reports without derive, stays as cheap as it was."""
-    import sys
-    if "gradproof.derive" not in sys.modules:
-        return
-    display = importlib.import_module("gradproof.derive.core.display")
-    if display.HTML_RENDERER is None:
-        display.HTML_RENDERER = _html_for_jupyter
+# When derive is already loaded (a notebook), give its identities the HTML view; the CLI, which
+# imports reports without derive, stays as cheap as it was (reports.render registers the view too).
+if "gradproof.derive" in sys.modules:
+    from gradproof.derive.core.theorem import register_view
 
-
-_install_html_view()
+    register_view("html", _html_for_jupyter)
 
 
 def __getattr__(name: str):

@@ -14,7 +14,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter, LatexFormatter
 from pygments.lexers import PythonLexer
 
-from gradproof.derive.core.notation import _math_char
+from gradproof.derive.core.notation import math_char
 
 __all__ = ["code_html", "code_latex", "latex_style_defs", "LATEX_SIZES"]
 
@@ -45,7 +45,7 @@ def _ascii(tex: str) -> str:
         if ch.isascii():
             out.append(ch)
             continue
-        cmd = _math_char(ch)
+        cmd = math_char(ch)
         if cmd is not None and cmd.strip("'") == "":  # ′ ″: a quote is active in Verbatim
             cmd = "^{" + r"\prime" * len(cmd) + "}"
         if cmd is None:

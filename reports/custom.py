@@ -2,7 +2,7 @@
 
 :func:`gather_custom` computes what the section shows — the definitions and what gradproof derived
 (f′, f′ through a, the stable forms, δ^L and whether f′ cancels), the theorems proved (rendered by
-the report's own :func:`reports.report._identity_facts`), the printed kernel source, the numeric
+the report's own :func:`reports.report.identity_facts`), the printed kernel source, the numeric
 gradient checks (:func:`numerics.checks.run_checks`) and the overflow probe
 (:func:`numerics.checks.safe_range`), and a short training run — and :func:`add_custom_section`
 puts it into a :class:`~reports.report.Report` as ``facts["custom"]`` (its problems join the
@@ -17,7 +17,7 @@ from typing import Callable
 import sympy as sp
 
 from .render import expr_latex
-from .report import Report, _check_facts, _identity_facts, _worst_by_method
+from .report import Report, check_facts, identity_facts, worst_by_method
 
 __all__ = ["gather_custom", "add_custom_section"]
 
@@ -83,14 +83,14 @@ def gather_custom(activation=None, cost=None, *, data=None, train_config=None, e
     theorems = [*(act.theorems if act else ()), *(c.theorems if c else ())]
     progress(f"proving the {len(theorems)} theorems of {A.name}/{C.name}")
     t0 = time.perf_counter()
-    facts["identities"] = [_identity_facts(t, t.prove(), mathml, problems) for t in theorems]
+    facts["identities"] = [identity_facts(t, t.prove(), mathml, problems) for t in theorems]
     facts["prove_seconds"] = round(time.perf_counter() - t0, 3)
     facts["kernel"] = {"source": codegen.kernel_source(C, A)}
     progress("checking its gradients")
-    checks = _check_facts({"results": run_checks(seed, activations=[A], costs=[C])}, problems)
+    checks = check_facts({"results": run_checks(seed, activations=[A], costs=[C])}, problems)
     facts["checks"] = {"passed": sum(bool(r["passed"]) for r in checks["results"]),
                        "total": len(checks["results"]),
-                       "worst": _worst_by_method(checks["results"])}
+                       "worst": worst_by_method(checks["results"])}
     facts["safe_range"] = {"activation": safe_range(A) if act else None,
                            "cost": safe_range(cost=C) if c else None}
     facts["training"] = None

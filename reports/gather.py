@@ -12,10 +12,10 @@ import importlib
 import time
 from typing import Callable
 
-from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
 from gradproof.numerics.fileio import printable
 
-from .report import Report, ReportError, _data_summary, _training_summary, assemble
+from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
+from .report import Report, ReportError, assemble, data_summary, training_summary
 
 __all__ = ["gather", "presets", "book_figure", "samples"]
 
@@ -153,7 +153,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
                 raise ReportError(f"could not load MNIST: {exc}") from None
             data_info = {"error": f"{exc}"}
         timings["data"] = time.perf_counter() - t0
-        progress(f"data: {_data_summary(data_info)}")
+        progress(f"data: {data_summary(data_info)}")
 
     training, net = None, None
     cfg = presets().get(train or DEFAULT_PRESET)
@@ -182,7 +182,7 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
         training["preset"] = train
         training["book"] = book_figure(train)
         timings["training"] = time.perf_counter() - t0
-        progress(f"  {_training_summary(training)} ({timings['training']:.1f} s)")
+        progress(f"  {training_summary(training)} ({timings['training']:.1f} s)")
 
     kernel = None
     if cfg is not None:

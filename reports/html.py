@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
 from .code import code_html
 from .render import latex_to_mathml, prose_html
+from .report import Report
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .report import Report
 
 __all__ = ["render_html", "check_self_contained"]
 
@@ -84,7 +81,7 @@ def check_self_contained(page: str) -> str:
     return page
 
 
-def render_html(report: "Report") -> str:
+def render_html(report: Report) -> str:
     """The whole page as text (raises if it would not be self-contained)."""
     mathml = report.mathml
 

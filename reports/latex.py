@@ -8,16 +8,13 @@ expressions' LaTeX from :func:`reports.render.expr_latex`, code from :func:`late
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 import jinja2
 
 from .code import code_latex, latex_style_defs
 from .render import latex_code, latex_escape, prose_tex
+from .report import FIGURE_PDF, Report
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .report import Report
 
 __all__ = ["Tex", "render_tex", "tex_env"]
 
@@ -82,7 +79,7 @@ def tex_env() -> jinja2.Environment:
 _ENV = tex_env()
 
 
-def render_tex(report: "Report", figure: str | None = "curves.pdf") -> str:
+def render_tex(report: Report, figure: str | None = FIGURE_PDF) -> str:
     """The LaTeX document as text; ``figure`` is the file name of the figures' PDF (a page each)."""
     return _ENV.get_template("report.tex.j2").render(
         f=report.facts, figure=figure if report.figures is not None else None)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Sequence
 import sympy as sp
 from latex2mathml.converter import convert as _l2m
 
+from gradproof.derive.core.outcome import REFUTED
+
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.derive.core.theorem import Identity
 
@@ -42,8 +44,9 @@ class RenderError(ValueError):
 
 # --- Unicode -> LaTeX (derive.core.notation owns the table; RenderError for reports) ----------------
 
-from gradproof.derive.core.notation import MATH_SYMBOLS, TEXT_SYMBOLS, _math_char  # noqa: E402
+from gradproof.derive.core.notation import MATH_SYMBOLS, TEXT_SYMBOLS, math_char  # noqa: E402
 from gradproof.derive.core.notation import unicode_to_latex as _unicode_to_latex  # noqa: E402
+from gradproof.derive.core.theorem import register_view  # noqa: E402
 
 
 def unicode_to_latex(latex: str) -> str:
@@ -85,7 +88,7 @@ def latex_escape(text: object) -> str:
         elif ch in TEXT_SYMBOLS:
             out.append(TEXT_SYMBOLS[ch])
         else:
-            cmd = _math_char(ch)
+            cmd = math_char(ch)
             if cmd is not None:
                 out.append("$" + cmd + "$")
             else:
@@ -120,7 +123,7 @@ def latex_code(text: str, width: int | None = None) -> str:
                 piece.append(ch if ch.isprintable() else "")
             else:
                 # alltt: only the backslash and braces are special, so math is \( \) and ^ _ are \sp \sb
-                cmd = _math_char(ch)
+                cmd = math_char(ch)
                 if cmd is not None:
                     cmd = cmd.replace("^", r"\sp").replace("_", r"\sb")
                     piece.append(r"\(" + cmd + r"\)")
@@ -313,7 +316,7 @@ def identity_html(identity: "Identity", proof=None, math: IdentityMath | None = 
     parts = ['<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
              f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq}{status} "
              f'<code style="color:#666;font-weight:normal">{e(identity.id)}</code></h4>']
-    if identity.expect == "refuted":
+    if identity.expect is REFUTED:
         parts.append('<p style="color:#8a4b00;margin:0.2em 0">A transcribed slip: expected to be '
                      "refuted.</p>")
     parts.extend(f"<div>{math.mathml[t]}</div>" for t in math.statement)
@@ -344,10 +347,4 @@ def statement_latex(relations: Sequence[sp.Basic]) -> list[str]:
     return [expr_latex(r) for r in relations]
 
 
-def _install() -> None:
-    """Give Jupyter the HTML view of an identity (derive shows LaTeX until reports is imported)."""
-    from gradproof.derive.core import display
-    display.HTML_RENDERER = identity_html
-
-
-_install()
+register_view("html", identity_html)  # Jupyter shows every identity as this HTML (MathML)

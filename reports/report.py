@@ -3,8 +3,8 @@
 :func:`assemble` is pure: it turns results that are already computed (identities and their proofs,
 check results, a training record, ...) into a :class:`Report`, whose ``facts`` are plain JSON data
 (``report.json``) and from which :mod:`reports.html` and :mod:`reports.latex` render the two
-documents.  :func:`reports.gather.gather` computes those results; :mod:`reports.write` writes the
-files.  Problems (an identity not as expected, a failed check, a crash) are collected in
+documents: a report is data and knows nothing of its renderers.  :func:`reports.gather.gather`
+computes those results; :mod:`reports.write` renders and writes the files.  Problems (an identity not as expected, a failed check, a crash) are collected in
 ``facts["problems"]``, which every output shows first.
 """
 from __future__ import annotations
@@ -19,13 +19,16 @@ import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
+from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED, Counterexample
+
 from .render import RenderError, identity_math, latex_to_mathml, unicode_to_latex
 from .view import fmt_num
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plots import Figures
 
-__all__ = ["Report", "ReportError", "assemble", "environment", "method_kinds", "FORMAT",
+__all__ = ["Report", "ReportError", "assemble", "environment", "method_kinds", "identity_facts",
+           "check_facts", "worst_by_method", "data_summary", "training_summary", "FORMAT",
            "FIGURE_PDF"]
 
 FORMAT = "gradproof-report/1"
@@ -53,15 +56,9 @@ class Report:
         return not self.facts["problems"]
 
     def to_json(self) -> str:
+        """``report.json``: the facts as they are (the HTML and LaTeX documents are rendered from
+        them by :func:`reports.html.render_html` and :func:`reports.latex.render_tex`)."""
         return json.dumps(self.facts, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-
-    def to_html(self) -> str:
-        from .html import render_html
-        return render_html(self)
-
-    def to_tex(self) -> str:
-        from .latex import render_tex
-        return render_tex(self)
 
 
 # --- assembling -----------------------------------------------------------------------------------
@@ -120,7 +117,10 @@ def _cache_summary(ids: list[dict]) -> dict:
             "earliest": times[0] if times else None, "latest": times[-1] if times else None}
 
 
-def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict]) -> dict:
+def identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict]) -> dict:
+    """The JSON facts of one identity and its proof: statement, steps and reasons as LaTeX (their
+    MathML added to ``mathml``), status, method, counterexample.  A derivation that cannot be
+    rendered, or an outcome not as expected, is appended to ``problems`` (never raised)."""
     d = {"id": identity.id, "title": identity.title, "group": identity.group,
          "equation": identity.equation, "expect": identity.expect, "note": identity.note,
          "status": proof.status, "method": proof.method, "seconds": round(proof.seconds, 4),
@@ -149,9 +149,9 @@ def _identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict
     d["counterexample_latex"] = _counterexample_latex(proof.counterexample)
     d["detail_values"] = _values_of(proof.detail, proof.counterexample)
     if not proof.ok:
-        what = ("was refuted" if proof.status == "refuted" else
-                "is undecided" if proof.status == "undecided" else f"ended {proof.status}")
-        if identity.expect == "refuted":
+        what = ("was refuted" if proof.status is REFUTED else
+                "is undecided" if proof.status is UNDECIDED else f"ended {proof.status}")
+        if identity.expect is REFUTED:
             what = f"is a recorded slip but was not refuted ({proof.status})"
         problems.append({"kind": "identity", "id": identity.id,
                          "message": f"{identity.id} ({identity.title}) {what}"
@@ -172,36 +172,32 @@ def _equation_latex(equation: str | None) -> str | None:
     return tex
 
 
-def _values_of(detail: str, point: dict | None) -> str:
+def _values_of(detail: str, point: Counterexample | None) -> str:
     """A refutation's detail without the point it names (the report shows that point as
     mathematics): ``"at x = 1/3: lhs = 1, rhs = 2"`` -> ``"lhs = 1, rhs = 2"``."""
     if not detail or not point:
         return detail or ""
-    where = "at " + ", ".join(f"{k} = {v}" for k, v in point.items()) + ": "
+    where = point.where() + ": "
     return detail[len(where):] if detail.startswith(where) else detail
 
 
-def _counterexample_latex(point: dict | None) -> list[str] | None:
-    """``{"x": "1/3", ...}`` as LaTeX equations ``x = \\frac{1}{3}``, or None when one of them does
-    not render cleanly (the templates then print the values as text)."""
+def _counterexample_latex(point: Counterexample | None) -> list[str] | None:
+    """The point as LaTeX equations (:meth:`Counterexample.latex`: ``x = \\frac{1}{3}``, ...), or
+    None when one of them does not render cleanly (the templates then print the values as text)."""
     if not point:
         return None
-    import sympy as sp
-
-    from .render import expr_latex
-
-    out = []
     try:
-        for k, v in point.items():
-            tex = expr_latex(sp.Eq(sp.Symbol(k), sp.sympify(v, rational=True), evaluate=False))
+        out = point.latex()
+        for tex in out:
             latex_to_mathml(tex, False)
-            out.append(tex)
-    except (RenderError, sp.SympifyError, TypeError, ValueError, SyntaxError):
+    except (RenderError, ValueError):
         return None
     return out
 
 
-def _check_facts(checks: dict | None, problems: list[dict]) -> dict:
+def check_facts(checks: dict | None, problems: list[dict]) -> dict:
+    """The JSON facts of the numeric gradient checks (``{"results": [...], "seconds", "note",
+    "error"}`` or None: not run); each failed check, and a crash, is appended to ``problems``."""
     if checks is None:
         return {"available": False, "note": "numeric checks were not run", "results": []}
     results = _finite(list(checks.get("results") or []))
@@ -220,7 +216,9 @@ def _check_facts(checks: dict | None, problems: list[dict]) -> dict:
             "results": results, "seconds": checks.get("seconds")}
 
 
-def _worst_by_method(results: list[dict]) -> dict[str, dict]:
+def worst_by_method(results: list[dict]) -> dict[str, dict]:
+    """For each numeric method of ``results``, its largest relative error (``value``, the check's
+    ``id``) and the method's tolerance."""
     out: dict[str, dict] = {}
     for r in results:
         m = r.get("method", "?")
@@ -239,7 +237,9 @@ def _worst(results: list[dict]) -> dict | None:
     return {"value": v, "id": r.get("id"), "method": r.get("method")}
 
 
-def _training_summary(training: dict | None) -> str:
+def training_summary(training: dict | None) -> str:
+    """One line: the preset, the epochs, the final and best accuracy, and the book's figure beside
+    them (with why it does not apply to a run on the sample)."""
     if not training:
         return "not run"
     if training.get("error"):
@@ -302,7 +302,7 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
         from gradproof.derive.core.theorem import GROUPS as groups  # noqa: N811
     problems: list[dict] = []
     mathml: dict[str, str] = {}
-    ids = [_identity_facts(i, p, mathml, problems) for i, p in zip(identities, proofs)]
+    ids = [identity_facts(i, p, mathml, problems) for i, p in zip(identities, proofs)]
     order = {g: k for k, g in enumerate(groups)}
     grouped = [{"key": g, "heading": groups[g], "ids": [d["id"] for d in ids if d["group"] == g]}
                for g in groups]
@@ -311,33 +311,33 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
         grouped.append({"key": "other", "heading": "Other identities", "ids": stray})
     grouped = [g for g in grouped if g["ids"]]
 
-    check_facts = _check_facts(checks, problems)
+    checked = check_facts(checks, problems)
     if training and training.get("error"):
         problems.append({"kind": "training", "id": "training", "message": training["error"]})
     training = _finite(training) if training else None
     if training is not None:
         training["data_kind"] = (data or {}).get("kind")
 
-    real = [d for d in ids if d["expect"] != "refuted"]
-    slips = [d for d in ids if d["expect"] == "refuted"]
+    real = [d for d in ids if d["expect"] != REFUTED]
+    slips = [d for d in ids if d["expect"] == REFUTED]
     methods: dict[str, int] = {}
     for d in real:
-        if d["status"] == "proved":
+        if d["status"] == PROVED:
             for m in _method_parts(d["method"]):
                 methods[m] = methods.get(m, 0) + 1
-    results = check_facts["results"]
+    results = checked["results"]
     summary = {
-        "identities": len(real), "proved": sum(d["status"] == "proved" for d in real),
-        "refuted": sum(d["status"] == "refuted" for d in real),
-        "undecided": sum(d["status"] == "undecided" for d in real),
+        "identities": len(real), "proved": sum(d["status"] == PROVED for d in real),
+        "refuted": sum(d["status"] == REFUTED for d in real),
+        "undecided": sum(d["status"] == UNDECIDED for d in real),
         "methods": dict(sorted(methods.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "method_kinds": method_kinds([d["method"] for d in real if d["status"] == "proved"]),
-        "slips": len(slips), "slips_refuted": sum(d["status"] == "refuted" for d in slips),
+        "method_kinds": method_kinds([d["method"] for d in real if d["status"] == PROVED]),
+        "slips": len(slips), "slips_refuted": sum(d["status"] == REFUTED for d in slips),
         "not_as_expected": [d["id"] for d in ids if not d["ok"]],
         "checks": len(results), "checks_passed": sum(bool(r.get("passed")) for r in results),
         "worst_rel_error": _worst(results),
-        "worst_rel_error_by_method": _worst_by_method(results),
-        "data": _data_summary(data), "training": _training_summary(training),
+        "worst_rel_error_by_method": worst_by_method(results),
+        "data": data_summary(data), "training": training_summary(training),
         "ok": not problems,
         "cache": _cache_summary(ids),
     }
@@ -347,7 +347,7 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
         "format": FORMAT,
         "generated": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "summary": summary, "problems": problems, "groups": grouped, "identities": ids,
-        "slips": [d["id"] for d in slips], "checks": check_facts, "kernel": kernel,
+        "slips": [d["id"] for d in slips], "checks": checked, "kernel": kernel,
         "data": _finite(data), "training": training,
         "environment": environment(seed), "timings": timings,
     }
@@ -394,7 +394,7 @@ def _picture_facts(samples: dict, pics) -> dict:
     return out
 
 
-def _data_summary(data: dict | None) -> str:
+def data_summary(data: dict | None) -> str:
     """One line: which data, how big, where it was found (and why, for the fallback sample)."""
     if not data:
         return "no data loaded"

@@ -5,7 +5,8 @@
   older gradproof, without the list, vouches for the five names a report writes).  Anything else
   in the folder is refused with one line: gradproof never replaces or deletes a file it did not
   write, including with ``--out .``.
-- :func:`write_report` renders everything in memory, writes the whole set (and report.pdf, by
+- :func:`write_report` renders everything in memory (:func:`reports.html.render_html`,
+  :func:`reports.latex.render_tex`), writes the whole set (and report.pdf, by
   pdflatex in a private folder, when pdflatex is on the PATH) into a staging folder inside the
   output folder (the same file system; the output folder itself is never renamed, so ``--out .``
   works), then swaps the files in with SIGINT and SIGTERM held back: a run stopped at any point
@@ -26,6 +27,8 @@ from pathlib import Path
 
 from gradproof.numerics.fileio import loads_json, printable, write_atomic
 
+from .html import render_html
+from .latex import render_tex
 from .report import FIGURE_PDF, Report, ReportError
 
 __all__ = ["WriteResult", "write_report", "check_out_dir", "compile_pdf", "owned_files"]
@@ -132,7 +135,7 @@ def write_report(report: Report, out: Path | str, *, pdf: bool = True) -> WriteR
     swapped in (see the module's docstring).  report.json lists the set under ``files``."""
     out = check_out_dir(Path(out))
     before = owned_files(out)
-    html_text, tex_text = report.to_html(), report.to_tex()
+    html_text, tex_text = render_html(report), render_tex(report)
     stage = Path(tempfile.mkdtemp(dir=out, prefix=_STAGING))
     pdf_error = None
     try:

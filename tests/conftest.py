@@ -2,8 +2,13 @@
 environment variable is set, as .ci/run's caller does) is derandomized, so that a CI verdict is
 repeatable and a failure found while developing is fixed rather than met by chance.
 
-``XDG_CACHE_HOME`` points at a fresh folder for the session (and its subprocesses), so that no test
-reads the user's proof cache or MNIST cache; a test that needs a cache of its own sets it again."""
+``XDG_CACHE_HOME`` points at a fresh folder for each test process (each pytest-xdist worker has its
+own) and its subprocesses, so that no test reads the user's proof cache or MNIST cache, and no two
+workers write the same cache; a test that needs a cache of its own sets it again.
+
+``PYTHONSAFEPATH`` keeps a child Python from putting its working folder (often the checkout) first
+on ``sys.path``: a child that imports ``derive`` instead of ``gradproof.derive`` fails, as it does
+for a user, instead of importing the checkout's folder as a second copy of the code."""
 import atexit
 import importlib.abc
 import os
@@ -34,7 +39,15 @@ class _OldNames(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, _OldNames())
 
 
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first, the others in their order (a stable sort): pytest-xdist hands the tests out
+    in this order, so the long ones start early and the workers finish together, instead of one
+    running a long test at the end while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_configure(config):
     folder = tempfile.mkdtemp(prefix="gradproof-tests-cache-")
     os.environ["XDG_CACHE_HOME"] = folder
+    os.environ["PYTHONSAFEPATH"] = "1"
     atexit.register(shutil.rmtree, folder, ignore_errors=True)

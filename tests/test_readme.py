@@ -1,6 +1,8 @@
 """The README's Quick start holds exactly two commands, and CI runs the second one."""
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,6 +52,7 @@ def test_readme_verify_example_is_refuted():
     assert "refuted" in out.stdout.lower()
 
 
+@pytest.mark.slow
 def test_readme_custom_activation_example_runs():
     """The section "Your own activation or cost": every line runs and says what its comments say."""
     (block,) = [b for b in python_blocks() if "your own activation" in b]

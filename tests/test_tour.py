@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .limits import HANG_GUARD
+
 nbformat = pytest.importorskip("nbformat", reason="the test extra installs nbformat")
 nbclient = pytest.importorskip("nbclient", reason="the test extra installs nbclient")
 pytest.importorskip("ipykernel", reason="the test extra installs ipykernel")
@@ -32,7 +34,8 @@ def test_the_tour_notebook_runs(tmp_path, monkeypatch):
     assert "gradproof-test" in KernelSpecManager().find_kernel_specs()
 
     nb = nbformat.read(TOUR, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="gradproof-test", timeout=300,
+    client = nbclient.NotebookClient(nb, kernel_name="gradproof-test", timeout=HANG_GUARD,
+                                     startup_timeout=HANG_GUARD,
                                      resources={"metadata": {"path": str(TOUR.parent.parent)}})
     client.execute()
     outs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]

@@ -51,6 +51,7 @@ def resolve_ids(names: list[str], registry) -> list[str]:
 
 def run(args) -> int:
     from gradproof import derive
+    from gradproof.derive.core.outcome import PROVED, REFUTED
 
     if getattr(args, "mutants", False):
         return run_mutants(args)
@@ -76,16 +77,16 @@ def run(args) -> int:
                               on_proof=None if args.json else on_proof)
     total = time.perf_counter() - t0
     ok = all(p.ok for p in proofs)
-    proved = sum(p.status == "proved" for p in proofs)
+    proved = sum(p.status is PROVED for p in proofs)
     if args.json:
         print(json.dumps({"identities": [_with_math(p) for p in proofs], "proved": proved,
                           "total": len(proofs), "seconds": round(total, 3)}, indent=1))
     else:
-        slips = sum(p.expected == "refuted" for p in proofs)
+        slips = sum(p.expected is REFUTED for p in proofs)
         bad = [p.id for p in proofs if not p.ok]
         cached = [p for p in proofs if p.cached]
         print(f"\n{proved} of {len(proofs) - slips} identities proved, "
-              f"{sum(p.expected == 'refuted' and p.ok for p in proofs)} of {slips} recorded slips "
+              f"{sum(p.expected is REFUTED and p.ok for p in proofs)} of {slips} recorded slips "
               f"refuted, in {total:.1f} s" + (f"; NOT AS EXPECTED: {', '.join(bad)}" if bad else "")
               + (f"; {len(cached)} of {len(proofs)} outcomes from the proof cache (proved "
                  f"{_span(cached)}; --no-cache proves afresh)" if cached else ""))
@@ -112,6 +113,7 @@ def run_mutants(args) -> int:
     Exit 0 when every meaning-changing mutant was killed (failed to prove), 1 otherwise."""
     from gradproof import derive
     from gradproof.derive.core.mutants import score_all
+    from gradproof.derive.core.outcome import REFUTED
 
     ids = resolve_ids(args.ids, derive.REGISTRY)
     t0 = time.perf_counter()
@@ -124,7 +126,7 @@ def run_mutants(args) -> int:
                           "skipped": skipped, "seconds": round(total, 3)}, indent=1))
     else:
         for i in ids:
-            if derive.REGISTRY[i].expect == "refuted":
+            if derive.REGISTRY[i].expect is REFUTED:
                 print(f"{i:32} a recorded slip: not mutated (its repaired statement must prove)")
         for s in scores:
             flag = f"   <-- {len(s.survivors)} survived" if s.survivors else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from ..errors import UsageError
-from .verify import EXIT, MEANING, SYNTAX
+from .verify import MEANING, SYNTAX, exit_status
 
 
 def register(sub) -> None:
@@ -31,7 +31,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from gradproof.derive.claims.proofread import ProofreadError, proofread_file
-    from gradproof.derive.claims.verify import check_time_limit
+    from gradproof.derive.core.deadline import check_time_limit
+    from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED
 
     try:
         limit = check_time_limit(args.time_limit)
@@ -51,16 +52,16 @@ def run(args) -> int:
             raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror})") from None
     if args.json:
         print(json.dumps(d.as_dict(), ensure_ascii=False))
-        return EXIT[d.status]
+        return exit_status(d.status)
     print(f"{d.source}:{d.first_line}:  {d.first}")
     for i, s in enumerate(d.steps, start=1):
         v = s.verdict
-        mark = {"proved": "proved   ", "refuted": "REFUTED  ", "undecided": "undecided"}[v.status]
+        mark = {PROVED: "proved   ", REFUTED: "REFUTED  ", UNDECIDED: "undecided"}[v.status]
         print(f"{d.source}:{s.line}:  = {s.text}")
-        if v.status == "proved":
+        if v.status is PROVED:
             print(f"    step {i}: {mark} by {v.method}")
-        elif v.status == "refuted":
-            at = ", ".join(f"{k} = {val}" for k, val in (v.counterexample or {}).items()) or "everywhere"
+        elif v.status is REFUTED:
+            at = v.counterexample.text() or "everywhere"
             print(f"    step {i}: {mark} at {at}: previous line = {v.lhs_value}, this line = {v.rhs_value}")
         else:
             print(f"    step {i}: {mark} {v.detail}")
@@ -71,4 +72,4 @@ def run(args) -> int:
     print(d.summary)
     if args.html:
         print(f"wrote {args.html}")
-    return EXIT[d.status]
+    return exit_status(d.status)

@@ -104,13 +104,13 @@ def _no_op_flags(args, config) -> None:
 
 def _validated(config, data=None):
     from gradproof.numerics.network import check_memory
-    from gradproof.numerics.train import ConfigError, _check_data
+    from gradproof.numerics.train import ConfigError, check_data
 
     try:
         config.validate()
         check_memory(config.sizes, config.dtype, config.mini_batch_size)
         if data is not None:
-            _check_data(config, data)
+            check_data(config, data)
     except ConfigError as exc:
         raise UsageError(f"{FLAGS.get(exc.field, exc.field)}: {exc.detail}") from None
     except ValueError as exc:  # the network would not fit in memory

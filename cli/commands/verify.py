@@ -10,7 +10,13 @@ import json
 
 from ..errors import UsageError
 
-EXIT = {"proved": 0, "refuted": 1, "undecided": 3}
+
+
+def exit_status(status) -> int:
+    """The exit status of a verdict: 0 proved, 1 refuted, 3 undecided."""
+    from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED
+
+    return {PROVED: 0, REFUTED: 1, UNDECIDED: 3}[status]
 
 #: What a verdict means, said once for ``--help`` and the docs.
 MEANING = ("Proved means: LHS = RHS for every real value of the symbols (within the assumptions) "
@@ -77,7 +83,7 @@ def register(sub) -> None:
 
 
 def time_limit(args) -> float:
-    from gradproof.derive.claims.verify import check_time_limit
+    from gradproof.derive.core.deadline import check_time_limit
 
     try:
         return check_time_limit(args.time_limit)
@@ -87,6 +93,7 @@ def time_limit(args) -> float:
 
 def run(args) -> int:
     from gradproof.derive.claims.verify import verify
+    from gradproof.derive.core.outcome import PROVED, REFUTED
 
     limit = time_limit(args)
     try:
@@ -97,13 +104,13 @@ def run(args) -> int:
         raise UsageError("the claim is nested too deeply to handle; split it with --let") from None
     if args.json:
         print(json.dumps(v.as_dict(), ensure_ascii=False))
-        return EXIT[v.status]
+        return exit_status(v.status)
     print(f"claim:  {v.lhs} = {v.rhs}")
     print(f"domain: {v.domain}")
-    if v.status == "proved":
+    if v.status is PROVED:
         print(f"proved  by {v.method}")
         print(f"        ({v.detail})")
-    elif v.status == "refuted":
+    elif v.status is REFUTED:
         print("refuted: the two sides differ at")
         for name, value in (v.counterexample or {}).items():
             print(f"    {name} = {value}")
@@ -117,4 +124,4 @@ def run(args) -> int:
         print("undecided: " + v.detail)
     if v.note:
         print(f"note:   {v.note}")
-    return EXIT[v.status]
+    return exit_status(v.status)

@@ -10,7 +10,8 @@ name          textbook form  :math:`f(z)`   derivative, through a = f(z)    stab
 
 Every entry of this table is a theorem of the registry (``sigmoid_prime``, ``tanh_prime``,
 ``relu_prime``, ``tanh_sigmoid``); the kernels in ``numerics`` are printed from
-these expressions and nothing else.
+these expressions and nothing else.  The function classes :class:`sigmoid` and :class:`relu`
+(derivative, rewrites, values) are the engine's, :mod:`derive.core.functions`, re-exported here.
 """
 from __future__ import annotations
 
@@ -19,82 +20,15 @@ from typing import Callable
 
 import sympy as sp
 
+from ..core.functions import relu, sigmoid
+from ..core.prover import holds, prove_equal
+from ..core.theorem import Derivation, Part, Reading, Step, theorem
+from ..core.display import Display, display, half
+
+__all__ = ["sigmoid", "relu", "Activation", "ACTIVATIONS", "z", "a"]
+
 z = sp.Symbol("z", real=True)  #: a weighted input z = w·x + b
 a = sp.Symbol("a", real=True)  #: an activation a = f(z)
-
-
-class sigmoid(sp.Function):
-    r"""The sigmoid (logistic) function, book eq. (3): :math:`\sigma(z) = \frac{1}{1+e^{-z}}`.
-
-    ``fdiff`` is :math:`\sigma' = \sigma(1-\sigma)` (theorem ``sigmoid_prime``);
-    ``rewrite(sp.exp)`` gives the textbook form and ``rewrite(sp.tanh)`` the stable form
-    :math:`(1+\tanh(z/2))/2` (theorem ``tanh_sigmoid``), which never overflows:
-    σ(0) = 1/2, σ(+∞) = 1, σ(−∞) = 0.
-    """
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sp.S.Half
-        if x is sp.oo:
-            return sp.S.One
-        if x is sp.S.NegativeInfinity:
-            return sp.S.Zero
-
-    def fdiff(self, argindex=1):
-        s = sigmoid(self.args[0])
-        return s * (1 - s)
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return 1 / (1 + sp.exp(-x))
-
-    def _eval_rewrite_as_tanh(self, x, **kwargs):
-        return (1 + sp.tanh(x / 2)) / 2
-
-    def _eval_evalf(self, prec):
-        return self.rewrite(sp.exp)._eval_evalf(prec)
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _eval_is_positive(self):
-        if self.args[0].is_real:
-            return True
-
-    def _latex(self, printer, exp=None):
-        s = r"\sigma\left(%s\right)" % printer._print(self.args[0])
-        return s if exp is None else r"\sigma^{%s}\left(%s\right)" % (exp, printer._print(self.args[0]))
-
-
-class relu(sp.Function):
-    r"""The rectified linear unit :math:`\operatorname{ReLU}(z) = \max(0, z)`.
-
-    Its derivative is the Heaviside step :math:`H(z)`; at the kink z = 0 gradproof uses the
-    convention ReLU′(0) = 0 (``Heaviside(z, 0)``), as JAX and PyTorch do.
-    """
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_nonnegative:
-            return x
-        if x.is_negative:
-            return sp.S.Zero
-
-    def fdiff(self, argindex=1):
-        return sp.Heaviside(self.args[0], 0)
-
-    def _eval_rewrite_as_Max(self, x, **kwargs):
-        return sp.Max(0, x)
-
-    def _eval_rewrite_as_Piecewise(self, x, **kwargs):
-        return sp.Piecewise((x, x > 0), (0, True))
-
-    def _eval_evalf(self, prec):
-        return sp.Max(0, self.args[0])._eval_evalf(prec)
-
-    def _latex(self, printer, exp=None):
-        s = r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
-        return s if exp is None else r"\operatorname{ReLU}^{%s}\left(%s\right)" % (exp, printer._print(self.args[0]))
 
 
 @dataclass(frozen=True)
@@ -152,10 +86,6 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 # --- theorems: the sigmoid through tanh, and the derivatives of tanh and ReLU -------------------
-# (Placed after the primitives above, which the rest of gradproof imports; the theorem machinery
-# does not import this module, so there is no cycle.)
-from ..core.prover import holds, prove_equal  # noqa: E402
-from ..core.theorem import Derivation, Part, Reading, Step, theorem  # noqa: E402
 
 _exp = lambda e: e.rewrite(sp.exp)  # noqa: E731
 
@@ -198,6 +128,14 @@ def tanh_sigmoid() -> Derivation:
                           refutable=True)],
         parts=[Part("σ(z) = (1 + tanh(z/2))/2 and tanh z = 2σ(2z) − 1", True)],
     )
+
+
+@display("tanh_sigmoid")
+def _tanh_sigmoid_form(s):
+    r"""Eq. (111) as the book writes it: :math:`\sigma(z) = \tfrac12(1 + \tanh(z/2))`."""
+    first, second = s
+    (t,) = first.rhs.atoms(sp.tanh)
+    return Display((sp.Eq(first.lhs, half(sp.Add(1, t, evaluate=False)), evaluate=False), None))
 
 
 @theorem("tanh_prime", "Derivative of tanh", "activations")

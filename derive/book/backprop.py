@@ -22,16 +22,18 @@ the weighted input z (eq. 25), the mean cost and BP1-BP4 (theorem ``bp_batched``
 from __future__ import annotations
 
 import itertools
-from typing import Callable, Iterable
+from typing import Callable
 
 import sympy as sp
 
 from ..core.indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, collapse_kronecker,
                       index, kronecker_lemma, pull_constants, pull_in)
-from .network import (ARCHITECTURES, Network, _softmax, concrete_method, concrete_network, sigma,
-                      sigma_prime)
-from ..core.prover import PROVED, UNDECIDED, Outcome, prove_equal
+from .network import (ARCHITECTURES, Network, check_on_networks, concrete_network, sigma, sigma_prime,
+                      softmax_layer)
+from ..core.outcome import PROVED, UNDECIDED, Outcome
+from ..core.prover import prove_equal
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
+from ..core.notation import name_symbols
 
 __all__ = ["concrete_network", "Network", "sigma", "sigma_prime", "ARCHITECTURES",
            "check_concrete", "BATCHED", "BATCHED_SYMBOLS", "batched_per_example"]
@@ -57,16 +59,23 @@ def _z(wb: sp.IndexedBase, bb: sp.IndexedBase, a_in: Callable, row, col, width) 
     return sp.Sum(wb[row, col] * a_in(col), (col, 1, width)) + bb[row]
 
 
-def _explicit(entries: dict, widths: dict) -> Callable[[sp.Basic], sp.Basic]:
-    """Definitions at concrete ``widths``: each MatrixSymbol of ``entries`` becomes the explicit
-    matrix whose 1-based entry (r, c) is ``entries[symbol](r, c)``."""
+def _sizes(widths: dict) -> str:
+    """Concrete widths in words: ``n_l = 3, n_{l+1} = 2``."""
+    return ", ".join(f"{w} = {v}" for w, v in widths.items())
+
+
+def _explicit_reading(entries: dict, widths: dict) -> Reading:
+    """The matrix form of a statement read at concrete ``widths``: each MatrixSymbol of
+    ``entries`` becomes the explicit matrix whose 1-based entry (r, c) is ``entries[symbol](r, c)``,
+    both sides are written out (``doit``) and compared entry by entry."""
     def sub(e: sp.Basic) -> sp.Basic:
         table = {}
         for ms, entry in entries.items():
             m = ms.xreplace(widths)
             table[m] = sp.ImmutableMatrix(m.rows, m.cols, lambda r, c: entry(r + 1, c + 1))
         return e.xreplace(widths).xreplace(table)
-    return sub
+    return Reading(sub, lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
+                   at=_sizes(widths))
 
 
 def _at(expr: sp.Expr, widths: dict, point: dict) -> sp.Expr:
@@ -121,7 +130,7 @@ def _paths_pairs(net: Network):
     alpha = {l: [sp.Dummy(f"a{l}_{t}") for t in range(net.sizes[l - 1])] for l in range(1, L)}
 
     def layer_out(l: int, zl: list) -> tuple:  # a^l from z^l
-        return _softmax(zl)[1] if (net.softmax and l == L) else tuple(net.f(u) for u in zl)
+        return softmax_layer(zl)[1] if (net.softmax and l == L) else tuple(net.f(u) for u in zl)
 
     # ∂a^{q+1}_r/∂a^q_s, with a^q free symbols, then evaluated at the forward pass
     rate = {}
@@ -153,26 +162,6 @@ def _paths_pairs(net: Network):
             yield f"paths for {W[r, s]}", net.diff(W[r, s]), sp.Add(*total)
 
 
-def _concrete(pairs: Callable[[Network], Iterable], costs: Iterable, what: str,
-              architectures=ARCHITECTURES, f=sigma) -> Outcome:
-    methods = set()
-    for cost in costs:
-        for sizes in architectures:
-            net = concrete_network(sizes, cost, f)
-            cost = net.cost_def.name
-            for label, lhs, rhs in pairs(net):
-                # guard against a silently vanishing diff (a softmax of one output is ≡ 1: C ≡ 0)
-                if lhs == 0 and not (net.softmax and net.sizes[-1] == 1):
-                    return Outcome(UNDECIDED, "concrete diff",
-                                   detail=f"{what}: sympy.diff gave 0 for {label} on {list(sizes)} ({cost})")
-                mth = net.vanishes(lhs - rhs)
-                if mth is None:
-                    return Outcome(UNDECIDED, "concrete diff",
-                                   detail=f"{what}: {label} on {list(sizes)} ({cost}) not shown equal")
-                methods.add(mth)
-    return Outcome(PROVED, concrete_method(architectures, methods))
-
-
 def check_concrete(sizes, cost="quadratic", which: str = "all", f=sigma) -> Outcome:
     """Exact check on one concrete network: ``which`` is ``"bp1"`` (∂C/∂z^L), ``"bp2"``
     (∂C/∂z^l for hidden l), ``"bp3"`` (every bias), ``"bp4"`` (every weight), ``"paths"`` (every
@@ -185,7 +174,7 @@ def check_concrete(sizes, cost="quadratic", which: str = "all", f=sigma) -> Outc
     softmax = concrete_network(sizes, cost, f).softmax
     chosen = [w for w in kinds if w == which or which == "all"]
     chosen = [w for w in chosen if not (softmax and w in ("bp1", "paths"))]
-    return _combine_concrete([_concrete(kinds[w], [cost], w, [tuple(sizes)], f) for w in chosen])
+    return _combine_concrete([check_on_networks(kinds[w], [cost], w, [tuple(sizes)], f) for w in chosen])
 
 
 def _combine_concrete(outcomes: list[Outcome]) -> Outcome:
@@ -243,19 +232,17 @@ def bp1() -> Derivation:
         obligations=[
             kronecker_lemma,
             lambda: collapse_ok,
-            lambda: _concrete(_bp1_pairs, ["quadratic", "cross_entropy"], "BP1"),
+            lambda: check_on_networks(_bp1_pairs, ["quadratic", "cross_entropy"], "BP1"),
             _faithful,
         ],
         # δ^L_j = ∂C/∂z^L_j is the chain rule through a^L_k = σ(z^L_k), differentiated by SymPy
         readings=[_index_reading({delta_L[j]: evaluated}),
-                  Reading(_explicit({_D_L: lambda r, c: _at(evaluated, w3, {j: r}),
+                  _explicit_reading({_D_L: lambda r, c: _at(evaluated, w3, {j: r}),
                                      _NABLA: lambda r, c: nabla_a[r],
-                                     _SP_L: lambda r, c: sigma_prime(z_L[r])}, w3),
-                          lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
-                          at="n_L = 3")],
+                                     _SP_L: lambda r, c: sigma_prime(z_L[r])}, w3)],
         parts=[Part("δ^L_j = ∂C/∂a^L_j σ′(z^L_j), width n_L (also as Network.output_error computes "
                     "it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2])", True),
-               Part("δ^L = ∇_a C ⊙ σ′(z^L)", False, "n_L = 3")],
+               Part("δ^L = ∇_a C ⊙ σ′(z^L)", False, _sizes(w3))],
         assumptions="$a^L_k = σ(z^L_k)$ with σ differentiable and otherwise arbitrary; "
                     "$∂C/∂a^L_k$ given (the cost is any differentiable function of $a^L$); $1 ≤ j ≤ n_L$",
     )
@@ -298,20 +285,18 @@ def bp2() -> Derivation:
         obligations=[
             kronecker_lemma,
             lambda: collapse_ok,
-            lambda: _concrete(_bp2_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "BP2"),
+            lambda: check_on_networks(_bp2_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "BP2"),
         ],
         # δ^l_j = ∂C/∂z^l_j is the chain rule through z^{l+1}_k, differentiated by SymPy
         readings=[_index_reading({delta_l[j]: evaluated}, pull_constants, "constants out of Σ"),
-                  Reading(_explicit({_D_l: lambda r, c: _at(evaluated, w32, {j: r}),
+                  _explicit_reading({_D_l: lambda r, c: _at(evaluated, w32, {j: r}),
                                      _D_next: lambda r, c: delta_next[r],
                                      _W_next: lambda r, c: w_next[r, c],
-                                     _SP_l: lambda r, c: sigma_prime(z_l[r])}, w32),
-                          lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
-                          at="n_l = 3, n_{l+1} = 2")],
+                                     _SP_l: lambda r, c: sigma_prime(z_l[r])}, w32)],
         parts=[Part("δ^l_j = σ′(z^l_j) Σ_k w^{l+1}_kj δ^{l+1}_k, any widths (also as Network.deltas "
                     "computes it, by diff on the networks [2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)",
                     True),
-               Part("δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", False, "n_l = 3, n_{l+1} = 2")],
+               Part("δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", False, _sizes(w32))],
         assumptions="hidden layer $l < L$; $σ$ differentiable and otherwise arbitrary; $1 ≤ j ≤ n_l$",
     )
 
@@ -338,7 +323,7 @@ def bp3() -> Derivation:
         obligations=[
             kronecker_lemma,
             lambda: collapse_ok,
-            lambda: _concrete(_param_pairs("b"), ["quadratic", "cross_entropy", "log_likelihood"], "BP3"),
+            lambda: check_on_networks(_param_pairs("b"), ["quadratic", "cross_entropy", "log_likelihood"], "BP3"),
         ],
         # ∂C/∂b^l_j is the chain rule through z^l_i, differentiated by SymPy
         readings=[_index_reading({dCdb: evaluated})],
@@ -384,18 +369,16 @@ def bp4() -> Derivation:
         obligations=[
             kronecker_lemma,
             lambda: collapse_ok,
-            lambda: _concrete(_param_pairs("w"), ["quadratic", "cross_entropy", "log_likelihood"], "BP4"),
+            lambda: check_on_networks(_param_pairs("w"), ["quadratic", "cross_entropy", "log_likelihood"], "BP4"),
         ],
         # ∂C/∂w^l_jk is the chain rule through z^l_i, differentiated by SymPy
         readings=[_index_reading({dCdw: evaluated}),
-                  Reading(_explicit({nabla_w: lambda r, c: _at(evaluated, w32, {j: r, k: c}),
+                  _explicit_reading({nabla_w: lambda r, c: _at(evaluated, w32, {j: r, k: c}),
                                      _D_l_v: lambda r, c: delta_l[r],
-                                     _A_prev_v: lambda r, c: a_prev[r]}, w32),
-                          lambda e: e.doit(), "explicit matrices", ("structural", "expand"),
-                          at="n_l = 3, n_{l-1} = 2")],
+                                     _A_prev_v: lambda r, c: a_prev[r]}, w32)],
         parts=[Part("∂C/∂w^l_jk = a^{l-1}_k δ^l_j, any widths (also by diff on the networks "
                     "[2,3,2], [3,4,4,2], [2,2,2,2,2], 3 costs)", True),
-               Part("∂C/∂w^l = δ^l (a^{l-1})ᵀ", False, "n_l = 3, n_{l-1} = 2")],
+               Part("∂C/∂w^l = δ^l (a^{l-1})ᵀ", False, _sizes(w32))],
         assumptions="$δ^l$ from BP1 (or eq. 81 for a softmax output) and BP2; "
                     "$1 ≤ j ≤ n_l$, $1 ≤ k ≤ n_{l-1}$",
     )
@@ -491,7 +474,7 @@ def backprop_paths() -> Derivation:
         obligations=[
             kronecker_lemma,
             lambda: ok0, lambda: ok1, lambda: ok2,
-            lambda: _concrete(_paths_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "paths"),
+            lambda: check_on_networks(_paths_pairs, ["quadratic", "cross_entropy", "log_likelihood"], "paths"),
         ],
         assumptions="elementwise σ (differentiable, otherwise arbitrary) in every layer from l on "
                     "(a softmax output layer on the concrete networks); explicit index form for "
@@ -523,6 +506,9 @@ BATCHED_SYMBOLS: dict[str, sp.MatrixSymbol] = {
     "c": sp.MatrixSymbol("c", _m, n_l),                    # c(z^L_j, y_j) per example and neuron (l = L)
 }
 _B = BATCHED_SYMBOLS
+name_symbols({_B["NablaA"]: r"\nabla_{A} C", _B["Delta_next"]: r"\Delta^{l+1}",
+              _B["W_next"]: r"W^{l+1}", _B["SigmaPrime"]: r"\sigma'(Z^{l})", _B["Delta"]: r"\Delta^{l}",
+              _B["A_prev"]: r"A^{l-1}", _B["W"]: r"W^{l}", _B["b"]: r"b^{l}", _B["c"]: r"c"})
 #: Batched forms for a mini-batch of m examples stacked as rows and the mean cost
 #: C = (1/m) Σ_x C_x: ``z`` the weighted inputs Z^l = A^{l-1} (W^l)ᵀ + 1 (b^l)ᵀ (m×n_l; eq. 25 row
 #: by row, the ones column repeats bᵀ on every row); ``mean`` C = (1/m) 1ᵀ c 1 (1×1) of the

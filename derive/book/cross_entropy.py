@@ -22,6 +22,7 @@ from .costs import COSTS, CROSS_ENTROPY_TERM, softplus, y
 from ..core.indexed import (KRONECKER_REWRITE as _KRONECKER, collapse_kronecker, kronecker_lemma,
                       kronecker_rewrite as _kronecker)
 from ..core.prover import holds, prove_equal
+from ..core.display import Display, display, ordered
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 
 CE = COSTS["cross_entropy"]
@@ -33,6 +34,16 @@ def ce(a_: sp.Expr, y_: sp.Expr) -> sp.Expr:
     r"""The per-neuron cross-entropy :math:`-[y\ln a + (1-y)\ln(1-a)]` at ``a_``, ``y_``."""
     return CROSS_ENTROPY_TERM.xreplace({a: a_, y: y_})
 
+
+
+def _ce_form(e: sp.Expr) -> sp.Expr:
+    """``−y ln a − (1 − y) ln(1 − a)`` as the book's ``−[y ln a + (1 − y) ln(1 − a)]``."""
+    terms = sp.Add.make_args(e)
+    if len(terms) != 2 or not all(t.could_extract_minus_sign() for t in terms):
+        raise ValueError(f"not a cross-entropy: {e}")
+    inner = [ordered(-t) for t in terms]
+    inner.sort(key=lambda t: len(str(t)))
+    return sp.Mul(-1, sp.Add(*inner, evaluate=False), evaluate=False)
 
 
 @theorem("cross_entropy_nonnegative", "The cross-entropy is nonnegative, least at a = y",
@@ -98,6 +109,13 @@ def cross_entropy_nonnegative() -> Derivation:
                           endpoints=(y, 0, 1))],
         parts=[Part("C ≥ 0, ∂C/∂a = (a − y)/(a(1 − a)), ∂²C/∂a² > 0 on 0 < a < 1, 0 ≤ y ≤ 1", True)],
     )
+
+
+@display("cross_entropy_nonnegative")
+def _cross_entropy_nonnegative_form(s):
+    r"""The bound on the cost written as the book's :math:`-[y \ln a + (1 - y)\ln(1 - a)]`."""
+    nonneg, grad, convex = s
+    return Display((sp.Ge(_ce_form(nonneg.lhs), 0, evaluate=False), None, None))
 
 
 def _unit_a(e: sp.Expr, L: sp.Symbol, Lbar: sp.Symbol) -> sp.Expr:
@@ -296,3 +314,10 @@ def cross_entropy_softplus() -> Derivation:
                           prepare_name="rewrite σ→e^z/(1+e^z), softplus→ln(1+e^z), expand_log")],
         parts=[Part("C = softplus(z) − yz", True)],
     )
+
+
+@display("cross_entropy_softplus")
+def _cross_entropy_softplus_form(s):
+    """The cross-entropy as the book writes it, equal to its softplus form."""
+    (rel,) = s
+    return Display((sp.Eq(_ce_form(rel.lhs), ordered(rel.rhs), evaluate=False),))

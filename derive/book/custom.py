@@ -37,9 +37,11 @@ from sympy.codegen.numpy_nodes import logaddexp
 from sympy.core.function import AppliedUndef
 
 from .activations import ACTIVATIONS, Activation, a, relu, sigmoid, z
+from ..core.functions import register
 from .costs import COSTS, Cost, y
-from ..core.prover import PROVED, Outcome, combine, prove_equal
-from .network import _Applied  # an undefined function whose free symbols are computed once
+from ..core.outcome import PROVED, Outcome, combine
+from ..core.prover import prove_equal
+from .network import UnaryFunction
 from ..core.theorem import Derivation, Identity, Reading, Step
 
 __all__ = ["activation", "cost", "cost_for_output_error", "get_activation", "get_cost", "from_text",
@@ -229,7 +231,9 @@ def _through_sigma(e: sp.Expr) -> sp.Expr:
 
 def _function_class(name: str, textbook: sp.Expr, prime: sp.Expr) -> type:
     """A SymPy function ``F`` for the concrete networks: ``F(u)`` differentiates to the proved
-    f′ at u (through ``F(u)`` itself where f′ is written through a)."""
+    f′ at u (through ``F(u)`` itself where f′ is written through a).  ``F`` (and f′'s own class)
+    is registered in :mod:`derive.core.functions` with its formula as its definition, so the
+    prover evaluates it, and finds its kinks, as it does the book's functions."""
 
     if z in prime.free_symbols:
         # f′ through z: a named function of its own (its value the proved f′), as σ′ is for the
@@ -241,9 +245,10 @@ def _function_class(name: str, textbook: sp.Expr, prime: sp.Expr) -> type:
             s = r"\operatorname{%s}'\left(%s\right)" % (name.replace("_", r"\_"), printer._print(self.args[0]))
             return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
 
-        P = type(f"f_{name}_prime", (_Applied,), {
+        P = type(f"f_{name}_prime", (UnaryFunction,), {
             "fdiff": pdiff, "_latex": p_latex, "__module__": __name__,
             "_eval_rewrite_as_exp": lambda self, x, **kw: prime.xreplace({z: x})})
+        register(P, definition=lambda u: prime.xreplace({z: u}))  # evaluated, and its kinks, as f′
         value = lambda self, u: P(u)  # noqa: E731
     else:
         value = lambda self, u: prime.xreplace({a: self, z: u})  # noqa: E731
@@ -258,9 +263,10 @@ def _function_class(name: str, textbook: sp.Expr, prime: sp.Expr) -> type:
         s = r"\operatorname{%s}\left(%s\right)" % (name.replace("_", r"\_"), printer._print(self.args[0]))
         return s if exp is None else r"%s^{%s}" % (s, exp)
 
-    cls = type(f"f_{name}", (_Applied,), {"fdiff": fdiff, "_eval_rewrite_as_exp": _eval_rewrite_as_exp,
+    cls = type(f"f_{name}", (UnaryFunction,), {"fdiff": fdiff, "_eval_rewrite_as_exp": _eval_rewrite_as_exp,
                                           "_latex": _latex, "__module__": __name__})
     cls.prime_at = classmethod(lambda c, u: value(c(u), u))
+    register(cls, definition=lambda u: textbook.xreplace({z: u}))  # evaluated, and its kinks, as f
     return cls
 
 
@@ -577,43 +583,50 @@ COST_EXAMPLES: dict[str, Callable[[], Cost]] = {
 }
 
 
+def _choices(shipped: dict, examples: dict, defined: dict) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*shipped, *examples, *defined]))
+
+
 def activation_names() -> tuple[str, ...]:
     """Every activation a name may give: shipped, examples, defined."""
-    return tuple(dict.fromkeys([*ACTIVATIONS, *EXAMPLES, *_USER_ACTIVATIONS]))
+    return _choices(ACTIVATIONS, EXAMPLES, _USER_ACTIVATIONS)
 
 
 def cost_names() -> tuple[str, ...]:
-    return tuple(dict.fromkeys([*COSTS, *COST_EXAMPLES, *_USER_COSTS]))
+    """Every cost a name may give: shipped, examples, defined."""
+    return _choices(COSTS, COST_EXAMPLES, _USER_COSTS)
+
+
+def _named(x, cls: type, shipped: dict, examples: dict[str, Callable[[], object]], defined: dict,
+           define: str):
+    """``x`` itself when it is a ``cls`` (an :class:`Activation`, a :class:`Cost`); else the one
+    of that name: shipped, defined, or an example made on first use.  ``ValueError`` (one line)
+    naming every choice and how to ``define`` another."""
+    if isinstance(x, cls):
+        return x
+    if isinstance(x, str):
+        if x in shipped:
+            return shipped[x]
+        if x in defined:
+            return defined[x]
+        if x in examples:
+            return examples[x]()
+    choices = ", ".join(_choices(shipped, examples, defined))
+    raise ValueError(f"unknown {cls.__name__.lower()} {x!r}; choose one of {choices}, or define one "
+                     f"({define})")
 
 
 def get_activation(x) -> Activation:
     """An :class:`Activation` from itself or a name (shipped, example, or defined)."""
-    if isinstance(x, Activation):
-        return x
-    if isinstance(x, str):
-        if x in ACTIVATIONS:
-            return ACTIVATIONS[x]
-        if x in _USER_ACTIVATIONS:
-            return _USER_ACTIVATIONS[x]
-        if x in EXAMPLES:
-            return activation(x, EXAMPLES[x])
-    raise ValueError(f"unknown activation {x!r}; choose one of {', '.join(activation_names())}, "
-                     "or define one (derive.activation(name, expr), or --activation 'name=expr')")
+    examples = {name: (lambda name=name: activation(name, EXAMPLES[name])) for name in EXAMPLES}
+    return _named(x, Activation, ACTIVATIONS, examples, _USER_ACTIVATIONS,
+                  "derive.activation(name, expr), or --activation 'name=expr'")
 
 
 def get_cost(x) -> Cost:
     """A :class:`Cost` from itself or a name (shipped, example, or defined)."""
-    if isinstance(x, Cost):
-        return x
-    if isinstance(x, str):
-        if x in COSTS:
-            return COSTS[x]
-        if x in _USER_COSTS:
-            return _USER_COSTS[x]
-        if x in COST_EXAMPLES:
-            return COST_EXAMPLES[x]()
-    raise ValueError(f"unknown cost {x!r}; choose one of {', '.join(cost_names())}, or define one "
-                     "(derive.cost(name, expr, output=...), or --cost 'name=expr@output')")
+    return _named(x, Cost, COSTS, COST_EXAMPLES, _USER_COSTS,
+                  "derive.cost(name, expr, output=...), or --cost 'name=expr@output'")
 
 
 def from_text(text: str, kind: str):

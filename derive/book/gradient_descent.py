@@ -22,6 +22,7 @@ import sympy as sp
 
 from ..core.indexed import KRONECKER_REWRITE as _KRONECKER, kronecker_rewrite as _kronecker
 from ..core.prover import holds, prove_equal
+from ..core.display import Display, Update, display, half, norm_sq, symbol_named
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 
 i, j, k, n, m = sp.symbols("i j k n m", integer=True, positive=True)
@@ -86,6 +87,17 @@ def quadratic_cost_gradient() -> Derivation:
         parts=[Part("∂C/∂a_j = a_j − y_j and C ≥ 0, width n", True),
                Part("C = 0 ⟺ a = y", False, "width 3")],
     )
+
+
+@display("quadratic_cost_gradient")
+def _quadratic_cost_gradient_form(s):
+    r"""The cost as the book writes it, :math:`\tfrac12\|y - a\|^2`, in the bound and the equivalence."""
+    grad, nonneg, iff = s
+    (total,) = nonneg.atoms(sp.Sum)
+    cost = half(norm_sq(total))
+    eqs = [a for a in iff.args if not a.has(sp.Sum)]
+    return Display((None, sp.Ge(cost, 0, evaluate=False),
+                    sp.Equivalent(sp.Eq(cost, 0, evaluate=False), *eqs, evaluate=False)))
 
 
 @theorem("gradient_descent_step", "Gradient descent decreases the cost to first order", "cost",
@@ -225,6 +237,21 @@ def sgd_minibatch_update() -> Derivation:
                     "also counted by enumeration at (n, m) = " + ", ".join(map(str, UNBIASED_CASES)),
                     True)],
     )
+
+
+@display("sgd_minibatch_update")
+def _sgd_minibatch_update_form(s):
+    r"""Eqs. (20), (21): :math:`w_k \to w'_k = w_k - \frac{\eta}{m}\sum_j \ldots`, the same for b."""
+    w_rule, b_rule, *rest = s  # then the counting premise, the share of each example, unbiasedness
+    w_k, b_l = symbol_named(w_rule.rhs, "w_k"), symbol_named(b_rule.rhs, "b_l")
+
+    def rule(rel, old):
+        (total,) = rel.rhs.atoms(sp.Sum)
+        eta = symbol_named(rel.rhs, "eta")
+        m = total.limits[0][2]
+        return Update(old, rel.lhs, sp.Add(old, sp.Mul(-1, eta / m, total, evaluate=False),
+                                           evaluate=False))
+    return Display((rule(w_rule, w_k), rule(b_rule, b_l), *[None] * len(rest)))
 
 
 def _printed_bias(b: sp.Expr, grad: sp.Expr) -> sp.Expr:

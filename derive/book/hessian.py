@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..core.prover import Outcome, combine, holds, prove_equal
+from ..core.outcome import Outcome, combine
+from ..core.prover import holds, prove_equal
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 
 DIMENSIONS = (2, 3)

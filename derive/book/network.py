@@ -26,24 +26,27 @@ numerator.  Nothing is evaluated in floating point.
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
-from typing import Sequence
+from typing import Callable, Iterable, Sequence
 
 import sympy as sp
 from sympy.polys.rings import ring
 
+from ..core.outcome import PROVED, UNDECIDED, Outcome
 from .activations import a as _a
 from .costs import COSTS, LOG_LIKELIHOOD_DELTA, Cost, y as _y
 
-__all__ = ["sigma", "sigma_prime", "Network", "concrete_network", "vanishes", "concrete_method",
-           "ARCHITECTURES"]
+__all__ = ["sigma", "sigma_prime", "UnaryFunction", "Network", "concrete_network", "vanishes",
+           "concrete_method", "check_on_networks", "softmax_layer", "ARCHITECTURES"]
 
 #: The architectures every concrete proof covers.
 ARCHITECTURES: tuple[tuple[int, ...], ...] = ((2, 3, 2), (3, 4, 4, 2), (2, 2, 2, 2, 2))
 
 
-class _Applied(sp.Function):
-    """An undefined function of one argument whose (deep) free symbols are computed once:
-    it is immutable, and differentiation asks for them at every level of a composed cost."""
+class UnaryFunction(sp.Function):
+    """A function of one argument whose (deep) free symbols are computed once: it is immutable,
+    and differentiation asks for them at every level of a composed cost.  The base of the
+    activations of the concrete networks (:class:`sigma`, :class:`sigma_prime`, and a user's
+    activation, :mod:`derive.book.custom`)."""
 
     @property
     def free_symbols(self):
@@ -54,7 +57,7 @@ class _Applied(sp.Function):
             return self._free
 
 
-class sigma_prime(_Applied):
+class sigma_prime(UnaryFunction):
     r""":math:`\sigma'`, the derivative of the undefined activation :class:`sigma` (itself undefined)."""
 
     def _latex(self, printer, exp=None):
@@ -62,7 +65,7 @@ class sigma_prime(_Applied):
         return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
 
 
-class sigma(_Applied):
+class sigma(UnaryFunction):
     r"""An activation about which nothing is known but its derivative's name:
     :math:`\frac{d}{du}\sigma(u) = \sigma'(u)` (:class:`sigma_prime`)."""
 
@@ -108,8 +111,9 @@ def _layers(weights: dict, biases: dict, first: int, a_first: Sequence[sp.Expr],
     return zs, acts
 
 
-def _softmax(zL: Sequence[sp.Expr]) -> tuple[sp.Expr, tuple]:
-    r""":math:`S = \sum_k e^{z_k}` and :math:`a_j = e^{z_j}/S` (eq. 78)."""
+def softmax_layer(zL: Sequence[sp.Expr]) -> tuple[sp.Expr, tuple]:
+    r"""A softmax output layer, eq. (78): the denominator :math:`S = \sum_k e^{z_k}` and the
+    outputs :math:`a_j = e^{z_j}/S` of the weighted inputs ``zL``."""
     S = sp.Add(*[sp.exp(u) for u in zL])
     return S, tuple(sp.exp(u) / S for u in zL)
 
@@ -180,7 +184,7 @@ class Network:
         self.x, self.weights, self.biases, zs, acts = _shared_forward(self.sizes, f)
         self.zs, self.activations, self.S = dict(zs), dict(acts), None
         if self.softmax:
-            self.S, self.activations[L] = _softmax(zs[L])
+            self.S, self.activations[L] = softmax_layer(zs[L])
         self.C = self.cost_of(self.activations[L])
         self._diffs: dict = {}
 
@@ -266,8 +270,8 @@ class Network:
         zs, acts = dict(zs), dict(acts)
         if self.softmax:
             if l == self.L:
-                acts[l] = _softmax(zeta)[1]
-            acts[self.L] = _softmax(zs[self.L])[1]
+                acts[l] = softmax_layer(zeta)[1]
+            acts[self.L] = softmax_layer(zs[self.L])[1]
         return zeta, self.cost_of(acts[self.L]), zs
 
     # --- exact comparison -------------------------------------------------------------------
@@ -413,3 +417,33 @@ def concrete_network(sizes: Sequence[int], cost: "str | Cost" = "quadratic", f=s
     Networks are cached: the same arguments give the same object, so expressions are shared.
     """
     return _cached(tuple(int(n) for n in sizes), cost, f)
+
+
+#: What a concrete check compares on one network: ``(label, by diff, by the formula)`` triples.
+Pairs = Callable[[Network], Iterable[tuple[str, sp.Expr, sp.Expr]]]
+
+
+def check_on_networks(pairs: Pairs, costs: Iterable, what: str,
+                      architectures: Iterable[Sequence[int]] = ARCHITECTURES, f=sigma) -> Outcome:
+    """Exact check of a formula against ``sympy.diff`` on concrete networks: on the network of
+    every architecture with every cost of ``costs`` (keys of ``COSTS`` or ``Cost`` objects) and
+    activation ``f``, each ``(label, lhs, rhs)`` of ``pairs(net)`` must satisfy lhs − rhs = 0
+    (:meth:`Network.vanishes`).  Proved with the methods used (:func:`concrete_method`); else
+    undecided at the first pair not shown equal, or whose lhs is 0: a derivative that vanished
+    silently (except for a softmax of one output, which is ≡ 1, so its cost is ≡ 0)."""
+    architectures = [tuple(sizes) for sizes in architectures]
+    methods = set()
+    for cost in costs:
+        for sizes in architectures:
+            net = concrete_network(sizes, cost, f)
+            name = net.cost_def.name
+            for label, lhs, rhs in pairs(net):
+                if lhs == 0 and not (net.softmax and net.sizes[-1] == 1):
+                    return Outcome(UNDECIDED, "concrete diff",
+                                   detail=f"{what}: sympy.diff gave 0 for {label} on {list(sizes)} ({name})")
+                mth = net.vanishes(lhs - rhs)
+                if mth is None:
+                    return Outcome(UNDECIDED, "concrete diff",
+                                   detail=f"{what}: {label} on {list(sizes)} ({name}) not shown equal")
+                methods.add(mth)
+    return Outcome(PROVED, concrete_method(architectures, methods))

@@ -5,6 +5,7 @@ import sympy as sp
 
 from .activations import ACTIVATIONS, sigmoid, z
 from ..core.prover import holds, prove_equal
+from ..core.display import Display, display, symbol_named
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 
 SIGMA = ACTIVATIONS["sigmoid"]
@@ -30,6 +31,18 @@ def perceptron_bias() -> Derivation:
         readings=[Reading({b: -threshold}, methods=("expand",))],
         parts=[Part("w·x ≤ threshold ⟺ w·x + b ≤ 0 with b = −threshold", True)],
     )
+
+
+@display("perceptron_bias")
+def _perceptron_bias_form(s):
+    r"""The equivalence with :math:`w\cdot x` first, as the book writes eq. (2)."""
+    equiv, bias = s
+    left, right = equiv.args if isinstance(equiv.args[0].lhs, sp.Symbol) else equiv.args[::-1]
+    wx = symbol_named(equiv, r"w\cdot{x}")
+    rest = [t for t in sp.Add.make_args(right.lhs) if t != wx]
+    return Display((sp.Equivalent(left, sp.Le(sp.Add(wx, *rest, evaluate=False), right.rhs,
+                                              evaluate=False), evaluate=False),
+                    sp.Eq(bias.lhs, bias.rhs, evaluate=False)))
 
 
 @theorem("perceptron_limit", "A perceptron is a saturated sigmoid neuron", "neurons")
@@ -90,6 +103,18 @@ def sigmoid_output() -> Derivation:
     )
 
 
+@display("sigmoid_output")
+def _sigmoid_output_form(s):
+    r""":math:`\sigma(\sum_j w_j x_j + b) = 1/(1 + \exp(-\sum_j w_j x_j - b))`, in the book's order."""
+    (rel,) = s
+    arg = rel.lhs.args[0]
+    (wx,) = [t for t in sp.Add.make_args(arg) if isinstance(t, sp.Sum)]
+    b = arg - wx
+    exponent = sp.Add(sp.Mul(-1, wx, evaluate=False), -b, evaluate=False)
+    rhs = sp.Pow(sp.Add(1, sp.exp(exponent, evaluate=False), evaluate=False), -1, evaluate=False)
+    return Display((sp.Eq(type(rel.lhs)(sp.Add(wx, b, evaluate=False)), rhs, evaluate=False),))
+
+
 @theorem("sigmoid_prime", "Derivative of the sigmoid", "neurons")
 def sigmoid_prime() -> Derivation:
     r""":math:`\sigma'(z) = \sigma(z)(1-\sigma(z))`, and :math:`\max_z \sigma'(z) = \sigma'(0) = 1/4`."""
@@ -131,3 +156,14 @@ def sigmoid_prime() -> Derivation:
                           prepare_name="rewrite σ→exp, doit", methods=("expand", "cancel"))],
         parts=[Part("σ′ = σ(1 − σ), σ′ ≤ 1/4 with σ′(0) = 1/4", True)],
     )
+
+
+@display("sigmoid_prime")
+def _sigmoid_prime_form(s):
+    r""":math:`\sigma' = \sigma(1 - \sigma)`; the bound :math:`\sigma' \le 1/4` as it is; its maximum
+    :math:`\sigma'(0) = 1/4` shown "at z = 0"."""
+    d = sp.Derivative(sigmoid(z), z)
+    form = sp.Eq(d, sp.Mul(sigmoid(z), sp.Add(1, -sigmoid(z), evaluate=False), evaluate=False),
+                 evaluate=False)
+    at0 = sp.Eq(sp.Subs(d, z, 0), sp.Rational(1, 4), evaluate=False)
+    return Display((form, None, at0))

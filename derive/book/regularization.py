@@ -21,9 +21,12 @@ convention "sgn(0) = 0" (no L1 shrinkage of a weight that is exactly zero).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import sympy as sp
 
 from ..core.prover import holds, prove_equal
+from ..core.display import Display, Update, display, symbol_named
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 
 from . import updates as U
@@ -37,6 +40,28 @@ WEIGHTS = sp.symbols("w_1:4", real=True)
 BIASES = sp.symbols("b_1:3", real=True)
 C0 = sp.Function("C_0")(*WEIGHTS, *BIASES)
 C_ = sp.Symbol("C")
+
+
+#: The "checked at" line of a display form that shows w₂ as "any weight" w (:func:`_any_weight`).
+_ANY_WEIGHT = ("for $w = w_2$ of a cost $C_0(w_1, w_2, w_3, b_1, b_2)$, an undefined function of "
+               "three weights and two biases (every weight enters the same way)")
+
+
+def _any_weight() -> tuple[sp.Symbol, sp.Expr, dict]:
+    """The weight w₂ of C₀(w₁, w₂, w₃, b₁, b₂), shown as "any weight" w: the symbol w, C₀(w),
+    and the renaming the display check undoes (:data:`_ANY_WEIGHT` says it in words)."""
+    w = sp.Symbol("w", real=True)
+    C0w = sp.Function("C_0")(w)
+    return w, C0w, {w: WEIGHTS[1], C0w: C0}
+
+
+def _gradient_form(rel: sp.Eq, penalty: Callable[[sp.Symbol], sp.Expr]) -> tuple[sp.Eq, dict]:
+    r""":math:`\partial C/\partial w = \partial C_0/\partial w + \frac{\lambda}{n}\,\mathrm{penalty}(w)`
+    for any weight w (eqs. 88, 96), with λ and n of the statement ``rel``; and the renaming."""
+    w, C0w, rename = _any_weight()
+    lm, n = symbol_named(rel, "lambda"), symbol_named(rel, "n")
+    rhs = sp.Add(sp.Derivative(C0w, w), sp.Mul(lm / n, penalty(w), evaluate=False), evaluate=False)
+    return sp.Eq(sp.Derivative(C_, w), rhs, evaluate=False), rename
 
 
 def l2_cost() -> sp.Expr:
@@ -85,6 +110,20 @@ def l2_gradient() -> Derivation:
     )
 
 
+@display("l2_gradient")
+def _l2_gradient_form(s):
+    r"""Eqs. (88), (89) for any weight w and any bias b."""
+    gw, rename = _gradient_form(s[0], lambda w: w)
+    b = sp.Symbol("b", real=True)
+    C0b = sp.Function("C_0")(b)
+    gb = sp.Eq(sp.Derivative(C_, b), sp.Derivative(C0b, b), evaluate=False)
+    rename = {**rename, b: BIASES[0], C0b: C0}
+    where = ("for $w = w_2$ and $b = b_1$ of a cost $C_0(w_1, w_2, w_3, b_1, b_2)$, an undefined "
+             "function of three weights and two biases (every weight and every bias enters the same "
+             "way)")
+    return Display((gw, gb), rename, where)
+
+
 @theorem("l2_weight_decay", "L2 regularization is weight decay", "regularization",
          equation="(91)-(93)")
 def l2_weight_decay() -> Derivation:
@@ -129,6 +168,28 @@ def l2_weight_decay() -> Derivation:
         assumptions="η, λ > 0; n training inputs, mini-batches of m; $C_0$ any differentiable "
                     "function of the weights and biases",
     )
+
+
+@display("l2_weight_decay")
+def _l2_weight_decay_form(s):
+    r"""Eqs. (91)-(93): the decay factor :math:`(1 - \eta\lambda/n)` in front of w."""
+    rule, rule_mb, bias_mb = s
+    w, C0w, rename = _any_weight()
+    eta, lm, n = (symbol_named(rule, k) for k in ("eta", "lambda", "n"))
+    dC0 = sp.Derivative(C0w, w)
+    step = sp.Add(w, sp.Mul(-1, eta, sp.Add(dC0, sp.Mul(lm / n, w, evaluate=False), evaluate=False),
+                            evaluate=False), evaluate=False)
+    decay = sp.Add(sp.Mul(sp.Add(1, -eta * lm / n, evaluate=False), w, evaluate=False),
+                   sp.Mul(-1, eta, dC0, evaluate=False), evaluate=False)
+    (total,) = rule_mb.rhs.atoms(sp.Sum)
+    m = total.limits[0][2]
+    decay_mb = sp.Add(sp.Mul(sp.Add(1, -eta * lm / n, evaluate=False), w, evaluate=False),
+                      sp.Mul(-1, eta / m, total, evaluate=False), evaluate=False)
+    b = BIASES[0]
+    (btotal,) = bias_mb.rhs.atoms(sp.Sum)
+    bias_rule = sp.Add(b, sp.Mul(-1, eta / m, btotal, evaluate=False), evaluate=False)
+    return Display((sp.Eq(step, decay, evaluate=False), Update(w, rule_mb.lhs, decay_mb),
+                    Update(b, bias_mb.lhs, bias_rule)), rename, _ANY_WEIGHT)
 
 
 @theorem("l1_gradient", "Gradient of the L1-regularized cost", "regularization", equation="(96)")
@@ -176,6 +237,13 @@ def l1_gradient() -> Derivation:
     )
 
 
+@display("l1_gradient")
+def _l1_gradient_form(s):
+    r"""Eq. (96) for any weight :math:`w \ne 0`."""
+    g, rename = _gradient_form(s[0], sp.sign)
+    return Display((g,), rename, _ANY_WEIGHT + "; $w \\ne 0$")
+
+
 @theorem("l1_update", "L1 update rule: shrink by a constant", "regularization", equation="(97)")
 def l1_update() -> Derivation:
     r"""Book eqs. (97), (98): :math:`w \to w' = w - \frac{\eta\lambda}{n}\operatorname{sgn}(w) -
@@ -213,3 +281,22 @@ def l1_update() -> Derivation:
                           methods=("structural", "expand"))],
         parts=[Part("w → w − (ηλ/n) sgn(w) − η ∂C_0/∂w, with the mini-batch estimate", True)],
     )
+
+
+@display("l1_update")
+def _l1_update_form(s):
+    r"""Eq. (97): the shrink :math:`-\frac{\eta\lambda}{n}\operatorname{sgn}(w)` beside w."""
+    rule, rule_mb = s
+    w, C0w, rename = _any_weight()
+    eta, lm, n = (symbol_named(rule, k) for k in ("eta", "lambda", "n"))
+    dC0 = sp.Derivative(C0w, w)
+    lhs = sp.Add(w, sp.Mul(-1, eta, sp.Add(dC0, sp.Mul(lm / n, sp.sign(w), evaluate=False),
+                                           evaluate=False), evaluate=False), evaluate=False)
+    rhs = sp.Add(w, sp.Mul(-1, eta * lm / n, sp.sign(w), evaluate=False),
+                 sp.Mul(-1, eta, dC0, evaluate=False), evaluate=False)
+    (total,) = rule_mb.rhs.atoms(sp.Sum)
+    m = total.limits[0][2]
+    rhs_mb = sp.Add(w, sp.Mul(-1, eta * lm / n, sp.sign(w), evaluate=False),
+                    sp.Mul(-1, eta / m, total, evaluate=False), evaluate=False)
+    return Display((sp.Eq(lhs, rhs, evaluate=False), Update(w, rule_mb.lhs, rhs_mb)), rename,
+                   _ANY_WEIGHT + "; $w \\ne 0$")

@@ -18,6 +18,7 @@ import sympy as sp
 from .activations import ACTIVATIONS, a, sigmoid, z
 from .costs import CROSS_ENTROPY_TERM, y
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
+from ..core.display import Display, display, ordered, symbol_named
 
 __all__ = ["l1_update", "l2_update", "newton_model_gradient", "cross_entropy_delta"]
 
@@ -48,6 +49,12 @@ def l2_update() -> tuple[sp.Expr, sp.Expr]:
     versus :math:`w - \eta\,\partial C/\partial w` with :math:`C = C_0 + \frac{\lambda}{2n}\sum w^2`."""
     _, correct = _step(C0(w) + lmbda / (2 * n) * w**2)
     return (1 - eta * lmbda) * w - eta * dC0dw, correct
+
+
+def _slip_form(rel: sp.Eq) -> sp.Eq:
+    """A slipped update rule with the weight first on both sides, as the notes write it."""
+    w = symbol_named(rel, "w")
+    return sp.Eq(ordered(rel.lhs, [w]), ordered(rel.rhs, [w]), evaluate=False)
 
 
 @theorem("slip_l1_update", "Slip: the L1 step with the L2 decay factor", "slips",
@@ -84,6 +91,11 @@ def slip_l1_update() -> Derivation:
     )
 
 
+@display("slip_l1_update")
+def _slip_l1_update_form(s):
+    return Display((_slip_form(s[0]),))
+
+
 @theorem("slip_l2_missing_n", "Slip: weight decay without the 1/n", "slips",
          equation=r"w \to \left(1 - \frac{\eta\lambda}{n}\right) w - \eta\,\partial C_0/\partial w",
          expect="refuted",
@@ -114,6 +126,11 @@ def slip_l2_missing_n() -> Derivation:
         repaired=[sp.Eq(w_new, (1 - eta * lmbda / n) * w - eta * dC0dw)],
         parts=[Part("w′ = w − η ∂C/∂w for C = C_0 + (λ/2n)w²", True)],
     )
+
+
+@display("slip_l2_missing_n")
+def _slip_l2_missing_n_form(s):
+    return Display((_slip_form(s[0]),))
 
 
 # --- the Newton step --------------------------------------------------------------------------

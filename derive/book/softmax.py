@@ -26,8 +26,9 @@ from .activations import a as _a, z as _z_sym
 from .costs import COSTS, LOG_LIKELIHOOD_DELTA, LOG_LIKELIHOOD_TERM, lse as _lse, y as _y
 from ..core.indexed import (KRONECKER_REASON, canonical_indices, collapse_checked, collapse_kronecker,
                       index, kronecker_lemma, pull_constants)
-from .network import ARCHITECTURES, Network, concrete_method, concrete_network, vanishes
-from ..core.prover import PROVED, UNDECIDED, Outcome, holds, prove_equal
+from .network import Network, check_on_networks, softmax_layer, vanishes
+from ..core.outcome import Outcome
+from ..core.prover import holds, prove_equal
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 
 __all__ = ["softmax", "softmax_index", "log_softmax_index", "SOFTMAX", "SOFTMAX_SHIFTED",
@@ -71,8 +72,7 @@ SOFTMAX_SHIFTED = softmax_index(shift=-c)
 
 def softmax(zs: list) -> list:
     """The softmax of a list of expressions, eq. (78)."""
-    S = sp.Add(*[sp.exp(u) for u in zs])
-    return [sp.exp(u) / S for u in zs]
+    return list(softmax_layer(zs)[1])
 
 
 def _reals(n: int) -> list:
@@ -332,19 +332,6 @@ def _ll_pairs(net: Network):
             yield f"∂C/∂w^L_{r + 1}{s + 1}", net.diff(W[r, s]), prev[s] * delta[r]
 
 
-def _concrete_ll() -> Outcome:
-    methods = set()
-    for sizes in ARCHITECTURES:
-        net = concrete_network(sizes, "log_likelihood")
-        for label, lhs, rhs in _ll_pairs(net):
-            mth = net.vanishes(lhs - rhs) if lhs != 0 else None
-            if mth is None:
-                return Outcome(UNDECIDED, "concrete diff",
-                               detail=f"log-likelihood: {label} on {list(sizes)} not shown equal")
-            methods.add(mth)
-    return Outcome(PROVED, concrete_method(ARCHITECTURES, methods))
-
-
 def _one_hot(n: int) -> bool:
     """C = −ln a_y for each class y: ∂C/∂z_j = a_j − [j = y]."""
     zs = _reals(n)
@@ -410,7 +397,7 @@ def log_likelihood_gradient() -> Derivation:
             lambda: gb_ok, lambda: gw_ok,
             lambda: holds(lambda: all(_one_hot(n) for n in _NS), "exp → symbols, expand",
                           "C = −ln a_y, each class y"),
-            _concrete_ll,
+            lambda: check_on_networks(_ll_pairs, ["log_likelihood"], "log-likelihood"),
         ],
         assumptions="softmax output layer; $\\sum_k y_k = 1$ (in particular one-hot $y$); $z$ real",
         # ∂C/∂z^L_j by SymPy; ∂C/∂b^L_j, ∂C/∂w^L_jk by the chain rule through z^L_i with δ^L_i

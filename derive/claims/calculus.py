@@ -14,10 +14,9 @@ from lark.visitors import v_args
 from ..core.indexed import index
 from .nodes import (Chain, DerivativeOperator, Differential, Differentials, Group, KnownFunction,
                     SumOperator)
-from .parse import CONSTANTS
 from .quantities import symbol, unwritten_bound
 from .readback import shown
-from .reading import MAX_ORDER
+from .reading import CONSTANTS, MAX_ORDER
 
 __all__ = ["Calculus", "d_order"]
 

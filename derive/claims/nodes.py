@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 import sympy as sp
 from lark import Token
 
-from .parse import FUNCTIONS
+from ..core.functions import NAMES as FUNCTIONS
 from .reading import MAX_BITS, MAX_DECIMAL_EXPONENT, ReadError
 
 __all__ = ["Name", "LatexWord", "Factors", "Numeral", "KnownFunction", "MaybeFunction", "Group", "Partial",

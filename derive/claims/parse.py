@@ -1,7 +1,8 @@
 r"""The one safe parser of expressions typed by a reader: text (or a SymPy expression) to SymPy.
 
-Syntax.  SymPy syntax (``**`` or ``^`` for powers).  Known functions: ``sigma``/``sigmoid``/``σ``
-(:class:`derive.book.activations.sigmoid`), ``relu``/``ReLU``, ``tanh``, ``exp``, ``log``/``ln``,
+Syntax.  SymPy syntax (``**`` or ``^`` for powers).  Known functions (their names are kept with
+them in :mod:`derive.core.functions`): ``sigma``/``sigmoid``/``σ``
+(:class:`derive.core.functions.sigmoid`), ``relu``/``ReLU``, ``tanh``, ``exp``, ``log``/``ln``,
 ``sign``/``sgn``, ``Abs``/``abs``, ``sqrt``, ``Max``, ``Min``, ``softplus`` (ln(1 + eᶻ)),
 ``Heaviside``, ``sin``, ``cos``, ``sinh``, ``cosh``, ``tan``, ``atan``, ``asin``, ``acos``, ``atanh``.  Constants: ``pi``/``π`` and ``e`` = ``E``,
 Euler's number (so ``e^z`` is eᶻ, as the book writes it; no symbol can be called ``e``).  Every other
@@ -34,54 +35,35 @@ input to make sense (``sqrt(x)`` in ``sqrt(x)*sqrt(x)``, which SymPy itself writ
 from __future__ import annotations
 
 import ast
-import contextlib
 import math
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping
 
 import sympy as sp
 from sympy.parsing import sympy_parser as _sp_parser
 
-from ..book.activations import relu, sigmoid
+from ..core import functions
+from ..core.deadline import Timeout, deadline
+from ..core.functions import PRIMED, kink_arguments, relu
+from .reading import CONSTANTS, MAX_CHARS, deep_recursion
 
 __all__ = ["parse", "parse_claim", "parse_let", "parse_assumption", "Parsed", "FUNCTIONS",
-           "CONSTANTS", "MAX_CHARS"]
+           "CONSTANTS", "PRIMED", "MAX_CHARS", "RELU_PRIME_AT_0", "substitute_lets", "deep_recursion"]
 
-MAX_CHARS = 2000  #: longest accepted side, in characters
 _MAX_EXP_SYMBOLIC = 1000  #: largest |n| in base**n for a non-numeric base
 _MAX_BITS = 10_000  #: largest exact number (numerator or denominator) in the input, in bits
 _MAX_ARGS = 32  #: most arguments of one call (Max, Min compare their arguments pairwise)
 _MAX_DECIMAL_EXP = 1000  #: largest |e| in a literal like 1.5e400
 _MAX_ORDER = 8  #: highest total order of a derivative
-_RECURSION = 12_000  #: Python recursion limit while parsing and deciding (190-level fractions)
 
 
-def _softplus(x: sp.Expr) -> sp.Expr:
-    return sp.log(1 + sp.exp(x))
-
-
-#: Function names the parser understands (every other called name is an error).
-FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
-    "sigma": sigmoid, "sigmoid": sigmoid, "σ": sigmoid, "relu": relu, "ReLU": relu,
-    "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "ln": sp.log,
-    "sign": sp.sign, "sgn": sp.sign, "Abs": sp.Abs, "abs": sp.Abs, "sqrt": sp.sqrt,
-    "Max": sp.Max, "max": sp.Max, "Min": sp.Min, "min": sp.Min, "softplus": _softplus,
-    "Heaviside": sp.Heaviside, "sin": sp.sin, "cos": sp.cos, "sinh": sp.sinh, "cosh": sp.cosh,
-    "tan": sp.tan, "atan": sp.atan, "arctan": sp.atan, "asin": sp.asin, "arcsin": sp.asin,
-    "acos": sp.acos, "arccos": sp.acos, "atanh": sp.atanh, "arctanh": sp.atanh,
-}
-#: Functions defined (real) only on part of the real line: each call is recorded as a part that
-#: must be real and defined at a counterexample (SymPy may simplify it away: sin(asin(x)) = x).
-_PARTIAL = {"log", "ln", "tan", "asin", "arcsin", "acos", "arccos", "atanh", "arctanh"}
-#: One-argument functions that have prime notation ``f'(z)``.
-PRIMED = ("sigma", "sigmoid", "σ", "relu", "ReLU", "tanh", "exp", "log", "ln", "softplus",
-          "sqrt", "sin", "cos", "sinh", "cosh", "Abs", "abs")
-#: Named constants; every other bare name is a real symbol.  ``e`` is Euler's number.
-CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "π": sp.pi, "E": sp.E, "e": sp.E}
+#: Function names the parser understands, with what each calls (every other called name is an
+#: error): the names of :mod:`derive.core.functions`, where each function's prime notation
+#: (:data:`PRIMED`) and domain (the calls that must be defined, recorded as parts) are kept too.
+FUNCTIONS: dict[str, Callable[..., sp.Expr]] = dict(functions.NAMES)
 _CALCULUS = ("diff", "Derivative")
 #: Stands for the value ReLU′(0) in a parsed derivative of ReLU until :mod:`derive.claims.verify` sets it
 #: (to 0, the convention of theorem ``relu_prime``; and to 1/2 and 1 to see if a verdict depends on it).
@@ -215,25 +197,6 @@ _UNSUPPORTED = {ast.Attribute: "attribute access (.)", ast.Subscript: "indexing 
                 ast.Starred: "starred arguments"}
 
 
-def kink_arguments(f: sp.Expr) -> list[sp.Expr]:
-    r"""Expressions that vanish where ``f`` may fail to be smooth: the argument of each Abs, sign,
-    Heaviside, ReLU, floor and ceiling, the pairwise differences of Max/Min arguments, and the
-    sides of Piecewise conditions.  At such a point SymPy's derivative formula (sign(x) for
-    :math:`|x|`, H(x) with H(0) = 1/2 for max(x, 0), ...) is not known to be the derivative."""
-    import itertools
-
-    out: list[sp.Expr] = []
-    for a in sp.preorder_traversal(f):
-        if isinstance(a, (sp.Abs, sp.sign, sp.Heaviside, sp.floor, sp.ceiling, relu)):
-            out.append(a.args[0])
-        elif isinstance(a, (sp.Max, sp.Min)):
-            out += [u - v for u, v in itertools.combinations(a.args, 2)]
-        elif isinstance(a, sp.Piecewise):
-            for _, cond in a.args:
-                out += [r.lhs - r.rhs for r in cond.atoms(sp.core.relational.Relational)]
-    return list(dict.fromkeys(k for k in out if k.free_symbols))
-
-
 class _Evaluator:
     """Evaluates the tokenized expression's syntax tree; accepts arithmetic and known calls only."""
 
@@ -358,12 +321,9 @@ class _Evaluator:
         if len(node.args) > _MAX_ARGS:
             raise ValueError(f"{name}() has {len(node.args)} arguments; at most {_MAX_ARGS} are accepted")
         args = [self.expr(a) for a in node.args]
-        if name in ("sqrt",) and len(args) == 1 and args[0].free_symbols:
-            self.parts.append(sp.Pow(args[0], sp.S.Half, evaluate=False))
-        if name in ("log", "ln") and args and (args[0].free_symbols or len(args) > 1):
-            self.parts.extend(sp.log(a, evaluate=False) for a in args)
-        elif name in _PARTIAL and args and args[0].free_symbols:
-            self.parts.append(FUNCTIONS[name](*args, evaluate=False))
+        entry = functions.by_name(name)
+        if entry.partial:
+            self.parts.extend(entry.domain(args))
         try:
             return FUNCTIONS[name](*args)
         except TypeError as exc:
@@ -390,7 +350,7 @@ class _Evaluator:
         if order > _MAX_ORDER:
             raise ValueError(f"{name}(): order {order} is too high (at most {_MAX_ORDER})")
         variables = {s for s in spec if isinstance(s, sp.Symbol)}
-        f = _substitute(f, {k: v for k, v in self.lets.items() if k not in variables})
+        f = substitute_lets(f, {k: v for k, v in self.lets.items() if k not in variables})
         self.kinks.extend(kink_arguments(f))
         return self.mark_relu_prime(f, sp.diff(f, *spec))
 
@@ -411,10 +371,10 @@ class _Evaluator:
             raise ValueError(f"{fname}{chr(39) * k}() takes one argument, as in {fname}{chr(39) * k}(z)")
         arg = self.expr(nodes[0])
         t = sp.Dummy("t", real=True)
-        if fname in ("sqrt", "log", "ln") and arg.free_symbols:
-            self.parts.append(FUNCTIONS[fname](arg).func(arg, evaluate=False) if fname != "sqrt"
-                              else sp.Pow(arg, sp.S.Half, evaluate=False))
-        if fname in ("relu", "ReLU"):
+        entry = functions.by_name(fname)
+        if entry.partial:
+            self.parts.extend(entry.domain([arg]))
+        if entry.cls is relu:
             return self.mark_relu_prime(relu(t), sp.diff(relu(t), t, k)).xreplace({t: arg})
         return sp.diff(FUNCTIONS[fname](t), t, k).xreplace({t: arg})
 
@@ -472,24 +432,13 @@ def _power(base: sp.Expr, expo: sp.Expr) -> sp.Expr:
     return result
 
 
-def _substitute(e: sp.Expr, lets: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+def substitute_lets(e: sp.Expr, lets: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """Replace defined names by their definitions until none is left (definitions may use others)."""
     for _ in range(len(lets) + 1):
         if not (e.free_symbols & set(lets)):
             return e
         e = e.xreplace(dict(lets))
     raise ValueError("the definitions (--let) refer to each other in a cycle")
-
-
-@contextlib.contextmanager
-def deep_recursion() -> Iterator[None]:
-    """Allow deep (but bounded) recursion: a 190-level continued fraction is valid input."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, _RECURSION))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -528,9 +477,9 @@ def _from_sympy(e, side: str, lets: Mapping) -> Parsed:
             ev.kinks.extend(kink_arguments(x.expr))
         e = e.replace(lambda x: isinstance(x, sp.Derivative),
                       lambda x: ev.mark_relu_prime(x.expr, x.doit()))
-    e = _substitute(e, lets)
-    return Parsed(_check(e, side), [_substitute(p, lets) for p in parts], ev.relu_prime, used,
-                  [_substitute(k, lets) for k in ev.kinks])
+    e = substitute_lets(e, lets)
+    return Parsed(_check(e, side), [substitute_lets(p, lets) for p in parts], ev.relu_prime, used,
+                  [substitute_lets(k, lets) for k in ev.kinks])
 
 
 def parse_claim(text, side: str = "expression",
@@ -553,8 +502,6 @@ def parse_claim(text, side: str = "expression",
         raise ValueError(f"{side} could not be parsed: '__' is not allowed in an expression")
     if any(c in src for c in "\n\r;"):
         raise ValueError(f"{side} could not be parsed: write one expression on one line")
-    from .verify import _Timeout, _time_limit
-
     ev = _Evaluator(lets)
     try:
         src = _prepare(src)
@@ -562,10 +509,10 @@ def parse_claim(text, side: str = "expression",
         with deep_recursion():
             code = _sp_parser.stringify_expr(src, local, {}, _TRANSFORMS)
             tree = ast.parse(code.strip(), mode="eval")
-            with _time_limit(10.0):
-                expr = _substitute(ev(tree), keep)
-                parts = [_substitute(p, keep) for p in ev.parts]
-    except _Timeout:
+            with deadline(10.0):
+                expr = substitute_lets(ev(tree), keep)
+                parts = [substitute_lets(p, keep) for p in ev.parts]
+    except Timeout:
         raise ValueError(f"{side} could not be parsed: evaluating it took longer than 10 s") from None
     except ValueError as exc:
         raise ValueError(f"{side} could not be parsed: {_one_line(exc)}") from None

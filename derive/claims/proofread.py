@@ -25,7 +25,9 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from .verify import Verdict, check_time_limit, verify
+from ..core.deadline import check_time_limit
+from ..core.outcome import PROVED, REFUTED, UNDECIDED, Status
+from .verify import Verdict, verify
 
 __all__ = ["Derivation", "Line", "ProofreadError", "proofread", "proofread_file", "MAX_BYTES"]
 
@@ -66,26 +68,27 @@ class Derivation:
     seconds: float = field(default=0.0, compare=False)
 
     @property
-    def status(self) -> str:
-        if any(s.verdict.status == "refuted" for s in self.steps):
-            return "refuted"
-        if self.steps and all(s.verdict.status == "proved" for s in self.steps):
-            return "proved"
-        return "undecided"
+    def status(self) -> Status:
+        """Refuted when a step is, proved when every step is, else undecided."""
+        if any(s.verdict.status is REFUTED for s in self.steps):
+            return REFUTED
+        if self.steps and all(s.verdict.status is PROVED for s in self.steps):
+            return PROVED
+        return UNDECIDED
 
     @property
     def first_wrong(self) -> Line | None:
         """The first refuted step (None when no step is refuted)."""
-        return next((s for s in self.steps if s.verdict.status == "refuted"), None)
+        return next((s for s in self.steps if s.verdict.status is REFUTED), None)
 
     @property
     def summary(self) -> str:
         n = len(self.steps)
-        proved = sum(s.verdict.status == "proved" for s in self.steps)
+        proved = sum(s.verdict.status is PROVED for s in self.steps)
         if self.first_wrong is not None:
             return (f"refuted: step {self.steps.index(self.first_wrong) + 1} (line "
                     f"{self.first_wrong.line}) is wrong; {proved} of {n} steps proved")
-        if self.status == "proved":
+        if self.status is PROVED:
             return f"proved: all {n} steps"
         return f"undecided: {proved} of {n} steps proved, none refuted"
 

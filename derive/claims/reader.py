@@ -14,7 +14,7 @@ What it reads
     ``\frac`` ``\dfrac`` ``\tfrac``; derivatives ``\frac{d}{dz}(…)``, ``\frac{\partial C}{\partial
     w}``, ``\frac{\partial}{\partial w}(…)``, ``\frac{\partial^2 C}{\partial w^2}``, ``∂C/∂w``,
     ``diff(f, z, 2)``, ``Derivative(f, z)``; ``\sigma`` ``σ`` ``sigma`` and the other functions of
-    :data:`derive.claims.parse.FUNCTIONS` (``\tanh^2 z``, ``\ln``, ``\log``, ``\exp``,
+    :data:`derive.core.functions.NAMES` (``\tanh^2 z``, ``\ln``, ``\log``, ``\exp``,
     ``\operatorname{sgn}``, ``\max``...), primes ``σ′(z)`` ``\sigma'(z)`` ``sigma''(z)``;
     ``e^{…}`` (e is Euler's number), ``\sqrt``, ``\sqrt[3]{…}``, ``√``, ``|x|``, ``\|v\|``,
     ``‖v‖``; ``\sum_{k=1}^{n}``, ``\sum_k``, ``Σ_x``, ``Sum(f, (k, 1, n))``; ``\binom``,
@@ -54,7 +54,7 @@ The rules (each a row of the test module's table of traps)
     R10. ``n!=1`` is refused (n! = 1 or n ≠ 1); ``2e-3`` in LaTeX is refused (2·10⁻³ or 2e − 3);
         ``√x²`` is (√x)² (TeX's rule: the root takes one token).
 
-Bounds: the text (:data:`MAX_TEXT`), each side (``parse.MAX_CHARS``), nesting (:data:`MAX_DEPTH`),
+Bounds: the text (:data:`MAX_TEXT`), each side (:data:`~derive.claims.reading.MAX_CHARS`), nesting (:data:`MAX_DEPTH`),
 numbers (:data:`MAX_BITS`, :data:`MAX_DECIMAL_EXPONENT`), exponents (:data:`MAX_EXPONENT`),
 arguments (:data:`MAX_ARGS`) and derivative orders (:data:`MAX_ORDER`) are today's parser's.  Bad
 input raises :class:`ReadError`, one line: ``line:column: what; the fix``.
@@ -68,10 +68,9 @@ import sympy as sp
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .lexing import CLOSERS, parser
-from .parse import deep_recursion
 from .readback import shown
 from .reading import (MAX_ARGS, MAX_BITS, MAX_DECIMAL_EXPONENT, MAX_DEPTH, MAX_EXPONENT, MAX_ORDER,
-                      MAX_TEXT, RELATIONS, Reading, ReadError, value)
+                      MAX_TEXT, RELATIONS, Reading, ReadError, deep_recursion, value)
 from .transform import Transformer
 
 __all__ = ["read", "shown", "value", "Reading", "ReadError", "parser", "RELATIONS", "MAX_TEXT",

@@ -5,17 +5,21 @@ large is refused here too, and nothing is computed that could not be computed ex
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
 from dataclasses import dataclass
+from typing import Iterator
 
 import sympy as sp
 
-from .parse import MAX_CHARS, deep_recursion
 from .quantities import Layer
 
 __all__ = ["Reading", "ReadError", "value", "bounded_power", "RELATIONS", "PRIME_VARIABLE", "MAX_TEXT",
            "MAX_DEPTH", "MAX_BITS", "MAX_DECIMAL_EXPONENT", "MAX_EXPONENT", "MAX_ARGS", "MAX_ORDER",
-           "MAX_COUNT"]
+           "MAX_COUNT", "MAX_CHARS", "CONSTANTS", "deep_recursion"]
+
+MAX_CHARS = 2000  #: longest side, in characters
 
 MAX_TEXT = 8 * MAX_CHARS  #: longest text read (a chain of sides), in characters
 MAX_DEPTH = 256  #: deepest nesting of brackets and bars
@@ -25,6 +29,10 @@ MAX_EXPONENT = 1000  #: largest |n| in base**n for a non-numeric base (as derive
 MAX_ARGS = 32  #: most arguments of one call (as derive.claims.parse)
 MAX_ORDER = 8  #: highest total order of a derivative (as derive.claims.parse)
 MAX_COUNT = 1000  #: largest n in n! and binomial(n, m) when n is a number (1000! has 8530 bits)
+_RECURSION = 12_000  #: Python recursion limit while reading and deciding (190-level fractions)
+
+#: Named constants; every other bare name is a real symbol.  ``e`` is Euler's number.
+CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "π": sp.pi, "E": sp.E, "e": sp.E}
 
 #: Each relation, by every spelling, to the one the reading reports.
 RELATIONS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "≤", "≤": "≤", "\\le": "≤",
@@ -34,6 +42,17 @@ RELATIONS = {"=": "=", "==": "=", "<": "<", ">": ">", "<=": "≤", "≤": "≤",
 
 #: The variable of a prime: f′(u) is read Subs(Derivative(f(ξ), ξ), ξ, u) (SymPy's own form).
 PRIME_VARIABLE = sp.Symbol("ξ", real=True)  # no text spells this name: ξ is read as 'xi'
+
+@contextlib.contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Allow deep (but bounded) recursion: a 190-level continued fraction is valid input."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _RECURSION))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
 
 class ReadError(ValueError):
     """The text could not be read: ``line:column: what; the fix`` (one line)."""

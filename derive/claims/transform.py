@@ -20,10 +20,10 @@ from .nodes import (CALLS, FUNCTION_LETTERS, GREEK_WORDS, Chain, DerivativeOpera
                     Differentials, Factors, Group, KnownFunction, LatexWord, MaybeFunction, Name, Nabla,
                     Numeral, Partial, SUBSCRIPT, SUPERSCRIPT, SumOperator, TransposeMark, canonical, is_known,
                     rational)
-from .parse import CONSTANTS, FUNCTIONS, MAX_CHARS, PRIMED
+from ..core.functions import NAMES as FUNCTIONS, PRIMED
 from .quantities import NotationError, Script, gradient, hadamard, norm, scripted, symbol
 from .readback import shown
-from .reading import (MAX_ARGS, MAX_BITS, MAX_COUNT, MAX_EXPONENT, MAX_ORDER, PRIME_VARIABLE, RELATIONS, ReadError,
+from .reading import (CONSTANTS, MAX_CHARS, MAX_ARGS, MAX_BITS, MAX_COUNT, MAX_EXPONENT, MAX_ORDER, PRIME_VARIABLE, RELATIONS, ReadError,
                       bounded_power, value)
 
 __all__ = ["Transformer"]

@@ -13,8 +13,9 @@ assumptions) at which both sides are defined** — every subexpression real and 
 ``sqrt(x)*sqrt(x) = |x|`` is proved (both sides are defined only for x ≥ 0) and ``x/x = 1`` too
 (x ≠ 0).  *Refuted*: exact rational values of the symbols at which every subexpression of both
 sides is defined and real, the assumptions hold, and the two sides differ — certified by interval
-arithmetic (:mod:`derive.core.interval`) and re-evaluated independently by SymPy's ``evalf`` at higher
-precision before it is reported.  *Undecided*: anything else; never "probably".
+arithmetic (:mod:`derive.core.certified`) and re-evaluated independently in mpmath at higher
+precision before it is reported.  *Undecided*: anything else; never "probably".  A verdict is an
+:class:`~derive.core.outcome.Outcome` (:class:`Verdict`).
 
 Parsing: :mod:`derive.claims.parse` (``parse(text, side)`` is re-exported here: the one safe parser).
 Definitions ``let=["z = w*x + b"]`` are substituted before deciding (a derivative in ``w`` goes
@@ -28,125 +29,60 @@ reductions: structural, expand, cancel, the same after the targeted rewrite σ, 
 present); then a counterexample search (:func:`derive.core.prover.find_counterexample`: values in (0, 1)
 first, then spread values, both sides of and exactly at every breakpoint of Abs/sign/Max/Min/ReLU/
 Heaviside, then large magnitudes); then, only if that found nothing, the costly rungs:
-ReLU/Max/Min/Abs/sign → Piecewise, and ``simplify`` on small input.  A proof is cross-checked at a
-few points; the whole decision runs under ``time_limit``; what is left is *undecided*.
+ReLU/Max/Min/Abs/sign → Piecewise, and ``simplify`` on input of at most
+:data:`~derive.core.prover.SIMPLIFY_MAX_OPS` operations.  A proof is cross-checked at a few
+points, and does not decide a derivative where the differentiated expression has a kink; each
+step runs under what is left of ``time_limit``; what is left is *undecided*.
 """
 from __future__ import annotations
 
-import contextlib
-import math
-import signal
-import threading
+import dataclasses
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
 
 import sympy as sp
 from sympy.core.facts import InconsistentAssumptions
 
-from ..book.activations import relu, sigmoid
-from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse, parse_assumption,
-                    parse_claim, parse_let)
-from ..core.prover import LADDER, PROVED, REFUTED, UNDECIDED, find_counterexample
+from ..core.deadline import MAX_TIME_LIMIT, Timeout, check_time_limit, deadline
+from ..core.functions import relu, sigmoid
+from ..core.outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status
+from ..core.prover import LADDER, SIMPLIFY_MAX_OPS, find_counterexample
+from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse,
+                    parse_assumption, parse_claim, parse_let, substitute_lets)
 
 __all__ = ["Verdict", "verify", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS", "MAX_TIME_LIMIT",
            "Claim", "prepare"]
 
-MAX_TIME_LIMIT = 3600.0  #: longest accepted time limit, in seconds
-_SIMPLIFY_MAX_OPS = 200  #: simplify only below this count_ops
 RELU_CONVENTION = "ReLU′(0) = 0 (the convention of theorem relu_prime)"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The decision on ``lhs = rhs``.
+@dataclass(frozen=True, kw_only=True)
+class Verdict(Outcome):
+    """The decision on ``lhs = rhs``: an :class:`~derive.core.outcome.Outcome`.
 
-    ``status``: "proved" | "refuted" | "undecided"; ``method``: the reduction that closed the
-    claim ("expand", "rewrite σ→exp, cancel", ...), "counterexample", or the rungs tried;
+    ``status``: proved, refuted or undecided; ``method``: the reduction that closed the claim
+    ("expand", "rewrite σ→exp, cancel", ...), "counterexample", or the rungs tried;
     ``counterexample``: symbol name -> exact value (refuted only); ``lhs_value``/``rhs_value``:
     both sides there (exact when rational, else enough significant digits to show that they
     differ); ``difference``: lhs − rhs there; ``lhs``/``rhs``: the parsed sides; ``domain``: the
     values the verdict is about; ``note``: a convention the verdict depends on (ReLU′(0));
-    ``detail``: one sentence for the reader.
+    ``detail``: one sentence for the reader; ``seconds``: the time the decision took.
     """
 
-    status: str
-    method: str
     lhs: str
     rhs: str
-    counterexample: dict[str, str] | None = None
     lhs_value: str | None = None
     rhs_value: str | None = None
-    detail: str = ""
-    seconds: float = field(default=0.0, compare=False)
     domain: str = ""
     difference: str | None = None
     note: str = ""
-
-    @property
-    def proved(self) -> bool:
-        return self.status == PROVED
 
     def as_dict(self) -> dict:
         return {"status": self.status, "method": self.method, "lhs": self.lhs, "rhs": self.rhs,
                 "counterexample": self.counterexample, "lhs_value": self.lhs_value,
                 "rhs_value": self.rhs_value, "difference": self.difference, "domain": self.domain,
                 "note": self.note, "detail": self.detail, "seconds": round(self.seconds, 4)}
-
-
-# --- time limits -------------------------------------------------------------------------------
-
-class _Timeout(BaseException):
-    """Raised by the SIGALRM handler; a BaseException so that no ``except Exception`` eats it."""
-
-
-_REFIRE = 0.05  #: the alarm repeats every 50 ms until the block ends (a swallowed one fires again)
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after ``seconds`` (main thread on POSIX only; elsewhere: no limit).
-
-    The alarm keeps firing every 50 ms until the block exits, so a library that catches the first
-    interrupt (a bare ``except:``) cannot run on past the limit."""
-    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
-    if not usable or seconds <= 0:
-        if seconds <= 0 and usable:
-            raise _Timeout
-        yield
-        return
-    armed = [True]
-
-    def _raise(signum, frame):
-        if armed[0]:
-            raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds, _REFIRE)
-    try:
-        yield
-    finally:
-        while True:
-            try:
-                armed[0] = False
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
-                break
-            except _Timeout:  # fired between the lines above: disarm again
-                continue
-
-
-def check_time_limit(seconds) -> float:
-    """``seconds`` as a float if it is a usable time limit, else ``ValueError`` saying so."""
-    try:
-        t = float(seconds)
-    except (TypeError, ValueError):
-        raise ValueError(f"the time limit must be a number of seconds, not {seconds!r}") from None
-    if not math.isfinite(t) or not 0 < t <= MAX_TIME_LIMIT:
-        raise ValueError(f"the time limit must be more than 0 and at most {MAX_TIME_LIMIT:g} "
-                         f"seconds, not {seconds!r}")
-    return t
 
 
 # --- the claim and its domain --------------------------------------------------------------------
@@ -251,15 +187,13 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
         if not more:
             break
         used |= more
-    from .parse import _substitute
-
     parts = list(dict.fromkeys([*L.parts, *R.parts,
-                                *(_substitute(p, lets) for s in used if s in let_parts
+                                *(substitute_lets(p, lets) for s in used if s in let_parts
                                   for p in let_parts[s].parts)]))
     relu_prime = L.relu_prime or R.relu_prime or any(let_parts[s].relu_prime for s in used
                                                      if s in let_parts)
     kinks = list(dict.fromkeys([*L.kinks, *R.kinks,
-                                *(_substitute(k, lets) for s in used if s in let_parts
+                                *(substitute_lets(k, lets) for s in used if s in let_parts
                                   for k in let_parts[s].kinks)]))
     constraints: list = []
     assumed: list[str] = []
@@ -342,7 +276,7 @@ def _costly_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
                           sp.sign: "sign", sp.Heaviside: "Heaviside"})
 
     def small(e: Callable[[], sp.Expr]) -> sp.Expr:
-        if sp.count_ops(e()) > _SIMPLIFY_MAX_OPS:
+        if sp.count_ops(e()) > SIMPLIFY_MAX_OPS:
             raise _TooLarge
         return e()
 
@@ -427,9 +361,9 @@ def verify(lhs, rhs, *, time_limit: float = 30.0, let: Sequence = (), assume: Se
     t0 = time.perf_counter()
     with deep_recursion():
         try:
-            with _time_limit(time_limit):
+            with deadline(time_limit):
                 claim = prepare(lhs, rhs, let, assume)
-        except _Timeout:
+        except Timeout:
             raise ValueError(f"parsing the claim took longer than the time limit "
                              f"({time_limit:g} s)") from None
         except RecursionError:
@@ -448,8 +382,8 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
     def remaining(share: float = 1.0) -> float:
         return max(time_limit * share - (time.perf_counter() - t0), 0.0)
 
-    def done(status: str, method: str, **kw) -> Verdict:
-        return Verdict(status, method, **shown, **kw, seconds=time.perf_counter() - t0)
+    def done(status: Status, method: str, **kw) -> Verdict:
+        return Verdict(status=status, method=method, **shown, **kw, seconds=time.perf_counter() - t0)
 
     if claim.empty:
         return done(UNDECIDED, "domain", detail=f"{claim.empty}: there is nothing to decide")
@@ -465,11 +399,11 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
         for name, reduce in rungs:
             tried.append(name)
             try:
-                with _time_limit(remaining(share)):
+                with deadline(remaining(share)):
                     r = reduce()
                     if r == 0 or _piecewise_zero(r):
                         return name
-            except _Timeout:
+            except Timeout:
                 timed_out.append(name)
             except (ArithmeticError, ValueError, TypeError, NotImplementedError,
                     AttributeError, RecursionError, sp.PolynomialError):
@@ -478,11 +412,11 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
 
     def search(trials: int, share: float, stats: dict, extra=(), full=True):
         try:
-            with _time_limit(remaining(share)):
+            with deadline(remaining(share)):
                 return find_counterexample(left, right, trials=trials, points=list(extra),
                                            stats=stats, parts=claim.parts,
                                            constraints=away_from_kinks, search=full)
-        except _Timeout:
+        except Timeout:
             timed_out.append("counterexample search")
             return None
         except RecursionError:
@@ -493,9 +427,9 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
         # cross-check: a proof must agree with a certified evaluation at a few points
         ce = search(6, 1.0, {}, full=False)
         if ce is not None:
+            point, lv, rv = ce
             return done(UNDECIDED, proof, detail=f"{proof} reduced lhs − rhs to 0, but the sides "
-                        f"differ at {_where(ce[0])}: lhs = {ce[1]}, rhs = {ce[2]} (a bug; please "
-                        "report it)")
+                        f"differ {point.describe(lv, rv)} (a bug; please report it)")
         if claim.kinks:
             where = ", ".join(f"{k} = 0" for k in claim.kinks)
             return done(UNDECIDED, proof, detail=f"{proof} reduced lhs − rhs to 0 wherever the "
@@ -505,11 +439,9 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
 
     def refuted(ce, stats) -> Verdict:
         point, lv, rv = ce
-        where = _where(point) if point else "the sides are different numbers"
         diff = stats.get("difference")
         return done(REFUTED, "counterexample", counterexample=point, lhs_value=lv, rhs_value=rv,
-                    difference=diff,
-                    detail=f"{where}: lhs = {lv}, rhs = {rv}" + (f", lhs − rhs = {diff}" if diff else ""))
+                    difference=diff, detail=point.describe(lv, rv, diff))
 
     if left == right:
         return proved("structural")
@@ -539,8 +471,6 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
 
 def _with_relu_note(claim: Claim, v: Verdict, t0: float, time_limit: float) -> Verdict:
     """Decide again with ReLU′(0) = 1/2 and 1: say whether the verdict depends on the convention."""
-    from dataclasses import replace
-
     others = {h: _decide(claim.at_relu_kink(h), t0, time_limit).status
               for h in (sp.S.Half, sp.S.One)}
     changed = {h: st for h, st in others.items() if st != v.status}
@@ -549,11 +479,7 @@ def _with_relu_note(claim: Claim, v: Verdict, t0: float, time_limit: float) -> V
         note = f"depends on {RELU_CONVENTION}: {alt}"
     else:
         note = f"uses {RELU_CONVENTION}; the verdict is the same with ReLU′(0) = 1/2 or 1"
-    return replace(v, note=note, detail=f"{v.detail}; {note}")
-
-
-def _where(point: Mapping[str, str]) -> str:
-    return "at " + ", ".join(f"{k} = {v}" for k, v in point.items()) if point else "everywhere"
+    return dataclasses.replace(v, note=note, detail=f"{v.detail}; {note}")
 
 
 def _proved_detail(method: str, domain: str) -> str:

@@ -3,7 +3,11 @@
 An entry is one JSON file per identity in :func:`cache_dir` (``$XDG_CACHE_HOME/gradproof/proofs``,
 the folder beside the MNIST cache).  It is used only when its **key** matches, a SHA-256 of
 
-* the source of every module of ``derive`` (a theorem may use any of them: when in doubt, all),
+* the source the proof runs (:func:`derive.core.sources.source_digest` of the module that defines
+  the theorem): the engine (``derive.core`` but the display machinery, the mutation test and this
+  cache), that module and every module of ``derive`` it imports, transitively, each read as its
+  syntax tree without the code that only shows mathematics.  So rewording a display form, or
+  editing another chapter, leaves the proof cached;
 * the identity's id, expected outcome and statement (``sympy.srepr``, so an identity built at run
   time, e.g. from a user's activation, never reuses another's outcome),
 * gradproof's, SymPy's and Python's versions.
@@ -28,10 +32,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .clock import now
+from .sources import SOURCES, source_digest
+
 if TYPE_CHECKING:  # pragma: no cover
     from .theorem import Identity, Proof
 
-__all__ = ["SCHEMA", "cache_dir", "source_digest", "key", "load", "store", "now"]
+__all__ = ["SCHEMA", "SOURCES", "cache_dir", "key", "load", "store"]
 
 #: Bump when the layout of an entry changes: older entries are then ignored.
 SCHEMA = 1
@@ -44,24 +51,6 @@ def cache_dir() -> Path:
     paths only, as for the MNIST cache)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "gradproof" / "proofs"
-
-
-def now() -> str:
-    """The current time, ISO 8601 in UTC to the second: ``2026-12-01T20:05:03+00:00``."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-@functools.lru_cache(maxsize=None)
-def source_digest() -> str:
-    """SHA-256 of every ``*.py`` file of the ``derive`` package (names and bytes, sorted)."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for path in sorted(root.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 @functools.lru_cache(maxsize=None)
@@ -77,14 +66,23 @@ def _versions() -> dict[str, str]:
     return {"gradproof": gradproof, "sympy": sympy.__version__, "python": sys.version}
 
 
-def key(identity: "Identity") -> str:
-    """The key an entry for ``identity`` must carry (see the module docstring)."""
+def key(identity: "Identity", sources: Path | None = None) -> str:
+    """The key an entry for ``identity`` must carry (see the module docstring); ``sources``: the
+    folder of ``derive`` whose source it digests (:data:`SOURCES`, the installed one, by default)."""
     import sympy as sp
 
+    module = getattr(identity.build, "__module__", "") or ""
+    digest = source_digest(module, SOURCES if sources is None else sources)
     text = json.dumps({"schema": SCHEMA, "id": identity.id, "expect": identity.expect,
-                       "statement": [sp.srepr(s) for s in identity.statement],
-                       "derive": source_digest(), **_versions()}, sort_keys=True)
+                       "statement": [sp.srepr(s) for s in identity.statement], "module": module,
+                       "derive": digest, **_versions()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read_entry(path: Path) -> object:
+    """The JSON of one entry (the one place the cache reads its folder)."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def _path(identity_id: str) -> Path:
@@ -127,12 +125,11 @@ def _valid(entry: object, identity: "Identity", k: str) -> bool:
 
 def load(identity: "Identity") -> "Proof | None":
     """The cached proof of ``identity`` (``cached=True``), or None when there is no valid entry."""
-    from .prover import Outcome
+    from .outcome import Outcome
 
     try:
         k = key(identity)
-        with open(_path(identity.id), encoding="utf-8") as f:
-            entry = json.load(f)
+        entry = _read_entry(_path(identity.id))
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return None
     if not _valid(entry, identity, k):

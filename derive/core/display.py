@@ -15,22 +15,29 @@ renaming that the check undoes first, and that the reader sees as the "checked a
 
 Display-only notation classes (:class:`Update`, :class:`SquaredNorm`) stand for ordinary
 expressions (:func:`meaning`); the printers in :mod:`derive.core.notation` show them as the book does.
+
+This module is the machinery only.  Each book module writes the display forms of its theorems
+beside them, registered with :func:`display` (``@display("sigmoid_prime")``); importing this
+module registers :func:`identity_latex` as the Jupyter view of every identity
+(:func:`derive.core.theorem.register_view`).
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Sequence
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .notation import SYMBOL_LATEX, latex
-from .prover import PROVED, UNDECIDED, Outcome, prove_equal
+from .notation import latex, math_char, plain_text, pretty, segments
+from .outcome import PROVED, UNDECIDED, Outcome
+from .prover import prove_equal
+from .theorem import register_view
 
 __all__ = ["Display", "Shown", "Update", "SquaredNorm", "DISPLAYS", "display", "meaning", "same",
-           "shown", "display_latex", "ordered"]
+           "shown", "display_latex", "ordered", "book_form", "half", "norm_sq", "symbol_named",
+           "identity_latex", "identity_text", "identity_json"]
 
 
 # --- display-only notation ----------------------------------------------------------------------
@@ -196,6 +203,18 @@ def _rank(f: sp.Basic, first: Sequence[sp.Basic]) -> int:
     return 3
 
 
+def symbol_named(rel: sp.Basic, name: str) -> sp.Symbol:
+    """The one free symbol of ``rel`` called ``name`` (``"lambda"`` also finds the code's
+    ``lmbda``), so that a display form is built from its statement's own symbols.
+
+    Raises ``ValueError`` when there is none or more than one (the statement changed shape)."""
+    names = {name, "lmbda"} if name == "lambda" else {name}
+    found = [s for s in rel.free_symbols if getattr(s, "name", None) in names]
+    if len(found) != 1:
+        raise ValueError(f"no unique symbol {name!r} in {rel}")
+    return found[0]
+
+
 def half(e: sp.Expr) -> sp.Expr:
     r""":math:`\tfrac12 e`, unevaluated (``\frac{1}{2}`` in front, as the book writes it)."""
     return sp.Mul(sp.UnevaluatedExpr(sp.S.Half), e, evaluate=False)
@@ -225,15 +244,19 @@ class Display:
     checked_at: str = ""
 
 
-#: ``(identity, proof) -> HTML`` for Jupyter, set by ``reports.render`` when it is imported.
-HTML_RENDERER: Callable | None = None
-
 #: identity id -> builder: the statement relations -> :class:`Display`.
 DISPLAYS: dict[str, Callable[[Sequence[sp.Basic]], Display]] = {}
 
 
 def display(id: str) -> Callable:
-    """Register the decorated builder as the display of identity ``id``."""
+    """Register the decorated builder as the display of identity ``id``, beside the theorem in the
+    book module that defines it.
+
+    A builder takes the statement relations and rebuilds them from their own parts
+    (:func:`symbol_named`), so a display form follows its statement; when a statement changes
+    shape, the builder fails or the check (:func:`same`) does not close, and the statement is
+    shown as it is.  The proof cache leaves builders out of a theorem's key
+    (:mod:`derive.core.sources`): rewording a display form proves nothing again."""
     def register(build):
         if id in DISPLAYS:
             raise ValueError(f"display for {id!r} is registered twice")
@@ -416,8 +439,6 @@ def prose_latex(text: str) -> str:
     """A reason as math-mode LaTeX: ``\\text{prose}`` pieces and the inline mathematics; a
     mathematical character typed in the prose (σ, ≤, ∂) is set as mathematics, so the result is
     ASCII apart from punctuation."""
-    from .notation import _math_char, segments
-
     out = []
     for kind, piece in segments(text):
         if kind == "math":
@@ -428,7 +449,7 @@ def prose_latex(text: str) -> str:
             continue
         run = []
         for ch in piece:
-            cmd = None if ch.isascii() else _math_char(ch)
+            cmd = None if ch.isascii() else math_char(ch)
             if cmd is None:
                 run.append(ch)
                 continue
@@ -457,232 +478,16 @@ def identity_latex(identity, proof=None) -> str:
     return "$$" + head + r"\\ \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
 
-# --- names the theorem modules give in code -------------------------------------------------------
-
-def _register_names() -> None:
-    from ..book.backprop import BATCHED_SYMBOLS as B
-    names = {"NablaA": r"\nabla_{A} C", "Delta_next": r"\Delta^{l+1}", "W_next": r"W^{l+1}",
-             "SigmaPrime": r"\sigma'(Z^{l})", "Delta": r"\Delta^{l}", "A_prev": r"A^{l-1}",
-             "W": r"W^{l}", "b": r"b^{l}", "c": r"c"}
-    for k, tex in names.items():
-        if k in B:
-            SYMBOL_LATEX[B[k]] = tex
-
-
-_register_names()
-
-
-# --- the display forms, in the book's order ---------------------------------------------------------
-# Each builder takes the statement relations and rebuilds them from their own parts, so a display
-# form follows its statement; when a statement changes shape, the builder fails or the check does
-# not close, and the statement is shown as it is.
-
-def _sym(rel: sp.Basic, name: str) -> sp.Symbol:
-    names = {name, "lmbda"} if name == "lambda" else {name}
-    found = [s for s in rel.free_symbols if getattr(s, "name", None) in names]
-    if len(found) != 1:
-        raise ValueError(f"no unique symbol {name!r} in {rel}")
-    return found[0]
-
-
-@display("perceptron_bias")
-def _perceptron_bias(s):
-    equiv, bias = s
-    left, right = equiv.args if isinstance(equiv.args[0].lhs, sp.Symbol) else equiv.args[::-1]
-    wx = _sym(equiv, r"w\cdot{x}")
-    rest = [t for t in sp.Add.make_args(right.lhs) if t != wx]
-    return Display((sp.Equivalent(left, sp.Le(sp.Add(wx, *rest, evaluate=False), right.rhs,
-                                              evaluate=False), evaluate=False),
-                    sp.Eq(bias.lhs, bias.rhs, evaluate=False)))
-
-
-@display("sigmoid_output")
-def _sigmoid_output(s):
-    (rel,) = s
-    arg = rel.lhs.args[0]
-    (wx,) = [t for t in sp.Add.make_args(arg) if isinstance(t, sp.Sum)]
-    b = arg - wx
-    exponent = sp.Add(sp.Mul(-1, wx, evaluate=False), -b, evaluate=False)
-    rhs = sp.Pow(sp.Add(1, sp.exp(exponent, evaluate=False), evaluate=False), -1, evaluate=False)
-    return Display((sp.Eq(type(rel.lhs)(sp.Add(wx, b, evaluate=False)), rhs, evaluate=False),))
-
-
-@display("sigmoid_prime")
-def _sigmoid_prime(s):
-    from ..book.activations import sigmoid, z
-    d = sp.Derivative(sigmoid(z), z)
-    form = sp.Eq(d, sp.Mul(sigmoid(z), sp.Add(1, -sigmoid(z), evaluate=False), evaluate=False),
-                 evaluate=False)
-    # the bound σ′ ≤ 1/4 as it is; its maximum σ′(0) = 1/4 shown "at z = 0"
-    at0 = sp.Eq(sp.Subs(d, z, 0), sp.Rational(1, 4), evaluate=False)
-    return Display((form, None, at0))
-
-
-@display("quadratic_cost_gradient")
-def _quadratic_cost_gradient(s):
-    grad, nonneg, iff = s
-    (total,) = nonneg.atoms(sp.Sum)
-    cost = half(norm_sq(total))
-    eqs = [a for a in iff.args if not a.has(sp.Sum)]
-    return Display((None, sp.Ge(cost, 0, evaluate=False),
-                    sp.Equivalent(sp.Eq(cost, 0, evaluate=False), *eqs, evaluate=False)))
-
-
-def _update_of(rel: sp.Eq, old: sp.Basic) -> Update:
-    return Update(old, rel.lhs, ordered(rel.rhs, [old]))
-
-
-@display("sgd_minibatch_update")
-def _sgd(s):
-    w_rule, b_rule, *rest = s  # then the counting premise, the share of each example, unbiasedness
-    w_k, b_l = _sym(w_rule.rhs, "w_k"), _sym(b_rule.rhs, "b_l")
-
-    def rule(rel, old):
-        (total,) = rel.rhs.atoms(sp.Sum)
-        eta = _sym(rel.rhs, "eta")
-        m = total.limits[0][2]
-        return Update(old, rel.lhs, sp.Add(old, sp.Mul(-1, eta / m, total, evaluate=False),
-                                           evaluate=False))
-    return Display((rule(w_rule, w_k), rule(b_rule, b_l), *[None] * len(rest)))
-
-
-def _any_weight():
-    """The regularization theorems' weight w₂ of C₀(w₁, w₂, w₃, b₁, b₂), shown as "any weight"."""
-    from ..book.regularization import C0, WEIGHTS
-    w = sp.Symbol("w", real=True)
-    C0w = sp.Function("C_0")(w)
-    rename = {w: WEIGHTS[1], C0w: C0}
-    where = ("for $w = w_2$ of a cost $C_0(w_1, w_2, w_3, b_1, b_2)$, an undefined function of "
-             "three weights and two biases (every weight enters the same way)")
-    return w, C0w, rename, where
-
-
-@display("l2_gradient")
-def _l2_gradient(s):
-    from ..book.regularization import BIASES, C0, C_
-    w, C0w, rename, where = _any_weight()
-    lm, n = _sym(s[0], "lambda"), _sym(s[0], "n")
-    gw = sp.Eq(sp.Derivative(C_, w), sp.Add(sp.Derivative(C0w, w),
-                                           sp.Mul(lm / n, w, evaluate=False), evaluate=False),
-               evaluate=False)
-    b = sp.Symbol("b", real=True)
-    C0b = sp.Function("C_0")(b)
-    gb = sp.Eq(sp.Derivative(C_, b), sp.Derivative(C0b, b), evaluate=False)
-    rename = {**rename, b: BIASES[0], C0b: C0}
-    where = ("for $w = w_2$ and $b = b_1$ of a cost $C_0(w_1, w_2, w_3, b_1, b_2)$, an undefined "
-             "function of three weights and two biases (every weight and every bias enters the same "
-             "way)")
-    return Display((gw, gb), rename, where)
-
-
-@display("l1_gradient")
-def _l1_gradient(s):
-    from ..book.regularization import C_
-    w, C0w, rename, where = _any_weight()
-    lm, n = _sym(s[0], "lambda"), _sym(s[0], "n")
-    g = sp.Eq(sp.Derivative(C_, w), sp.Add(sp.Derivative(C0w, w),
-                                          sp.Mul(lm / n, sp.sign(w), evaluate=False), evaluate=False),
-              evaluate=False)
-    return Display((g,), rename, where + "; $w \\ne 0$")
-
-
-@display("l2_weight_decay")
-def _l2_weight_decay(s):
-    from ..book.regularization import BIASES
-    rule, rule_mb, bias_mb = s
-    w, C0w, rename, where = _any_weight()
-    eta, lm, n = (_sym(rule, k) for k in ("eta", "lambda", "n"))
-    dC0 = sp.Derivative(C0w, w)
-    step = sp.Add(w, sp.Mul(-1, eta, sp.Add(dC0, sp.Mul(lm / n, w, evaluate=False), evaluate=False),
-                            evaluate=False), evaluate=False)
-    decay = sp.Add(sp.Mul(sp.Add(1, -eta * lm / n, evaluate=False), w, evaluate=False),
-                   sp.Mul(-1, eta, dC0, evaluate=False), evaluate=False)
-    (total,) = rule_mb.rhs.atoms(sp.Sum)
-    m = total.limits[0][2]
-    decay_mb = sp.Add(sp.Mul(sp.Add(1, -eta * lm / n, evaluate=False), w, evaluate=False),
-                      sp.Mul(-1, eta / m, total, evaluate=False), evaluate=False)
-    b = BIASES[0]
-    (btotal,) = bias_mb.rhs.atoms(sp.Sum)
-    bias_rule = sp.Add(b, sp.Mul(-1, eta / m, btotal, evaluate=False), evaluate=False)
-    return Display((sp.Eq(step, decay, evaluate=False), Update(w, rule_mb.lhs, decay_mb),
-                    Update(b, bias_mb.lhs, bias_rule)), rename, where)
-
-
-@display("l1_update")
-def _l1_update(s):
-    rule, rule_mb = s
-    w, C0w, rename, where = _any_weight()
-    eta, lm, n = (_sym(rule, k) for k in ("eta", "lambda", "n"))
-    dC0 = sp.Derivative(C0w, w)
-    lhs = sp.Add(w, sp.Mul(-1, eta, sp.Add(dC0, sp.Mul(lm / n, sp.sign(w), evaluate=False),
-                                           evaluate=False), evaluate=False), evaluate=False)
-    rhs = sp.Add(w, sp.Mul(-1, eta * lm / n, sp.sign(w), evaluate=False),
-                 sp.Mul(-1, eta, dC0, evaluate=False), evaluate=False)
-    (total,) = rule_mb.rhs.atoms(sp.Sum)
-    m = total.limits[0][2]
-    rhs_mb = sp.Add(w, sp.Mul(-1, eta * lm / n, sp.sign(w), evaluate=False),
-                    sp.Mul(-1, eta / m, total, evaluate=False), evaluate=False)
-    return Display((sp.Eq(lhs, rhs, evaluate=False), Update(w, rule_mb.lhs, rhs_mb)), rename,
-                   where + "; $w \\ne 0$")
-
-
-@display("tanh_sigmoid")
-def _tanh_sigmoid(s):
-    first, second = s
-    (t,) = first.rhs.atoms(sp.tanh)
-    return Display((sp.Eq(first.lhs, half(sp.Add(1, t, evaluate=False)), evaluate=False), None))
-
-
-@display("cross_entropy_softplus")
-def _cross_entropy_softplus(s):
-    (rel,) = s
-    return Display((sp.Eq(_ce_form(rel.lhs), ordered(rel.rhs), evaluate=False),))
-
-
-def _ce_form(e: sp.Expr) -> sp.Expr:
-    """``−y ln a − (1 − y) ln(1 − a)`` as the book's ``−[y ln a + (1 − y) ln(1 − a)]``."""
-    terms = sp.Add.make_args(e)
-    if len(terms) != 2 or not all(_negative(t) for t in terms):
-        raise ValueError(f"not a cross-entropy: {e}")
-    inner = [ordered(-t) for t in terms]
-    inner.sort(key=lambda t: len(str(t)))
-    return sp.Mul(-1, sp.Add(*inner, evaluate=False), evaluate=False)
-
-
-@display("cross_entropy_nonnegative")
-def _cross_entropy_nonnegative(s):
-    nonneg, grad, convex = s
-    return Display((sp.Ge(_ce_form(nonneg.lhs), 0, evaluate=False), None, None))
-
-
-@display("slip_l1_update")
-def _slip_l1_update(s):
-    return Display((_slip_form(s[0]),))
-
-
-@display("slip_l2_missing_n")
-def _slip_l2_missing_n(s):
-    return Display((_slip_form(s[0]),))
-
-
-def _slip_form(rel: sp.Eq) -> sp.Eq:
-    w = _sym(rel, "w")
-    return sp.Eq(ordered(rel.lhs, [w]), ordered(rel.rhs, [w]), evaluate=False)
-
-
 # --- the terminal ----------------------------------------------------------------------------------
 
 def pretty_form(expr: sp.Basic, is_display: bool = True) -> str:
     """Unicode text of a statement relation or step (:func:`derive.core.notation.pretty`)."""
-    from .notation import pretty
     return pretty(expr if is_display else book_form(expr), order="none")
 
 
 def identity_text(identity, proof=None) -> str:
     """One identity for the terminal: title, status and method, the statement in Unicode (display
     forms checked), the "checked at" lines, then each step with its reason."""
-    from .notation import plain_text
-
     head = identity.title + (f" (eq. {identity.equation})" if identity.equation and
                              not any(c in identity.equation for c in "\\^_") else "")
     lines = [f"{identity.id}: {head}"]
@@ -712,3 +517,6 @@ def identity_json(identity) -> dict:
     return {"statement": statement_latex(identity),
             "steps": [{"latex": step_latex(st.expr), "reason": st.reason} for st in identity.steps],
             "checked_at": checked_at(identity)}
+
+
+register_view("latex", identity_latex)  # Jupyter shows every identity as this LaTeX (MathJax)

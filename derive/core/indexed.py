@@ -15,12 +15,13 @@ out of the sum; :func:`pull_in` does the converse (a product of sums becomes one
 """
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 from typing import Callable
 
 import sympy as sp
 
-from .prover import PROVED, UNDECIDED, Outcome
+from .outcome import PROVED, UNDECIDED, Outcome
 
 __all__ = ["index", "collapse_kronecker", "pull_constants", "pull_in", "canonical_indices",
            "kronecker_lemma", "KRONECKER_REASON", "collapse_checked"]
@@ -197,7 +198,6 @@ def collapse_checked(expr: sp.Expr, widths: dict, indices: dict | None = None,
     indices = indices or {}
     names = list(indices)
     ranges = [range(1, int(widths[indices[i]]) + 1) for i in names]
-    import itertools
     prep = prepare or (lambda e: e)
     for values in itertools.product(*ranges):
         point = dict(widths)

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Mapping
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-__all__ = ["LATEX_NAMES", "SYMBOL_LATEX", "BookLatexPrinter", "latex", "prime_head",
-           "unicode_to_latex", "segments", "MATH_SYMBOLS", "TEXT_SYMBOLS"]
+__all__ = ["LATEX_NAMES", "SYMBOL_LATEX", "BookLatexPrinter", "latex", "prime_head", "name_symbols",
+           "math_char", "unicode_to_latex", "segments", "MATH_SYMBOLS", "TEXT_SYMBOLS"]
 
 #: Symbol name -> LaTeX, for names SymPy would not print as the book does.
 LATEX_NAMES: dict[str, str] = {
@@ -36,9 +37,22 @@ LATEX_NAMES: dict[str, str] = {
     "lse": r"\operatorname{lse}",
 }
 
-#: Particular symbols (by value: a MatrixSymbol is its name and shape) -> LaTeX.  Theorem
-#: modules whose code names differ from the book register them here (see derive.core.display).
+#: Particular symbols (by value: a MatrixSymbol is its name and shape) -> LaTeX.  Filled by the
+#: theorem modules whose code names differ from the book's, through :func:`name_symbols`.
 SYMBOL_LATEX: dict[sp.Basic, str] = {}
+
+
+def name_symbols(names: Mapping[sp.Basic, str]) -> None:
+    r"""Print each symbol of ``names`` as its LaTeX, in every output (``NablaA`` ->
+    ``\nabla_{A} C``): for a theorem module whose names in code differ from the book's.
+
+    Raises ``ValueError`` when a symbol already has another LaTeX (two modules disagree)."""
+    for symbol, tex in names.items():
+        if SYMBOL_LATEX.get(symbol, tex) != tex:
+            raise ValueError(f"name_symbols: {symbol} is already printed as "
+                             f"{SYMBOL_LATEX[symbol]!r}, not {tex!r}")
+    SYMBOL_LATEX.update(names)
+
 
 #: One-variable functions whose derivative the book writes with a prime: class name -> LaTeX head.
 _PRIMED = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",
@@ -211,8 +225,11 @@ TEXT_SYMBOLS: dict[str, str] = {
 }
 
 
-def _math_char(ch: str) -> str | None:
-    """LaTeX (math mode) for one non-ASCII character, or None."""
+def math_char(ch: str) -> str | None:
+    r"""The math-mode LaTeX of one non-ASCII character, or None when it has none: ``σ`` ->
+    ``\sigma``, ``≤`` -> ``\le``, ``Δ`` -> ``\Delta``, ``²`` -> ``^{2}``, ``ₖ`` -> ``_{k}``
+    (:data:`MATH_SYMBOLS`, then the Greek letters and the super- and subscripts by their Unicode
+    names)."""
     if ch in MATH_SYMBOLS:
         return MATH_SYMBOLS[ch]
     name = unicodedata.name(ch, "")
@@ -232,7 +249,7 @@ def _math_char(ch: str) -> str | None:
     kind = re.match(r"<(super|sub)> ([0-9A-F]+)$", dec)
     if kind:
         inner = chr(int(kind.group(2), 16))
-        inner = inner if inner.isascii() else (_math_char(inner) or "")
+        inner = inner if inner.isascii() else (math_char(inner) or "")
         if inner:
             return ("^{%s}" if kind.group(1) == "super" else "_{%s}") % inner
     return None
@@ -256,7 +273,7 @@ def unicode_to_latex(latex: str) -> str:
         if ch.isascii():
             out.append(ch)
             continue
-        cmd = _math_char(ch)
+        cmd = math_char(ch)
         if cmd is None:
             raise ValueError(f"no LaTeX for the character {ch!r} (U+{ord(ch):04X}) in {latex!r}")
         out.append("{" + cmd + "}")

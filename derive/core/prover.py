@@ -7,52 +7,32 @@ claim holds.
 
 A claim is *refuted* by a counterexample: exact rational values of its free symbols at which both
 sides, and every subexpression of them, are defined and real, and at which the two sides certainly
-differ.  Values are exact when rational, otherwise intervals of :mod:`derive.core.interval` that contain
-them; the sides differ when the difference ``lhs − rhs`` itself (not a ratio) is exactly nonzero or
-its interval excludes 0, or the two intervals are disjoint.  A counterexample is re-evaluated
-independently by SymPy's ``evalf(strict=True)`` at higher precision before it is reported.
+differ.  Values are exact when rational, otherwise intervals that contain them
+(:mod:`derive.core.certified`); the sides differ when the difference ``lhs − rhs`` itself (not a
+ratio) is exactly nonzero or its interval excludes 0, or the two intervals are disjoint.  A
+counterexample is then re-evaluated independently, in plain mpmath floating point at two
+precisions above the search's (each function by its ``mp`` rule in :mod:`derive.core.functions`),
+and reported only when that confirms a real, nonzero difference that does not move with the
+precision.
 
 Anything else is *undecided*: the caller is told that, never "probably true".
 """
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Sequence
 
+import mpmath
 import sympy as sp
-from sympy.core.evalf import PrecisionExhausted
 
-PROVED, REFUTED, UNDECIDED = "proved", "refuted", "undecided"
+from . import functions
+from .certified import Uncertain, Undefined, evaluate, satisfies
+from .functions import kink_arguments
+from .interval import as_interval, is_interval
+from .outcome import PROVED, REFUTED, UNDECIDED, Counterexample, Outcome
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """The verdict on one obligation."""
-
-    status: str
-    method: str
-    counterexample: dict[str, str] | None = None
-    detail: str = ""
-
-    @property
-    def proved(self) -> bool:
-        return self.status == PROVED
-
-
-def combine(outcomes: Sequence[Outcome]) -> Outcome:
-    """All obligations of an identity: proved iff each is; refuted if any is refuted."""
-    if not outcomes:
-        return Outcome(UNDECIDED, "none", detail="the identity has no proof obligations")
-    methods = list(dict.fromkeys(o.method for o in outcomes if o.method))
-    method = " + ".join(methods)
-    for o in outcomes:
-        if o.status == REFUTED:
-            return Outcome(REFUTED, method, o.counterexample, o.detail)
-    for o in outcomes:
-        if o.status == UNDECIDED:
-            return Outcome(UNDECIDED, method, None, o.detail)
-    return Outcome(PROVED, method)
+__all__ = ["LADDER", "SIMPLIFY_MAX_OPS", "reduces_to_zero", "prove_equal", "prove_zero", "holds",
+           "find_counterexample"]
 
 
 # --- reduction to zero -----------------------------------------------------------------------
@@ -77,7 +57,8 @@ def _simplify(e: sp.Expr) -> sp.Expr:
     return sp.simplify(e)
 
 
-#: Reduction methods, cheapest first.  ``simplify`` is the last resort, and only for small input.
+#: Reduction methods, cheapest first.  ``simplify`` is the last resort, and only for small input
+#: (:data:`SIMPLIFY_MAX_OPS`).
 LADDER: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "structural": _structural,
     "doit": _doit,
@@ -85,12 +66,18 @@ LADDER: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "cancel": _cancel,
     "simplify": _simplify,
 }
-_SIMPLIFY_MAX_OPS = 400
+#: ``simplify`` is tried only on expressions of at most this many operations (``sp.count_ops``):
+#: beyond that it can take minutes and rarely closes what ``cancel`` did not.  The one cap of
+#: gradproof (the theorems' obligations, their statements, and a reader's claims in ``verify``).
+#: 200, the cap ``verify`` always had; the theorems had 400, but none of their ``simplify`` calls
+#: (nor the mutation test's) sees more than a handful of operations, so no proof depends on it.
+SIMPLIFY_MAX_OPS = 200
 
 
 def reduces_to_zero(expr: sp.Expr, method: str) -> bool:
-    """True when ``method`` turns ``expr`` into exactly ``0``."""
-    if method == "simplify" and sp.count_ops(expr) > _SIMPLIFY_MAX_OPS:
+    """True when ``method`` of :data:`LADDER` turns ``expr`` into exactly ``0`` (``simplify`` only
+    up to :data:`SIMPLIFY_MAX_OPS` operations)."""
+    if method == "simplify" and sp.count_ops(expr) > SIMPLIFY_MAX_OPS:
         return False
     return LADDER[method](expr) == 0
 
@@ -124,8 +111,7 @@ def prove_equal(lhs: sp.Expr, rhs: sp.Expr,
     ce = find_counterexample(lhs, rhs)
     if ce is not None:
         point, lv, rv = ce
-        return Outcome(REFUTED, "counterexample", point,
-                       f"at {_fmt_point(point)}: lhs = {lv}, rhs = {rv}")
+        return Outcome(REFUTED, "counterexample", point, point.describe(lv, rv))
     return Outcome(UNDECIDED, prefix + "/".join(methods),
                    detail=f"{', '.join(methods)} did not reduce lhs - rhs to 0 and no "
                           "counterexample was found")
@@ -171,6 +157,7 @@ _DIGITS = (40, 200)
 _DIGITS_NUMBERS = (40, 200, 1000, 3000)  #: a claim about numbers has one point: σ(1000) vs 1
 _MAX_SHOWN_DIGITS = 5000  #: most significant digits printed for a value
 _MAX_BREAKPOINTS = 40  # most breakpoint values collected per symbol
+_MAX_KINK_ARGS = 6  # the breakpoints of Max/Min: where two of its first six arguments are equal
 
 
 def _allowed(sym: sp.Symbol, v: sp.Rational) -> bool:
@@ -219,28 +206,6 @@ def _points(symbols: Sequence[sp.Symbol], n: int) -> Iterable[dict]:
         yield {s: _value_for(s, 3 * t + 5 * i + t * i, negative(i)) for i, s in enumerate(symbols)}
 
 
-def _kink_arguments(exprs: Iterable[sp.Basic]) -> list[sp.Expr]:
-    """Expressions whose sign switches a piece: arguments of Abs, sign, Heaviside, ReLU, the
-    pairwise differences of Max/Min arguments, both sides of Piecewise conditions."""
-    from ..book.activations import relu  # a cycle otherwise (activations imports the prover)
-
-    out: list[sp.Expr] = []
-    for e in exprs:
-        for node in sp.preorder_traversal(e):
-            if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside, relu)):
-                out.append(node.args[0])
-            elif isinstance(node, (sp.Max, sp.Min)):
-                args = node.args[:6]
-                out += [p - q for p, q in itertools.combinations(args, 2)]
-            elif isinstance(node, sp.Piecewise):
-                for _, cond in node.args:
-                    for rel in cond.atoms(sp.core.relational.Relational):
-                        out.append(rel.lhs - rel.rhs)
-            elif isinstance(node, (sp.floor, sp.ceiling)):
-                out.append(node.args[0])
-    return list(dict.fromkeys(a for a in out if a.free_symbols))
-
-
 def _rational_roots(u: sp.Expr, s: sp.Symbol) -> list[sp.Rational]:
     """Rational values of ``s`` where ``u`` (a polynomial in ``s`` of degree ≤ 4, else nothing)
     vanishes, with rational approximations on both sides of irrational real roots."""
@@ -269,7 +234,7 @@ def _breakpoint_points(symbols: Sequence[sp.Symbol], exprs: Sequence[sp.Basic],
     """Points at, and on both sides of, every breakpoint of a piecewise function in ``exprs``:
     one symbol moved to where a kink argument vanishes (the others at ``base``), then all of a
     kink argument's symbols at once where that argument is a single symbol's."""
-    kinks = _kink_arguments(exprs)
+    kinks = kink_arguments(*exprs, max_args=_MAX_KINK_ARGS)
     for u in kinks:
         for s in sorted(u.free_symbols & set(symbols), key=str):
             others = {t: v for t, v in base.items() if t != s}
@@ -295,16 +260,10 @@ def _magnitude_points(symbols: Sequence[sp.Symbol], base: dict) -> Iterable[dict
         yield {s: (m if _allowed(s, m) else base[s]) for s in symbols}
 
 
-def _fmt_point(point: Mapping[str, str]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in point.items()) or "(no free symbols)"
-
-
 def _evaluate(e: sp.Expr, point: dict, digits: int = _DIGITS[0], memo: dict | None = None):
-    """The certified real value of ``e`` at ``point`` (see :mod:`derive.core.interval`): a Rational
+    """The certified real value of ``e`` at ``point`` (see :mod:`derive.core.certified`): a Rational
     or an interval, or None where ``e`` or a subexpression is undefined or not real there (a pole,
     ``ln`` of a negative number, ``sqrt`` of one, ...) or the precision does not settle it."""
-    from .interval import Uncertain, Undefined, evaluate
-
     try:
         return evaluate(e, point, digits, memo=memo)
     except (Undefined, Uncertain, ZeroDivisionError, OverflowError, ValueError, TypeError,
@@ -315,8 +274,6 @@ def _evaluate(e: sp.Expr, point: dict, digits: int = _DIGITS[0], memo: dict | No
 def _differ(lhs, rhs, d, point, parts, digits):
     """``(verdict, lhs_value, rhs_value, difference)``: verdict True (certainly differ), False
     (not shown to differ) or None (a side or a part undefined / not real / not settled)."""
-    from .interval import _iv, is_interval
-
     memo: dict = {}
     lv = _evaluate(lhs, point, digits, memo)
     rv = _evaluate(rhs, point, digits, memo) if lv is not None else None
@@ -333,21 +290,16 @@ def _differ(lhs, rhs, d, point, parts, digits):
             return dv != 0, lv, rv, dv
         if (dv > 0) is True or (dv < 0) is True:
             return True, lv, rv, dv
-    a, b = _iv(lv), _iv(rv)
+    a, b = as_interval(lv), as_interval(rv)
     return (a > b) is True or (a < b) is True, lv, rv, dv
 
 
 def _mp_value(e: sp.Basic, point: dict, digits: int):
-    """``e`` at ``point`` in plain mpmath floating point (``mpmath.mp``) at ``digits`` digits, with
-    mpmath's own tanh, log, ... — independent of the interval arithmetic of the search.  An
-    ``mpf``, an ``mpc`` (not real), or None (undefined / not evaluable)."""
-    import mpmath
-    from ..book.activations import relu, sigmoid
-
+    """``e`` at ``point`` in plain mpmath floating point (``mpmath.mp``) at ``digits`` digits, by
+    each function's ``mp`` rule (:mod:`derive.core.functions`: mpmath's own tanh, log, ...) or
+    SymPy's ``evalf`` — independent of the interval arithmetic of the search.  An ``mpf``, an
+    ``mpc`` (not real), or None (undefined / not evaluable)."""
     mp = mpmath.mp
-    funcs = {sp.exp: mp.exp, sp.log: mp.log, sp.tanh: mp.tanh, sp.sinh: mp.sinh, sp.cosh: mp.cosh,
-             sp.sin: mp.sin, sp.cos: mp.cos, sp.Abs: abs, sp.sign: mp.sign,
-             sigmoid: lambda x: 1 / (1 + mp.exp(-x)), relu: lambda x: max(mp.mpf(0), x)}
     memo: dict = {}
 
     def ev(n):
@@ -374,15 +326,10 @@ def _mp_value(e: sp.Basic, point: dict, digits: int):
                 v = b ** int(n.exp)
             else:
                 v = mp.power(b, x)
-        elif n.func in funcs and len(n.args) == 1:
-            v = funcs[n.func](ev(n.args[0]))
-        elif isinstance(n, (sp.Max, sp.Min)):
-            vals = [ev(a) for a in n.args]
-            v = max(vals) if isinstance(n, sp.Max) else min(vals)
-        elif isinstance(n, sp.Heaviside):
-            x = ev(n.args[0])
-            v = mp.mpf(1) if x > 0 else mp.mpf(0) if x < 0 else (ev(n.args[1]) if len(n.args) > 1
-                                                                 else mp.mpf(0.5))
+        elif (entry := functions.info(n)) is not None and entry.definition is not None:
+            v = ev(entry.definition(*n.args))
+        elif entry is not None and entry.mp is not None:
+            v = entry.mp(*[ev(a) for a in n.args])
         else:
             f = n.xreplace(point).evalf(digits)
             if not f.is_number or f.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
@@ -405,8 +352,6 @@ def _recheck(lhs: sp.Expr, rhs: sp.Expr, point: dict, digits: int, exact=(None, 
     ``(lhs_value, rhs_value, difference)`` as strings with enough digits to show that the sides
     differ, or None when it does not confirm a real, nonzero difference.  ``exact``: the values
     the search found to be rational (lhs, rhs, lhs − rhs), or None for each that is not."""
-    import mpmath
-
     lx, rx, dx = (v if v is not None and not isinstance(v, mpmath.iv.mpf) else sp.Dummy()
                   for v in exact)
     if lx.is_Rational and rx.is_Rational:
@@ -447,12 +392,14 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, trials: int = 24,
                         search: bool = True):
     """Exact rational values of the free symbols at which ``lhs`` and ``rhs`` certainly differ.
 
-    Returns ``(point, lhs_value, rhs_value)`` as strings, or None.  A point is used only when every
-    subexpression of both sides — and of each of ``parts`` (subexpressions of the input that
-    SymPy's automatic simplification removed, such as the ``sqrt(x)`` of ``sqrt(x)*sqrt(x)``) —
-    is defined and real there (see :mod:`derive.core.interval`) and every relation in ``constraints``
-    holds.  The difference is certified by interval arithmetic (at 40 digits, then 200), then
-    re-evaluated independently by SymPy's ``evalf(strict=True)`` before it is reported.
+    Returns ``(point, lhs_value, rhs_value)``, the point a
+    :class:`~derive.core.outcome.Counterexample` and the values strings, or None.  A point is used
+    only when every subexpression of both sides — and of each of ``parts`` (subexpressions of the
+    input that SymPy's automatic simplification removed, such as the ``sqrt(x)`` of
+    ``sqrt(x)*sqrt(x)``) — is defined and real there (see :mod:`derive.core.certified`) and every
+    relation in ``constraints`` holds.  The difference is certified by interval arithmetic (at 40
+    digits, then 200; up to 3000 for a claim about numbers alone), then re-evaluated
+    independently in mpmath (:func:`_recheck`) before it is reported.
 
     The points tried are ``points`` (if given), then ``trials`` generated ones (all values in
     (0, 1) first), then, when ``search``, both sides of and exactly at every breakpoint of a
@@ -507,19 +454,14 @@ def find_counterexample(lhs: sp.Expr, rhs: sp.Expr, trials: int = 24,
         lv, rv, dv = checked
         if stats is not None:
             stats["difference"] = dv
-        shown = {str(k): str(v) for k, v in point.items()}
-        return shown, lv, rv
+        return Counterexample({str(k): v for k, v in point.items()}), lv, rv
     return None
 
 
 def _satisfies(constraints: Sequence[sp.Basic], point: dict) -> bool:
     """Every relation in ``constraints`` certainly holds at ``point``."""
-    from .interval import Uncertain, Undefined, _truth, _Walker, dps
-
     try:
-        with dps(_DIGITS[0]):
-            walker = _Walker(point, _DIGITS[0], {})
-            return all(_truth(c, walker) for c in constraints)
+        return satisfies(constraints, point, _DIGITS[0])
     except (Uncertain, Undefined, ZeroDivisionError, ValueError, TypeError):
         return False
 

@@ -4,7 +4,7 @@ An :class:`Identity` is registered with the :func:`theorem` decorator on a funct
 :class:`Derivation` (statement, steps, proof obligations).  Building is lazy and cached, so importing
 ``derive`` is cheap; :meth:`Identity.prove` runs the obligations and times them.
 
-Every obligation returns an :class:`~derive.core.prover.Outcome`; an identity is *proved* when every
+Every obligation returns an :class:`~derive.core.outcome.Outcome`; an identity is *proved* when every
 obligation is, *refuted* when one of them has a concrete counterexample, *undecided* otherwise.
 
 **The statement is the theorem.**  Besides its lemmas (``obligations``), every derivation carries
@@ -27,7 +27,9 @@ from typing import Callable, Mapping, Sequence
 
 import sympy as sp
 
-from .prover import LADDER, PROVED, REFUTED, UNDECIDED, Outcome, combine, find_counterexample
+from .clock import now
+from .outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status, combine
+from .prover import find_counterexample, reduces_to_zero
 
 #: The book's order of topics; the report groups identities by these, in this order.
 GROUPS: dict[str, str] = {
@@ -87,7 +89,7 @@ class Reading:
     ``applies_to``: the reading decides only relations whose left-hand side contains this
     (a reading whose definitions hold for one quantity, e.g. a step of an induction).
     ``decides``: a decision procedure that takes the relation itself (its own sides) and returns
-    an :class:`~derive.core.prover.Outcome`, used instead of the definitions and the ladder.
+    an :class:`~derive.core.outcome.Outcome`, used instead of the definitions and the ladder.
     """
 
     definitions: Mapping | Callable[[sp.Basic], sp.Basic] = field(default_factory=dict)
@@ -131,21 +133,24 @@ class Derivation:
     parts: Sequence[Part] = ()
 
 
-@dataclass(frozen=True)
-class Proof:
-    """The result of proving one identity."""
+@dataclass(frozen=True, kw_only=True)
+class Proof(Outcome):
+    """The :class:`~derive.core.outcome.Outcome` of proving one identity: its ``status``,
+    ``method``, ``counterexample``, ``detail`` and ``seconds`` (the time of building and proving),
+    with the identity's ``id`` and ``title``, the status it is ``expected`` to end with, whether
+    it was read from the proof cache (``cached``, :mod:`derive.core.cache`), when the obligations
+    ran (``proved_at``, ISO 8601, UTC) and its ``parts``."""
 
     id: str
     title: str
-    status: str  # "proved" | "refuted" | "undecided"
-    method: str
-    seconds: float
-    expected: str = "proved"
-    counterexample: dict[str, str] | None = None
-    detail: str = ""
-    cached: bool = False  # True when read from the proof cache (derive.core.cache), not proved now
-    proved_at: str | None = None  # when the obligations ran (ISO 8601, UTC)
+    expected: Status = PROVED
+    cached: bool = False
+    proved_at: str | None = None
     parts: tuple[Part, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "expected", Status(self.expected))
 
     @property
     def ok(self) -> bool:
@@ -175,7 +180,7 @@ class Identity:
     group: str
     build: Callable[[], Derivation] = field(repr=False)
     equation: str | None = None
-    expect: str = "proved"
+    expect: Status = PROVED  #: how it must end: proved, or refuted (a recorded slip)
     note: str = ""
 
     @cached_property
@@ -197,8 +202,6 @@ class Identity:
     def prove(self) -> Proof:
         """Decide every relation of the statement (:func:`decide`), then run every lemma; exact
         methods only (see :mod:`derive.core.prover`).  Stops at the first part that is not proved."""
-        from .cache import now
-
         t0 = time.perf_counter()  # the time includes building the derivation
         d = self.derivation
         outcome = combine(_run(d))
@@ -208,9 +211,10 @@ class Identity:
     def proof_of(self, outcome: Outcome, seconds: float, *, cached: bool = False,
                  proved_at: str | None = None) -> Proof:
         """The :class:`Proof` of this identity with ``outcome`` (fresh, or read from the cache)."""
-        proof = Proof(self.id, self.title, outcome.status, outcome.method, seconds, self.expect,
-                      outcome.counterexample, outcome.detail, cached, proved_at,
-                      tuple(self.derivation.parts))
+        proof = Proof(status=outcome.status, method=outcome.method,
+                      counterexample=outcome.counterexample, detail=outcome.detail, seconds=seconds,
+                      id=self.id, title=self.title, expected=self.expect, cached=cached,
+                      proved_at=proved_at, parts=tuple(self.derivation.parts))
         self.__dict__["last_proof"] = proof  # what Jupyter's display shows beside the statement
         return proof
 
@@ -225,17 +229,33 @@ class Identity:
         return copy
 
     # Jupyter display: the status and method beside the statement (the identity is proved the
-    # first time it is shown).  derive owns the LaTeX; HTML comes from reports when it is
-    # imported (derive does not import reports), else Jupyter shows the LaTeX.
-    def _repr_latex_(self) -> str:
-        from .display import identity_latex
-        return identity_latex(self, self.__dict__.get("last_proof") or self.prove())
+    # first time it is shown), by the views registered with register_view (derive.core.display
+    # the LaTeX, gradproof.reports the HTML when it is imported); none: Jupyter shows the repr.
+    def _repr_latex_(self) -> str | None:
+        return self._view("latex")
 
     def _repr_html_(self) -> str | None:
-        from . import display
-        if display.HTML_RENDERER is None:
+        return self._view("html")
+
+    def _view(self, kind: str) -> str | None:
+        render = _VIEWS.get(kind)
+        if render is None:
             return None
-        return display.HTML_RENDERER(self, self.__dict__.get("last_proof") or self.prove())
+        return render(self, self.__dict__.get("last_proof") or self.prove())
+
+
+#: How Jupyter shows an identity: ``"latex"``/``"html"`` -> ``render(identity, proof) -> text``.
+_VIEWS: dict[str, Callable[[Identity, Proof], str]] = {}
+
+
+def register_view(kind: str, render: Callable[[Identity, Proof], str]) -> None:
+    """Let Jupyter show every identity as ``kind`` (``"latex"`` or ``"html"``) with
+    ``render(identity, proof)``; a later registration of the same kind replaces the earlier one.
+    Called by the module that renders (``derive.core.display`` for LaTeX, ``gradproof.reports``
+    for HTML), so that this module knows nothing of either."""
+    if kind not in ("latex", "html"):
+        raise ValueError(f"register_view: kind must be 'latex' or 'html', not {kind!r}")
+    _VIEWS[kind] = render
 
 
 def _run(d: Derivation) -> list[Outcome]:
@@ -326,7 +346,7 @@ def _zero_scalar(e: sp.Basic, r: Reading) -> str | None:
         return r.zero(e)
     for m in r.methods:
         try:
-            if (m != "simplify" or sp.count_ops(e) <= 400) and LADDER[m](e) == 0:
+            if reduces_to_zero(e, m):
                 return m
         except (TypeError, ValueError, AttributeError, NotImplementedError):
             return None
@@ -386,7 +406,7 @@ def decide(rel: sp.Basic, readings: Sequence[Reading],
                 o = r.decides(rel)
             except Exception as exc:  # noqa: BLE001 - a failing procedure decides nothing
                 o = Outcome(UNDECIDED, "statement", detail=f"{type(exc).__name__}: {exc}")
-            if o.proved or o.status == REFUTED:
+            if o.proved or o.status is REFUTED:
                 return o
     readings = [r for r in readings if r.decides is None]
     if isinstance(rel, sp.And):
@@ -435,8 +455,7 @@ def _equation(rel: sp.Eq, readings: Sequence[Reading]) -> Outcome:
             continue
         if ce is not None:
             point, lv, rv = ce
-            shown = ", ".join(f"{k} = {v}" for k, v in point.items()) or "(no free symbols)"
-            return Outcome(REFUTED, "counterexample", point, f"at {shown}: lhs = {lv}, rhs = {rv}")
+            return Outcome(REFUTED, "counterexample", point, point.describe(lv, rv))
     return Outcome(UNDECIDED, "statement", detail=f"no reading reduces lhs − rhs of {rel} to 0")
 
 
@@ -479,7 +498,7 @@ def generality_summary(proofs: Sequence[Proof]) -> dict:
     """How general the proved statements are: of the identities expected to prove that did,
     ``general`` have every part proved for symbolic sizes, ``at_sizes`` have some part checked
     only at stated sizes (or no parts recorded); ``parts``/``parts_general`` count the parts."""
-    proved = [p for p in proofs if p.expected == "proved" and p.status == "proved"]
+    proved = [p for p in proofs if p.expected is PROVED and p.status is PROVED]
     general = sum(bool(p.parts) and all(q.general for q in p.parts) for p in proved)
     parts = [q for p in proved for q in p.parts]
     return {"proved": len(proved), "general": general, "at_sizes": len(proved) - general,
@@ -491,12 +510,13 @@ REGISTRY: dict[str, Identity] = {}
 
 
 def theorem(id: str, title: str, group: str, *, equation: str | None = None,
-            expect: str = "proved", note: str = "") -> Callable:
+            expect: Status | str = PROVED, note: str = "") -> Callable:
     """Register the decorated derivation builder as identity ``id``."""
     if group not in GROUPS:
         raise ValueError(f"theorem {id!r}: unknown group {group!r}; use one of {sorted(GROUPS)}")
-    if expect not in ("proved", "refuted"):
+    if expect not in (PROVED, REFUTED):
         raise ValueError(f"theorem {id!r}: expect must be 'proved' or 'refuted', not {expect!r}")
+    expect = Status(expect)
 
     def register(build: Callable[[], Derivation]) -> Callable[[], Derivation]:
         if id in REGISTRY:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import html5lib
 import pytest
 
-
-def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          timeout=300)
+from .run import gradproof
 
 
 def test_kernels_print_a_definition_given_on_the_command_line():
@@ -54,8 +49,10 @@ def test_train_with_an_expression_on_the_sample():
     assert res["config"]["activation"] == "sp" and res["best"]["accuracy"] > 0.8
 
 
+@pytest.mark.slow
 def test_the_report_section_for_a_users_model():
     from gradproof.reports.custom import add_custom_section
+    from gradproof.reports.html import render_html
     from gradproof.reports.report import assemble
 
     report = assemble([], [], checks={"results": []})
@@ -65,7 +62,7 @@ def test_the_report_section_for_a_users_model():
     assert u["checks"]["passed"] == u["checks"]["total"] == 18 and u["cancels"] is True
     assert u["safe_range"]["activation"]["whole_probe"] and u["training"] is None
     assert "def backprop" in u["kernel"]["source"] and not report.facts["problems"]
-    page = report.to_html()
+    page = render_html(report)
     html5lib.HTMLParser(strict=False).parse(page)
     section = page[page.index('<section id="custom">'):]
     assert "Your model: activation <code>silu</code>" in section and "<math" in section
@@ -73,12 +70,14 @@ def test_the_report_section_for_a_users_model():
     json.loads(report.to_json())
 
 
+@pytest.mark.slow
 def test_the_report_section_is_in_the_latex_too():
     from gradproof.reports.custom import add_custom_section
+    from gradproof.reports.latex import render_tex
     from gradproof.reports.report import assemble
 
     report = assemble([], [], checks={"results": []})
     add_custom_section(report, "leaky_relu", None)
-    tex = report.to_tex()
+    tex = render_tex(report)
     assert r"\section{Your model: activation \texttt{leaky\_relu}" in tex
     assert "no proved stable rewrite applies" in tex and r"\begin{alltt}" in tex

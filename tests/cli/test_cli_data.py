@@ -9,7 +9,6 @@ import json
 import os
 import struct
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +19,8 @@ import pytest
 from gradproof.cli import main
 from gradproof.numerics.idx import KNOWN
 
+from . import run
+
 DATA = os.environ.get("GRADPROOF_DATA")
 needs_data = pytest.mark.skipif(not DATA or not Path(DATA).is_dir(),
                                 reason="GRADPROOF_DATA is unset: the official MNIST files are needed "
@@ -28,16 +29,9 @@ TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]  # s
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def gradproof(*args: str, env: dict | None = None, **changes) -> subprocess.CompletedProcess:
+def gradproof(*args: str, **changes) -> subprocess.CompletedProcess:
     """Run ``python -m gradproof ARGS``; ``changes`` set (str) or unset (None) environment variables."""
-    environ = dict(os.environ if env is None else env)
-    for k, v in changes.items():
-        if v is None:
-            environ.pop(k, None)
-        else:
-            environ[k] = str(v)
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          env=environ, timeout=120)
+    return run.gradproof(*args, env=run.environ(**changes))
 
 
 def assert_usage_error(r: subprocess.CompletedProcess, *words: str) -> None:

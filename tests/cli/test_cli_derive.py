@@ -10,13 +10,11 @@ import pytest
 
 from gradproof import derive
 
+from ..limits import HANG_GUARD
+from .run import environ, gradproof
+
 QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
 STATUSES = {"proved", "refuted", "undecided"}
-
-
-def gradproof(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def test_derive_json_on_quick_ids():
@@ -81,7 +79,8 @@ def test_an_identity_not_ending_as_expected_exits_1():
         from gradproof.cli import main
         sys.exit(main(["derive", "--json", "zz_false_claim"]))
     """)
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       timeout=HANG_GUARD)
     assert r.returncode == 1, r.stderr
     (ident,) = json.loads(r.stdout)["identities"]
     assert ident["status"] == "refuted" and ident["expected"] == "proved"
@@ -118,9 +117,7 @@ def test_derive_json_shows_which_parts_are_general():
 
 
 def gradproof_env(*args: str, cache) -> subprocess.CompletedProcess:
-    import os
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    return gradproof(*args, env=environ(XDG_CACHE_HOME=cache))
 
 
 def test_the_second_run_reads_the_proof_cache_and_no_cache_proves_afresh(tmp_path):

@@ -3,9 +3,6 @@ test images.  Oracle: Network.accuracy on the whole split and a per-image count 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,11 +11,11 @@ from gradproof.numerics import mnist
 from gradproof.numerics.network import Network
 from gradproof.numerics.train import confusion, predict
 
+from . import run
+
 
 def gradproof(*args):
-    env = {k: v for k, v in os.environ.items() if k != "GRADPROOF_DATA"}
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+    return run.gradproof(*args, env=run.environ(GRADPROOF_DATA=None))
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          timeout=300)
+from .run import gradproof
 
 
 def test_kernels_prints_the_backprop_source():
@@ -53,9 +48,12 @@ def test_check_json_all_pass():
     assert report["passed"] == report["total"] == len(checks) >= 100
     assert {c["method"] for c in checks} == {"complex_step", "central_difference"}
     assert {(c["activation"], c["cost"], c["reg"]) for c in checks} >= {("relu", "log_likelihood", "l1")}
+    assert report["not_compared"] == report["failed"] == 0
     for c in checks:
-        assert c["passed"] and c["max_rel_error"] <= c["tolerance"]
+        assert c["passed"] and c["status"] == "passed" and c["max_rel_error"] <= c["tolerance"]
         assert c["tolerance"] == (1e-12 if c["method"] == "complex_step" else 1e-6)
+        assert 0 < c["atol"] < (1e-12 if c["method"] == "complex_step" else 1e-8)
+        assert c["not_compared"] == [] and c["problem"] is None
         assert set(c["blocks"]) == {f"{p}^{l}" for p in "wb" for l in range(2, len(c["sizes"]) + 1)}
         assert max(c["blocks"].values()) == c["max_rel_error"]
     assert len({c["id"] for c in checks}) == len(checks)
@@ -67,3 +65,24 @@ def test_check_table_and_bad_seed():
     assert out.stdout.strip().splitlines()[-1].startswith("162 of 162 gradient checks passed")
     bad = gradproof("check", "--seed", "-1")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_check_of_user_activations_that_once_failed():
+    """The issue's false alarms: complex step 7.74e-04 FAIL with z², 2.91e-12 FAIL with 2z."""
+    for activation in ("z^2", "2*z"):
+        out = gradproof("check", "--activation", activation)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+        assert "FAIL" not in out.stdout and out.stderr == ""
+        assert out.stdout.strip().splitlines()[-1].startswith("54 of 54 gradient checks passed")
+
+
+def test_check_says_what_it_could_not_compare():
+    """eˣ hidden layers drive z^L to −1e7: the book's σ = 1/(1 + e^{−z}) overflows there in complex
+    arithmetic, so those complex steps are not compared (central differences compare them)."""
+    out = gradproof("check", "--activation", "exp(z)")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[-1].startswith("54 of 54 gradient checks passed in")
+    assert any(line.startswith("exp_z/quadratic/l2/4-5-3-3/complex_step") and line.endswith(
+        "ok   (51 entries not compared: f(x + ih) is not finite)") for line in lines)
+    assert "FAIL" not in out.stdout and "RuntimeWarning" not in out.stderr

@@ -1,17 +1,15 @@
 """``gradproof kernels`` prints the fused ``step_<reg>`` kernels that training runs."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+
+from .run import gradproof
 
 
 @pytest.mark.parametrize("args", [[], ["--cost", "log_likelihood", "--activation", "relu"]])
 def test_kernels_prints_the_fused_steps(args):
-    out = subprocess.run([sys.executable, "-m", "gradproof", "kernels", *args], capture_output=True,
-                         text=True, timeout=300)
+    out = gradproof("kernels", *args)
     assert out.returncode == 0, out.stderr
     src = out.stdout
     for reg, tag in (("none", "sgd_minibatch_update"), ("l2", "l2_weight_decay"), ("l1", "l1_update")):

@@ -4,15 +4,15 @@ from __future__ import annotations
 import html5lib
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from . import run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "derivations"
 
 
 def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gradproof", "proofread", *args],
-                          capture_output=True, text=True, timeout=120)
+    return run.gradproof("proofread", *args)
 
 
 def test_all_proved_exit_0():

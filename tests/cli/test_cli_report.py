@@ -1,21 +1,19 @@
 """``gradproof report`` end to end, through a subprocess, and its bad-input messages."""
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import html5lib
 import pytest
 
+from . import run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def gradproof(*args, env=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "gradproof", "report", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+def gradproof(*args, env=None):
+    return run.gradproof("report", *args, cwd=ROOT, env=run.environ(**(env or {})))
 
 
 def one_line_error(r, *words):

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,11 +10,11 @@ import pytest
 from gradproof.numerics import mnist
 from gradproof.numerics.network import Network
 
+from . import run
+
 
 def gradproof(*args, cwd=None):
-    env = {k: v for k, v in os.environ.items() if k != "GRADPROOF_DATA"}
-    return subprocess.run([sys.executable, "-m", "gradproof", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+    return run.gradproof(*args, env=run.environ(GRADPROOF_DATA=None), cwd=cwd)
 
 
 def test_train_json_and_save(tmp_path):

@@ -11,10 +11,11 @@ import pytest
 import sympy as sp
 from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
 
+from . import run
+
 
 def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gradproof", "verify", *args],
-                          capture_output=True, text=True, timeout=120)
+    return run.gradproof("verify", *args)
 
 
 _t = sp.Dummy("t")
@@ -141,8 +142,7 @@ def test_prime_notation_and_relu_convention_note():
 
 
 def test_help_says_what_proved_means_and_that_e_is_eulers_number():
-    r = subprocess.run([sys.executable, "-m", "gradproof", "verify", "--help"],
-                       capture_output=True, text=True, timeout=60)
+    r = gradproof("--help")
     text = " ".join(r.stdout.split())
     assert "every real value of the symbols (within the assumptions) at which both sides are defined" in text
     assert "Euler's number" in text

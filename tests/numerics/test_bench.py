@@ -1,12 +1,14 @@
-"""numerics.bench: the contestants compute the same SGD step, so the timings compare like with like."""
+"""numerics.bench.contestants: the contestants compute the same SGD step, so the timings compare like
+with like."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gradproof.numerics.bench import _init, book_update_mini_batch, numpy_step
+from gradproof.numerics.bench.contestants import (CONTESTANTS, book_update_mini_batch, initial_parameters,
+                                                  numpy_step)
 from gradproof.numerics.network import Network
-from gradproof.numerics.train import sgd
+from gradproof.numerics.train import SGD, sgd
 
 
 @pytest.mark.parametrize("sizes", [(784, 30, 10), (20, 7, 5, 3)])
@@ -15,7 +17,7 @@ def test_reference_loop_and_generated_kernels_take_the_same_step(sizes):
     images = rng.integers(0, 256, (10, sizes[0]), dtype=np.uint8)
     labels = rng.integers(0, sizes[-1], 10).astype(np.uint8)
     x, y = images * (1 / 255), np.eye(sizes[-1])[labels]
-    w0, b0 = _init(sizes)
+    w0, b0 = initial_parameters(sizes)
 
     weights, biases = [w.copy() for w in w0], [b.copy() for b in b0]
     numpy_step(weights, biases, x, y, 3.0)
@@ -24,7 +26,7 @@ def test_reference_loop_and_generated_kernels_take_the_same_step(sizes):
 
     net = Network(list(sizes), cost="quadratic", init="large", seed=0)
     net.weights, net.biases = [w.copy() for w in w0], [b.copy() for b in b0]
-    sgd(net, (images, labels), 1, 10, 3.0, reg="none", seed=0)  # one mini-batch: one step
+    sgd(net, (images, labels), SGD(1, 10, 3.0, reg="none", seed=0))  # one mini-batch: one step
 
     for i in range(len(w0)):
         assert np.abs(weights[i] - w0[i]).max() > 1e-6  # the step moved something
@@ -37,27 +39,26 @@ def test_reference_loop_and_generated_kernels_take_the_same_step(sizes):
 def test_jax_takes_the_same_steps_as_the_generated_kernels():
     jax = pytest.importorskip("jax")
     import jax.numpy as jnp
-    from gradproof.numerics.bench import jax_epoch
+    from gradproof.numerics.bench.contestants import jax_epoch
     sizes = (20, 7, 3)
     rng = np.random.default_rng(1)
     images = rng.integers(0, 256, (40, sizes[0]), dtype=np.uint8)
     labels = rng.integers(0, sizes[-1], 40).astype(np.uint8)
     Y = np.eye(sizes[-1])[labels]
-    w0, b0 = _init(sizes)
+    w0, b0 = initial_parameters(sizes)
     order = np.random.default_rng(0).permutation(40)
     out = jax_epoch(sizes)([(jnp.asarray(w), jnp.asarray(b)) for w, b in zip(w0, b0)],
                            jnp.asarray(images), jnp.asarray(Y), jnp.asarray(order.reshape(4, 10)))
     net = Network(list(sizes), cost="quadratic", init="large", seed=0)
     net.weights, net.biases = [w.copy() for w in w0], [b.copy() for b in b0]
-    sgd(net, (images, labels), 1, 10, 3.0, reg="none", seed=0, training_cost=False)  # same shuffle
+    sgd(net, (images, labels), SGD(1, 10, 3.0, reg="none", seed=0, training_cost=False))  # same shuffle
     for (w, b), nw, nb in zip(out, net.weights, net.biases):
         np.testing.assert_allclose(np.asarray(w), nw, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(np.asarray(b), nb, rtol=1e-10, atol=1e-12)
 
 
 def test_the_bound_times_the_products_of_an_epoch():
-    from gradproof.numerics.bench import _bound
-    window = _bound((784, 30, 10), np.zeros((50, 784), np.uint8), None, None)
+    window = CONTESTANTS["bound"].make((784, 30, 10), np.zeros((50, 784), np.uint8), None, None, 1)
     assert window(0, None) > 0 and window(0, 3) > 0
 
 
@@ -68,7 +69,7 @@ def test_blocked_gather_takes_the_same_steps_as_one_batch_at_a_time():
     images = rng.integers(0, 256, (1237, 20), dtype=np.uint8)
     labels = rng.integers(0, 3, 1237).astype(np.uint8)
     a = Network([20, 6, 3], seed=0)
-    sgd(a, (images, labels), 1, 10, 0.5, reg="none", seed=5, training_cost=False)
+    sgd(a, (images, labels), SGD(1, 10, 0.5, reg="none", seed=5, training_cost=False))
     b = Network([20, 6, 3], seed=0)
     order = np.random.default_rng(5).permutation(1237)
     Y = np.eye(3)[labels]

@@ -1,9 +1,9 @@
 """numerics.network: the Network against numeric gradients, mpmath, and its own saved files."""
 from __future__ import annotations
 
+import ast
+import inspect
 import json
-import sys
-import types
 
 import mpmath
 import numpy as np
@@ -203,18 +203,20 @@ def test_load_rejects_files_that_are_not_ours(tmp_path, make, problem):
     assert "\n" not in msg and str(path) in msg
 
 
-def test_sgd_passes_everything_to_numerics_train(monkeypatch):
-    calls = []
-    fake = types.ModuleType("gradproof.numerics.train")
-    fake.sgd = lambda *args, **kwargs: calls.append((args, kwargs)) or "history"
-    monkeypatch.setitem(sys.modules, "gradproof.numerics.train", fake)
-    from gradproof import numerics
-    monkeypatch.setattr(numerics, "train", fake, raising=False)
-    net = Network([2, 2], seed=0)
-    assert net.sgd("data", 3, 10, 0.5, lmbda=0.1, reg="l1", seed=4, threads=2) == "history"
-    (args, kwargs), = calls
-    assert args == (net, "data", 3, 10, 0.5)
-    assert kwargs == dict(lmbda=0.1, reg="l1", monitor=None, seed=4, progress=None, threads=2)
+def test_the_network_does_not_import_training():
+    """numerics.train imports the network; the network imports no training, not even in a function
+    (the network <-> train cycle of Network.sgd is gone: train with train.sgd(net, ...))."""
+    from gradproof.numerics import network
+    tree = ast.parse(inspect.getsource(network))
+    imported = set()  # every module named by an import, and every name imported from one
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported |= {node.module or ""} | {f"{node.module or ''}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+    assert "codegen" in {name.rpartition(".")[2] for name in imported}  # the walk sees `from . import x`
+    assert not any("train" in name.split(".") for name in imported), sorted(imported)
+    assert not hasattr(Network, "sgd")
 
 
 def test_raw_uint8_pixels_are_refused_not_cast_unscaled():

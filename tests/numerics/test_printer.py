@@ -56,6 +56,13 @@ def test_complex_textbook_forms_are_analytic_away_from_kinks():
             assert d == float(sp.diff(e, x).subs(x, v))
 
 
+def test_logaddexp_is_numpys_in_training_kernels_and_the_complex_safe_one_in_textbook_kernels():
+    from sympy.codegen.numpy_nodes import logaddexp
+
+    assert KernelPrinter().doprint(logaddexp(0, x)) == "numpy.logaddexp(0, x)"
+    assert KernelPrinter(textbook=True).doprint(logaddexp(0, -x)) == "logaddexp(0, -x)"
+
+
 def test_matrix_printing():
     m, n, k = sp.symbols("m n k", integer=True, positive=True)
     D, W, A = sp.MatrixSymbol("D", m, n), sp.MatrixSymbol("W", k, n), sp.MatrixSymbol("A", m, k)
@@ -127,3 +134,15 @@ def test_row_form_refuses_what_is_not_one_row(bad):
     zb, k, n = sp.IndexedBase("z"), sp.Idx("k"), sp.Symbol("n", integer=True)
     with pytest.raises(ValueError, match="row_form"):
         row_form(bad(zb, k, n), zb)
+
+
+@pytest.mark.parametrize("c,code", [(sp.Symbol("eta"), "eta"), (sp.Float(0.5), "0.500000000000000"), (sp.Integer(3), "3"),
+                                    (-sp.Symbol("eta"), "(-eta)"), (sp.Symbol("eta") / sp.Symbol("m"), "(eta/m)"),
+                                    (sp.Rational(1, 2), "(1/2)"), (sp.Integer(-2), "(-2)")])
+def test_a_scalar_factor_is_bare_only_when_it_multiplies_safely(c, code):
+    """``scalar`` (shared by codegen and fused): ``{scalar}*X`` must mean c·X for any X."""
+    printed = KernelPrinter().scalar(c)
+    assert printed == code
+    X = np.array([[1.0, -2.0], [3.0, 0.25]])
+    value = float(c.subs({"eta": 0.7, "m": 4}))
+    np.testing.assert_allclose(run(f"{printed}*X - X", X=X, eta=0.7, m=4), value * X - X)

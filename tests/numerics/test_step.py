@@ -20,7 +20,7 @@ from gradproof import derive
 from gradproof.derive.book import backprop, updates
 from gradproof.numerics import codegen, fused
 from gradproof.numerics.network import Network
-from gradproof.numerics.train import sgd
+from gradproof.numerics.train import SGD, sgd
 
 TRIPLES = list(itertools.product(codegen.COST_NAMES, codegen.ACTIVATION_NAMES, codegen.REGS))
 
@@ -277,7 +277,7 @@ def test_sgd_runs_the_fused_step_reproducibly():
 
     def train():
         net = Network([6, 5, 4, 3], cost="log_likelihood", activation="relu", seed=2)
-        sgd(net, (images, labels), 2, 7, 0.4, lmbda=2.0, reg="l1", seed=5, training_cost=False)
+        sgd(net, (images, labels), SGD(2, 7, 0.4, lmbda=2.0, reg="l1", seed=5, training_cost=False))
         return net
 
     a, b = train(), train()

@@ -18,8 +18,8 @@ from hypothesis import example, given, settings, strategies as st
 from gradproof.derive.book import updates
 from gradproof.numerics import mnist
 from gradproof.numerics.network import Network
-from gradproof.numerics.train import (PRESETS, Config, ConfigError, Diverged, evaluate, regularization_term,
-                            run, sgd)
+from gradproof.numerics.train import (PRESETS, SGD, Config, ConfigError, Diverged, evaluate,
+                                      make_network, regularization_term, run, sgd, train)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_two_steps_follow_the_derived_rule(reg, eta, lmbda, cost):
         for a, b in zip(new_w, direct):
             np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
         expect = new_w, [b - eta * g for b, g in zip(expect[1], nabla_b)]  # biases: no decay
-    sgd(net, (images, labels), epochs=1, mini_batch_size=3, eta=eta, lmbda=lmbda, reg=reg, seed=0)
+    sgd(net, (images, labels), SGD(epochs=1, mini_batch_size=3, eta=eta, lmbda=lmbda, reg=reg, seed=0))
     for got, want in zip(net.weights + net.biases, expect[0] + expect[1]):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
@@ -95,10 +95,10 @@ def test_regularization_term_matches_the_penalty():
 
 # --- reproducibility, dtype, divergence ----------------------------------------------------------
 
-def _train(seed_net, seed_sgd, dtype=np.float64, **kw):
+def _train(seed_net, seed_sgd, dtype=np.float64, monitor=None):
     images, labels = _tiny(60)
     net = Network([6, 5, 3], cost="cross_entropy", seed=seed_net, dtype=dtype)
-    sgd(net, (images, labels), 3, 7, 0.5, seed=seed_sgd, **kw)
+    sgd(net, (images, labels), SGD(3, 7, 0.5, seed=seed_sgd), monitor=monitor)
     return net
 
 
@@ -132,22 +132,22 @@ def test_steps_run_with_the_threads_chosen_for_the_mini_batch_and_restore_them(s
     with threadpool_limits(limits=2, user_api="blas"):
         before = _blas_threads_now()
         small = Network([784, 20, 10], seed=0)
-        sgd(small, sample.training, 1, 10, 0.5, seed=1, training_cost=False)
+        sgd(small, sample.training, SGD(1, 10, 0.5, seed=1, training_cost=False))
         assert seen[0] == [1] * len(before) and tr.blas_threads(10) == 1
         assert _blas_threads_now() == before  # restored
         seen.clear()
-        sgd(Network([784, 20, 10], seed=0), sample.training, 1, 10, 0.5, seed=1, threads=2,
-            training_cost=False)
+        sgd(Network([784, 20, 10], seed=0), sample.training,
+            SGD(1, 10, 0.5, seed=1, threads=2, training_cost=False))
         assert seen[0] == [2] * len(before)  # threads= overrides
         assert tr.blas_threads(tr.SMALL_BATCH) is None  # large batches: the default
     with threadpool_limits(limits=1, user_api="blas"):
         same = Network([784, 20, 10], seed=0)
-        sgd(same, sample.training, 1, 10, 0.5, seed=1, training_cost=False)
+        sgd(same, sample.training, SGD(1, 10, 0.5, seed=1, training_cost=False))
     # the same seed and thread count give the same bits, whatever the threads were before
     for p, q in zip(small.parameters(), same.parameters()):
         assert p.tobytes() == q.tobytes()
     ref = Network([784, 20, 10], seed=0)
-    sgd(ref, sample.training, 1, 10, 0.5, seed=1, training_cost=False, threads=1)
+    sgd(ref, sample.training, SGD(1, 10, 0.5, seed=1, training_cost=False, threads=1))
     for p, q in zip(small.parameters(), ref.parameters()):
         assert p.tobytes() == q.tobytes()
 
@@ -173,22 +173,44 @@ def test_huge_eta_stops_with_a_clear_message():
     images, labels = _tiny(200, n_in=20, k=10)
     net = Network([20, 8, 10], cost="cross_entropy", activation="relu", seed=0)
     with pytest.raises(Diverged, match=r"eta = 1e\+300.*smaller"):
-        sgd(net, (images, labels), 5, 10, 1e300, seed=0)
+        sgd(net, (images, labels), SGD(5, 10, 1e300, seed=0))
 
 
 @pytest.mark.parametrize("kw, match", [
     (dict(eta=0.0), "eta"), (dict(eta=float("nan")), "eta"), (dict(mini_batch_size=0), "mini_batch_size"),
     (dict(epochs=0), "epochs"), (dict(reg="l3"), "reg"), (dict(lmbda=-1.0), "lmbda"),
     (dict(threads=0), "threads"), (dict(threads=1.5), "threads")])
-def test_sgd_rejects_bad_arguments(kw, match):
+def test_sgd_settings_name_a_bad_field(kw, match):
     args = dict(epochs=1, mini_batch_size=5, eta=0.1) | kw
-    with pytest.raises(ValueError, match=match):
-        sgd(Network([6, 3]), _tiny(), **args)
+    with pytest.raises(ConfigError) as info:
+        SGD(**args)
+    assert info.value.field == match and "\n" not in str(info.value)
+    assert SGD(epochs=1, mini_batch_size=5, eta=0.1, seed=None, threads=None).seed is None  # both optional
+
+
+def test_sgd_refuses_the_old_positional_form_in_one_line():
+    with pytest.raises(TypeError, match=r"SGD\(epochs=30, mini_batch_size=10, eta=3.0\), got int"):
+        sgd(Network([6, 3]), _tiny(), 1, 5, 0.1)
+
+
+def test_a_config_gives_its_sgd_settings_and_trains_with_them(sample):
+    """Config.sgd() is the run's SGD: train() with a Config and sgd() with its settings give the same
+    bits (the relation is not a second copy of the settings)."""
+    config = replace(PRESETS["nielsen-ch3"], sizes=(784, 12, 10), epochs=1, reg="l1", seed=4)
+    settings = config.sgd(threads=1)
+    assert (settings.epochs, settings.mini_batch_size, settings.eta, settings.lmbda, settings.reg,
+            settings.seed, settings.threads, settings.training_cost) == (1, 10, 0.1, 5.0, "l1", 4, 1, True)
+    net, _ = train(config, sample, threads=1)
+    by_hand = make_network(config)
+    sgd(by_hand, sample.training, settings)
+    assert all(p.tobytes() == q.tobytes() for p, q in zip(net.parameters(), by_hand.parameters()))
+    with pytest.raises(ConfigError, match="seed"):
+        replace(config, seed=None).validate()  # a Config's seed also seeds the network
 
 
 def test_sgd_rejects_images_that_do_not_fit_the_input_layer():
     with pytest.raises(ValueError, match="first size"):
-        sgd(Network([7, 3]), _tiny(), 1, 5, 0.1)
+        sgd(Network([7, 3]), _tiny(), SGD(1, 5, 0.1))
 
 
 # --- evaluation in chunks, memory ----------------------------------------------------------------
@@ -208,7 +230,7 @@ def test_training_never_materializes_the_training_set(sample):
     as_float64 = sample.training.images.size * 8
     tracemalloc.start()
     try:
-        sgd(net, sample.training, 1, 10, 0.5, seed=0, monitor={"test": sample.test})
+        sgd(net, sample.training, SGD(1, 10, 0.5, seed=0), monitor={"test": sample.test})
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -273,10 +295,10 @@ def test_a_monitored_split_records_the_training_cost_evaluated_on_it(sample):
     """The chapter-3 overfitting picture needs the cost on the validation data too: the same
     cross-entropy plus L2 term as training's, checked against the network's own cost."""
     from gradproof.numerics.network import Network
-    from gradproof.numerics.train import regularization_term, scale_pixels, sgd
+    from gradproof.numerics.train import regularization_term, scale_pixels
 
     net = Network([784, 10, 10], cost="cross_entropy", init="scaled", seed=3)
-    (rec,) = sgd(net, sample.training, 1, 10, 0.5, lmbda=5.0, reg="l2", seed=0,
+    (rec,) = sgd(net, sample.training, SGD(1, 10, 0.5, lmbda=5.0, reg="l2", seed=0),
                  monitor={"validation": sample.validation, "training": sample.training})
     x = scale_pixels(sample.validation.images, np.float64)
     y = np.eye(10)[sample.validation.labels]

@@ -6,6 +6,7 @@ from matplotlib.image import imread
 from gradproof.reports.browser import screenshot
 from gradproof.reports.write import write_report
 
+from ..limits import HANG_GUARD
 from .conftest import need
 
 
@@ -13,7 +14,8 @@ from .conftest import need
 def test_report_renders_in_chromium(tmp_path, good_report):
     need("chromium")
     write_report(good_report, tmp_path / "rep", pdf=False)
-    png = screenshot(tmp_path / "rep" / "report.html", tmp_path / "shot.png", width=1000, height=1400)
+    png = screenshot(tmp_path / "rep" / "report.html", tmp_path / "shot.png", width=1000, height=1400,
+                     timeout=HANG_GUARD)
     img = imread(str(png))
     assert img.shape[0] >= 1000 and img.shape[1] >= 900
     gray = img[..., :3].mean(axis=2)
@@ -66,7 +68,7 @@ def test_the_measure_finds_what_is_too_wide(tmp_path):
                     '<article id="wide" style="width:300px"><table style="width:500px"><tr><td>x</td>'
                     '</tr></table></article><article id="narrow" style="width:300px"><table>'
                     '<tr><td>x</td></tr></table></article></body></html>', encoding="utf-8")
-    found = evaluate(page, WIDER_THAN_ITS_CARD, width=1280)
+    found = evaluate(page, WIDER_THAN_ITS_CARD, width=1280, timeout=HANG_GUARD)
     assert [f["where"] for f in found] == ["wide"] and found[0]["width"] == 500
 
 
@@ -76,5 +78,6 @@ def test_nothing_is_wider_than_its_card_at_1280px(tmp_path, full_report):
     from gradproof.reports.browser import evaluate
 
     write_report(full_report, tmp_path / "rep", pdf=False)
-    found = evaluate(tmp_path / "rep" / "report.html", WIDER_THAN_ITS_CARD, width=1280, height=1000)
+    found = evaluate(tmp_path / "rep" / "report.html", WIDER_THAN_ITS_CARD, width=1280, height=1000,
+                     timeout=HANG_GUARD)
     assert found == [], found

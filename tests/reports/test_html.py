@@ -6,7 +6,7 @@ import html5lib
 import pytest
 
 from gradproof.derive.core.notation import segments
-from gradproof.reports.html import check_self_contained
+from gradproof.reports.html import check_self_contained, render_html
 
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,12 +20,12 @@ def parse(page: str):
 
 @pytest.fixture(scope="module")
 def page(good_report):
-    return good_report.to_html()
+    return render_html(good_report)
 
 
 @pytest.fixture(scope="module")
 def bad_page(bad_report):
-    return bad_report.to_html()
+    return render_html(bad_report)
 
 
 @pytest.mark.parametrize("which", ["page", "bad_page"])

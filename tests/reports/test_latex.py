@@ -10,6 +10,7 @@ from gradproof.reports.render import latex_code, latex_escape
 from gradproof.reports.report import FIGURE_PDF
 from gradproof.reports.write import write_report
 
+from ..limits import HANG_GUARD
 from .conftest import need
 
 
@@ -29,14 +30,14 @@ def test_report_compiles_with_pdflatex(which, request, tmp_path):
     assert res.pdf.read_bytes().startswith(b"%PDF") and pages(res.pdf) >= 2
     # what was written compiles again, unedited, in the output folder
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-                       cwd=tmp_path, capture_output=True, timeout=180)
+                       cwd=tmp_path, capture_output=True, timeout=HANG_GUARD)
     assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".gradproof-")]
 
 
 def test_figure_is_included_when_there_is_training(good_report, bad_report):
-    assert rf"\includegraphics[width=\linewidth,page=1]{{{FIGURE_PDF}}}" in good_report.to_tex()
-    assert r"\includegraphics" not in bad_report.to_tex()  # no training, no figure
+    assert rf"\includegraphics[width=\linewidth,page=1]{{{FIGURE_PDF}}}" in render_tex(good_report)
+    assert r"\includegraphics" not in render_tex(bad_report)  # no training, no figure
 
 
 def test_expressions_are_the_shared_latex(good_report):
@@ -61,7 +62,7 @@ def test_escaped_text_prints_literally(tmp_path):
            "\n\\begin{alltt}\n" + latex_code(code, 60) + "\n\\end{alltt}\n\\end{document}\n")
     (tmp_path / "t.tex").write_text(doc)
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-                       cwd=tmp_path, capture_output=True, timeout=120)
+                       cwd=tmp_path, capture_output=True, timeout=HANG_GUARD)
     assert r.returncode == 0, r.stdout.decode(errors="replace")[-1500:]
     if shutil.which("pdftotext"):
         txt = subprocess.run(["pdftotext", "t.pdf", "-"], cwd=tmp_path, capture_output=True,
@@ -82,7 +83,7 @@ def test_no_box_wider_than_10pt_and_no_wrapped_code(full_report, tmp_path):
     assert r"\hookleftarrow" not in tex and r"\begin{Verbatim}" in tex and r"\PY{k}{def}" in tex
     assert r"\usepackage{lmodern}" in tex and r"{hyperref}" in tex
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-                       cwd=tmp_path, capture_output=True, timeout=300)
+                       cwd=tmp_path, capture_output=True, timeout=HANG_GUARD)
     assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
     log = (tmp_path / "report.log").read_text(encoding="latin-1")
     wide = [(float(w), where) for w, where in

@@ -7,6 +7,8 @@ import html5lib
 import pytest
 
 from gradproof import derive
+from gradproof.reports.html import render_html
+from gradproof.reports.latex import render_tex
 from gradproof.reports.report import ReportError
 from gradproof.reports.write import check_out_dir, write_report
 
@@ -55,7 +57,7 @@ def test_false_identity_is_shown_failed_loudly_at_the_top(bad_report):
     assert any(p["kind"] == "check" for p in f["problems"])  # the wrong gradient
     assert not bad_report.ok
 
-    page = bad_report.to_html()
+    page = render_html(bad_report)
     doc = html5lib.parse(page, namespaceHTMLElements=False)
     body = doc.find("body")
     first_section = body.find("section")
@@ -68,14 +70,14 @@ def test_false_identity_is_shown_failed_loudly_at_the_top(bad_report):
     assert page.index('id="problems"') < page.index('id="summary"') < page.index(f'id="id-{false_id}"')
     assert "NOT AS EXPECTED" in page[: page.index("<body")].upper()  # the <title> says so too
 
-    tex = bad_report.to_tex()
+    tex = render_tex(bad_report)
     begin = tex.index(r"\begin{document}")
     assert begin < tex.index("NOT AS EXPECTED") < tex.index(r"\section*{Summary}")
     assert false_id.replace("_", r"\_") in tex[: tex.index(r"\section*{Summary}")]
 
 
 def test_everything_as_expected_is_said_when_true(good_report):
-    page = good_report.to_html()
+    page = render_html(good_report)
     assert 'id="problems"' not in page and "Everything as expected" in page
 
 
@@ -83,9 +85,9 @@ def test_outside_text_is_escaped_in_both_outputs():
     evil = '<script>alert(1)</script> \\input{/etc/passwd} $x$ 100% #1 ~/a_b'
     r = build(good_identities()[:1], data={"kind": "full", "source": evil,
                                            "digests": {evil: "ab" * 32}})
-    page = r.to_html()
+    page = render_html(r)
     assert "<script>" not in page and "&lt;script&gt;" in page
-    tex = r.to_tex()
+    tex = render_tex(r)
     assert r"\input{" not in tex and r"\textbackslash{}input\{/etc/passwd\}" in tex
     assert r"100\%" in tex and r"\#1" in tex
 
@@ -98,9 +100,9 @@ def test_write_report_writes_atomically(tmp_path, good_report, monkeypatch):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     # a run that fails while rendering leaves the earlier report untouched, and no temp files
-    def boom(self):
+    def boom(report):
         raise RuntimeError("rendering failed")
-    monkeypatch.setattr(type(good_report), "to_tex", boom)
+    monkeypatch.setattr("gradproof.reports.write.render_tex", boom)
     with pytest.raises(RuntimeError):
         write_report(good_report, out, pdf=False)
     after = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -179,10 +181,10 @@ def test_summary_says_how_general_the_proofs_are():
     report.facts["summary"]["generality"] = derive.generality_summary(proofs)
     g = report.facts["summary"]["generality"]
     assert g["proved"] == len(GOOD_IDS) and g["general"] + g["at_sizes"] == g["proved"]
-    text = "".join(html5lib.parse(report.to_html(), namespaceHTMLElements=False).itertext())
+    text = "".join(html5lib.parse(render_html(report), namespaceHTMLElements=False).itertext())
     assert f"{g['general']} of {g['proved']} proved statements hold in full generality" in text
     assert "gradproof derive --mutants" in text
-    assert "in full generality" in report.to_tex()
+    assert "in full generality" in render_tex(report)
 
 
 def test_the_books_full_mnist_figure_is_not_held_against_the_sample():
@@ -194,9 +196,9 @@ def test_the_books_full_mnist_figure_is_not_held_against_the_sample():
                  data={"kind": "full", "source": "x", "digests": {}})
     assert "does not apply" in sample.facts["summary"]["training"]
     assert "does not apply" not in full.facts["summary"]["training"]
-    page = sample.to_html()
+    page = render_html(sample)
     assert "the figure applies to the full data only" in page and "NOT reached" not in page
-    assert "the figure applies to the full data only" not in full.to_html()
+    assert "the figure applies to the full data only" not in render_html(full)
 
 
 def test_generality_parts_and_cache_fields_are_shown_when_present():
@@ -223,10 +225,10 @@ def test_generality_parts_and_cache_fields_are_shown_when_present():
         facts = rep.facts["identities"][0]
         assert facts["checked_at"] == ["the batched forms: checked at m = 2, 3 examples"]
         assert facts["cached"] is True and facts["proved_at"] == "2026-12-01T20:00:00+00:00"
-        page = rep.to_html()
+        page = render_html(rep)
         assert "checked at m = 2, 3 examples" in page
         assert "from the proof cache (proved 2026-12-01T20:00:00+00:00)" in page
-        assert "from the proof cache" in rep.to_tex()
+        assert "from the proof cache" in render_tex(rep)
     finally:
         object.__setattr__(d, "parts", original)
         from gradproof.derive.core import display

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from gradproof import derive
 from gradproof.derive.book.activations import ACTIVATIONS, a as a_sym, relu, z as z_sym
 from gradproof.derive.book.costs import COSTS
+from gradproof.derive.core.display import shown, statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf, mpfunc, sig
 
@@ -118,3 +119,12 @@ def test_relu_prime_at_zero_convention():
     stmt = derive.REGISTRY["relu_prime"].statement
     at0 = [s for s in stmt if isinstance(s.lhs, sp.Subs)]
     assert len(at0) == 1 and at0[0].lhs.doit() == at0[0].rhs == 0
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+def test_the_sigmoid_is_shown_as_half_of_one_plus_tanh():
+    idy = derive.REGISTRY["tanh_sigmoid"]
+    assert shown(idy).is_display == (True, False)
+    assert statement_latex(idy)[0] == (r"\sigma\left(z\right) = \frac{1}{2} "
+                                       r"\left(1 + \tanh{\left(\frac{z}{2} \right)}\right)")

@@ -14,9 +14,10 @@ from sympy.printing.numpy import NumPyPrinter
 from gradproof import derive
 from gradproof.derive.book import backprop
 from gradproof.derive.book.backprop import BATCHED, BATCHED_SYMBOLS, batched_per_example, check_concrete
-from gradproof.derive.book.network import (ARCHITECTURES, Network, concrete_network, sigma, sigma_prime,
-                            vanishes)
-from gradproof.derive.core.prover import PROVED
+from gradproof.derive.book.network import (ARCHITECTURES, Network, check_on_networks, concrete_network, sigma,
+                                           sigma_prime, vanishes)
+from gradproof.derive.core.outcome import PROVED
+from gradproof.derive.core.display import statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, sig
 
@@ -95,7 +96,7 @@ def test_wrong_path_sum_is_not_proved(monkeypatch):
         for label, lhs, rhs in pairs(net):
             yield label, lhs, (rhs.args[0] if isinstance(rhs, sp.Add) else 2 * rhs)
 
-    out = backprop._concrete(drop_a_path, ["quadratic"], "paths", [(2, 2, 2)])
+    out = check_on_networks(drop_a_path, ["quadratic"], "paths", [(2, 2, 2)])
     assert out.status != PROVED
 
 
@@ -328,8 +329,18 @@ def test_paths_through_a_softmax_output_use_its_full_jacobian(monkeypatch):
     elementwise (e^z alone, no normalisation) must not add up to the gradient."""
     import sympy as sp
     from gradproof.derive.book import backprop
-    assert backprop._concrete(backprop._paths_pairs, ["log_likelihood"], "paths",
-                              architectures=[(2, 3, 2)]).proved
-    monkeypatch.setattr(backprop, "_softmax", lambda zl: (None, tuple(sp.exp(u) for u in zl)))
-    assert not backprop._concrete(backprop._paths_pairs, ["log_likelihood"], "paths",
-                                  architectures=[(2, 3, 2)]).proved
+    assert check_on_networks(backprop._paths_pairs, ["log_likelihood"], "paths",
+                             architectures=[(2, 3, 2)]).proved
+    monkeypatch.setattr(backprop, "softmax_layer", lambda zl: (None, tuple(sp.exp(u) for u in zl)))
+    assert not check_on_networks(backprop._paths_pairs, ["log_likelihood"], "paths",
+                                 architectures=[(2, 3, 2)]).proved
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+def test_the_batched_form_prints_the_books_names():
+    tex = statement_latex(derive.REGISTRY["bp_batched"])
+    assert r"\nabla_{A} C \odot \sigma'(Z^{l})" in tex[2]
+    assert r"\mathbf{1}^{T} c \mathbf{1}" in tex[1]
+    assert tex[3] == r"\Delta^{l} = \left(\Delta^{l+1} W^{l+1}\right) \odot \sigma'(Z^{l})"
+    assert not any(name in t for t in tex for name in ("NablaA", "SigmaPrime", "A_prev", "Delta_next"))

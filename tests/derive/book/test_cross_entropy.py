@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from gradproof import derive
 from gradproof.derive.book.activations import a as a_sym, z as z_sym
 from gradproof.derive.book.costs import COSTS, y as y_sym
+from gradproof.derive.core.display import shown, statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf, mpfunc, sig
 
@@ -184,3 +185,13 @@ def test_softplus_form_differs_from_a_wrong_one():
     with mp.workdps(50):
         zz, yy = mp.mpf("1.3"), mp.mpf("0.2")
         assert not close(mp.log1p(mp.exp(zz)) - (1 - yy) * zz, ce_z(zz, yy))
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+@pytest.mark.parametrize("id_", ["cross_entropy_nonnegative", "cross_entropy_softplus"])
+def test_the_cost_is_shown_as_minus_a_bracket(id_):
+    idy = derive.REGISTRY[id_]
+    assert shown(idy).is_display[0]
+    assert statement_latex(idy)[0].startswith(
+        r"- (y \ln{\left(")  # −[y ln a + (1 − y) ln(1 − a)], as the book writes eq. (57)

@@ -29,6 +29,7 @@ def cost(request):
     return derive.get_cost(request.param)
 
 
+@pytest.mark.slow
 def test_every_theorem_of_an_example_activation_is_proved(act):
     ids = [t.id for t in act.theorems]
     assert ids[0] == act.prime_id and ids[-1] == f"{act.name}_backprop"
@@ -39,6 +40,7 @@ def test_every_theorem_of_an_example_activation_is_proved(act):
     assert "concrete diff [2,3,2]" in act.theorems[-1].prove().method
 
 
+@pytest.mark.slow
 def test_every_theorem_of_an_example_cost_is_proved(cost):
     for t in cost.theorems:
         p = t.prove()
@@ -176,3 +178,22 @@ def test_the_constructor_reproduces_the_shipped_activations(shipped, text):
     if shipped != "relu":
         assert sp.expand(A.prime - S.prime) == 0  # through a: σ(1 − σ), 1 − tanh²
     assert A.kinks == S.kinks
+
+
+def test_a_users_activation_is_evaluated_and_its_kinks_found_as_the_books_are():
+    # the same path as σ and ReLU: its class is registered in derive.core.functions with its
+    # formula as definition; oracle: SymPy's exact value of the formula at the point
+    from gradproof.derive.core.certified import evaluate
+    from gradproof.derive.core.functions import info, kink_arguments
+    from gradproof.derive.core.prover import find_counterexample
+
+    u = sp.Symbol("u", real=True)
+    act = custom.activation("kinked_test", "Max(z/4, z) + 1", register=False)
+    F = act.function
+    assert info(F).definition is not None
+    (kink,) = kink_arguments(F(u - 2))  # the formula bends where u − 2 = 0
+    assert sp.solve(kink, u) == [2]
+    for q in (sp.Rational(-7, 3), sp.Integer(0), sp.Rational(5, 2)):
+        assert evaluate(F(u), {u: q}) == sp.Max(q / 4, q) + 1
+    point, lv, rv = find_counterexample(F(u), u + 1)  # equal for u ≥ 0 only: refuted below 0
+    assert sp.Rational(point["u"]) < 0 and sp.Rational(lv) == sp.Rational(point["u"]) / 4 + 1

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from gradproof import derive
 from gradproof.derive.book.gradient_descent import UNBIASED_CASES, minibatch_average
+from gradproof.derive.core.display import shown, statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf, mpfunc
 
@@ -172,3 +173,16 @@ def test_a_wrong_printed_quadratic_delta_is_not_proved(monkeypatch):
     idy = derive.REGISTRY["quadratic_output_error"]
     fresh = derive.Identity(idy.id, idy.title, idy.group, idy.build)  # rebuilt with the patch
     assert fresh.prove().status != "proved"
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+def test_the_quadratic_cost_and_the_update_rule_are_shown_as_the_book_writes_them():
+    cost = statement_latex(derive.REGISTRY["quadratic_cost_gradient"])
+    assert shown(derive.REGISTRY["quadratic_cost_gradient"]).is_display == (False, True, True)
+    assert r"\frac{1}{2} \left\|y - a\right\|^{2}" in cost[1]
+    assert r"\frac{1}{2} \left\|y - a\right\|^{2} = 0" in cost[2]
+    sgd = statement_latex(derive.REGISTRY["sgd_minibatch_update"])
+    assert shown(derive.REGISTRY["sgd_minibatch_update"]).is_display[:2] == (True, True)
+    assert sgd[0].startswith(r"w_{k} \to w'_{k} = w_{k} - \frac{\eta}{m}")
+    assert sgd[1].startswith(r"b_{l} \to b'_{l} = b_{l} - \frac{\eta}{m}")

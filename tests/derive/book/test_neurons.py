@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from gradproof import derive
 from gradproof.derive.book.activations import ACTIVATIONS, z
+from gradproof.derive.core.display import shown, statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf, mpfunc, sig
 
@@ -120,3 +121,21 @@ def test_the_sigmoid_class_derivative_is_tied_to_the_proof(monkeypatch):
                         lambda self, argindex=1: sigmoid(self.args[0]) * (1 + sigmoid(self.args[0])))
     outcomes = [ob() for ob in derive.REGISTRY["sigmoid_prime"].build().obligations]
     assert any(o.status == "refuted" for o in outcomes)
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+def test_sigmoid_prime_is_shown_as_the_book_writes_it():
+    idy = derive.REGISTRY["sigmoid_prime"]
+    assert shown(idy).is_display == (True, False, True)  # the bound σ′ ≤ 1/4 as it is
+    tex = statement_latex(idy)
+    assert tex[0] == r"\sigma'\left(z\right) = \sigma\left(z\right) \left(1 - \sigma\left(z\right)\right)"
+    assert tex[2] == r"\sigma'\left(0\right) = \frac{1}{4}"
+
+
+def test_the_perceptron_and_the_sigmoid_neuron_are_shown_in_the_book_order():
+    assert all(shown(derive.REGISTRY["perceptron_bias"]).is_display)
+    assert statement_latex(derive.REGISTRY["perceptron_bias"])[0] == (
+        r"w\cdot{x} \leq \mathrm{threshold} \Leftrightarrow w\cdot{x} + b \leq 0")
+    out = statement_latex(derive.REGISTRY["sigmoid_output"])[0]
+    assert out.startswith(r"\sigma\left(\sum_{j=1}^{n} {w}_{j} {x}_{j} + b\right) = \frac{1}{1 + e^{- \sum")

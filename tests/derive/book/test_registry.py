@@ -120,7 +120,7 @@ def test_every_identity_says_which_parts_are_general():
 def test_generality_summary_counts_the_parts():
     from gradproof.derive.core.theorem import Part
     P = lambda id, parts, status="proved", expected="proved": derive.Proof(  # noqa: E731
-        id, id, status, "m", 0.0, expected, parts=tuple(parts))
+        status=status, method="m", id=id, title=id, expected=expected, parts=tuple(parts))
     proofs = [P("a", [Part("x", True)]), P("b", [Part("x", True), Part("y", False, "n = 3")]),
               P("c", []), P("d", [Part("x", True)], "undecided"),
               P("e", [Part("x", True)], "refuted", "refuted")]

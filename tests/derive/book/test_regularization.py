@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gradproof import derive
 from gradproof.derive.book.regularization import BIASES, C0, WEIGHTS, eta as eta_s, lmbda as lmbda_s, n as n_s
+from gradproof.derive.core.display import shown, statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf
 
@@ -140,3 +141,27 @@ def test_l1_update_oracle(p, w2, lam, n, eta):
     # the L1 step is a constant ηλ/n towards 0, unlike L2's (ηλ/n)·w (the recorded slip)
     shrink = stepped - (p[1] - eta * partial(c0, p, 1))
     assert close(shrink, -eta * lam / n * mp.sign(p[1]))
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+def test_the_renaming_is_undone_before_the_check():
+    shown_ = shown(derive.REGISTRY["l2_gradient"])
+    assert all(shown_.is_display)
+    assert "w = w_2" in shown_.checked_at
+    assert r"\frac{\partial C}{\partial w}" in statement_latex(derive.REGISTRY["l2_gradient"])[0]
+
+
+@pytest.mark.parametrize("id_", ["l2_gradient", "l2_weight_decay", "l1_gradient", "l1_update"])
+def test_every_rule_is_shown_for_any_weight(id_):
+    idy = derive.REGISTRY[id_]
+    assert all(shown(idy).is_display)  # each form proved equal to its statement (renaming undone)
+    tex = statement_latex(idy)
+    assert not any("w_{2}" in t for t in tex)  # the concrete weight is named "any weight" w
+    assert any(r"\frac{\partial C_{0}}{\partial w}" in t for t in tex)
+
+
+def test_weight_decay_puts_the_decay_factor_in_front_of_w():
+    tex = statement_latex(derive.REGISTRY["l2_weight_decay"])
+    assert tex[0].endswith(r"= \left(1 - \frac{\lambda \eta}{n}\right) w - \eta \frac{\partial C_{0}}{\partial w}")
+    assert tex[1].startswith(r"w \to w' = \left(1 - \frac{\lambda \eta}{n}\right) w - \frac{\eta}{m}")

@@ -15,6 +15,7 @@ from gradproof.derive.book import slips
 from gradproof.derive.book.activations import sigmoid, z
 from gradproof.derive.book.costs import y
 from gradproof.derive.core.prover import prove_equal
+from gradproof.derive.core.display import shown, statement_latex
 
 SLIP_IDS = [i for i, idy in derive.REGISTRY.items() if idy.expect == "refuted"]
 REQUIRED = {"slip_l1_update", "slip_newton_step", "slip_l2_missing_n", "slip_cross_entropy_sigma_prime"}
@@ -135,3 +136,13 @@ def test_cross_entropy_correct_delta_is_a_minus_y():
             assert abs(num - (s(zv) - yv)) < mpmath.mpf(10) ** -20
             assert abs(_mp(slip, {z: Fraction(str(zv)), y: Fraction(str(yv))})
                        - (s(zv) - yv) * s(zv) * (1 - s(zv))) < mpmath.mpf(10) ** -20
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+@pytest.mark.parametrize("id_,decay", [("slip_l1_update", r"\frac{\eta \lambda}{n}"),
+                                       ("slip_l2_missing_n", r"\eta \lambda")])
+def test_a_slip_is_shown_with_the_weight_first(id_, decay):
+    idy = derive.REGISTRY[id_]
+    assert shown(idy).is_display == (True,)
+    assert statement_latex(idy)[0] == (r"w' = \left(1 - %s\right) w - \eta \partial C_0/\partial w" % decay)

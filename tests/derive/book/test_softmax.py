@@ -9,6 +9,7 @@ from gradproof import derive
 from gradproof.derive.book import softmax as S
 from gradproof.derive.book.activations import a as a_sym
 from gradproof.derive.book.costs import LOG_LIKELIHOOD_DELTA, y as y_sym
+from gradproof.derive.core.display import statement_latex
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf
 
@@ -198,3 +199,9 @@ def test_log_likelihood_gradient_at_50_digits(z, cls):
         ys = {S.y[i + 1]: int(i == cls) for i in range(len(z))}
         rhs = evaluate(dz.rhs.xreplace({S.j: j + 1}).xreplace(ys), z)
         assert close(rhs, num)
+
+
+# --- display forms (written beside the theorems; each proved equal to its statement) -----------
+
+def test_the_bounds_are_shown_as_a_chain():
+    assert statement_latex(derive.REGISTRY["softmax_normalised"])[1] == r"0 < a^{L}_{j} < 1"

@@ -8,7 +8,6 @@ line, and what was read, printed back in the book's notation and read again, is 
 """
 from __future__ import annotations
 
-import importlib.util
 import time
 from importlib import resources
 from pathlib import Path
@@ -21,9 +20,12 @@ from hypothesis.extra.lark import from_lark
 from lark.grammar import Terminal
 
 from gradproof.derive.book.activations import relu, sigmoid
-from gradproof.derive.claims.parse import MAX_CHARS, RELU_PRIME_AT_0, deep_recursion, parse
+from gradproof.derive.claims.parse import RELU_PRIME_AT_0, parse
 from gradproof.derive.claims.quantities import Layer, unwritten_bound
 from gradproof.derive.claims.reader import ReadError, parser, read, shown, value
+from gradproof.derive.claims.reading import MAX_CHARS, deep_recursion
+
+from . import test_verify
 
 R = {name: sp.Symbol(name, real=True) for name in
      "a b c d m n v w x y z A B C C0 L eta lambda Delta r u p q ax".split()}
@@ -371,15 +373,8 @@ def test_square_brackets_are_brackets_not_indexing():
 
 # --- the plain dialect: everything today's parser reads reads the same -----------------------------
 
-def _verify_tests():
-    spec = importlib.util.spec_from_file_location("_verify_tests", Path(__file__).with_name("test_verify.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _plain_texts() -> list[str]:
-    tv = _verify_tests()
+    tv = test_verify
     texts = {s for name in ("PROVED_CASES", "REFUTED_CASES", "ADVERSARIAL_TRUE", "ADVERSARIAL_FALSE")
              for row in getattr(tv, name) for s in row[:2]}
     texts |= {"e^z", "x²", "x⁻¹", "|x - y|", "x·y", "a − b", "2×x", "C₀", "|x|·|y|", "η*λ/n",

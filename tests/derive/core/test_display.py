@@ -15,7 +15,9 @@ from gradproof import derive
 from gradproof.derive.core import display
 from gradproof.derive.core.display import DISPLAYS, Display, SquaredNorm, Update, same, shown, step_latex
 from gradproof.derive.core.notation import latex, segments
-from gradproof.derive.core.theorem import Derivation, Identity, Step
+from gradproof.derive.core.theorem import Derivation, Identity
+
+from ...limits import HANG_GUARD
 
 #: Display forms whose statement is still false as written (issue 12 restates it): the display
 #: says what the obligation proves, so until then it must NOT be shown.
@@ -83,13 +85,6 @@ def test_a_display_that_does_not_match_is_not_shown(monkeypatch):
     assert sh.problems and "is not shown" in sh.problems[0]
 
 
-def test_the_renaming_is_undone_before_the_check():
-    shown_ = shown(derive.REGISTRY["l2_gradient"])
-    assert all(shown_.is_display)
-    assert "w = w_2" in shown_.checked_at
-    assert r"\frac{\partial C}{\partial w}" in display.statement_latex(derive.REGISTRY["l2_gradient"])[0]
-
-
 def test_no_two_consecutive_displayed_steps_are_identical():
     for idy in derive.REGISTRY.values():
         shown_steps = [step_latex(s.expr) for s in idy.steps]
@@ -122,18 +117,6 @@ def test_no_cas_notation_in_any_displayed_mathematics():
     for id_, where, tex in _all_latex():
         for bad, why in FORBIDDEN.items():
             assert bad not in tex, f"{id_} ({where}): {why}: {tex}"
-
-
-def test_the_book_forms_the_issue_names():
-    S = {i: display.statement_latex(derive.REGISTRY[i]) for i in
-         ("quadratic_cost_gradient", "sgd_minibatch_update", "softmax_normalised", "sigmoid_prime",
-          "bp_batched")}
-    assert r"\frac{1}{2} \left\|y - a\right\|^{2}" in S["quadratic_cost_gradient"][1]
-    assert S["sgd_minibatch_update"][0].startswith(r"w_{k} \to w'_{k} = w_{k} - \frac{\eta}{m}")
-    assert S["softmax_normalised"][1] == r"0 < a^{L}_{j} < 1"
-    assert S["sigmoid_prime"][0] == r"\sigma'\left(z\right) = \sigma\left(z\right) \left(1 - \sigma\left(z\right)\right)"
-    assert r"\nabla_{A} C \odot \sigma'(Z^{l})" in S["bp_batched"][2]
-    assert r"\mathbf{1}^{T} c \mathbf{1}" in S["bp_batched"][1]
 
 
 # --- the printer ------------------------------------------------------------------------------------
@@ -171,11 +154,12 @@ def test_segments_split_prose_and_mathematics():
 
 
 def test_derive_shows_itself_without_reports():
-    code = ("import sys, derive; t = derive.REGISTRY['bp1']._repr_latex_(); "
+    code = ("import sys; from gradproof import derive; t = derive.REGISTRY['bp1']._repr_latex_(); "
             "assert derive.REGISTRY['bp1']._repr_html_() is None; "
-            "assert 'reports' not in sys.modules, 'derive imported reports'; "
+            "assert 'gradproof.reports' not in sys.modules, 'derive imported reports'; "
             "assert t.startswith('$$') and 'PROVED' in t; print('ok')")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=HANG_GUARD)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 

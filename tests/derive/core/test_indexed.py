@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from gradproof.derive.core.indexed import (canonical_indices, collapse_checked, collapse_kronecker, index,
                             kronecker_lemma, pull_constants, pull_in)
-from gradproof.derive.core.prover import PROVED
+from gradproof.derive.core.outcome import PROVED
 
 j, k, m, n, p = (index(s) for s in "j k m n p".split())
 f = sp.IndexedBase("f")

@@ -1,4 +1,5 @@
 """derive.core.theorem.decide: a statement's relation is proved only through its readings, exactly."""
+import pytest
 import sympy as sp
 
 from gradproof.derive.core.theorem import Reading, decide
@@ -72,3 +73,27 @@ def test_matrix_relations_entry_by_entry():
     M = sp.ImmutableMatrix([[x, y], [y, x]])
     assert decide(sp.Eq(A.T, A), [Reading({A: M})]).proved
     assert not decide(sp.Eq(A, 2 * A), [Reading({A: M})]).proved
+
+
+# --- Jupyter views: registered by the modules that render -------------------------------------------
+
+def test_a_registered_view_shows_the_identity_with_its_proof(monkeypatch):
+    from gradproof.derive.core import theorem as T
+
+    monkeypatch.setattr(T, "_VIEWS", {})  # as if nothing that renders were imported
+    x = sp.Symbol("x", real=True)
+    idy = T.Identity("toy_view", "toy", "neurons",
+                     lambda: T.Derivation([sp.Eq(x * (x + 1), x ** 2 + x)], [], []))
+    assert idy._repr_latex_() is None and idy._repr_html_() is None
+    T.register_view("html", lambda i, p: f"<b>{i.id}: {p.status}</b>")
+    assert idy._repr_html_() == "<b>toy_view: proved</b>" and idy._repr_latex_() is None
+    T.register_view("html", lambda i, p: "again")  # a later registration replaces the earlier
+    assert idy._repr_html_() == "again"
+    with pytest.raises(ValueError, match="kind must be 'latex' or 'html'"):
+        T.register_view("svg", lambda i, p: "")
+
+
+def test_display_registers_the_latex_view():
+    from gradproof.derive.core import display, theorem as T
+
+    assert T._VIEWS["latex"] is display.identity_latex

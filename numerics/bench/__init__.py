@@ -1,0 +1,17 @@
+r"""How fast the generated kernels train, against other ways to write the same SGD; peak memory.
+
+``gradproof bench`` in four parts: :mod:`.contestants`, the table of ways to train one epoch of the
+book's ch. 1 network (the bound of the matrix products alone, the generated kernels, hand-written
+numpy, the book's per-example loop, JAX, PyTorch); :mod:`.threads`, which puts numpy's OpenBLAS,
+torch and JAX on the same number of threads; :mod:`.memory`, the peak memory of a full-MNIST
+training run in a child process; and :mod:`.run`, the runner (:func:`bench`): interleaved timing
+windows, medians of CPU time, the ratios against the targets.
+"""
+from __future__ import annotations
+
+from .contestants import CONTESTANTS
+from .memory import peak_memory
+from .run import BOUND_LIMITS, SIZES, TARGETS, bench
+from .threads import numpy_threads
+
+__all__ = ["bench", "CONTESTANTS", "TARGETS", "BOUND_LIMITS", "SIZES", "numpy_threads", "peak_memory"]
