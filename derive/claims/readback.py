@@ -16,6 +16,7 @@ again gives the same expression: the test module holds the two to that.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import sympy as sp
@@ -60,8 +61,10 @@ def _wrap(e, prec: int) -> str:
     return f"({text})" if p < prec else text
 
 
+@functools.lru_cache(maxsize=4096)
 def _show(e) -> tuple[str, int]:
-    """(text, precedence) of ``e``."""
+    """(text, precedence) of ``e`` (cached: a sum asks for a term's precedence and then its text, so
+    a 190-level continued fraction would otherwise be shown 2¹⁹⁰ times)."""
     if isinstance(e, sp.Integer):
         return (str(e), _ATOM) if e >= 0 else (f"−{-e}", _NEG)
     if isinstance(e, sp.Rational):

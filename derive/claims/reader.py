@@ -53,6 +53,8 @@ The rules (each a row of the test module's table of traps)
         closes; ``||x||`` is refused (write ``‖x‖``).
     R10. ``n!=1`` is refused (n! = 1 or n ≠ 1); ``2e-3`` in LaTeX is refused (2·10⁻³ or 2e − 3);
         ``√x²`` is (√x)² (TeX's rule: the root takes one token).
+    R11. ``x[0]`` (a name, then ``[`` with no space) is refused: it reads like indexing (Python's
+        ``x[0]``); ``x_0`` is an index, ``x·[0]`` or ``x [1 − x]`` a product.
 
 Bounds: the text (:data:`MAX_TEXT`), each side (:data:`~derive.claims.reading.MAX_CHARS`), nesting (:data:`MAX_DEPTH`),
 numbers (:data:`MAX_BITS`, :data:`MAX_DECIMAL_EXPONENT`), exponents (:data:`MAX_EXPONENT`),
@@ -89,7 +91,7 @@ def read(text: str) -> Reading:
     r"""Read ``text`` (LaTeX, Unicode or plain): one expression, or a chain of relations.
 
     Raises :class:`ReadError` (a ``ValueError``; one line, ``line:column: what; the fix``) for text
-    that is not read, and for text that could be read two ways (the rules R1–R10 above).
+    that is not read, and for text that could be read two ways (the rules R1–R11 above).
     """
     if not isinstance(text, str):
         raise TypeError(f"read() takes text, not {type(text).__name__}")
@@ -103,8 +105,9 @@ def read(text: str) -> Reading:
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
     with deep_recursion():
-        sides, relations, values = Transformer(text, latex).reading(tree)
-        reading = Reading(text, tuple(sides), tuple(relations), latex, tuple(values))
+        transformer = Transformer(text, latex)
+        sides, relations, values = transformer.reading(tree)
+        reading = Reading(text, tuple(sides), tuple(relations), latex, tuple(values), transformer.memo)
         _check_indices(reading)
     return reading
 

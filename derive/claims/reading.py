@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import sympy as sp
@@ -75,6 +75,7 @@ class Reading:
     relations: tuple = ()
     latex: bool = False
     evaluated: tuple = ()  #: the sides' values, computed once by the reader (:func:`value`)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  #: every part's value (by node)
 
     @property
     def expr(self) -> sp.Expr:

@@ -220,6 +220,10 @@ class Transformer(Calculus, Transformer_NonRecursive):
         """The factor starting at ``pieces[i]`` and the index after it."""
         p = pieces[i]
         nxt = pieces[i + 1] if i + 1 < len(pieces) else None
+        if isinstance(p, (Name, MaybeFunction)) and isinstance(nxt, Group) and nxt.bracket == "[" \
+                and getattr(p.pos, "end_pos", None) == getattr(nxt.pos, "start_pos", -1):  # R11
+            self.fail(nxt.pos, f"'{p.shown}[' reads like indexing; write {p.shown}_0 for an index, "
+                               f"or {p.shown}·[…] for a product")
         if isinstance(p, Name):
             p = self.name(p, [], None, 0)
         if isinstance(p, KnownFunction):

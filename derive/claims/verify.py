@@ -48,8 +48,9 @@ from ..core.deadline import MAX_TIME_LIMIT, Timeout, check_time_limit, deadline
 from ..core.functions import relu, sigmoid
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status
 from ..core.prover import LADDER, SIMPLIFY_MAX_OPS, find_counterexample
+from .meaning import read_claim, side_meaning
 from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse,
-                    parse_assumption, parse_claim, parse_let, substitute_lets)
+                    parse_assumption, parse_let, substitute_lets)
 
 __all__ = ["Verdict", "verify", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS", "MAX_TIME_LIMIT",
            "Claim", "prepare"]
@@ -72,6 +73,7 @@ class Verdict(Outcome):
 
     lhs: str
     rhs: str
+    read_as: str = ""  #: what was read, in the book's notation (shown before the verdict)
     lhs_value: str | None = None
     rhs_value: str | None = None
     domain: str = ""
@@ -79,7 +81,8 @@ class Verdict(Outcome):
     note: str = ""
 
     def as_dict(self) -> dict:
-        return {"status": self.status, "method": self.method, "lhs": self.lhs, "rhs": self.rhs,
+        return {"status": self.status, "method": self.method, "read_as": self.read_as,
+                "lhs": self.lhs, "rhs": self.rhs,
                 "counterexample": self.counterexample, "lhs_value": self.lhs_value,
                 "rhs_value": self.rhs_value, "difference": self.difference, "domain": self.domain,
                 "note": self.note, "detail": self.detail, "seconds": round(self.seconds, 4)}
@@ -101,6 +104,7 @@ class Claim:
     empty: str = ""  # why the domain is empty, if it is
     shown: tuple = ("", "")  #: both sides as parsed, before the domain's signs were applied
     kinks: tuple = ()  #: where a differentiated expression is not smooth (each vanishes there)
+    notes: tuple = ()  #: what the reader should know ("C₀ does not depend on w here")
 
     def at_relu_kink(self, value) -> "Claim":
         """The claim with ReLU′(0) = ``value`` (parsed derivatives of ReLU carry it as a symbol)."""
@@ -109,7 +113,7 @@ class Claim:
                      [p.xreplace(sub) for p in self.parts], self.constraints, self.domain,
                      self.relu_prime, self.empty,
                      tuple(t.xreplace(sub) if isinstance(t, sp.Basic) else t for t in self.shown),
-                     self.kinks)
+                     self.kinks, self.notes)
 
 
 def _symbol_facts(constraints: Sequence[sp.Basic], parts: Sequence[sp.Expr]) -> dict[str, dict]:
@@ -179,8 +183,8 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
         sym, parsed = parse_let(item, lets)
         lets[sym] = parsed.expr
         let_parts[sym] = parsed
-    L = parse_claim(lhs, "lhs", lets)
-    R = parse_claim(rhs, "rhs", lets)
+    L = side_meaning(lhs, "lhs", lets)
+    R = side_meaning(rhs, "rhs", lets)
     used = set().union(L.used, R.used)
     while True:  # a definition may use others: z = w*x + b, a = sigma(z)
         more = set().union(*(let_parts[s].used for s in used)) - used
@@ -224,8 +228,9 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
             empty = "the assumptions contradict each other"
         constraints = [c for c in constraints if not (c is sp.true or c == True)]  # noqa: E712
     kinks = [k for k in kinks if not k.is_nonzero]  # a kink the assumptions exclude (w != 0) is none
+    notes = tuple(dict.fromkeys([*getattr(L, "notes", ()), *getattr(R, "notes", ())]))
     return Claim(left, right, parts, constraints, _describe_domain(symbols, assumed), relu_prime,
-                 empty, shown, tuple(kinks))
+                 empty, shown, tuple(kinks), notes)
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -347,7 +352,7 @@ def _bound_points(claim: Claim) -> list[dict]:
     return out
 
 
-def verify(lhs, rhs, *, time_limit: float = 30.0, let: Sequence = (), assume: Sequence = ()) -> Verdict:
+def verify(lhs, rhs=None, *, time_limit: float = 30.0, let: Sequence = (), assume: Sequence = ()) -> Verdict:
     """Decide ``lhs = rhs`` for real values of every symbol (see the module docstring).
 
     ``lhs``/``rhs``: text or SymPy expressions.  ``let``: definitions ``"z = w*x + b"`` (or
@@ -362,7 +367,8 @@ def verify(lhs, rhs, *, time_limit: float = 30.0, let: Sequence = (), assume: Se
     with deep_recursion():
         try:
             with deadline(time_limit):
-                claim = prepare(lhs, rhs, let, assume)
+                left, right, read_as = read_claim(lhs, rhs)
+                claim = prepare(left, right, let, assume)
         except Timeout:
             raise ValueError(f"parsing the claim took longer than the time limit "
                              f"({time_limit:g} s)") from None
@@ -372,7 +378,8 @@ def verify(lhs, rhs, *, time_limit: float = 30.0, let: Sequence = (), assume: Se
         v = _decide(claim.at_relu_kink(0), t0, time_limit)
         if claim.relu_prime and v.status != UNDECIDED:
             v = _with_relu_note(claim, v, t0, time_limit)
-    return v
+    note = "; ".join([*claim.notes, *([v.note] if v.note else [])])
+    return dataclasses.replace(v, read_as=read_as, note=note)
 
 
 def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from importlib import resources
-from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -368,7 +367,14 @@ def test_nothing_in_the_reader_runs_code(text, tmp_path, monkeypatch):
 
 
 def test_square_brackets_are_brackets_not_indexing():
-    assert read_value("x[0]") == 0 and read_value("a[1 - a]") == a * (1 - a)
+    assert read_value("x [0]") == 0 and read_value("a [1 - a]") == a * (1 - a)
+    assert read_value("a·[1 - a]") == a * (1 - a)
+
+
+@pytest.mark.parametrize("text", ["x[0]", "a[1 - a]", "eta[2]"])
+def test_a_name_then_a_bracket_is_refused_as_indexing(text):  # R11: Python's x[0]
+    with pytest.raises(ReadError, match="reads like indexing"):
+        read(text)
 
 
 # --- the plain dialect: everything today's parser reads reads the same -----------------------------

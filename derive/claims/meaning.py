@@ -1,0 +1,263 @@
+r"""What a reading *means* for deciding: the reader's unevaluated side → the expression verify decides.
+
+:func:`derive.claims.reader.read` gives a side as written (``x/x`` a quotient, ``σ′(z)`` a
+``Subs``, ``∂C₀/∂w`` a ``Derivative``).  :func:`meaning` turns it into a :class:`Meaning`:
+
+* the **definitions** (``--let``) are substituted *inside each derivative before differentiating*
+  (so :math:`\partial/\partial w\, \sigma(z)` with :math:`z = wx + b` goes through z: the chain rule),
+  then everywhere;
+* each **derivative** ``∂f/∂x`` and each **prime** ``f′(u)`` is taken, and where the differentiated
+  expression is not smooth (the argument of ``|u|``, ``sgn u``, ``ReLU u``; the differences of the
+  arguments of ``max``) a *kink* is recorded: SymPy's formula (``sign(x)`` for :math:`|x|'`) is not
+  known to be the derivative there, so a claim that depends on it is not decided there.  The prime
+  path records them as ``diff`` does (``Abs′(x)² = 1`` is undecided, not refuted at x = 0);
+* a ReLU′ carries its value at 0 as the symbol ``RELU_PRIME_AT_0`` (set to 0 when deciding, the
+  convention of theorem ``relu_prime``);
+* a **bare symbol** differentiated to 0 is said: in :math:`\partial(C_0 + \tfrac{\lambda}{2n}w^2)/\partial w`,
+  "C₀ does not depend on w here" (write ``C_0(w)`` for a function of w);
+* **sums** with symbolic bounds are summed (:math:`\sum_{k=1}^n k = n(n+1)/2`), ``binomial`` and
+  ``factorial`` stay SymPy's;
+* the **domain** is read off the side *as written* (before SymPy folds ``\sqrt x\sqrt x`` to x):
+  every power of a non-constant base with a negative or non-integer exponent, every logarithm and
+  the calls of the partial functions of :mod:`derive.core.functions` must be real and defined;
+* the network's **indexed quantities** (``a^L_j``) outside the network context are real numbers
+  named as the book writes them (the counterexample shows ``a^L_j = 1/3``); a whole layer
+  (``z^l``, ``(w^{l+1})^T``) needs the network context and is refused here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import sympy as sp
+
+from ..core import functions
+from ..core.functions import kink_arguments, relu
+from .parse import RELU_PRIME_AT_0, parse_claim, substitute_lets
+from .quantities import Layer, gradient
+from .reader import read
+from .readback import shown
+from .reading import PRIME_VARIABLE, ReadError, value
+
+__all__ = ["Meaning", "meaning", "Written", "read_claim", "side_meaning", "mark_relu_prime",
+           "independent_terms"]
+
+
+@dataclass(frozen=True)
+class Written:
+    """One side of a claim as the reader read it (unevaluated); a SymPy expression given directly is
+    not wrapped."""
+
+    expr: sp.Expr
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  #: the reader's values of its parts
+
+
+def read_claim(lhs, rhs=None) -> tuple[object, object, str]:
+    """Read a claim: ``read_claim("LHS = RHS")`` (one equation) or ``read_claim(lhs, rhs)``; each
+    side text (read by :func:`~derive.claims.reader.read`) or a SymPy expression (taken as given).
+    Returns both sides (:class:`Written` for text) and what was read, in the book's notation
+    (``read as: …``).  ``ValueError`` (one line, naming the side and ``line:column``) otherwise."""
+    if rhs is None:
+        if not isinstance(lhs, str):
+            raise ValueError("give both sides, or one equation 'LHS = RHS' as text")
+        reading = _read(lhs, "the claim")
+        if reading.relations != ("=",):
+            got = "no '='" if not reading.relations else f"'{' '.join(reading.relations)}'"
+            raise ValueError(f"the claim: write one equation LHS = RHS (got {got}); a chain "
+                             "A = B = C or a relation ≤ is checked by gradproof proofread")
+        return (Written(reading.sides[0], reading.memo), Written(reading.sides[1], reading.memo),
+                shown(reading))
+    sides, texts = [], []
+    for x, where in ((lhs, "lhs"), (rhs, "rhs")):
+        if isinstance(x, sp.Basic):
+            sides.append(x)
+            texts.append(shown(x) if isinstance(x, sp.Expr) else str(x))
+            continue
+        if not isinstance(x, str):
+            raise ValueError(f"{where}: expected text or a SymPy expression, got {type(x).__name__}")
+        reading = _read(x, where)
+        if reading.relations:
+            raise ValueError(f"{where}: expected one expression, got a relation "
+                             f"('{reading.relations[0]}'); give the equation as one argument "
+                             "'LHS = RHS', or each side alone")
+        sides.append(Written(reading.sides[0], reading.memo))
+        texts.append(shown(reading))
+    return sides[0], sides[1], f"{texts[0]} = {texts[1]}"
+
+
+def _read(text: str, where: str):
+    try:
+        return read(text)
+    except ReadError as exc:
+        raise ValueError(f"{where} {exc}") from None
+
+
+def side_meaning(side, where: str, lets: Mapping[sp.Symbol, sp.Expr] | None = None):
+    """:func:`meaning` of a :class:`Written` side (or of text, read first); a SymPy expression given directly is taken as
+    :func:`derive.claims.parse.parse_claim` takes it."""
+    if isinstance(side, str):
+        side = read_claim(side, "0")[0] if where != "rhs" else read_claim("0", side)[1]
+    if isinstance(side, Written):
+        return meaning(side.expr, where, lets, side.memo)
+    return parse_claim(side, where, lets)
+
+
+@dataclass
+class Meaning:
+    """A side ready to decide (the fields of :class:`derive.claims.parse.Parsed`, and ``notes``).
+
+    ``expr``: derivatives and sums taken, definitions substituted; ``parts``: what must be real and
+    defined; ``relu_prime``: a ReLU′ was taken; ``used``: the definitions referred to; ``kinks``:
+    where a differentiated expression is not smooth; ``notes``: what the reader should know
+    ("C₀ does not depend on w here")."""
+
+    expr: sp.Expr
+    parts: list = field(default_factory=list)
+    relu_prime: bool = False
+    used: set = field(default_factory=set)
+    kinks: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+def meaning(side: sp.Expr, where: str, lets: Mapping[sp.Symbol, sp.Expr] | None = None,
+            memo: dict | None = None) -> Meaning:
+    """The meaning of one side as written (``side`` from a :class:`~derive.claims.reading.Reading`,
+    ``memo`` its values of parts, :attr:`~derive.claims.reading.Reading.memo`); ``ValueError`` naming
+    ``where`` for what cannot be decided (a whole layer, a complex value)."""
+    lets = dict(lets or {})
+    memo = {} if memo is None else memo
+    out = Meaning(sp.S.Zero)
+    out.parts, layers = _domain(side, memo)
+    if layers:
+        raise ValueError(f"{where}: '{shown(layers[0])}' is a whole layer (a vector or matrix); "
+                         "its shape needs the book's network as context, which verify does not have "
+                         "yet: write it with indices, as in δ^l_j")
+    taken = _taken(value(side, memo), lets, out)
+    out.used = taken.free_symbols & set(lets)
+    expr = substitute_lets(taken, lets)
+    named = _names_of_indexed(expr, *out.parts, *out.kinks)
+    out.expr = _check(expr.xreplace(named), where)
+    out.parts = [substitute_lets(p, lets).xreplace(named) for p in out.parts]
+    out.kinks = [substitute_lets(k, lets).xreplace(named) for k in out.kinks]
+    return out
+
+
+# --- calculus ------------------------------------------------------------------------------------------
+
+def _taken(e: sp.Expr, lets: Mapping, out: Meaning) -> sp.Expr:
+    """Every derivative, prime and sum in ``e`` taken, innermost first (recording kinks and notes)."""
+    if not e.args or not e.has(sp.Derivative, sp.Subs, sp.Sum):
+        return e
+    if isinstance(e, sp.Subs) and _is_prime(e):  # f′(u): f's derivative is a rule, u is taken
+        return _prime(e, _taken(e.point[0], lets, out), out)
+    args = [_taken(a, lets, out) if isinstance(a, sp.Expr) else a for a in e.args]
+    if isinstance(e, sp.Derivative):
+        return _derivative(args[0], e.variable_count, lets, out)
+    e = e.func(*args)
+    return e.doit(deep=False) if isinstance(e, sp.Sum) else e
+
+
+def _is_prime(e: sp.Subs) -> bool:
+    return (e.variables == (PRIME_VARIABLE,) and isinstance(e.expr, sp.Derivative)
+            and e.expr.expr.args == (PRIME_VARIABLE,))
+
+
+def _prime(e: sp.Subs, arg: sp.Expr, out: Meaning) -> sp.Expr:
+    r""":math:`f^{(k)}(u)`: ``f``'s k-th derivative at u; the kinks of :math:`f(u)` are recorded
+    (as for :math:`\mathrm{diff}(f(u), u)`) and the domain of f at u is needed."""
+    f = e.expr.expr.func
+    k = e.expr.derivative_count
+    t = sp.Dummy("t", real=True)
+    if f is not relu:  # ReLU′ at its kink is the convention ReLU′(0) (carried as a symbol), not unknown
+        out.kinks.extend(kink_arguments(f(arg)))
+    entry = functions.info(f)
+    if entry is not None and entry.partial:
+        out.parts.extend(entry.domain([arg]))
+    return mark_relu_prime(f(t), sp.diff(f(t), t, k), out).xreplace({t: arg})
+
+
+def _derivative(f: sp.Expr, spec, lets: Mapping, out: Meaning) -> sp.Expr:
+    r""":math:`\partial f/\partial x`: the definitions of names other than the variables are substituted
+    first (the chain rule goes through them); a bare symbol that then does not contain the variable
+    is said ("C₀ does not depend on w here")."""
+    variables = {v for v, _ in spec}
+    f = substitute_lets(f, {k: v for k, v in lets.items() if k not in variables})
+    for v in variables:
+        out.notes.extend(f"{shown(s)} does not depend on {shown(v)} here (write {shown(s)}({shown(v)}) "
+                         f"for a function of {shown(v)})" for s in independent_terms(f, v))
+    out.kinks.extend(kink_arguments(f))
+    return mark_relu_prime(f, sp.diff(f, *spec), out)
+
+
+def independent_terms(f: sp.Expr, v: sp.Symbol) -> list[sp.Symbol]:
+    """The bare symbols among the terms of ``f`` (up to a constant factor) that do not contain ``v``:
+    ∂/∂v takes each of them to 0, which a reader who meant a function of v should be told."""
+    found = []
+    for term in sp.Add.make_args(f):
+        _, rest = term.as_independent(*term.free_symbols, as_Add=False)
+        if isinstance(rest, sp.Symbol) and rest != v and not rest.is_integer:
+            found.append(rest)
+    return list(dict.fromkeys(found))
+
+
+def mark_relu_prime(f: sp.Expr, df: sp.Expr, out: Meaning) -> sp.Expr:
+    """ReLU′'s value at the kink, H(u, 0), becomes H(u, ReLU'(0)) (set when deciding)."""
+    if not f.has(relu):
+        return df
+    old = f.atoms(sp.Heaviside)
+    new = {h for h in df.atoms(sp.Heaviside) if h not in old and len(h.args) == 2 and h.args[1] == 0}
+    if new:
+        out.relu_prime = True
+        df = df.xreplace({h: sp.Heaviside(h.args[0], RELU_PRIME_AT_0) for h in new})
+    return df
+
+
+# --- the domain, read off the side as written ------------------------------------------------------------
+
+def _domain(e: sp.Basic, memo: dict) -> tuple[list, list]:
+    """What must be real and defined, from the unevaluated tree: ``1/x`` in ``x/x``, ``√x`` in
+    ``√x·√x``, ``ln x``, ``tan x``; not inside a sum (its terms depend on the summation index) nor
+    inside a prime's derivative (whose argument is the prime's variable).  Also the whole layers
+    (``z^l``, ``∇_a C``) it holds."""
+    found, layers = [], []
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Layer, gradient)):
+            layers.append(node)
+            continue
+        if isinstance(node, sp.Sum):
+            stack.extend(lim for limits in node.limits for lim in limits[1:])
+            continue
+        if isinstance(node, sp.Subs) and _is_prime(node):
+            entry = functions.info(node.expr.expr.func)
+            if entry is not None and entry.partial:
+                found.extend(entry.domain([value(node.point[0], memo)]))
+            stack.extend(node.point)
+            continue
+        if isinstance(node, sp.Pow):
+            base, expo = value(node.base, memo), value(node.exp, memo)
+            if base.free_symbols and not (expo.is_Integer and expo >= 0):
+                found.append(sp.Pow(base, expo, evaluate=False))
+        entry = functions.info(node) if isinstance(node, sp.Function) else None
+        if entry is not None and entry.partial:
+            found.extend(entry.domain([value(a, memo) for a in node.args]))
+        stack.extend(a for a in node.args if isinstance(a, sp.Basic))
+    return list(dict.fromkeys(found)), layers
+
+
+# --- names and checks ------------------------------------------------------------------------------------
+
+def _names_of_indexed(*exprs: sp.Expr) -> dict:
+    """Each indexed quantity (``a^L_j``) as a real number named as the book writes it."""
+    return {q: sp.Symbol(shown(q), real=True) for e in exprs for q in e.atoms(sp.Indexed)}
+
+
+def _check(expr: sp.Expr, where: str) -> sp.Expr:
+    """A side that is undefined everywhere or not real is refused (one line)."""
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ValueError(f"{where} is undefined everywhere ({shown(expr)}); check divisions by zero")
+    if expr.has(sp.I):
+        raise ValueError(f"{where} is not real ({shown(expr)}); check square roots and logarithms of "
+                         "negative numbers")
+    return expr
