@@ -17,8 +17,11 @@ arithmetic (:mod:`derive.core.certified`) and re-evaluated independently in mpma
 precision before it is reported.  *Undecided*: anything else; never "probably".  A verdict is an
 :class:`~derive.core.outcome.Outcome` (:class:`Verdict`).
 
-Parsing: :mod:`derive.claims.parse` (``parse(text, side)`` is re-exported here: the one safe parser).
-Definitions ``let=["z = w*x + b"]`` are substituted before deciding (a derivative in ``w`` goes
+Reading: both sides are read by the notation reader (:mod:`derive.claims.reader`: plain text,
+Unicode, LaTeX), or one equation ``verify("LHS = RHS")``; what they mean for deciding (derivatives,
+primes, sums taken; kinks; the domain as written) is :mod:`derive.claims.meaning`; the verdict's
+``read_as`` says what was read, in the book's notation.  A SymPy expression given directly is taken
+by :mod:`derive.claims.parse` (``parse(text, side)`` is re-exported here).  Definitions ``let=["z = w*x + b"]`` are substituted before deciding (a derivative in ``w`` goes
 through ``z``); assumptions ``assume=["0 < a < 1", "w != 0", "n > 0", "n integer"]`` restrict the
 domain of both the proof and the counterexample search.
 
@@ -268,6 +271,8 @@ def _cheap_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
         rewritten = _lazy(lambda: _to_exp(d))
         rungs += [(f"rewrite {exp_names}→exp, {m}", (lambda m=m: LADDER[m](rewritten())))
                   for m in ("expand", "cancel")]
+    if d.has(sp.factorial, sp.binomial, sp.gamma):  # counting: n!/(n-1)! = n, C(n-1, m-1)/C(n, m) = m/n
+        rungs.append(("gammasimp, cancel", lambda: sp.cancel(sp.gammasimp(d))))
     return rungs
 
 
