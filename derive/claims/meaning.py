@@ -33,14 +33,14 @@ import sympy as sp
 
 from ..core import functions
 from ..core.functions import kink_arguments, relu
-from .parse import RELU_PRIME_AT_0, parse_claim, substitute_lets
+from .parse import RELU_PRIME_AT_0, parse_claim, parse_let, substitute_lets
 from .quantities import Layer, gradient
 from .reader import read
 from .readback import shown
 from .reading import PRIME_VARIABLE, ReadError, value
 
-__all__ = ["Meaning", "meaning", "Written", "read_claim", "side_meaning", "mark_relu_prime",
-           "independent_terms"]
+__all__ = ["Meaning", "meaning", "Written", "read_claim", "side_meaning", "let_meaning",
+           "read_definition", "mark_relu_prime", "independent_terms"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,10 @@ def read_claim(lhs, rhs=None) -> tuple[object, object, str]:
                 shown(reading))
     sides, texts = [], []
     for x, where in ((lhs, "lhs"), (rhs, "rhs")):
+        if isinstance(x, Written):
+            sides.append(x)
+            texts.append(shown(x.expr))
+            continue
         if isinstance(x, sp.Basic):
             sides.append(x)
             texts.append(shown(x) if isinstance(x, sp.Expr) else str(x))
@@ -83,6 +87,43 @@ def read_claim(lhs, rhs=None) -> tuple[object, object, str]:
         sides.append(Written(reading.sides[0], reading.memo))
         texts.append(shown(reading))
     return sides[0], sides[1], f"{texts[0]} = {texts[1]}"
+
+
+def read_definition(text: str, where: str = "let", *, latex: bool | None = None) -> tuple[sp.Expr, Written]:
+    """``"z = w x + b"`` (or ``z \\equiv …``) → the defined name (a symbol, or an indexed quantity
+    ``z^l_j``) and its definition as read; ``ValueError`` (one line) for anything else."""
+    try:
+        reading = read(text, latex)
+    except ReadError as exc:
+        raise ValueError(f"{where} {exc}") from None
+    name = reading.sides[0]
+    if len(reading.relations) != 1 or reading.relations[0] not in ("=", "≡") \
+            or not isinstance(name, (sp.Symbol, sp.Indexed)) or name.is_integer:
+        raise ValueError(f"{where} {text!r}: write a definition as NAME = EXPRESSION, e.g. 'z = w x + b'")
+    if name in value(reading.sides[1], reading.memo).free_symbols:
+        raise ValueError(f"{where} {shown(name)} refers to itself")
+    return name, Written(_own_dummies(reading.sides[1]), {})
+
+
+def _own_dummies(e: sp.Expr) -> sp.Expr:
+    """A definition's summation indices renamed (k → k′): substituted where k is a free index
+    (∂z^l_j/∂w^l_jk with z^l_j = ∑_k w^l_jk a^{l−1}_k), its sum must not capture that k."""
+    def rename(s: sp.Sum) -> sp.Sum:
+        fresh = {lim[0]: sp.Symbol(lim[0].name + "′", **lim[0].assumptions0) for lim in s.limits}
+        return sp.Sum(s.function.xreplace(fresh), *[(fresh[v], a, b) for v, a, b in s.limits])
+    return e.replace(lambda x: isinstance(x, sp.Sum), rename)
+
+
+def let_meaning(item, lets: Mapping[sp.Expr, sp.Expr]):
+    """One definition for :func:`derive.claims.verify.prepare`: a ``(name, Written)`` pair (the
+    name a symbol or an indexed quantity; earlier definitions ``lets`` substituted in it), else
+    what :func:`derive.claims.parse.parse_let` reads (text, or a name and a SymPy expression)."""
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Written):
+        name = item[0]
+        if name in lets:
+            raise ValueError(f"let {shown(name)} is defined twice")
+        return name, meaning(item[1].expr, f"let {shown(name)}", lets, item[1].memo, named=False)
+    return parse_let(item, lets)
 
 
 def _read(text: str, where: str):
@@ -117,13 +158,16 @@ class Meaning:
     used: set = field(default_factory=set)
     kinks: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    symbolic: str = ""  #: why only a symbolic proof can decide it (no values can be tried), if so
 
 
 def meaning(side: sp.Expr, where: str, lets: Mapping[sp.Symbol, sp.Expr] | None = None,
-            memo: dict | None = None) -> Meaning:
+            memo: dict | None = None, *, named: bool = True) -> Meaning:
     """The meaning of one side as written (``side`` from a :class:`~derive.claims.reading.Reading`,
     ``memo`` its values of parts, :attr:`~derive.claims.reading.Reading.memo`); ``ValueError`` naming
-    ``where`` for what cannot be decided (a whole layer, a complex value)."""
+    ``where`` for what cannot be decided (a whole layer, a complex value).  ``named``: the indexed
+    quantities become real numbers named as the book writes them (not for a definition, which is
+    substituted into sides that may differentiate by them)."""
     lets = dict(lets or {})
     memo = {} if memo is None else memo
     out = Meaning(sp.S.Zero)
@@ -135,10 +179,14 @@ def meaning(side: sp.Expr, where: str, lets: Mapping[sp.Symbol, sp.Expr] | None 
     taken = _taken(value(side, memo), lets, out)
     out.used = taken.free_symbols & set(lets)
     expr = substitute_lets(taken, lets)
-    named = _names_of_indexed(expr, *out.parts, *out.kinks)
-    out.expr = _check(expr.xreplace(named), where)
-    out.parts = [substitute_lets(p, lets).xreplace(named) for p in out.parts]
-    out.kinks = [substitute_lets(k, lets).xreplace(named) for k in out.kinks]
+    names = _names_of_indexed(expr, *out.parts, *out.kinks) if named else {}
+    out.expr = _check(expr.xreplace(names), where)
+    if named and any(isinstance(q, sp.Indexed) for q in out.expr.atoms(sp.Indexed)):
+        out.symbolic = (f"{where} has a sum over an indexed quantity ({shown(out.expr)}); values can "
+                        "be tried only with the network's sizes (its context), so only an exact "
+                        "reduction decides it")
+    out.parts = [substitute_lets(p, lets).xreplace(names) for p in out.parts]
+    out.kinks = [substitute_lets(k, lets).xreplace(names) for k in out.kinks]
     return out
 
 
@@ -186,7 +234,9 @@ def _derivative(f: sp.Expr, spec, lets: Mapping, out: Meaning) -> sp.Expr:
         out.notes.extend(f"{shown(s)} does not depend on {shown(v)} here (write {shown(s)}({shown(v)}) "
                          f"for a function of {shown(v)})" for s in independent_terms(f, v))
     out.kinks.extend(kink_arguments(f))
-    return mark_relu_prime(f, sp.diff(f, *spec), out)
+    df = sp.diff(f, *spec)  # ∂/∂w_k ∑_k′ w_k′ a_k′ = ∑_k′ δ_kk′ a_k′: summed where SymPy can
+    df = df.replace(lambda x: isinstance(x, sp.Sum), lambda s: s.doit()) if df.has(sp.Sum) else df
+    return mark_relu_prime(f, df, out)
 
 
 def independent_terms(f: sp.Expr, v: sp.Symbol) -> list[sp.Symbol]:
@@ -249,8 +299,21 @@ def _domain(e: sp.Basic, memo: dict) -> tuple[list, list]:
 # --- names and checks ------------------------------------------------------------------------------------
 
 def _names_of_indexed(*exprs: sp.Expr) -> dict:
-    """Each indexed quantity (``a^L_j``) as a real number named as the book writes it."""
-    return {q: sp.Symbol(shown(q), real=True) for e in exprs for q in e.atoms(sp.Indexed)}
+    """Each indexed quantity (``a^L_j``) as a real number named as the book writes it; not one whose
+    index a sum runs over (``a_k′`` in ∑_k′ a_k′: a different number for each k′)."""
+    bound = {v for e in exprs for s in e.atoms(sp.Sum) for v in s.variables}
+    return {q: _name(q) for e in exprs for q in e.atoms(sp.Indexed) if not (q.free_symbols & bound)}
+
+
+def _name(q: sp.Indexed) -> sp.Symbol:
+    """The symbol the reader makes of ``q`` as the book writes it (a_1 of ∑_{k=1}^3 a_k is the a_1
+    typed, the name a1), else a real symbol with that text as its name (a^L_j)."""
+    text = shown(q)
+    try:
+        again = read(text).sides[0]
+    except ReadError:
+        again = None
+    return again if isinstance(again, sp.Symbol) else sp.Symbol(text, real=True)
 
 
 def _check(expr: sp.Expr, where: str) -> sp.Expr:

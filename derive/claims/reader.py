@@ -87,8 +87,11 @@ _CHARACTER_HINTS = {
 }
 
 
-def read(text: str) -> Reading:
+def read(text: str, latex: bool | None = None) -> Reading:
     r"""Read ``text`` (LaTeX, Unicode or plain): one expression, or a chain of relations.
+
+    ``latex``: read as LaTeX (TeX's letters: ``ax`` is a·x) or as plain text (``ax`` is a name);
+    by default, LaTeX when the text has a backslash.  A display in a document is LaTeX.
 
     Raises :class:`ReadError` (a ``ValueError``; one line, ``line:column: what; the fix``) for text
     that is not read, and for text that could be read two ways (the rules R1–R11 above).
@@ -99,7 +102,7 @@ def read(text: str) -> Reading:
         raise ReadError(1, 1, "the text is empty; give an expression such as σ(z)(1 − σ(z))")
     if len(text) > MAX_TEXT:
         raise ReadError(1, 1, f"the text is {len(text)} characters long; the limit is {MAX_TEXT}")
-    latex = "\\" in text
+    latex = "\\" in text if latex is None else latex
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:

@@ -51,9 +51,9 @@ from ..core.deadline import MAX_TIME_LIMIT, Timeout, check_time_limit, deadline
 from ..core.functions import relu, sigmoid
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status
 from ..core.prover import LADDER, SIMPLIFY_MAX_OPS, find_counterexample
-from .meaning import read_claim, side_meaning
+from .meaning import let_meaning, read_claim, side_meaning
 from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse,
-                    parse_assumption, parse_let, substitute_lets)
+                    parse_assumption, substitute_lets)
 
 __all__ = ["Verdict", "verify", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS", "MAX_TIME_LIMIT",
            "Claim", "prepare"]
@@ -108,6 +108,7 @@ class Claim:
     shown: tuple = ("", "")  #: both sides as parsed, before the domain's signs were applied
     kinks: tuple = ()  #: where a differentiated expression is not smooth (each vanishes there)
     notes: tuple = ()  #: what the reader should know ("C₀ does not depend on w here")
+    symbolic: str = ""  #: why no values can be tried (only an exact reduction decides), if so
 
     def at_relu_kink(self, value) -> "Claim":
         """The claim with ReLU′(0) = ``value`` (parsed derivatives of ReLU carry it as a symbol)."""
@@ -116,7 +117,7 @@ class Claim:
                      [p.xreplace(sub) for p in self.parts], self.constraints, self.domain,
                      self.relu_prime, self.empty,
                      tuple(t.xreplace(sub) if isinstance(t, sp.Basic) else t for t in self.shown),
-                     self.kinks, self.notes)
+                     self.kinks, self.notes, self.symbolic)
 
 
 def _symbol_facts(constraints: Sequence[sp.Basic], parts: Sequence[sp.Expr]) -> dict[str, dict]:
@@ -183,7 +184,7 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
     let_parts: dict[sp.Symbol, Parsed] = {}
     items = list(let.items()) if isinstance(let, Mapping) else list(let)
     for item in items:
-        sym, parsed = parse_let(item, lets)
+        sym, parsed = let_meaning(item, lets)
         lets[sym] = parsed.expr
         let_parts[sym] = parsed
     L = side_meaning(lhs, "lhs", lets)
@@ -232,8 +233,9 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
         constraints = [c for c in constraints if not (c is sp.true or c == True)]  # noqa: E712
     kinks = [k for k in kinks if not k.is_nonzero]  # a kink the assumptions exclude (w != 0) is none
     notes = tuple(dict.fromkeys([*getattr(L, "notes", ()), *getattr(R, "notes", ())]))
+    symbolic = getattr(L, "symbolic", "") or getattr(R, "symbolic", "")
     return Claim(left, right, parts, constraints, _describe_domain(symbols, assumed), relu_prime,
-                 empty, shown, tuple(kinks), notes)
+                 empty, shown, tuple(kinks), notes, symbolic)
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -457,6 +459,11 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
 
     if left == right:
         return proved("structural")
+    if claim.symbolic:  # no point can be evaluated: the exact rungs alone
+        proof = climb(_cheap_rungs(d), 1.0)
+        if proof and not claim.kinks:
+            return done(PROVED, proof, detail=_proved_detail(proof, claim.domain))
+        return done(UNDECIDED, "/".join(tried), detail=claim.symbolic)
     stats: dict = {}
     ce = search(8, 0.15, stats, _bound_points(claim), full=False)  # a slip is usually plain to see
     if ce is not None:

@@ -106,3 +106,25 @@ def test_what_verify_does_not_take_is_one_line_naming_the_side(lhs, rhs, message
 def test_read_claim_shows_what_was_read():
     assert read_claim(r"\eta\lambda = λη")[2] == "η·λ = λ·η"
     assert read_claim(x, "2x")[2] == "x = 2x"
+
+
+#: verify's traps with sums and indices: (lhs, rhs, let, the verdict, its rule).
+SUM_TRAPS = [
+    (r"\sum_{k=1}^{3} a_k", "a_1 + a_2 + a_3", [], "proved", "a sum with numbers as bounds is written out"),
+    (r"\sum_{k=1}^{3} a_k", "a_1 + a_2", [], "refuted", "…and its terms are the a_1 typed"),
+    (r"\sum_k a_k", r"\sum_j a_j", [], "undecided", "no values for a sum over a_k (its size is the network's)"),
+    (r"\sum_k a_k", "a_k", [], "undecided", "never a counterexample that gives a_k one value"),
+    (r"\sum_k 2 a_k", r"2\sum_k a_k", [], "proved", "an exact reduction still proves it"),
+    (r"\frac{\partial z^l_j}{\partial b^l_j}", "1", [r"z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j"], "proved",
+     "a definition is substituted before differentiating"),
+    (r"\frac{\partial z^l_j}{\partial w^l_{jk}}", "a^{l-1}_k + 1", [r"z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j"],
+     "refuted", "a definition's k is its own (k′): the free k is not captured, the +1 is refuted"),
+]
+
+
+@pytest.mark.parametrize("lhs,rhs,lets,status,rule", SUM_TRAPS)
+def test_sum_and_index_traps(lhs, rhs, lets, status, rule):
+    from gradproof.derive.claims.meaning import read_definition
+
+    v = verify(lhs, rhs, let=[read_definition(t) for t in lets])
+    assert v.status == status, (rule, v.detail)
