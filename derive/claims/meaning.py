@@ -30,17 +30,19 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from ..core import functions
 from ..core.functions import kink_arguments, relu
 from .parse import RELU_PRIME_AT_0, parse_claim, parse_let, substitute_lets
-from .quantities import Layer, gradient
+from .quantities import Layer, gradient, is_unwritten_bound
 from .reader import read
 from .readback import shown
 from .reading import PRIME_VARIABLE, ReadError, value
 
 __all__ = ["Meaning", "meaning", "Written", "read_claim", "side_meaning", "let_meaning",
-           "read_definition", "mark_relu_prime", "independent_terms"]
+           "read_definition", "own_dummies", "mark_relu_prime", "independent_terms",
+           "unknown_functions", "without_unknown_functions"]
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,11 @@ def read_definition(text: str, where: str = "let", *, latex: bool | None = None)
         raise ValueError(f"{where} {text!r}: write a definition as NAME = EXPRESSION, e.g. 'z = w x + b'")
     if name in value(reading.sides[1], reading.memo).free_symbols:
         raise ValueError(f"{where} {shown(name)} refers to itself")
-    return name, Written(_own_dummies(reading.sides[1]), {})
+    return name, Written(own_dummies(reading.sides[1]), {})
 
 
-def _own_dummies(e: sp.Expr) -> sp.Expr:
-    """A definition's summation indices renamed (k → k′): substituted where k is a free index
+def own_dummies(e: sp.Expr) -> sp.Expr:
+    r"""A definition's summation indices renamed (k → k′): substituted where k is a free index
     (∂z^l_j/∂w^l_jk with z^l_j = ∑_k w^l_jk a^{l−1}_k), its sum must not capture that k."""
     def rename(s: sp.Sum) -> sp.Sum:
         fresh = {lim[0]: sp.Symbol(lim[0].name + "′", **lim[0].assumptions0) for lim in s.limits}
@@ -235,8 +237,22 @@ def _derivative(f: sp.Expr, spec, lets: Mapping, out: Meaning) -> sp.Expr:
                          f"for a function of {shown(v)})" for s in independent_terms(f, v))
     out.kinks.extend(kink_arguments(f))
     df = sp.diff(f, *spec)  # ∂/∂w_k ∑_k′ w_k′ a_k′ = ∑_k′ δ_kk′ a_k′: summed where SymPy can
-    df = df.replace(lambda x: isinstance(x, sp.Sum), lambda s: s.doit()) if df.has(sp.Sum) else df
+    if df.has(sp.Sum):
+        df = _within_range(df.replace(lambda x: isinstance(x, sp.Sum), lambda s: s.doit()))
     return mark_relu_prime(f, df, out)
+
+
+def _within_range(e: sp.Expr) -> sp.Expr:
+    """A free index lies within the range of an unwritten sum over it (the book's convention: k runs
+    over the layer's neurons, ∂z^l_j/∂w^l_jk = a^{l−1}_k): SymPy's conditions ``k ≤ …k`` (the sum's
+    unwritten bound) and ``k ≥ 1`` on it hold."""
+    def inside(r) -> bool:
+        lo, hi = (r.lhs, r.rhs) if isinstance(r, (sp.LessThan, sp.StrictLessThan)) else (r.rhs, r.lhs)
+        if not isinstance(r, (sp.LessThan, sp.GreaterThan)):
+            return False
+        return (is_unwritten_bound(hi) and isinstance(lo, sp.Symbol) and hi.name == "…" + lo.name) \
+            or (lo == 1 and isinstance(hi, sp.Symbol) and hi.is_integer and hi.is_positive)
+    return e.replace(lambda x: isinstance(x, sp.core.relational.Relational) and inside(x), lambda x: sp.true)
 
 
 def independent_terms(f: sp.Expr, v: sp.Symbol) -> list[sp.Symbol]:
@@ -324,3 +340,19 @@ def _check(expr: sp.Expr, where: str) -> sp.Expr:
         raise ValueError(f"{where} is not real ({shown(expr)}); check square roots and logarithms of "
                          "negative numbers")
     return expr
+
+
+# --- undefined functions ---------------------------------------------------------------------------
+
+def unknown_functions(*exprs: sp.Expr) -> list[str]:
+    """The undefined functions (``C₀(w)``) in ``exprs``, as the book writes them."""
+    return sorted({shown(f.func(*f.args)) for e in exprs for f in e.atoms(AppliedUndef)})
+
+
+def without_unknown_functions(e: sp.Expr) -> sp.Expr:
+    r"""``e`` with every undefined function taken to be 0 (and its derivatives with it): a claim
+    about *every* function C₀(w) that fails for C₀ = 0 is refuted."""
+    e = e.replace(lambda x: isinstance(x, sp.Derivative) and x.expr.has(AppliedUndef),
+                  lambda x: x.func(x.expr.replace(lambda f: isinstance(f, AppliedUndef), lambda f: sp.S.Zero),
+                                   *x.variable_count).doit())
+    return e.replace(lambda f: isinstance(f, AppliedUndef), lambda f: sp.S.Zero)

@@ -51,7 +51,7 @@ from ..core.deadline import MAX_TIME_LIMIT, Timeout, check_time_limit, deadline
 from ..core.functions import relu, sigmoid
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status
 from ..core.prover import LADDER, SIMPLIFY_MAX_OPS, find_counterexample
-from .meaning import let_meaning, read_claim, side_meaning
+from .meaning import let_meaning, read_claim, side_meaning, unknown_functions, without_unknown_functions
 from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse,
                     parse_assumption, substitute_lets)
 
@@ -385,6 +385,8 @@ def verify(lhs, rhs=None, *, time_limit: float = 30.0, let: Sequence = (), assum
         v = _decide(claim.at_relu_kink(0), t0, time_limit)
         if claim.relu_prime and v.status != UNDECIDED:
             v = _with_relu_note(claim, v, t0, time_limit)
+        if v.status == UNDECIDED and unknown_functions(claim.left, claim.right):
+            v = _for_every_function(claim, v, t0, time_limit)
     note = "; ".join([*claim.notes, *([v.note] if v.note else [])])
     return dataclasses.replace(v, read_as=read_as, note=note)
 
@@ -486,6 +488,19 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
     if timed_out:
         why += f"; time limit ({time_limit:g} s) reached in: {', '.join(dict.fromkeys(timed_out))}"
     return done(UNDECIDED, "/".join(tried), detail=why)
+
+
+def _for_every_function(claim: Claim, v: Verdict, t0: float, time_limit: float) -> Verdict:
+    """A claim about every function C₀(w) is refuted when it fails for C₀ = 0."""
+    names = unknown_functions(claim.left, claim.right)
+    zero = dataclasses.replace(claim, left=without_unknown_functions(claim.left),
+                               right=without_unknown_functions(claim.right),
+                               parts=[without_unknown_functions(p) for p in claim.parts])
+    w = _decide(zero.at_relu_kink(0), t0, time_limit)
+    if w.status != REFUTED:
+        return v
+    return dataclasses.replace(w, detail=f"taking {', '.join(names)} = 0 (the claim is about every such "
+                                         f"function): {w.detail}")
 
 
 def _with_relu_note(claim: Claim, v: Verdict, t0: float, time_limit: float) -> Verdict:
