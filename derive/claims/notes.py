@@ -343,7 +343,7 @@ def _display(item: _Raw, context: _Context, time_limit: float) -> Display:
             read_as.append(shown(_Shown(sides, relations)))
             previous = sides[-1]
             start = 0
-            if fresh and relations and relations[0] in ("=", "≡") and _is_new_name(sides[0], context):
+            if fresh and relations and relations[0] in ("=", "≡") and _is_new_name(sides[0], sides[1], context):
                 start = 1
                 context.scopes[-1].lets.append((sides[0], Written(own_dummies(sides[1]), {})))
                 steps.append(Step(line, "definition", f"defines {shown(sides[0])}", relations[0]))
@@ -371,9 +371,10 @@ class _Shown:
     relations: tuple
 
 
-def _is_new_name(side, context: _Context) -> bool:
+def _is_new_name(side, body, context: _Context) -> bool:
+    """A name (or indexed quantity) not defined before, and not in its own right side (y = y)."""
     return isinstance(side, (sp.Symbol, sp.Indexed)) and not getattr(side, "is_integer", False) \
-        and not context.defined(side)
+        and not context.defined(side) and not body.has(side)
 
 
 def _status(kind: str, steps: list[Step]) -> str:
