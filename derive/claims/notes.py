@@ -340,7 +340,10 @@ def _display(item: _Raw, context: _Context, time_limit: float) -> Display:
         for line, row in rows:
             fresh = not _RELATION_START.match(row)
             sides, relations, memo = _read_row(row, previous)
-            read_as.append(shown(_Shown(sides, relations)))
+            if fresh or not read_as:
+                read_as.append(shown(_Shown(sides, relations)))
+            else:  # a row '&= …' continues the chain shown so far
+                read_as[-1] += "".join(f" {rel} {shown(side)}" for rel, side in zip(relations, sides[1:]))
             previous = sides[-1]
             start = 0
             if fresh and relations and relations[0] in ("=", "≡") and _is_new_name(sides[0], sides[1], context):

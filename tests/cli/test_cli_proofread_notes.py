@@ -76,3 +76,10 @@ def test_a_hundred_displays_in_under_a_minute_cold(tmp_path):
     seconds = time.perf_counter() - t
     assert json.loads(r.stdout)["summary"]["displays"] == 100
     assert seconds < 60, seconds
+
+
+def test_the_readmes_annotated_output_is_the_commands():
+    readme = (NOTES.parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ gradproof proofread examples/notes/chapters-1-3.md\n", 1)[1].split("```", 1)[0]
+    r = run.gradproof("proofread", "examples/notes/chapters-1-3.md", cwd=NOTES.parents[1])
+    assert r.stdout == block
