@@ -125,7 +125,16 @@ def let_meaning(item, lets: Mapping[sp.Expr, sp.Expr]):
         if name in lets:
             raise ValueError(f"let {shown(name)} is defined twice")
         return name, meaning(item[1].expr, f"let {shown(name)}", lets, item[1].memo, named=False)
-    return parse_let(item, lets)
+    try:
+        return parse_let(item, lets)
+    except ValueError as plain:
+        if not isinstance(item, str):
+            raise
+        try:  # the book's notation: 'z = w x + b', 'z \\equiv wx + b'
+            name, body = read_definition(item, "--let")
+        except ValueError:
+            raise plain from None
+        return let_meaning((name, body), lets)
 
 
 def _read(text: str, where: str):

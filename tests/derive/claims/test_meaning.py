@@ -128,3 +128,11 @@ def test_sum_and_index_traps(lhs, rhs, lets, status, rule):
 
     v = verify(lhs, rhs, let=[read_definition(t) for t in lets])
     assert v.status == status, (rule, v.detail)
+
+
+def test_a_let_in_the_books_notation():
+    v = verify(r"\frac{\partial}{\partial w}\sigma(z)", r"x\sigma(z)(1-\sigma(z))", let=["z = w x + b"])
+    assert v.status == "proved"
+    assert verify("diff(z, x)", "η", let=[r"z = \eta x"]).status == "proved"
+    with pytest.raises(ValueError, match="could not be parsed"):  # the plain parser's message
+        verify("x", "x", let=["z = ("])
