@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from ..errors import UsageError
-from .verify import MEANING, SYNTAX, exit_status
+from .verify import MEANING, SYNTAX, exit_status, time_limit
 
 
 def register(sub) -> None:
@@ -43,25 +43,17 @@ def run(args) -> int:
     if str(args.file).lower().endswith(NOTES):
         return run_notes(args)
     from gradproof.derive.claims.proofread import ProofreadError, proofread_file
-    from gradproof.derive.core.deadline import check_time_limit
     from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED
 
-    try:
-        limit = check_time_limit(args.time_limit)
-    except ValueError as exc:
-        raise UsageError(f"--time-limit: {exc}") from None
+    limit = time_limit(args)
     try:
         d = proofread_file(args.file, time_limit=limit)
     except ProofreadError as exc:
         raise UsageError(str(exc)) from None
     if args.html:
-        from gradproof.numerics.fileio import write_atomic
         from gradproof.reports.proofread import render_proofread_html
 
-        try:
-            write_atomic(args.html, render_proofread_html(d))
-        except OSError as exc:
-            raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror})") from None
+        write_page(args.html, render_proofread_html(d))
     if args.json:
         print(json.dumps(d.as_dict(), ensure_ascii=False))
         return exit_status(d.status)
@@ -91,26 +83,16 @@ def run_notes(args) -> int:
     """Proofread notes: one line per display (its line, status, what was read), a line per step
     that is not proved, then the summary."""
     from gradproof.derive.claims.notes import NotesError, proofread_notes_file
-    from gradproof.derive.core.deadline import check_time_limit
 
     try:
-        limit = check_time_limit(args.time_limit)
-    except ValueError as exc:
-        raise UsageError(f"--time-limit: {exc}") from None
-    try:
-        n = proofread_notes_file(args.file, time_limit=limit)
+        n = proofread_notes_file(args.file, time_limit=time_limit(args))
     except NotesError as exc:
         raise UsageError(str(exc)) from None
     if args.html:
-        from gradproof.numerics.fileio import write_atomic
         from gradproof.reports.notes import render_notes_html
 
         with open(args.file, encoding="utf-8") as f:
-            page = render_notes_html(n, f.read())
-        try:
-            write_atomic(args.html, page)
-        except OSError as exc:
-            raise UsageError(f"--html {args.html}: cannot write it ({exc.strerror})") from None
+            write_page(args.html, render_notes_html(n, f.read()))
     if args.json:
         print(json.dumps(n.as_dict(), ensure_ascii=False))
         return exit_status(n.status)
@@ -130,3 +112,13 @@ def run_notes(args) -> int:
     if args.html:
         print(f"wrote {args.html}")
     return exit_status(n.status)
+
+
+def write_page(path: str, page: str) -> None:
+    """Write the ``--html`` page (UsageError, one line, when it cannot be written)."""
+    from gradproof.numerics.fileio import write_atomic
+
+    try:
+        write_atomic(path, page)
+    except OSError as exc:
+        raise UsageError(f"--html {path}: cannot write it ({exc.strerror})") from None

@@ -34,7 +34,7 @@ from sympy.core.function import AppliedUndef
 
 from ..core import functions
 from ..core.functions import kink_arguments, relu
-from .parse import RELU_PRIME_AT_0, parse_claim, parse_let, substitute_lets
+from .parse import parse_claim, parse_let, relu_prime_marked, substitute_lets
 from .quantities import Layer, gradient, is_unwritten_bound
 from .reader import read
 from .readback import shown
@@ -277,13 +277,8 @@ def independent_terms(f: sp.Expr, v: sp.Symbol) -> list[sp.Symbol]:
 
 def mark_relu_prime(f: sp.Expr, df: sp.Expr, out: Meaning) -> sp.Expr:
     """ReLU′'s value at the kink, H(u, 0), becomes H(u, ReLU'(0)) (set when deciding)."""
-    if not f.has(relu):
-        return df
-    old = f.atoms(sp.Heaviside)
-    new = {h for h in df.atoms(sp.Heaviside) if h not in old and len(h.args) == 2 and h.args[1] == 0}
-    if new:
-        out.relu_prime = True
-        df = df.xreplace({h: sp.Heaviside(h.args[0], RELU_PRIME_AT_0) for h in new})
+    df, marked = relu_prime_marked(f, df)
+    out.relu_prime = out.relu_prime or marked
     return df
 
 

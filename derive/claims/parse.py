@@ -51,7 +51,8 @@ from ..core.functions import PRIMED, kink_arguments, relu
 from .reading import CONSTANTS, MAX_CHARS, deep_recursion
 
 __all__ = ["parse", "parse_claim", "parse_let", "parse_assumption", "Parsed", "FUNCTIONS",
-           "CONSTANTS", "PRIMED", "MAX_CHARS", "RELU_PRIME_AT_0", "substitute_lets", "deep_recursion"]
+           "CONSTANTS", "PRIMED", "MAX_CHARS", "RELU_PRIME_AT_0", "substitute_lets", "deep_recursion",
+           "relu_prime_marked"]
 
 _MAX_EXP_SYMBOLIC = 1000  #: largest |n| in base**n for a non-numeric base
 _MAX_BITS = 10_000  #: largest exact number (numerator or denominator) in the input, in bits
@@ -355,14 +356,8 @@ class _Evaluator:
         return self.mark_relu_prime(f, sp.diff(f, *spec))
 
     def mark_relu_prime(self, f: sp.Expr, df: sp.Expr) -> sp.Expr:
-        """ReLU′'s value at the kink, H(u, 0), becomes H(u, ReLU'(0)) (set when deciding)."""
-        if not f.has(relu):
-            return df
-        old = f.atoms(sp.Heaviside)
-        new = {h for h in df.atoms(sp.Heaviside) if h not in old and len(h.args) == 2 and h.args[1] == 0}
-        if new:
-            self.relu_prime = True
-            df = df.xreplace({h: sp.Heaviside(h.args[0], RELU_PRIME_AT_0) for h in new})
+        df, marked = relu_prime_marked(f, df)
+        self.relu_prime = self.relu_prime or marked
         return df
 
     def prime(self, name: str, nodes: list) -> sp.Expr:
@@ -430,6 +425,18 @@ def _power(base: sp.Expr, expo: sp.Expr) -> sp.Expr:
             raise ValueError(f"exponent {p.exp} is too large "
                              f"(limit ±{_MAX_EXP_SYMBOLIC} for a symbolic base)")
     return result
+
+
+def relu_prime_marked(f: sp.Expr, df: sp.Expr) -> tuple[sp.Expr, bool]:
+    """ReLU′'s value at the kink in ``df`` (the derivative of ``f``), H(u, 0), becomes
+    H(u, ReLU'(0)) (set when deciding); and whether there was one."""
+    if not f.has(relu):
+        return df, False
+    old = f.atoms(sp.Heaviside)
+    new = {h for h in df.atoms(sp.Heaviside) if h not in old and len(h.args) == 2 and h.args[1] == 0}
+    if not new:
+        return df, False
+    return df.xreplace({h: sp.Heaviside(h.args[0], RELU_PRIME_AT_0) for h in new}), True
 
 
 def substitute_lets(e: sp.Expr, lets: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
