@@ -439,16 +439,26 @@ _LEAVES = st.sampled_from([x, y, z, eta, lam, sp.Integer(2), sp.Integer(-3), sp.
 _UNARY = [sigmoid, sp.tanh, sp.exp, sp.log, sp.sqrt, sp.Abs, sp.sign, relu, sp.factorial]
 
 
+def _built(f):
+    """``f``, with what SymPy refuses to build (Max(ln(−3), x): not comparable) as nan (left out)."""
+    def build(*args):
+        try:
+            return f(*args)
+        except (ValueError, TypeError):
+            return sp.nan
+    return build
+
+
 def _extend(children):
     return st.one_of(
-        st.builds(lambda f, u: f(u), st.sampled_from(_UNARY), children),
+        st.builds(_built(lambda f, u: f(u)), st.sampled_from(_UNARY), children),
         st.builds(lambda u, v: u + v, children, children),
         st.builds(lambda u, v: u * v, children, children),
         st.builds(lambda u, v: u / v, children, children.filter(lambda e: e != 0)),
         st.builds(lambda u, e: u**e, children, st.integers(-3, 4)),
-        st.builds(lambda u, v: sp.Max(u, v), children, children),
+        st.builds(_built(lambda u, v: sp.Max(u, v)), children, children),
         st.builds(lambda u: sp.Derivative(u, z), children),
-        st.builds(lambda u: sp.binomial(u, 2), children),
+        st.builds(_built(lambda u: sp.binomial(u, 2)), children),
     )
 
 
