@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gradproof.derive.claims.inequality import decide_inequality
 from gradproof.derive.claims.meaning import read_claim
@@ -115,3 +117,22 @@ def test_the_softmax_slip_is_refuted_at_values_where_it_is_false():
     z1, z2, z3 = (point[sp.Symbol(f"z{i}")] for i in (1, 2, 3))
     total = sp.exp(z1) + sp.exp(z2) + sp.exp(z3)
     assert sp.N(sp.log(sp.exp(z1) / total) - (z1 + sp.log(total)), 30) < -1  # the oracle
+
+
+_PIECES = st.sampled_from(["$$", "$", "\n", "# h\n", "## h\n", "x = y", " &= ", "\\\\", "z", "(", ")", "σ",
+                           "<!-- gradproof: let z = w x + b -->\n", "<!-- gradproof: assume x > 0 -->\n",
+                           "<!-- gradproof: skip -->\n", "<!-- gradproof: bogus -->\n", "\\begin{align}",
+                           "\\end{align}", "\\[", "\\]", "\\section{a}", "% gradproof: let z = 2\n", "```\n",
+                           "\\frac{1}{x}", "\\approx", "\\le", "=", "&", "\\label{x}", "%"])
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.lists(_PIECES, max_size=25), st.booleans())
+def test_any_document_is_proofread_without_a_traceback(parts, latex):
+    """Unclosed displays and environments, stray directives, rows without a left side: each is a
+    display that is read or reported unread, a directive applied or listed as not applied."""
+    notes = proofread_notes("".join(parts), latex=latex, time_limit=2)
+    out = notes.as_dict()
+    assert all(d["kind"] in ("claim", "definition", "approximation", "unread") for d in out["displays"])
+    assert all("\n" not in s["detail"] for d in out["displays"] for s in d["steps"])
