@@ -27,7 +27,8 @@ MEANING = ("Proved means: LHS = RHS for every real value of the symbols (within 
            "both sides is real and defined and the sides differ (certified, then re-evaluated "
            "independently at high precision). Anything else is undecided.")
 SYNTAX = ("Plain text, Unicode or LaTeX (\\frac{1}{1+e^{-z}}, \\sigma'(z), \\eta\\lambda, w^l_{jk}, "
-          "\\sum_{k=1}^{n}, \\binom{n}{m}); juxtaposition is a product (2x, σ(z)(1 − σ(z)), ηλ). "
+          "\\sum_{k=1}^{n}, \\binom{n}{m}); juxtaposition is a product (2x, σ(z)(1 − σ(z)), ηλ); "
+          "sums Sum(f, (k, 1, n)), binomial(n, m), factorial(n) or n!. "
           "Functions: sigma/sigmoid/σ, relu, tanh, exp, log/ln, sign/sgn, Abs or |x|, sqrt, Max, "
           "Min, softplus, Heaviside, sin, cos, tan, sinh, cosh, atan, asin, acos, atanh; derivatives "
           "diff(f, z), diff(f, z, 2), "

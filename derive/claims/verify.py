@@ -485,6 +485,9 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
            f"{stats.get('tried', 0)} points where both sides are real"
            + (f" ({stats['skipped']} points skipped: a side undefined or not real there)"
               if stats.get("skipped") else ""))
+    if claim.kinks:
+        why += ("; no values were tried where " + ", ".join(f"{k} = 0" for k in claim.kinks)
+                + " (a kink of a differentiated expression)")
     if timed_out:
         why += f"; time limit ({time_limit:g} s) reached in: {', '.join(dict.fromkeys(timed_out))}"
     return done(UNDECIDED, "/".join(tried), detail=why)
