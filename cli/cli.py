@@ -2,14 +2,15 @@
 
 Each command module has ``register(subparsers)``, which adds its parser and sets ``func``, a
 function ``(args) -> int`` returning the exit status.  Every failure is one line on stderr, with
-control characters and undecodable bytes escaped (:func:`numerics.fileio.printable`), no traceback:
+control characters and undecodable bytes escaped (:func:`derive.core.escape.printable`), no traceback:
 
 - bad input raises :class:`UsageError`: exit 2;
 - a bad environment (``OSError``: a full disk, a name too long, no permission; ``MemoryError``):
   exit 2;
 - anything else is a bug: ``gradproof CMD: internal error: Type: message (please report this)``,
   exit 4 (never 0, nor 1 or 3, which ``verify`` uses for refuted and undecided);
-- Ctrl-C exits 130, SIGTERM 143, after the ``finally`` blocks have removed temporary files.
+- Ctrl-C exits 130, SIGTERM 143, after the ``finally`` blocks have removed temporary files; a
+  SIGTERM that arrives after the command has finished changes nothing (see :func:`main`).
 """
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def install_sigterm_handler():
 
 
 def _say(command: str, text: str) -> None:
-    from gradproof.numerics.fileio import printable
+    from gradproof.derive.core.escape import printable
 
     try:
         print(f"gradproof {command}: {printable(str(text).strip())}", file=sys.stderr, flush=True)
@@ -118,7 +119,19 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _stop_alarm() -> None:
+    """No interval timer may interrupt what is printed now (a time limit's alarm is the command's
+    own business, and over when the command is)."""
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status.
+
+    Called without ``argv``, as the ``gradproof`` program, it leaves SIGTERM ignored when the
+    command has finished: the output is flushed and every file in place, so a SIGTERM that
+    arrives while the interpreter shuts down cannot turn a finished run into death by signal."""
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 must not crash a print
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
@@ -129,10 +142,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = args.command
     previous = install_sigterm_handler()
+    finished = False
     try:
-        status = int(args.func(args) or 0)
-        sys.stdout.flush()  # a full disk shows here, inside the handlers, not at exit
-        return status
+        try:
+            status = int(args.func(args) or 0)
+            sys.stdout.flush()  # a full disk shows here, inside the handlers, not at exit
+            finished = argv is None
+            return status
+        finally:
+            _stop_alarm()  # before any of the messages below
     except UsageError as exc:
         _say(command, f"error: {exc}")
         return 2
@@ -160,8 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug: one line, exit 4
         _say(command, f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return 4
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - e.g. a time limit's Timeout that got away: a bug
+        _say(command, f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        return 4
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN if finished else previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

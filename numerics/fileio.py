@@ -8,8 +8,9 @@ a regular file; showing file names safely.
 - :func:`check_target` checks a path the user gave for a file gradproof will write, *before* the
   work that produces it (a long training run is never lost at the end).
 - :func:`loads_json` parses JSON of bounded nesting (deep nesting is refused, not a RecursionError).
-- :func:`printable` shows a name with control characters and bytes that are not UTF-8 escaped, so a
-  message stays one line and a terminal or a page never receives raw escape sequences.
+- :func:`printable` (:mod:`derive.core.escape`, re-exported) shows a name with control characters
+  and bytes that are not UTF-8 escaped, so a message stays one line and a terminal or a page never
+  receives raw escape sequences.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from gradproof.derive.core.escape import printable  # the one escaping function, re-exported
+
 __all__ = ["write_atomic", "check_target", "printable", "loads_json"]
 
 
@@ -31,27 +34,6 @@ def _umask() -> int:
 
 
 _UMASK = _umask()
-
-
-def printable(text: str | os.PathLike) -> str:
-    r"""``text`` with every character that is not printable written as its escape: ``\n``,
-    ``\x1b``, ``\u200b``; an undecodable byte of a file name (a surrogate escape) as ``\xff``.
-    Printable text, spaces and non-ASCII letters are kept as they are."""
-    text = os.fspath(text)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for a byte that is not UTF-8
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-    return "".join(out)
 
 
 def _not_regular(st: os.stat_result) -> str | None:

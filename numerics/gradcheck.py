@@ -489,20 +489,27 @@ def check_gradients(f: Callable, grad: Sequence[np.ndarray] | Mapping | Callable
 
 
 def compare(analytic: Sequence[np.ndarray], numeric: Sequence[np.ndarray], names: Sequence[str],
-            method: str, rtol: float, atol: float = 0.0) -> Comparison:
+            method: str, rtol: float, atol: float = 0.0,
+            slack: Sequence[np.ndarray] | None = None) -> Comparison:
     """Compare two given gradients entry by entry (shapes must match), with ``rtol`` and ``atol``
-    as they are (no kink test: that needs f)."""
+    as they are (no kink test: that needs f).  An entry whose numeric value is not finite (the
+    numeric method overflowed there) is not compared, and said so.  ``slack``: per entry, a bound
+    on the numeric value's own error (a difference quotient's truncation), added to the allowance."""
     if len(analytic) != len(numeric) or len(names) != len(numeric):
         raise ValueError(f"gradcheck: {len(analytic)} analytic blocks, {len(numeric)} numeric "
                          f"blocks and {len(names)} names; give one of each per parameter block")
     out = {}
-    for name, a, n in zip(names, analytic, numeric):
+    slack = [np.zeros(np.shape(n)) for n in numeric] if slack is None else slack
+    for name, a, n, e in zip(names, analytic, numeric, slack):
         a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
+        e = np.broadcast_to(np.asarray(e, dtype=np.float64), n.shape)
         if a.shape != n.shape:
             raise ValueError(f"gradcheck: block {name}: analytic shape {a.shape} != numeric shape "
                              f"{n.shape}; the gradient must be shaped like its parameters")
-        comps = [_Component(tuple(int(k) for k in np.unravel_index(i, a.shape)), float(av), float(nv))
-                 for i, (av, nv) in enumerate(zip(a.reshape(-1), n.reshape(-1)))]
+        comps = [_Component(tuple(int(k) for k in np.unravel_index(i, a.shape)), float(av), float(nv),
+                            note=None if np.isfinite(nv) else "the numeric value overflowed, not compared",
+                            slack=float(ev) if np.isfinite(ev) else 0.0)
+                 for i, (av, nv, ev) in enumerate(zip(a.reshape(-1), n.reshape(-1), e.reshape(-1)))]
         if comps:
             out[name] = _block_error(name, comps, rtol, atol, "entries")
     return Comparison(method, rtol, out, atol)

@@ -23,6 +23,9 @@ from typing import Sequence
 
 import numpy as np
 
+from gradproof.derive.book.custom import formula, from_formula
+from gradproof.derive.core.deadline import Timeout, default_deadline
+
 from . import codegen
 from .fileio import loads_json, printable, write_atomic
 from .npz import NpzError, read_npz
@@ -35,6 +38,8 @@ FORMAT = "gradproof-network"  #: the format marker of a saved network's config
 VERSION = 1  #: the saved-network format version
 DTYPES = ("float64", "float32")
 _MAX_CONFIG = 1 << 16  # characters of a saved config
+MAX_WIDTH = 1 << 31  #: widest layer a saved network may declare (a wider one is refused unread)
+_RECREATE_SECONDS = 120.0  #: bound on re-deriving a saved expression activation or cost
 
 
 def memory_estimate(sizes: Sequence[int], dtype="float64", batch: int = 10) -> int:
@@ -65,6 +70,8 @@ def _available_memory() -> int | None:
 
 
 def _gib(n: int) -> str:
+    if n >= 2**70:  # past what a float shows in GiB without an overflow or a 20-digit figure
+        return f"about 2^{n.bit_length() - 1} bytes"
     return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB"
 
 
@@ -100,12 +107,39 @@ def _read_config(path) -> dict:
     sizes = config.get("sizes")
     if (not isinstance(sizes, list) or len(sizes) < 2
             or not all(type(n) is int and n > 0 for n in sizes)):
-        raise ValueError(f"bad config: sizes must list at least 2 positive layer widths, got {sizes!r}")
+        raise ValueError(f"bad config: sizes must list at least 2 positive layer widths, got "
+                         f"{str(sizes)[:80]}")
+    if len(sizes) > 1000 or any(n > MAX_WIDTH for n in sizes):
+        widest = max(sizes)
+        shown = str(widest) if widest < 10**12 else f"a {len(str(widest))}-digit number of"
+        raise ValueError(f"bad config: {len(sizes)} layers, the widest {shown} units; a saved "
+                         f"network has at most 1000 layers of at most {MAX_WIDTH} units")
     if config.get("dtype") not in DTYPES:
         raise ValueError(f"bad config: dtype must be one of {', '.join(DTYPES)}, got "
                          f"{config.get('dtype')!r}")
     check_memory(sizes, config["dtype"])
     return config
+
+
+def _models(config: dict) -> dict:
+    """``{"activation": ..., "cost": ...}`` for the constructor: the names a config gives, or the
+    objects its formulas re-create through the safe reader (bounded in time); ``ValueError``."""
+    models = {"activation": config.get("activation"), "cost": config.get("cost")}
+    for kind in models:
+        saved = config.get(f"{kind}_formula")
+        if saved is None:
+            continue
+        if not isinstance(saved, dict) or saved.get("name") != models[kind]:
+            raise ValueError(f"{kind}_formula must describe the {kind} {str(models[kind])[:64]!r}")
+        try:
+            with default_deadline(_RECREATE_SECONDS):
+                models[kind] = from_formula(kind, saved)
+        except Timeout:
+            raise ValueError(f"re-creating the saved {kind} took longer than "
+                             f"{_RECREATE_SECONDS:g} s") from None
+        except RecursionError:
+            raise ValueError(f"the saved {kind}'s formula is nested too deeply") from None
+    return models
 
 
 def _choice(what: str, value: str, choices: Sequence[str]) -> str:
@@ -274,10 +308,14 @@ class Network:
 
     # -- saving ----------------------------------------------------------------------------------
     def config(self) -> dict:
-        """What a saved file records besides the arrays."""
+        """What a saved file records besides the arrays: the sizes, the names and, for an
+        activation or cost defined by an expression (``--activation "swish=z*sigma(z)"``), its
+        formula (:func:`derive.book.custom.formula`), so that the file describes itself."""
+        described = {k: f for k, f in (("activation_formula", formula(self.activation_def)),
+                                         ("cost_formula", formula(self.cost_def))) if f}
         return {"format": FORMAT, "version": VERSION, "sizes": self.sizes,
                 "activation": self.activation, "cost": self.cost_name, "init": self.init,
-                "dtype": self.dtype.name}
+                "dtype": self.dtype.name, **described}
 
     def save(self, path: str | os.PathLike) -> None:
         """Write ``path`` (an ``.npz``: arrays ``w0.., b0..`` and a JSON ``config``) atomically."""
@@ -309,8 +347,8 @@ class Network:
             # the config is small: read it now, to know what the other arrays must be
             state["config"] = config = _read_config(path)
             try:  # the names the config gives, checked by the constructor itself on a tiny network
-                cls([1, 1], activation=config.get("activation"), cost=config.get("cost"),
-                    init=config.get("init"), seed=0, dtype=config["dtype"])
+                state["models"] = models = _models(config)
+                cls([1, 1], **models, init=config.get("init"), seed=0, dtype=config["dtype"])
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"bad config: {exc}") from None
             sizes, dt = config["sizes"], np.dtype(config["dtype"]).newbyteorder("<")
@@ -332,9 +370,13 @@ class Network:
             raise bad(str(exc) if state.get("checking")
                       else f"not a gradproof network (.npz) file: {exc}") from None
         config = state["config"]
+        for key in sorted(arrays):
+            if key != "config" and not np.isfinite(arrays[key]).all():
+                raise bad(f"array {key!r} holds NaN or infinite values (a training run that "
+                          "diverged?); train again, e.g. with a smaller --eta")
         try:
-            net = cls(config["sizes"], activation=config["activation"], cost=config["cost"],
-                      init=config["init"], seed=0, dtype=config["dtype"])
+            net = cls(config["sizes"], **state["models"], init=config["init"], seed=0,
+                      dtype=config["dtype"])
         except (KeyError, ValueError, TypeError) as exc:
             raise bad(f"bad config: {exc}") from None
         for name, target in (("w", net.weights), ("b", net.biases)):

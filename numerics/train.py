@@ -47,7 +47,7 @@ from .network import DTYPES, INITS as _INITS, Network
 
 __all__ = ["Config", "SGD", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
            "train", "regularization_term", "make_network", "check_data", "SMALL_BATCH", "blas_threads",
-           "blas_limit", "blas_info", "predict", "confusion"]
+           "blas_limit", "blas_info", "predict", "confusion", "split_arrays", "training_arrays"]
 
 #: Rows per evaluation chunk (accuracy and cost over a split).
 CHUNK = 1000
@@ -221,7 +221,7 @@ PRESETS: dict[str, Config] = {
 # ---------------------------------------------------------------------------------------------------
 # Data: uint8 images, integer labels; scaled per batch / per chunk.
 
-def _arrays(split: Any) -> tuple[np.ndarray, np.ndarray]:
+def split_arrays(split: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(images (n, 784), labels (n,))`` from a split object (``.images``/``.labels``) or a pair."""
     if isinstance(split, (tuple, list)) and len(split) == 2:
         images, labels = split
@@ -243,6 +243,18 @@ def _one_hot(labels: np.ndarray, k: int, dtype: np.dtype) -> np.ndarray:
     return np.eye(k, dtype=dtype)[labels]
 
 
+def training_arrays(net, training: Any, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(images, labels)`` of ``training`` (a split or a pair) for training ``net``; a one-line
+    ``ValueError`` naming ``who`` for an empty set or images that do not fit the input layer."""
+    images, labels = split_arrays(training)
+    if len(labels) == 0:
+        raise ValueError(f"{who}: the training set is empty; pass at least one example")
+    if images.shape[1] != net.sizes[0]:
+        raise ValueError(f"{who}: the images have {images.shape[1]} pixels but the input layer has "
+                         f"{net.sizes[0]} neurons; make the first size {images.shape[1]}")
+    return images, labels
+
+
 def _dtype(net) -> np.dtype:
     return np.dtype(net.weights[0].dtype)
 
@@ -262,7 +274,7 @@ def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
              chunk: int = CHUNK) -> dict[str, float]:
     """Accuracy (fraction correct, argmax of the output) and/or mean unregularized cost over a split,
     computed ``chunk`` rows at a time from the uint8 images."""
-    images, labels = _arrays(split)
+    images, labels = split_arrays(split)
     dtype, k = _dtype(net), net.sizes[-1]
     n = len(labels)
     correct, total = 0, 0.0
@@ -285,7 +297,7 @@ def evaluate(net, split: Any, cost: bool = False, accuracy: bool = True,
 def predict(net, split: Any, chunk: int = CHUNK) -> np.ndarray:
     """The digit each image is classified as (argmax of the output a^L), ``chunk`` rows at a time
     from the uint8 images: ints (n,)."""
-    images, _ = _arrays(split)
+    images, _ = split_arrays(split)
     dtype = _dtype(net)
     out = np.empty(len(images), dtype=np.int64)
     for s in range(0, len(images), chunk):
@@ -385,13 +397,8 @@ def sgd(net, training: Any, settings: SGD, monitor: Mapping[str, Any] | None = N
     if not isinstance(settings, SGD):
         raise TypeError(f"sgd: settings must be a numerics.train.SGD, e.g. SGD(epochs=30, "
                         f"mini_batch_size=10, eta=3.0), got {type(settings).__name__}")
-    images, labels = _arrays(training)
+    images, labels = training_arrays(net, training, "sgd")
     n = len(labels)
-    if n == 0:
-        raise ValueError("sgd: the training set is empty; pass at least one example")
-    if images.shape[1] != net.sizes[0]:
-        raise ValueError(f"sgd: the images have {images.shape[1]} pixels but the input layer has "
-                         f"{net.sizes[0]} neurons; make the first size {images.shape[1]}")
     epochs, eta, threads = int(settings.epochs), settings.eta, settings.threads
     m = int(settings.mini_batch_size)
     dtype = _dtype(net)
@@ -484,7 +491,7 @@ def make_network(config: Config):
 def check_data(config: Config, data) -> None:
     """:class:`ConfigError` (field ``sizes``) unless the network of ``config`` fits ``data``: as many
     inputs as an image has pixels, ten outputs (one per digit)."""
-    images, labels = _arrays(data.training)
+    images, labels = split_arrays(data.training)
     if config.sizes[0] != images.shape[1]:
         raise ConfigError("sizes", f"the first size must be {images.shape[1]} (the pixels of an image), "
                           f"got {config.sizes[0]}; e.g. {images.shape[1]},30,10")
@@ -512,13 +519,13 @@ def train(config: Config, data, progress: bool | Callable[[dict], None] | None =
         blas = blas_info()
     key = f"{config.target}_accuracy"
     best = max(history, key=lambda r: (r[key], -r["epoch"]))  # earliest epoch among ties
-    n = len(_arrays(data.training)[1])
+    n = len(split_arrays(data.training)[1])
     penalty = {"none": "none", "l2": f"lmbda/(2n) * sum of w^2, n = {n}",
                "l1": f"lmbda/n * sum of |w|, n = {n}"}["none" if config.lmbda == 0 else config.reg]
     result = {
         "config": config.as_dict(),
         "data": {"kind": getattr(data, "kind", None), "source": str(getattr(data, "source", "")),
-                 "training": n, **{s: len(_arrays(getattr(data, s))[1]) for s in monitor}},
+                 "training": n, **{s: len(split_arrays(getattr(data, s))[1]) for s in monitor}},
         "training_cost_definition": f"mean cost over the {n} training images + regularization "
                                     f"({penalty})",
         "epochs": history,

@@ -15,6 +15,7 @@ from typing import Callable
 from gradproof.numerics.fileio import printable
 
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
+from .hessian import add_hessian_section, gather_hessian
 from .report import Report, ReportError, assemble, data_summary, training_summary
 
 __all__ = ["gather", "presets", "book_figure", "samples"]
@@ -201,9 +202,17 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
             pictures = samples(ds, net if training and not training.get("error") else None)
         except Exception as exc:  # noqa: BLE001 - a picture is not worth a failed report
             progress(f"  no pictures: {type(exc).__name__}: {exc}")
+    hessian = None
+    if ds is not None:  # the section "The Hessian technique, used" (reports.hessian)
+        t0 = time.perf_counter()
+        hessian = gather_hessian(ds, seed=seed, progress=progress, train=train is not None)
+        pictures = {**(pictures or {}), "extra": hessian.figures}
+        timings["hessian"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     report = assemble(identities, proofs, checks=checks, training=training, data=data_info,
                       kernel=kernel, seed=seed, timings=timings, samples=pictures)
+    if hessian is not None:
+        add_hessian_section(report, hessian)
     # how general the proved statements are (derive.Part); the mutation test is not run here
     # (`gradproof derive --mutants`, ~10 s more), so the report says where to find it
     report.facts["summary"]["generality"] = derive.generality_summary(proofs)

@@ -371,6 +371,7 @@ def _pictures(training: dict | None, samples: dict):
         build["mistakes"] = lambda: plots.mistakes_grid(mk["images"], mk["labels"], mk["guesses"])
     if samples.get("confusion") is not None:
         build["confusion"] = lambda: plots.confusion_figure(samples["confusion"])
+    build.update(samples.get("extra") or {})  # a section's own figures (reports.hessian)
     if not build:
         return None, None
     pics = plots.pictures(build)

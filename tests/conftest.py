@@ -8,7 +8,10 @@ workers write the same cache; a test that needs a cache of its own sets it again
 
 ``PYTHONSAFEPATH`` keeps a child Python from putting its working folder (often the checkout) first
 on ``sys.path``: a child that imports ``derive`` instead of ``gradproof.derive`` fails, as it does
-for a user, instead of importing the checkout's folder as a second copy of the code."""
+for a user, instead of importing the checkout's folder as a second copy of the code.
+
+``XDG_DATA_HOME`` points at a fresh folder too, so that no test reads or creates the user's
+proof-cache key."""
 import atexit
 import importlib.abc
 import os
@@ -51,3 +54,6 @@ def pytest_configure(config):
     os.environ["XDG_CACHE_HOME"] = folder
     os.environ["PYTHONSAFEPATH"] = "1"
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    data = tempfile.mkdtemp(prefix="gradproof-tests-data-")  # the proof cache's HMAC key
+    os.environ["XDG_DATA_HOME"] = data
+    atexit.register(shutil.rmtree, data, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""Rewrite the golden copies of printed kernels, ``tests/numerics/golden/*.py.golden``.
+"""Rewrite the golden copies of printed kernels, ``tests/numerics/golden/*.py.golden`` (and the
+curvature kernels', ``tests/numerics/golden/curvature/``).
 
     python tools/golden_kernels.py [--check]
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from gradproof.derive.book.custom import from_text
 from gradproof.numerics import codegen
+from gradproof.numerics.curvature import curvature_source
 
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "numerics" / "golden"
 
@@ -32,16 +34,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="compare only; exit 1 on a difference")
     args = p.parse_args(argv)
     entries = json.loads((GOLDEN / "kernels.json").read_text(encoding="utf-8"))["kernels"]
+    curvature = json.loads((GOLDEN / "curvature" / "curvature.json").read_text(encoding="utf-8"))["kernels"]
+    jobs = [(GOLDEN / e["file"], lambda e=e: printed(e)) for e in entries]
+    jobs += [(GOLDEN / "curvature" / e["file"], lambda e=e: curvature_source(
+        from_text(e["cost"], "cost"), from_text(e["activation"], "activation"))) for e in curvature]
     stale = []
-    for entry in entries:
-        path, source = GOLDEN / entry["file"], printed(entry).encode("utf-8")
+    for path, make in jobs:
+        source = make().encode("utf-8")
         if path.exists() and path.read_bytes() == source:
             continue
         stale.append(path.name)
         if not args.check:
             path.write_bytes(source)
     verb = "differ" if args.check else "rewritten"
-    print(f"{len(entries)} golden kernels; {len(stale)} {verb}" + (f": {', '.join(stale)}" if stale else ""))
+    print(f"{len(jobs)} golden kernels; {len(stale)} {verb}" + (f": {', '.join(stale)}" if stale else ""))
     return 1 if args.check and stale else 0
 
 

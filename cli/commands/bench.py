@@ -30,6 +30,9 @@ def register(sub) -> None:
                    help="BLAS threads for numpy and torch alike (default 1; 0 = leave numpy's as is)")
     p.add_argument("--no-memory", action="store_true", dest="no_memory",
                    help="skip the peak-memory child run")
+    p.add_argument("--no-products", action="store_true", dest="no_products",
+                   help="skip the timing of one Hessian-vector product against gradients (and JAX's "
+                        "jvp of grad)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -48,6 +51,9 @@ def run(args) -> int:
     result = bench(data, windows=args.epochs, loop_batches=args.loop_batches,
                    memory=not args.no_memory, data_arg=args.data, threads=args.threads or None,
                    progress=log)
+    if not args.no_products:  # the R-operator's promise: one Hv against gradients
+        result["products"] = _products(data, args.threads or None, log)
+        result["passed"] = result["passed"] and result["products"]["passed"]
     if args.json:
         print(json.dumps(result, indent=1))
         return 0 if result["passed"] else 1
@@ -92,5 +98,32 @@ def run(args) -> int:
             print(f"peak memory of a {mem['kind']}-MNIST training run ({mem['epochs']} epoch of "
                   f"784-100-10): {mem['peak_rss_mb']:.0f} MB (target <= {mem['target_mb']:.0f} MB) "
                   f"{verdict}")
+    if "products" in result:
+        _print_products(result["products"])
     print("all targets met" if result["passed"] else "some targets NOT met")
     return 0 if result["passed"] else 1
+
+
+def _products(data, threads, log) -> dict:
+    """:func:`numerics.bench.products.bench_products` on the same BLAS threads as the epochs."""
+    from gradproof.numerics.bench.products import bench_products
+    from gradproof.numerics.bench.threads import pinned
+
+    with pinned(threads):
+        return bench_products(data, progress=log)
+
+
+def _print_products(r: dict) -> None:
+    """One line per network: median CPU ms per call and the ratios (target: Hv <= 2.5 gradients)."""
+    print(f"one Hessian-vector product on a mini-batch of {r['batch']} images ({r['activation']}/"
+          f"{r['cost']}; median CPU ms per call over {r['windows']} windows of {r['calls_per_window']}"
+          f" calls; JAX {r['jax'] or 'not installed'}):")
+    for net in r["networks"]:
+        med, ratio = net["median_cpu_seconds"], net["ratios"]
+        print(f"  {'-'.join(map(str, net['sizes']))}: " + ", ".join(f"{k} {v * 1e3:.2f}" for k, v in med.items()))
+        print(f"    Hv / gradient {ratio['hv_vs_gradient']:.2f} (target <= {r['limit']:g}) "
+              f"{'pass' if net['passed'] else 'FAIL'}; Hv / two gradients "
+              f"{ratio['hv_vs_two_gradients']:.2f}; from a kept forward pass: Hv / gradient "
+              f"{ratio['hv_at_vs_gradient']:.2f}, Gv / gradient {ratio['gv_at_vs_gradient']:.2f}"
+              + (f"; JAX jvp(grad) / JAX grad {ratio['jax_hvp_vs_jax_gradient']:.2f}, Hv / JAX jvp(grad) "
+                 f"{ratio['hv_vs_jax_hvp']:.2f}" if "hv_vs_jax_hvp" in ratio else ""))

@@ -21,7 +21,11 @@ def register(sub) -> None:
     p.add_argument("--list", action="store_true", help="list the ids and titles, prove nothing")
     p.add_argument("--no-cache", action="store_true", dest="no_cache",
                    help="prove every identity afresh instead of reusing the proof cache "
-                        "($XDG_CACHE_HOME/gradproof/proofs); fresh outcomes are still stored")
+                        "($XDG_CACHE_HOME/gradproof/proofs); the cache is neither read nor written")
+    p.add_argument("--recheck", action="store_true",
+                   help="prove again every selected identity whose outcome is in the proof cache, "
+                        "say whether each agrees with the cached outcome, and store the fresh one; "
+                        "exit 1 if any differs")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="worker processes for the identities to prove (default: one per core)")
     p.add_argument("--mutants", action="store_true",
@@ -51,6 +55,7 @@ def resolve_ids(names: list[str], registry) -> list[str]:
 
 def run(args) -> int:
     from gradproof import derive
+    from gradproof.derive.core.escape import printable_json
     from gradproof.derive.core.outcome import PROVED, REFUTED
 
     if getattr(args, "mutants", False):
@@ -59,6 +64,11 @@ def run(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs: must be at least 1, got {args.jobs}")
     ids = resolve_ids(args.ids, derive.REGISTRY) or list(derive.REGISTRY)
+    if args.recheck:
+        if args.no_cache or args.list:
+            raise UsageError("--recheck compares fresh proofs with the proof cache: it goes with "
+                             "neither --no-cache nor --list")
+        return run_recheck(args, ids)
     if args.list:
         if args.no_cache or args.jobs is not None:
             print("gradproof derive: note: --no-cache and --jobs do nothing with --list",
@@ -72,6 +82,8 @@ def run(args) -> int:
         if args.ids:  # asked for by name: the mathematics too
             _show(derive.REGISTRY[proof.id], proof)
 
+    if not args.no_cache:
+        cache_note("derive")
     t0 = time.perf_counter()
     proofs = derive.prove_all(ids, cache=not args.no_cache, jobs=args.jobs,
                               on_proof=None if args.json else on_proof)
@@ -79,8 +91,8 @@ def run(args) -> int:
     ok = all(p.ok for p in proofs)
     proved = sum(p.status is PROVED for p in proofs)
     if args.json:
-        print(json.dumps({"identities": [_with_math(p) for p in proofs], "proved": proved,
-                          "total": len(proofs), "seconds": round(total, 3)}, indent=1))
+        print(printable_json({"identities": [_with_math(p) for p in proofs], "proved": proved,
+                              "total": len(proofs), "seconds": round(total, 3)}, indent=1))
     else:
         slips = sum(p.expected is REFUTED for p in proofs)
         bad = [p.id for p in proofs if not p.ok]
@@ -93,6 +105,57 @@ def run(args) -> int:
     return 0 if ok else 1
 
 
+def cache_note(command: str) -> None:
+    """One line on stderr when the proof cache cannot be used (a symbolic link, another user's)."""
+    from gradproof.derive.core.cache import problem
+
+    why = problem()
+    if why:
+        print(f"gradproof {command}: note: {why}", file=sys.stderr, flush=True)
+
+
+def run_recheck(args, ids: list[str]) -> int:
+    """``gradproof derive --recheck [ID ...]``: the identities whose outcome comes from the proof
+    cache, proved again; each row says whether the fresh outcome (status, method, counterexample)
+    is the cached one.  Exit 0 when all agree and end as expected, 1 otherwise."""
+    from gradproof import derive
+    from gradproof.derive.core import cache
+    from gradproof.derive.core.escape import printable, printable_json
+
+    cache_note("derive")
+    cached = {i: p for i in ids if (p := cache.load(derive.REGISTRY[i])) is not None}
+    if not cached:
+        msg = "no outcome of the selected identities is in the proof cache: nothing to recheck"
+        print(json.dumps({"identities": [], "agree": 0, "total": 0}) if args.json else msg)
+        return 0
+    t0 = time.perf_counter()
+    fresh = derive.prove_all(list(cached), jobs=args.jobs)
+    rows = []
+    for p in fresh:
+        old = cached[p.id]
+        same = (p.status, p.method, p.counterexample) == (old.status, old.method, old.counterexample)
+        cache.store(derive.REGISTRY[p.id], p)
+        rows.append((p, old, same))
+    agree = sum(same for _, _, same in rows)
+    ok = agree == len(rows) and all(p.ok for p, _, _ in rows)
+    if args.json:
+        print(printable_json({"identities": [{**p.as_dict(), "cached_status": old.status,
+                                              "cached_method": old.method, "agrees": same}
+                                             for p, old, same in rows],
+                              "agree": agree, "total": len(rows),
+                              "seconds": round(time.perf_counter() - t0, 3)}, indent=1))
+        return 0 if ok else 1
+    for p, old, same in rows:
+        _row(p)
+        if not same:
+            print(printable(f"    DIFFERS from the proof cache, which said {old.status} by "
+                            f"{old.method or '-'} (proved at {old.proved_at}); the fresh outcome "
+                            "is stored"))
+    print(f"\n{agree} of {len(rows)} cached outcomes agree with a fresh proof, in "
+          f"{time.perf_counter() - t0:.1f} s" + ("" if ok else "; NOT AS EXPECTED"))
+    return 0 if ok else 1
+
+
 def _span(proofs) -> str:
     """When the cached outcomes were proved: one time, or the earliest and the latest."""
     times = sorted(p.proved_at for p in proofs if p.proved_at)
@@ -102,10 +165,12 @@ def _span(proofs) -> str:
 
 
 def _row(p) -> None:
+    from gradproof.derive.core.escape import printable
+
     flag = "" if p.ok else "   <-- expected " + p.expected
     cached = "  (cached)" if p.cached else ""
-    print(f"{p.id:32} {p.title[:44]:44} {p.method[:40]:40} {p.status:9} {p.seconds:6.2f}{cached}"
-          f"{flag}", flush=True)
+    print(printable(f"{p.id:32} {p.title[:44]:44} {p.method[:40]:40} {p.status:9} "
+                    f"{p.seconds:6.2f}{cached}{flag}"), flush=True)
 
 
 def run_mutants(args) -> int:
@@ -141,7 +206,9 @@ def run_mutants(args) -> int:
 def _show(identity, proof) -> None:
     """The statement and the steps with their reasons, in Unicode (derive.core.display)."""
     from gradproof.derive.core.display import identity_text
-    print("\n" + identity_text(identity, proof) + "\n", flush=True)
+    from gradproof.derive.core.escape import printable
+    print("\n" + "\n".join(printable(line) for line in identity_text(identity, proof).split("\n"))
+          + "\n", flush=True)
 
 
 def _with_math(proof) -> dict:

@@ -6,8 +6,6 @@ Exit status: 0 every step proved, 1 a step refuted (the first is named), 3 undec
 """
 from __future__ import annotations
 
-import json
-
 from ..errors import UsageError
 from .verify import MEANING, SYNTAX, exit_status, time_limit
 
@@ -31,8 +29,10 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object with every step")
     p.add_argument("--html", metavar="PATH", help="also write the checked derivation as a "
                    "self-contained HTML page (MathML, a badge per step)")
-    p.add_argument("--time-limit", default="10", metavar="SECONDS",
-                   help="bound on each step's decision (default 10, at most 3600)")
+    p.add_argument("--time-limit", default=None, metavar="SECONDS",
+                   help="bound on the whole derivation, reading included; a step the time does "
+                        "not reach is undecided (default 10 s plus 5 s per step, at most 300 s; "
+                        "a limit given may be up to 3600 s)")
     p.set_defaults(func=run)
 
 
@@ -43,9 +43,14 @@ def run(args) -> int:
     if str(args.file).lower().endswith(NOTES):
         return run_notes(args)
     from gradproof.derive.claims.proofread import ProofreadError, proofread_file
+    from gradproof.derive.core.deadline import check_time_limit
+    from gradproof.derive.core.escape import printable, printable_json
     from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED
 
-    limit = time_limit(args)
+    try:
+        limit = None if args.time_limit is None else check_time_limit(args.time_limit)
+    except ValueError as exc:
+        raise UsageError(f"--time-limit: {exc}") from None
     try:
         d = proofread_file(args.file, time_limit=limit)
     except ProofreadError as exc:
@@ -55,27 +60,31 @@ def run(args) -> int:
 
         write_page(args.html, render_proofread_html(d))
     if args.json:
-        print(json.dumps(d.as_dict(), ensure_ascii=False))
+        print(printable_json(d.as_dict()))
         return exit_status(d.status)
-    print(f"{d.source}:{d.first_line}:  {d.first}")
+
+    def show(line: str) -> None:  # everything shown passes through the one escaping function
+        print(printable(line))
+
+    show(f"{d.source}:{d.first_line}:  {d.first}")
     for i, s in enumerate(d.steps, start=1):
         v = s.verdict
         mark = {PROVED: "proved   ", REFUTED: "REFUTED  ", UNDECIDED: "undecided"}[v.status]
-        print(f"{d.source}:{s.line}:  = {s.text}")
+        show(f"{d.source}:{s.line}:  = {s.text}")
         if v.status is PROVED:
-            print(f"    step {i}: {mark} by {v.method}")
+            show(f"    step {i}: {mark} by {v.method}")
         elif v.status is REFUTED:
             at = v.counterexample.text() or "everywhere"
-            print(f"    step {i}: {mark} at {at}: previous line = {v.lhs_value}, this line = {v.rhs_value}")
+            show(f"    step {i}: {mark} at {at}: previous line = {v.lhs_value}, this line = {v.rhs_value}")
         else:
-            print(f"    step {i}: {mark} {v.detail}")
+            show(f"    step {i}: {mark} {v.detail}")
         if s.reason:
-            print(f"        ({s.reason})")
+            show(f"        ({s.reason})")
         if v.note:
-            print(f"        note: {v.note}")
-    print(d.summary)
+            show(f"        note: {v.note}")
+    show(d.summary)
     if args.html:
-        print(f"wrote {args.html}")
+        show(f"wrote {args.html}")
     return exit_status(d.status)
 
 
@@ -83,9 +92,10 @@ def run_notes(args) -> int:
     """Proofread notes: one line per display (its line, status, what was read), a line per step
     that is not proved, then the summary."""
     from gradproof.derive.claims.notes import NotesError, proofread_notes_file
+    from gradproof.derive.core.escape import printable, printable_json
 
     try:
-        n = proofread_notes_file(args.file, time_limit=time_limit(args))
+        n = proofread_notes_file(args.file, time_limit=10.0 if args.time_limit is None else time_limit(args))
     except NotesError as exc:
         raise UsageError(str(exc)) from None
     if args.html:
@@ -94,31 +104,34 @@ def run_notes(args) -> int:
         with open(args.file, encoding="utf-8") as f:
             write_page(args.html, render_notes_html(n, f.read()))
     if args.json:
-        print(json.dumps(n.as_dict(), ensure_ascii=False))
+        print(printable_json(n.as_dict()))
         return exit_status(n.status)
     for d in n.displays:
         label = d.kind if d.kind in ("definition", "approximation") else d.status
-        print(f"{n.source}:{d.line}: {label.upper() if label == 'refuted' else label:<13} {d.read_as or d.latex}")
+        print(printable(f"{n.source}:{d.line}: {label.upper() if label == 'refuted' else label:<13} "
+                        f"{d.read_as or d.latex}"))
         for s in d.steps:
             if s.status not in ("proved", "definition", "approximation"):
-                print(f"    line {s.line}: {s.status}: {s.detail}")
+                print(printable(f"    line {s.line}: {s.status}: {s.detail}"))
     s = n.summary
     print(f"{s['status']}: {s['displays']} displays ({s['claims']} claims, {s['definitions']} definitions, "
           f"{s['approximations']} approximations, {s['unread']} not read); steps "
           f"{s['steps']['proved']} proved, {s['steps']['refuted']} refuted, {s['steps']['undecided']} "
           f"undecided" + (f"; {s['skipped']} skipped" if s["skipped"] else ""))
     for i in n.ignored:
-        print(f"not applied: {i}")
+        print(printable(f"not applied: {i}"))
     if args.html:
-        print(f"wrote {args.html}")
+        print(printable(f"wrote {args.html}"))
     return exit_status(n.status)
 
 
 def write_page(path: str, page: str) -> None:
-    """Write the ``--html`` page (UsageError, one line, when it cannot be written)."""
+    """Write the ``--html`` page through the one escaping function (UsageError, one line, when it
+    cannot be written)."""
+    from gradproof.derive.core.escape import printable
     from gradproof.numerics.fileio import write_atomic
 
     try:
-        write_atomic(path, page)
+        write_atomic(path, printable(page, page=True))
     except OSError as exc:
-        raise UsageError(f"--html {path}: cannot write it ({exc.strerror})") from None
+        raise UsageError(f"--html {printable(path)}: cannot write it ({exc.strerror})") from None

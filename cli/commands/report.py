@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from . import load_mnist
+from .derive import cache_note
 from .models import ACTIVATION_HELP, COST_HELP, model
 
 
@@ -115,6 +116,9 @@ def run(args) -> int:
 
     def progress(msg: str) -> None:
         print(f"gradproof report: {msg}", file=sys.stderr, flush=True)
+
+    if not args.no_cache:
+        cache_note("report")
 
     try:
         report = gather(train=train, data=data, epochs=epochs, seed=args.seed,

@@ -9,6 +9,7 @@ from dataclasses import replace
 from ..errors import UsageError
 from . import load_mnist
 from .models import ACTIVATION_HELP, COST_HELP, model
+from .optimizers import add_options as add_optimizer_options, check_sgd_flags, run_optimizer
 
 #: Config field -> the flag that sets it (for error messages).
 FLAGS = {"sizes": "--sizes", "activation": "--activation", "cost": "--cost", "init": "--init",
@@ -51,6 +52,7 @@ def register(sub) -> None:
     p.add_argument("--dtype", metavar="float64|float32", help="floating type (default float64)")
     p.add_argument("--save", metavar="PATH", help="save the trained network there (atomically)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    add_optimizer_options(p)  # --optimizer newton-cg|newton and its settings (.optimizers)
     p.set_defaults(func=run)
 
 
@@ -158,6 +160,9 @@ def run(args) -> int:
     if args.jobs is not None and args.runs == 1:
         print("gradproof train: warning: --jobs does nothing without --runs N (N > 1)",
               file=sys.stderr)
+    check_sgd_flags(args)
+    if args.optimizer != "sgd":  # Newton's method (.optimizers)
+        return run_optimizer(args, _config(args)[0], _validated, load_mnist)
     config, changed = _config(args)
     _validated(config)
     if args.save is not None:  # before training, so that a long run is never lost at the end

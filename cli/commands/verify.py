@@ -8,7 +8,6 @@ Exit status: 0 proved, 1 refuted (the counterexample is printed), 3 undecided, 2
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..errors import UsageError
 
@@ -101,6 +100,7 @@ def time_limit(args) -> float:
 
 def run(args) -> int:
     from gradproof.derive.claims.verify import verify
+    from gradproof.derive.core.escape import printable, printable_json
     from gradproof.derive.core.outcome import PROVED, REFUTED
 
     limit = time_limit(args)
@@ -111,26 +111,32 @@ def run(args) -> int:
     except RecursionError:
         raise UsageError("the claim is nested too deeply to handle; split it with --let") from None
     if args.json:
-        print(json.dumps(v.as_dict(), ensure_ascii=False))
+        print(printable_json(v.as_dict()))
         return exit_status(v.status)
-    print(f"read as: {v.read_as}")
-    print(f"claim:  {v.lhs} = {v.rhs}")
-    print(f"domain: {v.domain}")
+
+    def show(line: str) -> None:  # everything shown passes through the one escaping function
+        print(printable(line))
+
+    if v.read_as:
+        show(f"read as: {v.read_as}")
+    show(f"claim:  {v.lhs} = {v.rhs}")
+    if v.domain:  # none when the time ran out while the claim was read
+        show(f"domain: {v.domain}")
     if v.status is PROVED:
-        print(f"proved  by {v.method}")
-        print(f"        ({v.detail})")
+        show(f"proved  by {v.method}")
+        show(f"        ({v.detail})")
     elif v.status is REFUTED:
-        print("refuted: the two sides differ at")
+        show("refuted: the two sides differ at")
         for name, value in (v.counterexample or {}).items():
-            print(f"    {name} = {value}")
+            show(f"    {name} = {value}")
         if not v.counterexample:
-            print("    (no free symbols: the sides are different numbers)")
-        print(f"  lhs = {v.lhs_value}")
-        print(f"  rhs = {v.rhs_value}")
+            show("    (no free symbols: the sides are different numbers)")
+        show(f"  lhs = {v.lhs_value}")
+        show(f"  rhs = {v.rhs_value}")
         if v.difference:
-            print(f"  lhs − rhs = {v.difference}")
+            show(f"  lhs − rhs = {v.difference}")
     else:
-        print("undecided: " + v.detail)
+        show("undecided: " + v.detail)
     if v.note:
-        print(f"note:   {v.note}")
+        show(f"note:   {v.note}")
     return exit_status(v.status)

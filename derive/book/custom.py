@@ -45,7 +45,7 @@ from .network import UnaryFunction
 from ..core.theorem import Derivation, Identity, Reading, Step
 
 __all__ = ["activation", "cost", "cost_for_output_error", "get_activation", "get_cost", "from_text",
-           "activation_names", "cost_names", "REWRITES", "EXAMPLES", "COST_EXAMPLES", "cancels"]
+           "formula", "from_formula", "activation_names", "cost_names", "REWRITES", "EXAMPLES", "COST_EXAMPLES", "cancels"]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 #: functions SymPy cannot take as a definition (no elementary derivative, or not a function)
@@ -656,3 +656,44 @@ def from_text(text: str, kind: str):
     if kind == "activation":
         return activation(name, expr)
     return cost(name, expr, output=output)
+
+
+def formula(x) -> dict[str, str] | None:
+    """What re-creates the activation or cost ``x`` in another process, for a saved network: None
+    when its name does (a shipped one, an example); else ``{"name", "formula"}`` with the formula
+    as text the safe reader reads back (a cost's also ``"output"``, its output layer's name, and
+    ``"output_formula"`` when that layer is a user's too).  ``ValueError`` for an object that is
+    neither an :class:`Activation` nor a :class:`Cost`."""
+    if isinstance(x, Activation):
+        if x.name in ACTIVATIONS or x.name in EXAMPLES:
+            return None
+        return {"name": x.name, "formula": sp.sstr(x.expr)}
+    if isinstance(x, Cost):
+        if x.name in COSTS or x.name in COST_EXAMPLES:
+            return None
+        out = formula(x.output_activation) if x.output_activation is not None else None
+        return {"name": x.name, "formula": sp.sstr(x.term), "output": x.output,
+                **({"output_formula": out["formula"]} if out else {})}
+    raise ValueError(f"formula: not an activation or a cost: {x!r}")
+
+
+def from_formula(kind: str, saved: dict):
+    """The activation (``kind="activation"``) or cost that :func:`formula` described, re-created
+    through the safe reader and the same derivation (not registered: a saved file cannot replace a
+    name defined in this process).  ``ValueError`` (one line) for anything else."""
+    if not isinstance(saved, dict) or not all(isinstance(saved.get(k), str) for k in ("name", "formula")):
+        raise ValueError(f"a saved {kind} needs a name and a formula as text")
+    name = saved["name"]
+    if not _NAME.match(name) or len(name) > 64:
+        raise ValueError(f"a saved {kind}'s name must be an identifier of at most 64 characters, "
+                         f"not {name[:70]!r}")
+    if kind == "activation":
+        return activation(name, saved["formula"], register=False)
+    if kind != "cost":
+        raise ValueError(f"from_formula: kind must be 'activation' or 'cost', not {kind!r}")
+    output = saved.get("output", "sigmoid")
+    if not isinstance(output, str):
+        raise ValueError("a saved cost's output layer must be named by text")
+    if isinstance(saved.get("output_formula"), str):
+        output = from_formula("activation", {"name": output, "formula": saved["output_formula"]})
+    return cost(name, saved["formula"], output=output, register=False)

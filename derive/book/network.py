@@ -35,7 +35,7 @@ from ..core.outcome import PROVED, UNDECIDED, Outcome
 from .activations import a as _a
 from .costs import COSTS, LOG_LIKELIHOOD_DELTA, Cost, y as _y
 
-__all__ = ["sigma", "sigma_prime", "UnaryFunction", "Network", "concrete_network", "vanishes",
+__all__ = ["sigma", "sigma_prime", "sigma_second", "pretty_call", "UnaryFunction", "Network", "concrete_network", "vanishes",
            "concrete_method", "check_on_networks", "softmax_layer", "ARCHITECTURES"]
 
 #: The architectures every concrete proof covers.
@@ -57,12 +57,47 @@ class UnaryFunction(sp.Function):
             return self._free
 
 
+def pretty_call(printer, head: str, args) -> object:
+    """``head(args…)`` for SymPy's pretty printer (the terminal): ``σ′(z)`` for a function whose
+    class name the printer would spell out (``sigma_prime``)."""
+    from sympy.printing.pretty.stringpict import prettyForm, stringPict
+    func, inner = prettyForm(head), prettyForm(*printer._print_seq(args, delimiter=", ").parens())
+    form = prettyForm(*stringPict.next(func, inner), binding=prettyForm.FUNC)
+    form.prettyFunc, form.prettyArgs = func, inner  # what a power of it needs
+    return form
+
+
+class sigma_second(UnaryFunction):
+    r""":math:`\sigma''`, the second derivative of the undefined activation :class:`sigma` (itself
+    undefined): what the R-operator's backward pass (:mod:`derive.book.r_operator`) differentiates
+    :math:`\sigma'` into."""
+
+    def _latex(self, printer, exp=None):
+        s = r"\sigma''\left(%s\right)" % printer._print(self.args[0])
+        return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
+
+    def _pretty(self, printer):
+        return pretty_call(printer, "σ″", self.args)
+
+
 class sigma_prime(UnaryFunction):
-    r""":math:`\sigma'`, the derivative of the undefined activation :class:`sigma` (itself undefined)."""
+    r""":math:`\sigma'`, the derivative of the undefined activation :class:`sigma` (itself undefined);
+    its derivative is the equally undefined :class:`sigma_second`."""
+
+    def fdiff(self, argindex=1):
+        return sigma_second(self.args[0])
+
+    def _eval_derivative(self, s):
+        # the chain rule σ′(u)′ = σ″(u) u′, as :meth:`sigma._eval_derivative` does it
+        du = self.args[0].diff(s)
+        return sp.S.Zero if du == 0 else sigma_second(self.args[0]) * du
 
     def _latex(self, printer, exp=None):
         s = r"\sigma'\left(%s\right)" % printer._print(self.args[0])
         return s if exp is None else r"\left(%s\right)^{%s}" % (s, exp)
+
+    def _pretty(self, printer):
+        return pretty_call(printer, "σ′", self.args)
 
 
 class sigma(UnaryFunction):
@@ -281,7 +316,7 @@ class Network:
 
 
 def _atomize(expr: sp.Expr, table: dict, f, generic: bool = False) -> sp.Expr:
-    """Every σ(u), σ′(u), e^u in ``expr`` replaced by a symbol (the same for the same u); with
+    """Every σ(u), σ′(u), σ″(u), e^u in ``expr`` replaced by a symbol (the same for the same u); with
     ``generic``, every other applied function too (the same symbol for the same application).
     Replacing equal subterms by one symbol is a substitution, so a 0 after it is a 0 before it."""
     memo: dict = {}
@@ -302,6 +337,8 @@ def _atomize(expr: sp.Expr, table: dict, f, generic: bool = False) -> sp.Expr:
             r = atom("s", e.args[0])
         elif isinstance(e, sigma_prime):
             r = atom("d", e.args[0])
+        elif isinstance(e, sigma_second):
+            r = atom("dd", e.args[0])
         elif isinstance(e, sp.Subs) and isinstance(e.expr, sp.Derivative) \
                 and e.expr.expr == f(e.variables[0]) and e.expr.variables == e.variables:
             r = atom("d", e.point[0])  # SymPy's σ′(u) for an undefined σ

@@ -8,6 +8,8 @@ from . import cross_entropy  # noqa: F401  cross-entropy, σ′ cancellation, so
 from . import softmax  # noqa: F401  softmax, log-likelihood, log-sum-exp
 from . import regularization  # noqa: F401  L2, L1
 from . import hessian  # noqa: F401  Newton step
+from . import r_operator  # noqa: F401  Hessian-vector products: the R-operator on BP1-BP4
+from . import gauss_newton  # noqa: F401  the Gauss-Newton product and H = G + curvature
 from . import slips  # noqa: F401  transcribed slips, expected to be refuted
 from ..core.theorem import GROUPS, REGISTRY
 

@@ -116,24 +116,25 @@ def own_dummies(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, sp.Sum), rename)
 
 
-def let_meaning(item, lets: Mapping[sp.Expr, sp.Expr]):
+def let_meaning(item, lets: Mapping[sp.Expr, sp.Expr], plain=parse_let):
     """One definition for :func:`derive.claims.verify.prepare`: a ``(name, Written)`` pair (the
     name a symbol or an indexed quantity; earlier definitions ``lets`` substituted in it), else
-    what :func:`derive.claims.parse.parse_let` reads (text, or a name and a SymPy expression)."""
+    what ``plain`` (:func:`derive.claims.parse.parse_let`) reads (text, or a name and a SymPy
+    expression), else text in the book's notation read by the reader."""
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Written):
         name = item[0]
         if name in lets:
             raise ValueError(f"let {shown(name)} is defined twice")
         return name, meaning(item[1].expr, f"let {shown(name)}", lets, item[1].memo, named=False)
     try:
-        return parse_let(item, lets)
-    except ValueError as plain:
+        return plain(item, lets)
+    except ValueError as refused:
         if not isinstance(item, str):
             raise
         try:  # the book's notation: 'z = w x + b', 'z \\equiv wx + b'
             name, body = read_definition(item, "--let")
         except ValueError:
-            raise plain from None
+            raise refused from None
         return let_meaning((name, body), lets)
 
 

@@ -46,7 +46,7 @@ import sympy as sp
 from sympy.parsing import sympy_parser as _sp_parser
 
 from ..core import functions
-from ..core.deadline import Timeout, deadline
+from ..core.deadline import Timeout, default_deadline
 from ..core.functions import PRIMED, kink_arguments, relu
 from .reading import CONSTANTS, MAX_CHARS, deep_recursion
 
@@ -516,11 +516,12 @@ def parse_claim(text, side: str = "expression",
         with deep_recursion():
             code = _sp_parser.stringify_expr(src, local, {}, _TRANSFORMS)
             tree = ast.parse(code.strip(), mode="eval")
-            with deadline(10.0):
+            with default_deadline(10.0):  # alone; under verify's limit, that one decides
                 expr = substitute_lets(ev(tree), keep)
                 parts = [substitute_lets(p, keep) for p in ev.parts]
-    except Timeout:
-        raise ValueError(f"{side} could not be parsed: evaluating it took longer than 10 s") from None
+    except Timeout as exc:
+        raise ValueError(f"{side} could not be parsed: evaluating it took longer than "
+                         f"{exc.seconds:g} s") from None
     except ValueError as exc:
         raise ValueError(f"{side} could not be parsed: {_one_line(exc)}") from None
     except _sp_parser.TokenError:

@@ -15,6 +15,8 @@ expression (and applies to the whole derivation).
 
 Each step is decided by :func:`derive.claims.verify.verify` against the line before it: proved (with the
 method), refuted (exact values of the symbols, both lines' values there) or undecided.  The
+definitions and assumptions are read once, and one time limit bounds the whole derivation (see
+:func:`proofread`).  The
 derivation is *proved* when every step is, *refuted* when some step is (the first such step is
 named), else *undecided*.  Bad input raises :class:`ProofreadError` naming the line and column.
 """
@@ -25,14 +27,17 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from ..core.deadline import check_time_limit
+from ..core.deadline import Timeout, check_time_limit, deadline
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Status
-from .verify import Verdict, verify
+from .parse import parse_claim
+from .verify import Context, Verdict, verify_in
 
-__all__ = ["Derivation", "Line", "ProofreadError", "proofread", "proofread_file", "MAX_BYTES"]
+__all__ = ["Derivation", "Line", "ProofreadError", "proofread", "proofread_file", "MAX_BYTES",
+           "default_time_limit"]
 
 MAX_BYTES = 200_000  #: largest derivation file read
 MAX_STEPS = 200  #: most steps in one derivation
+MAX_DEFAULT_SECONDS = 300  #: the longest default time limit of a derivation
 _LET = re.compile(r"^(let)\s+(.*)$")
 _ASSUME = re.compile(r"^(assume)\s+(.*)$")
 
@@ -113,15 +118,17 @@ def _where(source: str, line: int, col: int) -> str:
     return f"{source}:{line}:{col}"
 
 
-def proofread(text: str, *, source: str = "<derivation>", time_limit: float = 10.0) -> Derivation:
-    """Check every step of the derivation ``text`` (see the module docstring).
+def default_time_limit(steps: int) -> float:
+    """The time limit of a derivation with ``steps`` steps when none is given: 10 s, and 5 s
+    more per step, at most :data:`MAX_DEFAULT_SECONDS`."""
+    return float(min(10 + 5 * steps, MAX_DEFAULT_SECONDS))
 
-    ``time_limit``: seconds per step.  Raises :class:`ProofreadError` (one line, naming
-    ``source:line:column``) on bad input."""
-    time_limit = check_time_limit(time_limit)
-    t0 = time.perf_counter()
-    lets: list[str] = []
-    assumptions: list[str] = []
+
+def _layout(text: str, source: str):
+    """The lines of ``text`` by kind: ``(lets, assumptions, first, steps)``, each with its line
+    and column; :class:`ProofreadError` for lines out of place.  Nothing is parsed here."""
+    lets: list[tuple[int, int, str]] = []
+    assumptions: list[tuple[int, int, str]] = []
     first: tuple[int, int, str] | None = None
     steps: list[tuple[int, int, str, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -149,12 +156,8 @@ def proofread(text: str, *, source: str = "<derivation>", time_limit: float = 10
                 raise ProofreadError(f"{_where(source, number, col)}: '{m.group(1)}' lines go "
                                      "before the first expression")
             body, _ = _split_reason(m.group(2))
-            (lets if m.group(1) == "let" else assumptions).append(body.strip())
             kcol = col + len(m.group(1)) + 1
-            try:  # report a bad definition at its own line
-                verify("0", "0", let=lets, assume=assumptions, time_limit=time_limit)
-            except ValueError as exc:
-                raise ProofreadError(f"{_where(source, number, kcol)}: {exc}") from None
+            (lets if m.group(1) == "let" else assumptions).append((number, kcol, body.strip()))
             continue
         if first is not None:
             raise ProofreadError(f"{_where(source, number, col)}: a line after the first "
@@ -167,24 +170,67 @@ def proofread(text: str, *, source: str = "<derivation>", time_limit: float = 10
     if not steps:
         raise ProofreadError(f"{_where(source, first[0], first[1])}: no steps; write each step on "
                              "its own line, starting with '='")
+    return lets, assumptions, first, steps
+
+
+def _context(lets, assumptions, source: str) -> Context:
+    """The definitions, then the assumptions (read with every definition), each read once and
+    a bad one named at its own line: reading them is linear in their number."""
+    context = Context()
+    for read, lines in ((context.define, lets), (context.assume, assumptions)):
+        for number, col, body in lines:
+            try:
+                read(body)
+            except ValueError as exc:
+                raise ProofreadError(f"{_where(source, number, col)}: {exc}") from None
+    return context
+
+
+def proofread(text: str, *, source: str = "<derivation>", time_limit: float | None = None) -> Derivation:
+    """Check every step of the derivation ``text`` (see the module docstring).
+
+    ``time_limit``: seconds for the whole derivation (default :func:`default_time_limit`); each
+    step may use its share of what is left (what is left divided by the steps still to decide),
+    and a step the time did not reach is *undecided*, saying so.  Raises :class:`ProofreadError`
+    (one line, naming ``source:line:column``) on bad input."""
+    lets, assumptions, first, steps = _layout(text, source)
+    limit = default_time_limit(len(steps)) if time_limit is None else check_time_limit(time_limit)
+    t0 = time.perf_counter()
     checked: list[Line] = []
-    prev_line, prev_col, prev = first
     try:
-        verify(prev, prev, let=lets, assume=assumptions, time_limit=time_limit)
-    except ValueError as exc:
-        raise ProofreadError(f"{_where(source, prev_line, prev_col)}: {exc}") from None
-    for number, col, expr, reason in steps:
-        try:
-            v = verify(prev, expr, let=lets, assume=assumptions, time_limit=time_limit)
-        except ValueError as exc:
-            raise ProofreadError(f"{_where(source, number, col)}: {str(exc).replace('rhs', 'this step', 1)}") from None
-        checked.append(Line(number, expr, reason, v))
-        prev = expr
-    return Derivation(source, first[2], first[0], tuple(checked), tuple(lets), tuple(assumptions),
+        with deadline(limit):
+            context = _context(lets, assumptions, source)
+            prev_line, prev_col, prev = first
+            try:
+                parse_claim(prev, "the first expression", context.lets)
+            except ValueError as exc:
+                raise ProofreadError(f"{_where(source, prev_line, prev_col)}: {exc}") from None
+            for k, (number, col, expr, reason) in enumerate(steps):
+                share = (limit - (time.perf_counter() - t0)) / (len(steps) - k)
+                if share <= 0:
+                    break
+                try:
+                    v = verify_in(context, prev, expr, time_limit=share)
+                except ValueError as exc:
+                    raise ProofreadError(f"{_where(source, number, col)}: "
+                                         f"{str(exc).replace('rhs', 'this step', 1)}") from None
+                checked.append(Line(number, expr, reason, v))
+                prev = expr
+    except Timeout:
+        pass
+    spent = time.perf_counter() - t0
+    for number, col, expr, reason in steps[len(checked):]:  # the time ran out before these
+        prev = checked[-1].text if checked else first[2]
+        checked.append(Line(number, expr, reason, Verdict(
+            status=UNDECIDED, method="none", lhs=prev, rhs=expr, seconds=0.0,
+            detail=f"not decided: the derivation's time limit ({limit:g} s) ran out after "
+                   f"{spent:.3g} s; give a longer --time-limit")))
+    return Derivation(source, first[2], first[0], tuple(checked),
+                      tuple(b for _, _, b in lets), tuple(b for _, _, b in assumptions),
                       time.perf_counter() - t0)
 
 
-def proofread_file(path: str | os.PathLike, *, time_limit: float = 10.0) -> Derivation:
+def proofread_file(path: str | os.PathLike, *, time_limit: float | None = None) -> Derivation:
     """:func:`proofread` the file at ``path`` (UTF-8 text, at most :data:`MAX_BYTES`)."""
     try:
         size = os.path.getsize(path)

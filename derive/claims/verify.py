@@ -53,10 +53,10 @@ from ..core.outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status
 from ..core.prover import LADDER, SIMPLIFY_MAX_OPS, find_counterexample
 from .meaning import let_meaning, read_claim, side_meaning, unknown_functions, without_unknown_functions
 from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse,
-                    parse_assumption, substitute_lets)
+                    parse_assumption, parse_let, substitute_lets)
 
-__all__ = ["Verdict", "verify", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS", "MAX_TIME_LIMIT",
-           "Claim", "prepare"]
+__all__ = ["Verdict", "verify", "verify_in", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS",
+           "MAX_TIME_LIMIT", "Claim", "Context", "prepare", "claim_in"]
 
 RELU_CONVENTION = "ReLU′(0) = 0 (the convention of theorem relu_prime)"
 
@@ -178,23 +178,66 @@ def _describe_domain(symbols: Sequence[sp.Symbol], assumed: Sequence[str]) -> st
     return f"all real {names}{where}, wherever both sides are defined"
 
 
+class Context:
+    """Definitions and assumptions, each read once: a claim's, or those of a whole derivation
+    (:mod:`derive.claims.proofread` decides every step in one).  ``ValueError`` on bad input."""
+
+    def __init__(self, let: Sequence | Mapping = (), assume: Sequence | str | sp.Basic = ()):
+        self.lets: dict[sp.Symbol, sp.Expr] = {}
+        self.let_parts: dict[sp.Symbol, Parsed] = {}
+        self.constraints: list = []
+        self.assumed: list[str] = []
+        self._signed: dict = {}
+        for item in (list(let.items()) if isinstance(let, Mapping) else list(let)):
+            self.define(item)
+        for a in ([assume] if isinstance(assume, (str, sp.Basic)) else list(assume)):
+            self.assume(a)
+
+    def define(self, item) -> None:
+        """Add one definition (``"z = w*x + b"`` or a pair); earlier ones may be used in it."""
+        sym, parsed = let_meaning(item, self.lets, parse_let)
+        self.lets[sym] = parsed.expr
+        self.let_parts[sym] = parsed
+
+    def assume(self, a) -> None:
+        """Add one assumption (``"0 < a < 1"``), read with the definitions made so far."""
+        self.constraints += parse_assumption(a, self.lets)
+        self.assumed.append(str(a))
+
+    def signed(self, c: sp.Basic, swap: Mapping) -> sp.Basic:
+        """The assumption ``c`` with its symbols replaced by the signed ones in ``swap``,
+        remembered: every step of a derivation usually swaps the same symbols, and SymPy takes
+        milliseconds to re-evaluate each relation."""
+        key = (c, tuple(sorted(((s, swap[s]) for s in c.free_symbols if s in swap), key=str)))
+        if key not in self._signed:
+            self._signed[key] = c.xreplace(dict(key[1]))
+        return self._signed[key]
+
+    def used(self, names: set) -> set:
+        """``names`` and every definition they use, transitively."""
+        seen, todo = set(names), list(names)
+        while todo:
+            s = todo.pop()
+            for t in self.let_parts[s].used if s in self.let_parts else ():
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+        return seen
+
+
 def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
     """Parse a claim with its definitions and assumptions (``ValueError`` on bad input)."""
-    lets: dict[sp.Symbol, sp.Expr] = {}
-    let_parts: dict[sp.Symbol, Parsed] = {}
-    items = list(let.items()) if isinstance(let, Mapping) else list(let)
-    for item in items:
-        sym, parsed = let_meaning(item, lets)
-        lets[sym] = parsed.expr
-        let_parts[sym] = parsed
-    L = side_meaning(lhs, "lhs", lets)
-    R = side_meaning(rhs, "rhs", lets)
-    used = set().union(L.used, R.used)
-    while True:  # a definition may use others: z = w*x + b, a = sigma(z)
-        more = set().union(*(let_parts[s].used for s in used)) - used
-        if not more:
-            break
-        used |= more
+    context = Context(let)
+    sides = side_meaning(lhs, "lhs", context.lets), side_meaning(rhs, "rhs", context.lets)
+    for a in ([assume] if isinstance(assume, (str, sp.Basic)) else list(assume)):
+        context.assume(a)
+    return claim_in(context, *sides)
+
+
+def claim_in(context: Context, L: Parsed, R: Parsed) -> Claim:
+    """The claim ``L = R`` (both sides parsed with ``context.lets``) under ``context``."""
+    lets, let_parts = context.lets, context.let_parts
+    used = context.used(set().union(L.used, R.used))
     parts = list(dict.fromkeys([*L.parts, *R.parts,
                                 *(substitute_lets(p, lets) for s in used if s in let_parts
                                   for p in let_parts[s].parts)]))
@@ -203,12 +246,7 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
     kinks = list(dict.fromkeys([*L.kinks, *R.kinks,
                                 *(substitute_lets(k, lets) for s in used if s in let_parts
                                   for k in let_parts[s].kinks)]))
-    constraints: list = []
-    assumed: list[str] = []
-    for a in ([assume] if isinstance(assume, (str, sp.Basic)) else list(assume)):
-        rels = parse_assumption(a, lets)
-        constraints += rels
-        assumed.append(str(a) if isinstance(a, str) else str(a))
+    constraints, assumed = list(context.constraints), context.assumed
     left, right = L.expr, R.expr
     shown = (left, right)
     symbols = sorted((left.free_symbols | right.free_symbols
@@ -227,7 +265,7 @@ def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
         left, right = left.xreplace(swap), right.xreplace(swap)
         parts = [p.xreplace(swap) for p in parts]
         kinks = [k.xreplace(swap) for k in kinks]
-        constraints = [c.xreplace(swap) for c in constraints]
+        constraints = [context.signed(c, swap) for c in constraints]
         if any(c is sp.false or c == False for c in constraints):  # noqa: E712
             empty = "the assumptions contradict each other"
         constraints = [c for c in constraints if not (c is sp.true or c == True)]  # noqa: E712
@@ -367,18 +405,46 @@ def verify(lhs, rhs=None, *, time_limit: float = 30.0, let: Sequence = (), assum
     ``"0 < a < 1"``, ``"w != 0"``, ``"n integer"``.  ``ValueError`` (one line, naming the side)
     on bad input, including a ``time_limit`` that is not a positive number of seconds up to
     :data:`MAX_TIME_LIMIT`.  ``time_limit`` bounds the whole decision, parsing included
-    (enforced on the main thread on POSIX systems).
+    (enforced on the main thread on POSIX systems): when it runs out, even while the claim is
+    read, the verdict is *undecided*, saying so and how long it took.
     """
+    shown_as: list[str] = []
+
+    def read() -> Claim:
+        left, right, read_as = read_claim(lhs, rhs)
+        shown_as.append(read_as)
+        return prepare(left, right, let, assume)
+    v = _verify(read, lhs, rhs, time_limit)
+    return dataclasses.replace(v, read_as=shown_as[0]) if shown_as else v
+
+
+def verify_in(context: Context, lhs, rhs, *, time_limit: float = 30.0) -> Verdict:
+    """:func:`verify` under definitions and assumptions read once (a :class:`Context`), as
+    proofread decides each step of a derivation."""
+    shown_as: list[str] = []
+
+    def read() -> Claim:
+        left, right, read_as = read_claim(lhs, rhs)
+        shown_as.append(read_as)
+        return claim_in(context, side_meaning(left, "lhs", context.lets),
+                        side_meaning(right, "rhs", context.lets))
+    v = _verify(read, lhs, rhs, time_limit)
+    return dataclasses.replace(v, read_as=shown_as[0]) if shown_as else v
+
+
+def _verify(read: Callable[[], Claim], lhs, rhs, time_limit: float) -> Verdict:
     time_limit = check_time_limit(time_limit)
     t0 = time.perf_counter()
     with deep_recursion():
         try:
             with deadline(time_limit):
-                left, right, read_as = read_claim(lhs, rhs)
-                claim = prepare(left, right, let, assume)
+                claim = read()
         except Timeout:
-            raise ValueError(f"parsing the claim took longer than the time limit "
-                             f"({time_limit:g} s)") from None
+            spent = time.perf_counter() - t0
+            return Verdict(status=UNDECIDED, method="none", lhs=str(lhs), rhs=str(rhs),
+                           detail=f"the time limit ({time_limit:g} s) ran out while the claim "
+                                  f"was read, after {spent:.3g} s; give a longer time limit",
+                           seconds=spent)
         except RecursionError:
             raise ValueError("the claim is nested too deeply to handle; split it with --let "
                              "definitions") from None
@@ -388,7 +454,7 @@ def verify(lhs, rhs=None, *, time_limit: float = 30.0, let: Sequence = (), assum
         if v.status == UNDECIDED and unknown_functions(claim.left, claim.right):
             v = _for_every_function(claim, v, t0, time_limit)
     note = "; ".join([*claim.notes, *([v.note] if v.note else [])])
-    return dataclasses.replace(v, read_as=read_as, note=note)
+    return dataclasses.replace(v, note=note)
 
 
 def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
@@ -489,7 +555,8 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
         why += ("; no values were tried where " + ", ".join(f"{k} = 0" for k in claim.kinks)
                 + " (a kink of a differentiated expression)")
     if timed_out:
-        why += f"; time limit ({time_limit:g} s) reached in: {', '.join(dict.fromkeys(timed_out))}"
+        why += (f"; the time limit ({time_limit:g} s) ran out in: {', '.join(dict.fromkeys(timed_out))}"
+                f" ({time.perf_counter() - t0:.3g} s spent)")
     return done(UNDECIDED, "/".join(tried), detail=why)
 
 

@@ -419,7 +419,7 @@ def pretty(expr: sp.Basic, **settings) -> str:
 _SUPER = str.maketrans("0123456789+-=()nijklTLx", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀᴸˣ")
 _SUB = str.maketrans("0123456789+-=()aeijklmnopqrstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚqᵣₛₜᵤᵥₓ")
 _COMMANDS = {r"\sum": "Σ", r"\ln": "ln", r"\max": "max", r"\to": "→", r"\cdot": "·", r"\,": "",
-             r"\{": "{", r"\}": "}", r"\ldots": "…", r"\odot": "⊙", r"\nabla": "∇", r"\partial": "∂",
+             r"\{": "\x01", r"\}": "\x02", r"\ldots": "…", r"\odot": "⊙", r"\nabla": "∇", r"\partial": "∂",
              r"\le": "≤", r"\ge": "≥", r"\ne": "≠", r"\infty": "∞", r"\in": "∈", r"\times": "×",
              r"\prime": "′", r"\quad": " "}
 
@@ -432,7 +432,8 @@ def _plain(tex: str) -> str:
         s = re.sub(r"\\(?:operatorname|mathrm|mathbf|text|hat|bar)\{([^{}]*)\}", r"\1", s)
     s = re.sub(r"\\left|\\right", "", s)
     for cmd, u in sorted(_COMMANDS.items(), key=lambda kv: -len(kv[0])):
-        s = re.sub(re.escape(cmd) + r"(?![A-Za-z])", u, s)
+        # a named command (\sum) must end where a letter does not follow; \{ and \, end by themselves
+        s = re.sub(re.escape(cmd) + (r"(?![A-Za-z])" if cmd[1:].isalpha() else ""), u, s)
 
     def greek(m):
         name = {"lambda": "lamda", "Lambda": "Lamda"}.get(m.group(1), m.group(1))
@@ -450,7 +451,8 @@ def _plain(tex: str) -> str:
             return t
         return ("^" if m.group(1) == "^" else "_") + (body if len(body) == 1 else f"({body})")
     s = re.sub(r"([\^_])(?:\{([^{}]*)\}|([A-Za-z0-9]))", script, s)
-    return s.replace("{", "").replace("}", "")
+    # grouping braces go; a brace the text asked for (\{, \}) stays
+    return s.replace("{", "").replace("}", "").replace("\x01", "{").replace("\x02", "}")
 
 
 def _wrap(s: str) -> str:

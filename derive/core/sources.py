@@ -5,7 +5,7 @@ that defines it, so that an edit elsewhere leaves its proof cached.  The modules
 (:func:`dependencies`) are
 
 * the engine: every module of ``derive.core`` but those no proof runs (:data:`NOT_PROVING`: the
-  display machinery, the mutation test, the cache and this module);
+  display machinery, the mutation test, the cache, the escaping of text shown and this module);
 * the module that defines the theorem, and every module of ``derive`` it imports, transitively
   (anywhere in its code, a function's body included).
 
@@ -34,7 +34,7 @@ _PACKAGE = __name__.rsplit(".", 2)[0]
 SOURCES = Path(__file__).resolve().parent.parent
 #: Modules no proof runs: how mathematics is shown, the mutation test, the proof cache, this one.
 NOT_PROVING = frozenset({"core.display", "core.notation", "core.mutants", "core.cache",
-                         "core.sources"})
+                         "core.sources", "core.escape"})
 
 
 def _read_source(path: Path) -> str:

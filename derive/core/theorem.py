@@ -28,7 +28,7 @@ from typing import Callable, Mapping, Sequence
 import sympy as sp
 
 from .clock import now
-from .outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status, combine
+from .outcome import PROVED, REFUTED, UNDECIDED, Counterexample, Outcome, Status, combine
 from .prover import find_counterexample, reduces_to_zero
 
 #: The book's order of topics; the report groups identities by these, in this order.
@@ -40,6 +40,7 @@ GROUPS: dict[str, str] = {
     "softmax": "Softmax and the log-likelihood cost",
     "regularization": "Regularization",
     "hessian": "The Hessian technique",
+    "r_operator": "The Hessian technique, used: Hessian-vector products (the R-operator)",
     "activations": "Other activation functions",
     "stable": "Numerically stable forms",
     "slips": "Transcribed slips (expected to be refuted)",
@@ -436,27 +437,60 @@ def _equation(rel: sp.Eq, readings: Sequence[Reading]) -> Outcome:
         else:
             return Outcome(PROVED, _method(r, "/".join(dict.fromkeys(ms))))
     for r in readings:  # refute only where the definitions need no hypothesis
-        if not r.refutable:
-            continue
-        if r.cases or r.endpoints is not None or (
-                r.applies_to is not None and not rel.lhs.has(r.applies_to)):
-            continue
         try:
-            lhs, rhs = _substitute(rel.lhs, r), _substitute(rel.rhs, r)
-            if _is_matrix(lhs) or _is_matrix(rhs):
-                continue
-            if r.prepare is not None:
-                lhs, rhs = r.prepare(lhs), r.prepare(rhs)
-            lhs, rhs = lhs.doit(), rhs.doit()
-            if not _plain(lhs) or not _plain(rhs):
-                continue
-            ce = find_counterexample(lhs, rhs)
+            sides = _refutable_sides(rel, r)
+            ce = find_counterexample(*sides) if sides is not None else None
         except (TypeError, ValueError, AttributeError):
             continue
         if ce is not None:
             point, lv, rv = ce
             return Outcome(REFUTED, "counterexample", point, point.describe(lv, rv))
     return Outcome(UNDECIDED, "statement", detail=f"no reading reduces lhs − rhs of {rel} to 0")
+
+
+def _refutable_sides(rel: sp.Eq, r: Reading) -> tuple[sp.Expr, sp.Expr] | None:
+    """Both sides of ``rel`` as the reading ``r`` substitutes them, when a concrete counterexample
+    to them refutes ``rel`` (see :class:`Reading`: ``refutable``, and plain sides); else None."""
+    if not r.refutable or r.cases or r.endpoints is not None or (
+            r.applies_to is not None and not rel.lhs.has(r.applies_to)):
+        return None
+    lhs, rhs = _substitute(rel.lhs, r), _substitute(rel.rhs, r)
+    if _is_matrix(lhs) or _is_matrix(rhs):
+        return None
+    if r.prepare is not None:
+        lhs, rhs = r.prepare(lhs), r.prepare(rhs)
+    lhs, rhs = lhs.doit(), rhs.doit()
+    return (lhs, rhs) if _plain(lhs) and _plain(rhs) else None
+
+
+def refuted_at(d: Derivation, point: Mapping[str, str]) -> bool:
+    """Whether the statement of ``d`` is certainly false at ``point`` (symbol names -> exact
+    rationals, a :class:`~derive.core.outcome.Counterexample`): some equation of it, with its
+    sides as a refutable reading substitutes them, certainly has different sides there
+    (:func:`~derive.core.prover.find_counterexample` at that one point: certified by interval
+    arithmetic, then re-evaluated).  How a refutation read from the proof cache is checked
+    before it is shown: cheap, and it trusts nothing but the point."""
+    try:
+        values = Counterexample(point).exact()
+    except (TypeError, ValueError):
+        return False
+    for rel in d.statement:
+        if not isinstance(rel, sp.Eq):
+            continue
+        for r in d.readings:
+            try:
+                sides = _refutable_sides(rel, r)
+                if sides is None:
+                    continue
+                by_name = {str(s): s for s in sides[0].free_symbols | sides[1].free_symbols}
+                if not set(values) <= set(by_name):
+                    continue
+                at = {by_name[n]: sp.Rational(q.numerator, q.denominator) for n, q in values.items()}
+                if find_counterexample(*sides, trials=0, points=[at], search=False) is not None:
+                    return True
+            except (TypeError, ValueError, AttributeError, ArithmeticError, RecursionError):
+                continue
+    return False
 
 
 def _inequality(rel: sp.Rel, readings: Sequence[Reading]) -> Outcome:

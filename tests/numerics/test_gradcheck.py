@@ -239,3 +239,16 @@ def test_bad_arguments_are_one_line_value_errors(bad, match):
 def test_compare_refuses_mismatched_shapes():
     with pytest.raises(ValueError, match="shape"):
         gc.compare([np.zeros(3)], [np.zeros((3, 1))], ["g"], "central", 1e-6)
+
+
+def test_compare_leaves_a_non_finite_numeric_entry_out_and_adds_a_given_slack():
+    """An overflowed oracle entry is 'not compared' (the analytic one is still judged where the
+    oracle is finite); a per-entry slack (a difference quotient's own error) widens that entry only."""
+    cmp = gc.compare([np.array([1.0, 2.0])], [np.array([np.inf, 2.0])], ["g"], "central", 1e-6)
+    assert cmp.status == "passed" and cmp.not_compared == ["g[0]: the numeric value overflowed, not compared"]
+    wrong = gc.compare([np.array([1.0, 2.5])], [np.array([np.inf, 2.0])], ["g"], "central", 1e-6)
+    assert wrong.status == "failed"
+    a, n = [np.array([1.0 + 1e-3, 5.0 + 1e-3])], [np.array([1.0, 5.0])]
+    assert gc.compare(a, n, ["g"], "central", 1e-6).status == "failed"
+    assert gc.compare(a, n, ["g"], "central", 1e-6, slack=[np.array([2e-3, 2e-3])]).status == "passed"
+    assert gc.compare(a, n, ["g"], "central", 1e-6, slack=[np.array([2e-3, 0.0])]).status == "failed"

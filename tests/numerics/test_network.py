@@ -227,3 +227,59 @@ def test_raw_uint8_pixels_are_refused_not_cast_unscaled():
     with pytest.raises(ValueError, match="uint8"):
         net.accuracy(pixels, [1])
     assert net.feedforward(pixels / 255).shape == (1, 2)
+
+
+# -- issue 20, defect 7: a saved network describes itself, and what is absurd is refused ------------
+def test_an_expression_activation_and_cost_are_stored_and_re_created(tmp_path):
+    """evaluate said "unknown activation 'swish'": the file kept the name, not the formula.  Made
+    here without registering the names, as in a fresh process; the oracle is the outputs."""
+    from gradproof.derive.book import custom
+
+    swish = custom.activation("swish_i20", "z*sigma(z)", register=False)
+    lc = custom.cost("lc_i20", "log(cosh(a - y))", output="tanh", register=False)
+    net = Network([3, 4, 2], swish, lc, seed=1)
+    assert net.config()["activation_formula"] == {"name": "swish_i20", "formula": "z*sigmoid(z)"}
+    net.save(tmp_path / "m.npz")
+    back = Network.load(tmp_path / "m.npz")
+    assert (back.activation, back.cost_name) == ("swish_i20", "lc_i20")
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    assert back.feedforward(X).tobytes() == net.feedforward(X).tobytes()
+    z = np.linspace(-3, 3, 7)
+    one = [np.eye(1), np.eye(1)], [np.zeros(1), np.zeros(1)]  # a 1-1-1 network of unit weights
+    assert np.allclose(back.kernels.feedforward(*one, z[:, None])[:, 0],
+                       np.tanh(z / (1 + np.exp(-z))), rtol=1e-12)  # tanh(z σ(z)), by numpy alone
+
+
+def _saved(tmp_path, config=None, **arrays):
+    net = Network([2, 2], seed=0)
+    arrays = {"w0": net.weights[0], "b0": net.biases[0], **arrays}
+    _npz(tmp_path / "m.npz", config=np.array(json.dumps(config or net.config())), **arrays)
+    return tmp_path / "m.npz"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_weights_are_refused(tmp_path, bad):
+    """NaN weights evaluated to 10% with exit 0; infinite ones printed a numpy RuntimeWarning."""
+    w = Network([2, 2], seed=0).weights[0].copy()
+    w[1, 0] = bad
+    with pytest.raises(ValueError, match="'w0' holds NaN or infinite values") as err:
+        Network.load(_saved(tmp_path, w0=w))
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("sizes", [[784, 10**400, 10], [784, 2**40, 10], [2] * 2000])
+def test_absurd_sizes_are_refused_in_one_line(tmp_path, sizes):
+    """sizes [784, 10**400, 10] was 'internal error: OverflowError' (exit 4)."""
+    config = dict(Network([2, 2], seed=0).config(), sizes=sizes)
+    with pytest.raises(ValueError, match="bad config|needs about") as err:
+        Network.load(_saved(tmp_path, config))
+    assert "\n" not in str(err.value) and len(str(err.value)) < 400
+
+
+def test_a_stored_formula_is_read_not_run(tmp_path):
+    marker = tmp_path / "ran"
+    config = dict(Network([2, 2], seed=0).config(), activation="x",
+                  activation_formula={"name": "x", "formula": f"__import__('os').system('touch {marker}')"})
+    with pytest.raises(ValueError, match="bad config"):
+        Network.load(_saved(tmp_path, config))
+    assert not marker.exists()

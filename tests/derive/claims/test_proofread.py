@@ -4,6 +4,7 @@ The shipped examples are checked step by step; a refuted step's counterexample i
 independent oracle (SymPy's own parser with the definitions substituted by hand, exact arithmetic)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,47 @@ def test_a_file_that_is_not_text_is_bad_input(tmp_path):
         proofread_file(p)
     with pytest.raises(ProofreadError, match="cannot read"):
         proofread_file(tmp_path / "missing.txt")
+
+
+# --- issue 20, defect 5: reading is linear and one limit bounds the whole file ----------------------
+
+def test_let_and_assume_lines_are_each_read_once(monkeypatch):
+    """800 assume lines took 84 s: every line re-read all lines before it (n²/2 readings).  The
+    oracle is the count of readings: one per line, whatever the number of steps."""
+    from gradproof.derive.claims import verify as verify_module
+
+    counts = {"assume": 0, "let": 0}
+    for name, kind in (("parse_assumption", "assume"), ("parse_let", "let")):
+        real = getattr(verify_module, name)
+
+        def counted(*args, _real=real, _kind=kind, **kwargs):
+            counts[_kind] += 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(verify_module, name, counted)
+    n = 60
+    text = "\n".join([*(f"let b{i} = x + {i}" for i in range(n)),
+                      *(f"assume a{i} > 0" for i in range(n)), "x", "= x", "= 2*x - x"])
+    d = proofread(text, time_limit=60)
+    assert d.status == "proved" and len(d.lets) == len(d.assumptions) == n
+    assert counts == {"assume": n, "let": n}
+
+
+def test_one_time_limit_bounds_the_whole_derivation():
+    """Four slow steps took 41 s and 200 could take half an hour: the limit was per step.  Now
+    the file's limit is spent once; the steps it did not reach are undecided, saying so.  Bounded
+    in CPU time, which load does not stretch (the old per-step limit spent at least 30 s)."""
+    slow = "= diff(sigma(sigma(sigma(sigma(z)))), z, 8)"
+    text = "\n".join(["sigma(z)", *[slow] * 30])
+    t0 = time.process_time()
+    d = proofread(text, time_limit=1)
+    assert time.process_time() - t0 < 10
+    assert d.status == "undecided" and len(d.steps) == 30
+    assert all(s.verdict.status == "undecided" for s in d.steps)
+    assert all("time limit" in s.verdict.detail for s in d.steps)  # the file's, or a step's share
+
+
+def test_the_default_limit_grows_with_the_steps_and_is_capped():
+    from gradproof.derive.claims.proofread import MAX_DEFAULT_SECONDS, default_time_limit
+
+    assert default_time_limit(1) == 15 and default_time_limit(4) == 30
+    assert default_time_limit(200) == MAX_DEFAULT_SECONDS == 300

@@ -3,15 +3,19 @@ a stale or damaged one is ignored and replaced, and the proofs do not depend on 
 the number of worker processes.  Every test has a cache folder of its own (XDG_CACHE_HOME)."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import os
 import shutil
+import stat
 
 import pytest
 import sympy as sp
 
 from gradproof import derive
 from gradproof.derive.core import cache
-from gradproof.derive.core.outcome import Outcome
+from gradproof.derive.core.outcome import REFUTED, Outcome
 from gradproof.derive.core.theorem import Derivation, Identity
 
 QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
@@ -20,6 +24,7 @@ QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a key of its own
     return tmp_path / "gradproof" / "proofs"
 
 
@@ -244,3 +249,100 @@ def test_an_identity_built_outside_derive_is_always_proved_afresh(own_cache):
         assert not own_cache.joinpath("zz_outside.json").exists()
     finally:
         del REGISTRY["zz_outside"]
+
+
+# --- issue 20: a cache is input from someone else ------------------------------------------------
+
+
+def _forge(own_cache, id: str, **changes) -> None:
+    """Rewrite the entry of ``id`` with ``changes`` and a digest as old gradproof computed it (a
+    SHA-256 of public data): what anyone who can write the cache could do."""
+    e = {**_entry(own_cache, id), **changes}
+    body = json.dumps([e["key"], [e.get(f) for f in ("id", "expected", "status", "method", "seconds",
+                                                      "counterexample", "detail", "proved_at")]],
+                      sort_keys=True)
+    e["digest"] = hashlib.sha256(body.encode()).hexdigest()
+    own_cache.joinpath(f"{id}.json").write_text(json.dumps(e))
+
+
+def test_a_forged_entry_is_ignored_and_runs_nothing(own_cache, tmp_path):
+    """Defect 1: a counterexample value of Python code ran in `report`, and a re-digested entry
+    showed the recorded slip as PROVED and bp1 as REFUTED."""
+    derive.prove_all(["slip_l1_update", "perceptron_bias"], cache=True)
+    marker = tmp_path / "ran"
+    cx = _entry(own_cache, "slip_l1_update")["counterexample"]
+    _forge(own_cache, "slip_l1_update",
+           counterexample={k: f"__import__('os').system('touch {marker}')" for k in cx})
+    _forge(own_cache, "perceptron_bias", status="refuted", counterexample={"b": "0"})
+    slip, bias = derive.prove_all(["slip_l1_update", "perceptron_bias"], cache=True)
+    assert not slip.cached and slip.status is REFUTED and slip.counterexample == cx
+    assert not bias.cached and bias.status == "proved" and not marker.exists()
+    _forge(own_cache, "slip_l1_update", status="proved", method="cancel", counterexample=None)
+    assert derive.prove_all(["slip_l1_update"], cache=True)[0].status is REFUTED
+
+
+def test_a_cache_copied_from_elsewhere_is_not_trusted(own_cache, tmp_path, monkeypatch):
+    derive.prove_all(QUICK, cache=True)
+    assert all(p.cached for p in derive.prove_all(QUICK, cache=True))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "another-machine"))  # another key
+    assert not any(p.cached for p in derive.prove_all(QUICK, cache=True))
+    key = cache.hmac_key_path()
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and key.stat().st_size == 32
+    assert own_cache not in key.parents
+
+
+def test_a_refutation_is_rechecked_at_its_counterexample(own_cache):
+    """An authenticated entry is still only data: a refutation whose point does not refute the
+    statement (bp1 'refuted' anywhere, the slip at a point where both sides agree) is proved afresh."""
+    bp1 = derive.REGISTRY["perceptron_bias"]
+    honest = bp1.prove()
+    lie = dataclasses.replace(honest, status=REFUTED, method="counterexample",
+                              counterexample={"b": "1", "w": "2", "x": "3"})
+    assert cache.store(bp1, lie) and cache.load(bp1) is None
+    slip = derive.REGISTRY["slip_l1_update"]
+    fresh = slip.prove()
+    assert cache.store(slip, fresh) and cache.load(slip).counterexample == fresh.counterexample
+    zero = dataclasses.replace(fresh, counterexample={k: "0" for k in fresh.counterexample})
+    assert cache.store(slip, zero) and cache.load(slip) is None  # at w = 0 the two rules agree
+
+
+def test_a_fifo_a_device_link_or_a_huge_entry_is_no_entry(own_cache):
+    """Defect 2: a FIFO blocked derive forever; a link to /dev/zero was read without end."""
+    derive.prove_all(["perceptron_bias"], cache=True)
+    path = own_cache / "perceptron_bias.json"
+    idy = derive.REGISTRY["perceptron_bias"]
+    path.unlink()
+    os.mkfifo(path)
+    assert cache.load(idy) is None
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    assert cache.load(idy) is None
+    path.unlink()
+    path.write_bytes(b" " * (cache.MAX_ENTRY + 1))
+    assert cache.load(idy) is None
+    p = derive.prove_all(["perceptron_bias"], cache=True)[0]
+    assert not p.cached and stat.S_ISREG(os.lstat(path).st_mode)  # replaced by a real entry
+
+
+def test_a_cache_folder_that_is_a_link_is_refused_and_nothing_is_written_through_it(own_cache, tmp_path):
+    """Defect 2: with the cache folder a symbolic link, an unrelated bp1.json in its target was
+    overwritten."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "perceptron_bias.json").write_text("not mine")
+    own_cache.parent.mkdir(parents=True)
+    own_cache.symlink_to(elsewhere)
+    p = derive.prove_all(["perceptron_bias"], cache=True)[0]
+    assert p.ok and not p.cached
+    assert (elsewhere / "perceptron_bias.json").read_text() == "not mine"
+    assert os.listdir(elsewhere) == ["perceptron_bias.json"]
+    why = cache.problem()
+    assert "symbolic link" in why and "\n" not in why
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+def test_a_cache_folder_of_another_user_is_refused(own_cache):
+    derive.prove_all(["perceptron_bias"], cache=True)
+    os.chown(own_cache, 65534, 65534)
+    assert "another user" in cache.problem()
+    assert not derive.prove_all(["perceptron_bias"], cache=True)[0].cached
