@@ -52,6 +52,7 @@ def test_exit_status(tmp_path, body, code):
     assert gradproof(f).returncode == code
 
 
+@pytest.mark.slow  # five processes
 def test_bad_input_exits_2_in_one_line(tmp_path):
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"$$ x = \xff $$")
