@@ -140,7 +140,7 @@ def _newton_cg(args, config, data):
                         cg_iterations=args.cg_iterations or defaults.cg_iterations,
                         damping=args.damping or defaults.damping,
                         lmbda=config.lmbda if config.reg == "l2" else 0.0, seed=config.seed,
-                        threads=args.threads, target=args.target)
+                        threads=defaults.threads if args.threads is None else args.threads, target=args.target)
     _header(args, config, data, f"{settings.steps} steps, gradient batch {settings.gradient_batch or 'all'}, "
                                 f"curvature batch {settings.curvature_batch}, at most "
                                 f"{settings.cg_iterations} CG products per step, damping {settings.damping:g}"

@@ -1,4 +1,5 @@
-"""``gradproof proofread FILE [--json] [--html PATH]``: check a derivation line by line.
+"""``gradproof proofread FILE [--json] [--html PATH]``: check a derivation line by line, or every
+display of notes (``.md``, ``.tex``: :mod:`gradproof.derive.claims.notes`).
 
 Exit status: 0 every step proved, 1 a step refuted (the first is named), 3 undecided, 2 bad input
 (naming the line and column), 4 internal error.
@@ -6,7 +7,7 @@ Exit status: 0 every step proved, 1 a step refuted (the first is named), 3 undec
 from __future__ import annotations
 
 from ..errors import UsageError
-from .verify import MEANING, SYNTAX, exit_status
+from .verify import MEANING, SYNTAX, exit_status, time_limit
 
 
 def register(sub) -> None:
@@ -17,8 +18,14 @@ def register(sub) -> None:
                     "may follow). Each step is decided against the line before it, as "
                     "`gradproof verify` does. " + MEANING + " " + SYNTAX
                     + " Exit 0 all proved, 1 a step refuted, 3 undecided, 2 bad input, 4 internal error.",
-        epilog="example: gradproof proofread examples/derivations/cross_entropy_sigma_prime.txt")
-    p.add_argument("file", metavar="FILE", help="the derivation (UTF-8 text)")
+        epilog="examples: gradproof proofread examples/derivations/cross_entropy_sigma_prime.txt; "
+               "gradproof proofread examples/notes/chapters-1-3.md --html notes.html. Notes (.md: "
+               "every $$ … $$; .tex: equation, align, gather, \\[ \\], $$) are checked display by "
+               "display: chains and &= rows step by step, ≈ reported, a new name on the left a "
+               "definition, directives <!-- gradproof: let|assume|network|skip --> (% gradproof: in "
+               "LaTeX) until the next heading of the same level. Exit 0 nothing refuted or undecided, "
+               "1 a step refuted, 3 undecided or unread, 2 bad input.")
+    p.add_argument("file", metavar="FILE", help="the derivation (UTF-8 text), or notes (.md, .tex)")
     p.add_argument("--json", action="store_true", help="print one JSON object with every step")
     p.add_argument("--html", metavar="PATH", help="also write the checked derivation as a "
                    "self-contained HTML page (MathML, a badge per step)")
@@ -29,7 +36,12 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+NOTES = (".md", ".markdown", ".tex")
+
+
 def run(args) -> int:
+    if str(args.file).lower().endswith(NOTES):
+        return run_notes(args)
     from gradproof.derive.claims.proofread import ProofreadError, proofread_file
     from gradproof.derive.core.deadline import check_time_limit
     from gradproof.derive.core.escape import printable, printable_json
@@ -44,13 +56,9 @@ def run(args) -> int:
     except ProofreadError as exc:
         raise UsageError(str(exc)) from None
     if args.html:
-        from gradproof.numerics.fileio import write_atomic
         from gradproof.reports.proofread import render_proofread_html
 
-        try:
-            write_atomic(args.html, printable(render_proofread_html(d), page=True))
-        except OSError as exc:
-            raise UsageError(f"--html {printable(args.html)}: cannot write it ({exc.strerror})") from None
+        write_page(args.html, render_proofread_html(d))
     if args.json:
         print(printable_json(d.as_dict()))
         return exit_status(d.status)
@@ -78,3 +86,52 @@ def run(args) -> int:
     if args.html:
         show(f"wrote {args.html}")
     return exit_status(d.status)
+
+
+def run_notes(args) -> int:
+    """Proofread notes: one line per display (its line, status, what was read), a line per step
+    that is not proved, then the summary."""
+    from gradproof.derive.claims.notes import NotesError, proofread_notes_file
+    from gradproof.derive.core.escape import printable, printable_json
+
+    try:
+        n = proofread_notes_file(args.file, time_limit=10.0 if args.time_limit is None else time_limit(args))
+    except NotesError as exc:
+        raise UsageError(str(exc)) from None
+    if args.html:
+        from gradproof.reports.notes import render_notes_html
+
+        with open(args.file, encoding="utf-8") as f:
+            write_page(args.html, render_notes_html(n, f.read()))
+    if args.json:
+        print(printable_json(n.as_dict()))
+        return exit_status(n.status)
+    for d in n.displays:
+        label = d.kind if d.kind in ("definition", "approximation") else d.status
+        print(printable(f"{n.source}:{d.line}: {label.upper() if label == 'refuted' else label:<13} "
+                        f"{d.read_as or d.latex}"))
+        for s in d.steps:
+            if s.status not in ("proved", "definition", "approximation"):
+                print(printable(f"    line {s.line}: {s.status}: {s.detail}"))
+    s = n.summary
+    print(f"{s['status']}: {s['displays']} displays ({s['claims']} claims, {s['definitions']} definitions, "
+          f"{s['approximations']} approximations, {s['unread']} not read); steps "
+          f"{s['steps']['proved']} proved, {s['steps']['refuted']} refuted, {s['steps']['undecided']} "
+          f"undecided" + (f"; {s['skipped']} skipped" if s["skipped"] else ""))
+    for i in n.ignored:
+        print(printable(f"not applied: {i}"))
+    if args.html:
+        print(printable(f"wrote {args.html}"))
+    return exit_status(n.status)
+
+
+def write_page(path: str, page: str) -> None:
+    """Write the ``--html`` page through the one escaping function (UsageError, one line, when it
+    cannot be written)."""
+    from gradproof.derive.core.escape import printable
+    from gradproof.numerics.fileio import write_atomic
+
+    try:
+        write_atomic(path, printable(page, page=True))
+    except OSError as exc:
+        raise UsageError(f"--html {printable(path)}: cannot write it ({exc.strerror})") from None

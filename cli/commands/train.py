@@ -52,7 +52,7 @@ def register(sub) -> None:
                    help="worker processes for --runs (default: one per core, at most N)")
     p.add_argument("--threads", type=int, default=None, metavar="T",
                    help="BLAS threads (default: the fastest for the mini-batch size, 1 below "
-                        "100 rows; 1 per run with --runs)")
+                        "100 rows; 1 per run with --runs; newton-cg: 1)")
     p.add_argument("--dtype", metavar="float64|float32", help="floating type (default float64)")
     p.add_argument("--save", metavar="PATH", help="save the trained network there (atomically)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")

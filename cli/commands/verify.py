@@ -1,4 +1,6 @@
-"""``gradproof verify LHS RHS [--let NAME=EXPR]... [--assume REL]... [--json]``: decide a claim.
+"""``gradproof verify LHS RHS`` or ``gradproof verify "LHS = RHS"`` (``[--let NAME=EXPR]...
+[--assume REL]... [--json]``): decide a claim, after printing what was read (``read as: …``, in the
+book's notation, so that a misreading shows).
 
 Exit status: 0 proved, 1 refuted (the counterexample is printed), 3 undecided, 2 bad input,
 4 internal error (never 0, 1 or 3).
@@ -23,7 +25,10 @@ MEANING = ("Proved means: LHS = RHS for every real value of the symbols (within 
            "Refuted means: exact rational values of the symbols at which every subexpression of "
            "both sides is real and defined and the sides differ (certified, then re-evaluated "
            "independently at high precision). Anything else is undecided.")
-SYNTAX = ("Functions: sigma/sigmoid/σ, relu, tanh, exp, log/ln, sign/sgn, Abs or |x|, sqrt, Max, "
+SYNTAX = ("Plain text, Unicode or LaTeX (\\frac{1}{1+e^{-z}}, \\sigma'(z), \\eta\\lambda, w^l_{jk}, "
+          "\\sum_{k=1}^{n}, \\binom{n}{m}); juxtaposition is a product (2x, σ(z)(1 − σ(z)), ηλ); "
+          "sums Sum(f, (k, 1, n)), binomial(n, m), factorial(n) or n!. "
+          "Functions: sigma/sigmoid/σ, relu, tanh, exp, log/ln, sign/sgn, Abs or |x|, sqrt, Max, "
           "Min, softplus, Heaviside, sin, cos, tan, sinh, cosh, atan, asin, acos, atanh; derivatives "
           "diff(f, z), diff(f, z, 2), "
           "diff(f, x, y), Derivative(f, z), and sigma'(z), σ′(z), tanh'(z), softplus'(z), relu'(z) "
@@ -69,13 +74,16 @@ def register(sub) -> None:
                     + MEANING + " " + SYNTAX
                     + " Exit 0 proved, 1 refuted, 3 undecided, 2 bad input, 4 internal error.",
         epilog='examples: gradproof verify "sigma(z)*(1-sigma(z))" "exp(-z)/(1+exp(-z))^2"; '
+               'gradproof verify "\\frac{d}{dz}\\sigma(z) = \\sigma(z)(1-\\sigma(z))"; '
                'gradproof verify "sigma\'(z)" "sigma(z)*(1 - sigma(z))"; '
                'gradproof verify --let "z = w*x + b" '
                '"diff(-(y*log(sigma(z)) + (1-y)*log(1-sigma(z))), w)" "x*(sigma(z) - y)"')
     expression_arguments(p)
-    p.add_argument("lhs", metavar="LHS", help="left-hand side, e.g. 'tanh(z)'")
-    p.add_argument("rhs", metavar="RHS", help="right-hand side, e.g. '2*sigma(2*z) - 1' "
-                   "(may start with '-')")
+    p.add_argument("lhs", metavar="LHS", help="left-hand side, e.g. 'tanh(z)', or the whole "
+                   "equation 'tanh(z) = 2σ(2z) − 1'")
+    p.add_argument("rhs", metavar="RHS", nargs="?", default=None,
+                   help="right-hand side, e.g. '2*sigma(2*z) - 1' (may start with '-'); omit it "
+                        "when LHS is an equation")
     add_claim_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -109,6 +117,8 @@ def run(args) -> int:
     def show(line: str) -> None:  # everything shown passes through the one escaping function
         print(printable(line))
 
+    if v.read_as:
+        show(f"read as: {v.read_as}")
     show(f"claim:  {v.lhs} = {v.rhs}")
     if v.domain:  # none when the time ran out while the claim was read
         show(f"domain: {v.domain}")

@@ -35,14 +35,12 @@ input to make sense (``sqrt(x)`` in ``sqrt(x)*sqrt(x)``, which SymPy itself writ
 from __future__ import annotations
 
 import ast
-import contextlib
 import math
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
 import sympy as sp
 from sympy.parsing import sympy_parser as _sp_parser
@@ -50,25 +48,23 @@ from sympy.parsing import sympy_parser as _sp_parser
 from ..core import functions
 from ..core.deadline import Timeout, default_deadline
 from ..core.functions import PRIMED, kink_arguments, relu
+from .reading import CONSTANTS, MAX_CHARS, deep_recursion
 
 __all__ = ["parse", "parse_claim", "parse_let", "parse_assumption", "Parsed", "FUNCTIONS",
-           "CONSTANTS", "PRIMED", "MAX_CHARS", "RELU_PRIME_AT_0", "substitute_lets", "deep_recursion"]
+           "CONSTANTS", "PRIMED", "MAX_CHARS", "RELU_PRIME_AT_0", "substitute_lets", "deep_recursion",
+           "relu_prime_marked"]
 
-MAX_CHARS = 2000  #: longest accepted side, in characters
 _MAX_EXP_SYMBOLIC = 1000  #: largest |n| in base**n for a non-numeric base
 _MAX_BITS = 10_000  #: largest exact number (numerator or denominator) in the input, in bits
 _MAX_ARGS = 32  #: most arguments of one call (Max, Min compare their arguments pairwise)
 _MAX_DECIMAL_EXP = 1000  #: largest |e| in a literal like 1.5e400
 _MAX_ORDER = 8  #: highest total order of a derivative
-_RECURSION = 12_000  #: Python recursion limit while parsing and deciding (190-level fractions)
 
 
 #: Function names the parser understands, with what each calls (every other called name is an
 #: error): the names of :mod:`derive.core.functions`, where each function's prime notation
 #: (:data:`PRIMED`) and domain (the calls that must be defined, recorded as parts) are kept too.
 FUNCTIONS: dict[str, Callable[..., sp.Expr]] = dict(functions.NAMES)
-#: Named constants; every other bare name is a real symbol.  ``e`` is Euler's number.
-CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "π": sp.pi, "E": sp.E, "e": sp.E}
 _CALCULUS = ("diff", "Derivative")
 #: Stands for the value ReLU′(0) in a parsed derivative of ReLU until :mod:`derive.claims.verify` sets it
 #: (to 0, the convention of theorem ``relu_prime``; and to 1/2 and 1 to see if a verdict depends on it).
@@ -360,14 +356,8 @@ class _Evaluator:
         return self.mark_relu_prime(f, sp.diff(f, *spec))
 
     def mark_relu_prime(self, f: sp.Expr, df: sp.Expr) -> sp.Expr:
-        """ReLU′'s value at the kink, H(u, 0), becomes H(u, ReLU'(0)) (set when deciding)."""
-        if not f.has(relu):
-            return df
-        old = f.atoms(sp.Heaviside)
-        new = {h for h in df.atoms(sp.Heaviside) if h not in old and len(h.args) == 2 and h.args[1] == 0}
-        if new:
-            self.relu_prime = True
-            df = df.xreplace({h: sp.Heaviside(h.args[0], RELU_PRIME_AT_0) for h in new})
+        df, marked = relu_prime_marked(f, df)
+        self.relu_prime = self.relu_prime or marked
         return df
 
     def prime(self, name: str, nodes: list) -> sp.Expr:
@@ -437,6 +427,18 @@ def _power(base: sp.Expr, expo: sp.Expr) -> sp.Expr:
     return result
 
 
+def relu_prime_marked(f: sp.Expr, df: sp.Expr) -> tuple[sp.Expr, bool]:
+    """ReLU′'s value at the kink in ``df`` (the derivative of ``f``), H(u, 0), becomes
+    H(u, ReLU'(0)) (set when deciding); and whether there was one."""
+    if not f.has(relu):
+        return df, False
+    old = f.atoms(sp.Heaviside)
+    new = {h for h in df.atoms(sp.Heaviside) if h not in old and len(h.args) == 2 and h.args[1] == 0}
+    if not new:
+        return df, False
+    return df.xreplace({h: sp.Heaviside(h.args[0], RELU_PRIME_AT_0) for h in new}), True
+
+
 def substitute_lets(e: sp.Expr, lets: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """Replace defined names by their definitions until none is left (definitions may use others)."""
     for _ in range(len(lets) + 1):
@@ -444,17 +446,6 @@ def substitute_lets(e: sp.Expr, lets: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
             return e
         e = e.xreplace(dict(lets))
     raise ValueError("the definitions (--let) refer to each other in a cycle")
-
-
-@contextlib.contextmanager
-def deep_recursion() -> Iterator[None]:
-    """Allow deep (but bounded) recursion: a 190-level continued fraction is valid input."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, _RECURSION))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
 
 
 def _one_line(exc: BaseException) -> str:

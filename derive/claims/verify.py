@@ -17,8 +17,11 @@ arithmetic (:mod:`derive.core.certified`) and re-evaluated independently in mpma
 precision before it is reported.  *Undecided*: anything else; never "probably".  A verdict is an
 :class:`~derive.core.outcome.Outcome` (:class:`Verdict`).
 
-Parsing: :mod:`derive.claims.parse` (``parse(text, side)`` is re-exported here: the one safe parser).
-Definitions ``let=["z = w*x + b"]`` are substituted before deciding (a derivative in ``w`` goes
+Reading: both sides are read by the notation reader (:mod:`derive.claims.reader`: plain text,
+Unicode, LaTeX), or one equation ``verify("LHS = RHS")``; what they mean for deciding (derivatives,
+primes, sums taken; kinks; the domain as written) is :mod:`derive.claims.meaning`; the verdict's
+``read_as`` says what was read, in the book's notation.  A SymPy expression given directly is taken
+by :mod:`derive.claims.parse` (``parse(text, side)`` is re-exported here).  Definitions ``let=["z = w*x + b"]`` are substituted before deciding (a derivative in ``w`` goes
 through ``z``); assumptions ``assume=["0 < a < 1", "w != 0", "n > 0", "n integer"]`` restrict the
 domain of both the proof and the counterexample search.
 
@@ -48,8 +51,9 @@ from ..core.deadline import MAX_TIME_LIMIT, Timeout, check_time_limit, deadline
 from ..core.functions import relu, sigmoid
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Outcome, Status
 from ..core.prover import LADDER, SIMPLIFY_MAX_OPS, find_counterexample
+from .meaning import let_meaning, read_claim, side_meaning, unknown_functions, without_unknown_functions
 from .parse import (CONSTANTS, FUNCTIONS, MAX_CHARS, RELU_PRIME_AT_0, Parsed, deep_recursion, parse,
-                    parse_assumption, parse_claim, parse_let, substitute_lets)
+                    parse_assumption, parse_let, substitute_lets)
 
 __all__ = ["Verdict", "verify", "verify_in", "parse", "FUNCTIONS", "CONSTANTS", "MAX_CHARS",
            "MAX_TIME_LIMIT", "Claim", "Context", "prepare", "claim_in"]
@@ -72,6 +76,7 @@ class Verdict(Outcome):
 
     lhs: str
     rhs: str
+    read_as: str = ""  #: what was read, in the book's notation (shown before the verdict)
     lhs_value: str | None = None
     rhs_value: str | None = None
     domain: str = ""
@@ -79,7 +84,8 @@ class Verdict(Outcome):
     note: str = ""
 
     def as_dict(self) -> dict:
-        return {"status": self.status, "method": self.method, "lhs": self.lhs, "rhs": self.rhs,
+        return {"status": self.status, "method": self.method, "read_as": self.read_as,
+                "lhs": self.lhs, "rhs": self.rhs,
                 "counterexample": self.counterexample, "lhs_value": self.lhs_value,
                 "rhs_value": self.rhs_value, "difference": self.difference, "domain": self.domain,
                 "note": self.note, "detail": self.detail, "seconds": round(self.seconds, 4)}
@@ -101,6 +107,8 @@ class Claim:
     empty: str = ""  # why the domain is empty, if it is
     shown: tuple = ("", "")  #: both sides as parsed, before the domain's signs were applied
     kinks: tuple = ()  #: where a differentiated expression is not smooth (each vanishes there)
+    notes: tuple = ()  #: what the reader should know ("C₀ does not depend on w here")
+    symbolic: str = ""  #: why no values can be tried (only an exact reduction decides), if so
 
     def at_relu_kink(self, value) -> "Claim":
         """The claim with ReLU′(0) = ``value`` (parsed derivatives of ReLU carry it as a symbol)."""
@@ -109,7 +117,7 @@ class Claim:
                      [p.xreplace(sub) for p in self.parts], self.constraints, self.domain,
                      self.relu_prime, self.empty,
                      tuple(t.xreplace(sub) if isinstance(t, sp.Basic) else t for t in self.shown),
-                     self.kinks)
+                     self.kinks, self.notes, self.symbolic)
 
 
 def _symbol_facts(constraints: Sequence[sp.Basic], parts: Sequence[sp.Expr]) -> dict[str, dict]:
@@ -187,7 +195,7 @@ class Context:
 
     def define(self, item) -> None:
         """Add one definition (``"z = w*x + b"`` or a pair); earlier ones may be used in it."""
-        sym, parsed = parse_let(item, self.lets)
+        sym, parsed = let_meaning(item, self.lets, parse_let)
         self.lets[sym] = parsed.expr
         self.let_parts[sym] = parsed
 
@@ -220,7 +228,7 @@ class Context:
 def prepare(lhs, rhs, let: Sequence = (), assume: Sequence = ()) -> Claim:
     """Parse a claim with its definitions and assumptions (``ValueError`` on bad input)."""
     context = Context(let)
-    sides = parse_claim(lhs, "lhs", context.lets), parse_claim(rhs, "rhs", context.lets)
+    sides = side_meaning(lhs, "lhs", context.lets), side_meaning(rhs, "rhs", context.lets)
     for a in ([assume] if isinstance(assume, (str, sp.Basic)) else list(assume)):
         context.assume(a)
     return claim_in(context, *sides)
@@ -262,8 +270,10 @@ def claim_in(context: Context, L: Parsed, R: Parsed) -> Claim:
             empty = "the assumptions contradict each other"
         constraints = [c for c in constraints if not (c is sp.true or c == True)]  # noqa: E712
     kinks = [k for k in kinks if not k.is_nonzero]  # a kink the assumptions exclude (w != 0) is none
+    notes = tuple(dict.fromkeys([*getattr(L, "notes", ()), *getattr(R, "notes", ())]))
+    symbolic = getattr(L, "symbolic", "") or getattr(R, "symbolic", "")
     return Claim(left, right, parts, constraints, _describe_domain(symbols, assumed), relu_prime,
-                 empty, shown, tuple(kinks))
+                 empty, shown, tuple(kinks), notes, symbolic)
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -301,6 +311,8 @@ def _cheap_rungs(d: sp.Expr) -> list[tuple[str, Callable[[], sp.Expr]]]:
         rewritten = _lazy(lambda: _to_exp(d))
         rungs += [(f"rewrite {exp_names}→exp, {m}", (lambda m=m: LADDER[m](rewritten())))
                   for m in ("expand", "cancel")]
+    if d.has(sp.factorial, sp.binomial, sp.gamma):  # counting: n!/(n-1)! = n, C(n-1, m-1)/C(n, m) = m/n
+        rungs.append(("gammasimp, cancel", lambda: sp.cancel(sp.gammasimp(d))))
     return rungs
 
 
@@ -385,7 +397,7 @@ def _bound_points(claim: Claim) -> list[dict]:
     return out
 
 
-def verify(lhs, rhs, *, time_limit: float = 30.0, let: Sequence = (), assume: Sequence = ()) -> Verdict:
+def verify(lhs, rhs=None, *, time_limit: float = 30.0, let: Sequence = (), assume: Sequence = ()) -> Verdict:
     """Decide ``lhs = rhs`` for real values of every symbol (see the module docstring).
 
     ``lhs``/``rhs``: text or SymPy expressions.  ``let``: definitions ``"z = w*x + b"`` (or
@@ -396,14 +408,28 @@ def verify(lhs, rhs, *, time_limit: float = 30.0, let: Sequence = (), assume: Se
     (enforced on the main thread on POSIX systems): when it runs out, even while the claim is
     read, the verdict is *undecided*, saying so and how long it took.
     """
-    return _verify(lambda: prepare(lhs, rhs, let, assume), lhs, rhs, time_limit)
+    shown_as: list[str] = []
+
+    def read() -> Claim:
+        left, right, read_as = read_claim(lhs, rhs)
+        shown_as.append(read_as)
+        return prepare(left, right, let, assume)
+    v = _verify(read, lhs, rhs, time_limit)
+    return dataclasses.replace(v, read_as=shown_as[0]) if shown_as else v
 
 
 def verify_in(context: Context, lhs, rhs, *, time_limit: float = 30.0) -> Verdict:
     """:func:`verify` under definitions and assumptions read once (a :class:`Context`), as
     proofread decides each step of a derivation."""
-    return _verify(lambda: claim_in(context, parse_claim(lhs, "lhs", context.lets),
-                                    parse_claim(rhs, "rhs", context.lets)), lhs, rhs, time_limit)
+    shown_as: list[str] = []
+
+    def read() -> Claim:
+        left, right, read_as = read_claim(lhs, rhs)
+        shown_as.append(read_as)
+        return claim_in(context, side_meaning(left, "lhs", context.lets),
+                        side_meaning(right, "rhs", context.lets))
+    v = _verify(read, lhs, rhs, time_limit)
+    return dataclasses.replace(v, read_as=shown_as[0]) if shown_as else v
 
 
 def _verify(read: Callable[[], Claim], lhs, rhs, time_limit: float) -> Verdict:
@@ -425,7 +451,10 @@ def _verify(read: Callable[[], Claim], lhs, rhs, time_limit: float) -> Verdict:
         v = _decide(claim.at_relu_kink(0), t0, time_limit)
         if claim.relu_prime and v.status != UNDECIDED:
             v = _with_relu_note(claim, v, t0, time_limit)
-    return v
+        if v.status == UNDECIDED and unknown_functions(claim.left, claim.right):
+            v = _for_every_function(claim, v, t0, time_limit)
+    note = "; ".join([*claim.notes, *([v.note] if v.note else [])])
+    return dataclasses.replace(v, note=note)
 
 
 def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
@@ -498,6 +527,11 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
 
     if left == right:
         return proved("structural")
+    if claim.symbolic:  # no point can be evaluated: the exact rungs alone
+        proof = climb(_cheap_rungs(d), 1.0)
+        if proof and not claim.kinks:
+            return done(PROVED, proof, detail=_proved_detail(proof, claim.domain))
+        return done(UNDECIDED, "/".join(tried), detail=claim.symbolic)
     stats: dict = {}
     ce = search(8, 0.15, stats, _bound_points(claim), full=False)  # a slip is usually plain to see
     if ce is not None:
@@ -517,10 +551,26 @@ def _decide(claim: Claim, t0: float, time_limit: float) -> Verdict:
            f"{stats.get('tried', 0)} points where both sides are real"
            + (f" ({stats['skipped']} points skipped: a side undefined or not real there)"
               if stats.get("skipped") else ""))
+    if claim.kinks:
+        why += ("; no values were tried where " + ", ".join(f"{k} = 0" for k in claim.kinks)
+                + " (a kink of a differentiated expression)")
     if timed_out:
         why += (f"; the time limit ({time_limit:g} s) ran out in: {', '.join(dict.fromkeys(timed_out))}"
                 f" ({time.perf_counter() - t0:.3g} s spent)")
     return done(UNDECIDED, "/".join(tried), detail=why)
+
+
+def _for_every_function(claim: Claim, v: Verdict, t0: float, time_limit: float) -> Verdict:
+    """A claim about every function C₀(w) is refuted when it fails for C₀ = 0."""
+    names = unknown_functions(claim.left, claim.right)
+    zero = dataclasses.replace(claim, left=without_unknown_functions(claim.left),
+                               right=without_unknown_functions(claim.right),
+                               parts=[without_unknown_functions(p) for p in claim.parts])
+    w = _decide(zero.at_relu_kink(0), t0, time_limit)
+    if w.status != REFUTED:
+        return v
+    return dataclasses.replace(w, detail=f"taking {', '.join(names)} = 0 (the claim is about every such "
+                                         f"function): {w.detail}")
 
 
 def _with_relu_note(claim: Claim, v: Verdict, t0: float, time_limit: float) -> Verdict:

@@ -162,3 +162,22 @@ def test_an_internal_error_is_exit_4_never_refuted(monkeypatch, capsys):
     assert main(["verify", "x", "x"]) == 4
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error" in err
+
+
+# --- the notation reader (issue 16) -----------------------------------------------------------------
+
+def test_one_equation_in_latex_with_what_was_read_first():
+    r = gradproof(r"\frac{d}{dz}\sigma(z) = \sigma(z)(1-\sigma(z))")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "read as: ∂/∂z (σ(z)) = σ(z)·(1 − σ(z))"
+
+
+def test_read_as_is_in_the_json_and_a_kink_is_undecided_unless_assumed_away():
+    r = gradproof("Abs'(x)**2", "1", "--json")
+    assert r.returncode == 3 and json.loads(r.stdout)["read_as"] == "Abs′(x)² = 1"
+    assert gradproof("Abs'(x)**2", "1", "--assume", "x != 0").returncode == 0
+
+
+def test_a_chain_is_bad_input_for_verify():
+    r = gradproof("x = y = x")
+    assert r.returncode == 2 and "proofread" in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
 
 from gradproof.derive import verify
+from gradproof.derive.core.functions import relu, sigmoid
 
 _t = sp.Dummy("t")
 _NAMES = {
@@ -197,3 +198,41 @@ def test_false_claims_are_never_proved_and_most_are_refuted():
     claim()
     print(f"soundness: false {counts['refuted']}/{counts['tried']} refuted")
     assert counts["tried"] >= 40 and counts["refuted"] >= FLOOR_FALSE * counts["tried"], counts
+
+
+# --- the same claims in LaTeX (issue 16): printed by sympy.latex, read back by the notation reader ---
+
+_AS_SYMPY = dict(_NAMES, sigma=sigmoid, relu=relu, softplus=lambda u: sp.log(1 + sp.exp(u)))
+_LATEX_SETTINGS = settings(max_examples=60, derandomize=True, deadline=None, database=None,
+                           suppress_health_check=list(HealthCheck))
+
+
+def as_sympy(text_: str) -> sp.Expr:
+    """The expression with the book's functions as gradproof's own (σ prints as \\sigma)."""
+    return parse_expr(text_, local_dict=dict(_AS_SYMPY),
+                      transformations=standard_transformations + (rationalize, convert_xor))
+
+
+def test_latex_printed_claims_get_the_verdicts_of_the_same_expressions():
+    counts = {"tried": 0, "same": 0}
+
+    @_LATEX_SETTINGS
+    @given(expressions, st.sampled_from(["rewrite", "expand", "false"]), st.integers(0, 4))
+    def claim(n, how, which):
+        lhs = text(n)
+        rhs = {"rewrite": rewritten, "expand": expanded}[how](n) if how != "false" else perturbed(n, which)
+        left, right = as_sympy(lhs), as_sympy(rhs)
+        given_ = verify(left, right, time_limit=TIME_LIMIT)
+        latex = verify(sp.latex(left), sp.latex(right), time_limit=TIME_LIMIT)
+        counts["tried"] += 1
+        counts["same"] += latex.status == given_.status
+        if how != "false":
+            assert latex.status != "refuted", (sp.latex(left), sp.latex(right), latex.detail)
+        elif differ_somewhere(lhs, rhs, _POINTS):
+            assert latex.status != "proved", (sp.latex(left), sp.latex(right), latex.method)
+        # a decided verdict never flips between the two readings (undecided may, under a time limit)
+        assert {latex.status, given_.status} != {"proved", "refuted"}, (lhs, rhs)
+
+    claim()
+    print(f"soundness (LaTeX): {counts['same']}/{counts['tried']} verdicts the same as the SymPy input")
+    assert counts["tried"] >= 50 and counts["same"] >= 0.9 * counts["tried"], counts
