@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Sequence
 
 import sympy as sp
 
-from .notation import latex, pretty
+from .notation import latex, plain_math, pretty
 
 __all__ = ["Status", "PROVED", "REFUTED", "UNDECIDED", "Counterexample", "Outcome", "combine"]
 
@@ -65,10 +65,19 @@ def _rational_text(v) -> str:
     raise ValueError(f"a counterexample value must be an exact rational, not {v!r}")
 
 
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "lmbda", "mu",
+          "sigma", "tau", "phi"}
+
+
 def _shown_name(name: str) -> str:
-    """A symbol's name as text in the book's notation: ``\\partial C_0/\\partial w`` -> ``∂C₀/∂w``,
-    ``eta`` -> ``η``, ``H_11`` -> ``H₁₁``."""
-    return pretty(sp.Symbol(name)).replace("∂ ", "∂")
+    """A symbol's name as text in the book's letters when it is spelled in TeX or is a Greek
+    letter's name: ``\\partial C_0/\\partial w`` -> ``∂C₀/∂w``, ``\\nabla{C}_1`` -> ``∇C₁``,
+    ``eta`` -> ``η``; any other name (``z_1``, ``a^l_k``: the reader's own) as it is."""
+    if "\\" in name:
+        return plain_math(name).replace("∂ ", "∂")
+    if name in _GREEK:
+        return pretty(sp.Symbol(name))
+    return name
 
 
 class Counterexample(dict):
