@@ -75,13 +75,14 @@ def latex_escape(text: object) -> str:
     """
     text = str(text)
     out = []
-    prev = ""
     for ch in text:
         if ch in _TEXT_ESCAPES:
             out.append(_TEXT_ESCAPES[ch])
-        elif ch == "-" and prev == "-":
-            out.append("{}-")  # no en/em-dash ligature: --train stays two hyphens
-        elif ch == "\n":
+        elif ch == "-" and out and out[-1].endswith("-"):
+            # no en/em-dash ligature: --train stays two hyphens (the last *written* character, so a
+            # dropped control character between two hyphens cannot join them)
+            out.append("{}-")
+        elif ch in "\n\t":
             out.append(" ")
         elif ch.isascii():
             if ch.isprintable() or ch == " ":
@@ -100,7 +101,6 @@ def latex_escape(text: object) -> str:
                     pass
                 else:
                     out.append(f"[U+{ord(ch):04X}]")
-        prev = ch
     return "".join(out)
 
 

@@ -34,7 +34,7 @@ from sympy.core.function import AppliedUndef
 
 from ..core import functions
 from ..core.functions import kink_arguments, relu
-from .parse import parse_claim, parse_let, relu_prime_marked, substitute_lets
+from .parse import check_value, parse_claim, parse_let, relu_prime_marked, substitute_lets
 from .quantities import Layer, gradient, is_unwritten_bound
 from .reader import read
 from .readback import shown
@@ -192,7 +192,7 @@ def meaning(side: sp.Expr, where: str, lets: Mapping[sp.Symbol, sp.Expr] | None 
     out.used = taken.free_symbols & set(lets)
     expr = substitute_lets(taken, lets)
     names = _names_of_indexed(expr, *out.parts, *out.kinks) if named else {}
-    out.expr = _check(expr.xreplace(names), where)
+    out.expr = check_value(expr.xreplace(names), where, shown)
     if named and any(isinstance(q, sp.Indexed) for q in out.expr.atoms(sp.Indexed)):
         out.symbolic = (f"{where} has a sum over an indexed quantity ({shown(out.expr)}); values can "
                         "be tried only with the network's sizes (its context), so only an exact "
@@ -335,16 +335,6 @@ def _name(q: sp.Indexed) -> sp.Symbol:
     except ReadError:
         again = None
     return again if isinstance(again, sp.Symbol) else sp.Symbol(text, real=True)
-
-
-def _check(expr: sp.Expr, where: str) -> sp.Expr:
-    """A side that is undefined everywhere or not real is refused (one line)."""
-    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ValueError(f"{where} is undefined everywhere ({shown(expr)}); check divisions by zero")
-    if expr.has(sp.I):
-        raise ValueError(f"{where} is not real ({shown(expr)}); check square roots and logarithms of "
-                         "negative numbers")
-    return expr
 
 
 # --- undefined functions ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import sympy as sp
 
 from ..core.deadline import check_time_limit
 from ..core.outcome import PROVED, REFUTED, UNDECIDED
+from ..core.textfile import read_text
 from .inequality import decide_inequality
 from .meaning import Written, own_dummies, read_definition
 from .reader import read
@@ -426,17 +427,6 @@ def _shift(exc: ReadError, first_line: int) -> str:
 def proofread_notes_file(path: str | os.PathLike, *, time_limit: float = 10.0) -> Notes:
     """:func:`proofread_notes` of a ``.md`` (Markdown) or ``.tex`` (LaTeX) file (UTF-8, at most
     :data:`MAX_BYTES`); ``NotesError`` (one line) when it cannot be read."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise NotesError(f"{path}: {size} bytes; a notes file is at most {MAX_BYTES}")
-        with open(path, "rb") as f:
-            text = f.read(MAX_BYTES + 1).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotesError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except IsADirectoryError:
-        raise NotesError(f"{path}: is a directory, not a notes file") from None
-    except OSError as exc:
-        raise NotesError(f"{path}: cannot read it ({exc.strerror})") from None
+    text = read_text(path, "a notes file", MAX_BYTES, NotesError)
     return proofread_notes(text, latex=str(path).endswith(".tex"), source=os.path.basename(path),
                            time_limit=time_limit)

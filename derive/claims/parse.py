@@ -52,7 +52,7 @@ from .reading import CONSTANTS, MAX_CHARS, deep_recursion
 
 __all__ = ["parse", "parse_claim", "parse_let", "parse_assumption", "Parsed", "FUNCTIONS",
            "CONSTANTS", "PRIMED", "MAX_CHARS", "RELU_PRIME_AT_0", "substitute_lets", "deep_recursion",
-           "relu_prime_marked"]
+           "relu_prime_marked", "check_value"]
 
 _MAX_EXP_SYMBOLIC = 1000  #: largest |n| in base**n for a non-numeric base
 _MAX_BITS = 10_000  #: largest exact number (numerator or denominator) in the input, in bits
@@ -452,15 +452,17 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _check(expr: sp.Expr, side: str) -> sp.Expr:
+def check_value(expr: sp.Expr, side: str, show=str) -> sp.Expr:
+    """``expr`` if it is a real, somewhere-defined value of bounded size; else ``ValueError`` (one
+    line naming ``side``, with ``expr`` printed by ``show``).  The reader's meaning step shares it."""
     big = [q for q in expr.atoms(sp.Rational) if max(abs(q.p), q.q).bit_length() > _MAX_BITS + 1]
     if big:
         raise ValueError(f"{side} has a number of more than {_MAX_BITS} bits "
                          f"(~{int(_MAX_BITS * 0.30103)} digits); use a smaller one")
     if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ValueError(f"{side} is undefined everywhere ({expr}); check divisions by zero")
+        raise ValueError(f"{side} is undefined everywhere ({show(expr)}); check divisions by zero")
     if expr.has(sp.I):
-        raise ValueError(f"{side} is not real ({expr}); check square roots and logarithms of "
+        raise ValueError(f"{side} is not real ({show(expr)}); check square roots and logarithms of "
                          "negative numbers")
     return expr
 
@@ -485,7 +487,7 @@ def _from_sympy(e, side: str, lets: Mapping) -> Parsed:
         e = e.replace(lambda x: isinstance(x, sp.Derivative),
                       lambda x: ev.mark_relu_prime(x.expr, x.doit()))
     e = substitute_lets(e, lets)
-    return Parsed(_check(e, side), [substitute_lets(p, lets) for p in parts], ev.relu_prime, used,
+    return Parsed(check_value(e, side), [substitute_lets(p, lets) for p in parts], ev.relu_prime, used,
                   [substitute_lets(k, lets) for k in ev.kinks])
 
 
@@ -537,7 +539,7 @@ def parse_claim(text, side: str = "expression",
         if "too many nested" in why or "too complex" in why:
             raise ValueError(f"{side} is nested too deeply to handle ({why})") from None
         raise ValueError(f"{side} could not be parsed: {why} (in {src[:60]!r})") from None
-    return Parsed(_check(expr, side), parts, ev.relu_prime, ev.used, ev.kinks)
+    return Parsed(check_value(expr, side), parts, ev.relu_prime, ev.used, ev.kinks)
 
 
 def parse(text, side: str = "expression") -> sp.Expr:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from ..core.deadline import Timeout, check_time_limit, deadline
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Status
+from ..core.textfile import read_text
 from .parse import parse_claim
 from .verify import Context, Verdict, verify_in
 
@@ -232,17 +233,5 @@ def proofread(text: str, *, source: str = "<derivation>", time_limit: float | No
 
 def proofread_file(path: str | os.PathLike, *, time_limit: float | None = None) -> Derivation:
     """:func:`proofread` the file at ``path`` (UTF-8 text, at most :data:`MAX_BYTES`)."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise ProofreadError(f"{path}: {size} bytes; a derivation file is at most {MAX_BYTES}")
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProofreadError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except IsADirectoryError:
-        raise ProofreadError(f"{path}: is a directory, not a derivation file") from None
-    except OSError as exc:
-        raise ProofreadError(f"{path}: cannot read it ({exc.strerror})") from None
+    text = read_text(path, "a derivation file", MAX_BYTES, ProofreadError)
     return proofread(text, source=str(path), time_limit=time_limit)

@@ -134,6 +134,8 @@ SPECIALS = "\\{}$&%#_^~<>|\""
 
 @given(st.text(alphabet=st.sampled_from(list(SPECIALS + "ab -σ′→≤∞·—é中\n\t")), max_size=40))
 @example("--train")
+@example("-\t-")  # a tab was dropped and the two hyphens met: an en dash
+@example("-\x01-")
 @example("\\input{/etc/passwd}")
 @settings(max_examples=200, deadline=None)
 def test_latex_escape_leaves_no_active_specials(text):
