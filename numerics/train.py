@@ -47,7 +47,8 @@ from .network import DTYPES, INITS as _INITS, Network
 
 __all__ = ["Config", "SGD", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
            "train", "regularization_term", "make_network", "check_data", "SMALL_BATCH", "blas_threads",
-           "blas_limit", "blas_info", "predict", "confusion", "split_arrays", "training_arrays"]
+           "blas_limit", "blas_info", "predict", "confusion", "split_arrays", "training_arrays",
+           "chance_warning"]
 
 #: Rows per evaluation chunk (accuracy and cost over a split).
 CHUNK = 1000
@@ -141,7 +142,7 @@ class Config:
     sizes: tuple[int, ...] = (784, 30, 10)
     activation: str = "sigmoid"
     cost: str = "quadratic"
-    init: str = "large"
+    init: str = "scaled"  # N(0, 1/n_in), chapter 3's; the nielsen-ch1 preset keeps chapter 1's N(0, 1)
     eta: float = 3.0
     lmbda: float = 0.0
     reg: str = "none"
@@ -549,3 +550,23 @@ def run(config: Config, data, progress: bool | Callable[[dict], None] | None = N
     (one record per epoch; accuracies as fractions), ``best`` (epoch and accuracy on ``config.target``),
     ``final`` (the last record), ``book`` (the book's figure and split), ``must_reach``, ``reached``."""
     return train(config, data, progress, on_epoch, threads)[1]
+
+
+def chance_warning(result: dict, data, config: Config) -> str:
+    """Why a run learned nothing, or "": the best accuracy (``result["best"]``) is no better than
+    always guessing the commonest digit of that split, plus 5 points, and the likely fixes: a
+    smaller eta (the sigmoid saturates, or a user's activation explodes), and N(0, 1/n_in) weights
+    when the run drew N(0, 1)."""
+    split = getattr(data, result["best"]["split"], None)
+    if split is None or not len(split):
+        return ""
+    chance = float(split.counts().max()) / len(split)
+    best = result["best"]["accuracy"]
+    if best > chance + 0.05:
+        return ""
+    fix = f"try a smaller --eta than {config.eta:g}"
+    if config.init != "scaled":
+        fix += " and --init scaled (N(0, 1/n_in) weights)"
+    return (f"accuracy stayed at chance level ({best:.2%} on {result['best']['split']}, where "
+            f"always guessing the commonest digit scores {chance:.2%}): the network learned "
+            f"nothing; {fix}")

@@ -19,7 +19,7 @@ import sympy as sp
 from .render import expr_latex
 from .report import Report, check_facts, identity_facts, worst_by_method
 
-__all__ = ["gather_custom", "add_custom_section"]
+__all__ = ["gather_custom", "add_custom_section", "custom_summary"]
 
 
 def _eq(lhs: str, rhs: sp.Basic) -> str:
@@ -64,8 +64,10 @@ def gather_custom(activation=None, cost=None, *, data=None, train_config=None, e
                   seed: int = 0, progress: Callable[[str], None] = lambda s: None) -> tuple[dict, dict, list]:
     """``(facts, mathml, problems)`` of the section for ``activation`` and/or ``cost`` (objects or
     names; the missing one is sigmoid / cross_entropy).  ``data`` (a loaded MNIST) and
-    ``train_config`` (a ``numerics.train.Config``) enable training, with the user's functions
-    substituted into the config, for ``epochs`` epochs."""
+    ``train_config`` (a ``numerics.train.Config``, its eta, init and sizes used as they are) enable
+    training, with the user's functions substituted into the config, for ``epochs`` epochs; a run
+    that stays at chance level is a problem that names the likely fix
+    (:func:`numerics.train.chance_warning`), each epoch a line of ``progress``."""
     from gradproof.derive.book import custom as dc
     from gradproof.numerics import codegen
     from gradproof.numerics.checks import run_checks, safe_range
@@ -95,16 +97,29 @@ def gather_custom(activation=None, cost=None, *, data=None, train_config=None, e
                            "cost": safe_range(cost=C) if c else None}
     facts["training"] = None
     if data is not None and train_config is not None:
-        from gradproof.numerics.train import run
+        from gradproof.numerics.train import chance_warning, run
 
         cfg = dataclasses.replace(train_config, activation=A.name, cost=C.name, epochs=epochs,
                                   seed=seed, must_reach=None, name=None)
-        progress(f"training {A.name}/{C.name} for {epochs} epoch(s)")
+        progress(f"training {A.name}/{C.name} ({'-'.join(map(str, cfg.sizes))}, eta {cfg.eta:g}, "
+                 f"init {cfg.init}) for {epochs} epoch{'s' * (epochs != 1)}")
+
+        def on_epoch(rec: dict) -> None:
+            acc = ", ".join(f"{k.replace('_accuracy', '')} {100 * v:.2f}%" for k, v in rec.items()
+                            if k.endswith("_accuracy") and isinstance(v, (int, float)))
+            progress(f"  epoch {rec.get('epoch')}/{epochs}: {acc}")
+
         try:
-            facts["training"] = dict(run(cfg, data))
+            facts["training"] = dict(run(cfg, data, on_epoch=on_epoch))
         except Exception as exc:  # noqa: BLE001 - shown in the report
             facts["training"] = {"error": f"training failed: {type(exc).__name__}: {exc}"}
             problems.append({"kind": "training", "id": "custom-training", "message": facts["training"]["error"]})
+        else:
+            warning = chance_warning(facts["training"], data, cfg)
+            if warning:
+                facts["training"]["warning"] = warning
+                problems.append({"kind": "training", "id": "custom-training",
+                                 "message": f"your model {A.name}/{C.name}: {warning}"})
     for d in facts["definitions"]:
         mathml.setdefault(d["latex"], "")
     mathml = {k: v for k, v in mathml.items() if v}
@@ -118,4 +133,25 @@ def add_custom_section(report: Report, activation=None, cost=None, **kwargs) -> 
     report.mathml.update(mathml)
     report.facts["problems"].extend(problems)
     report.facts["summary"]["ok"] = not report.facts["problems"]
+    report.facts["summary"]["custom"] = custom_summary(facts)
     return report
+
+
+def custom_summary(facts: dict) -> str:
+    """One line on the user's model: theorems, checks, and its training (settings, best accuracy,
+    or why it failed): ``"swish/tanh_cross_entropy: 6 of 6 theorems proved, ..."``."""
+    ids = facts.get("identities") or []
+    proved = sum(bool(d.get("ok")) for d in ids)
+    ch = facts.get("checks") or {}
+    txt = (f"{facts['activation']}/{facts['cost']}: {proved} of {len(ids)} theorems as expected, "
+           f"{ch.get('passed', 0)} of {ch.get('total', 0)} numeric checks passed")
+    t = facts.get("training")
+    if not t:
+        return txt + "; not trained (--train none)"
+    if t.get("error"):
+        return f"{txt}; {t['error']}"
+    c, best = t.get("config") or {}, t.get("best") or {}
+    txt += (f"; trained {'-'.join(map(str, c.get('sizes', ())))}, eta {c.get('eta', '?'):g}, init "
+            f"{c.get('init', '?')}, {len(t.get('epochs') or [])} epochs: best {best.get('split', '?')} "
+            f"accuracy {100 * best.get('accuracy', 0):.2f}% (epoch {best.get('epoch', '?')})")
+    return txt + (f"; FAILED: {t['warning']}" if t.get("warning") else "")

@@ -178,6 +178,9 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
         try:
             net, result = tr.train(cfg, ds, progress=None, on_epoch=on_epoch)
             training = dict(result)
+            warning = tr.chance_warning(training, ds, cfg)
+            if warning:  # a run that learned nothing is never "as expected"
+                training["warning"] = f"{train}: {warning}"
         except Exception as exc:  # noqa: BLE001 - shown loudly in the report
             training = {"error": f"training failed: {type(exc).__name__}: {exc}", "epochs": []}
         training["preset"] = train

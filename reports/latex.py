@@ -16,7 +16,13 @@ from .render import latex_code, latex_escape, prose_tex
 from .report import FIGURE_PDF, Report
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
 
-__all__ = ["Tex", "render_tex", "tex_env"]
+__all__ = ["Tex", "render_tex", "tex_env", "missing_package"]
+
+#: A LaTeX file the report needs -> the Debian package that ships it (texlive-latex-base has none of
+#: these but ``article``; ``lmodern`` is its own package).
+_PACKAGES = {"lmodern.sty": "lmodern", "t1lmr.fd": "lmodern", "booktabs.sty": "texlive-latex-recommended",
+             "fancyvrb.sty": "texlive-latex-recommended", "xcolor.sty": "texlive-latex-recommended",
+             "hyperref.sty": "texlive-latex-recommended", "geometry.sty": "texlive-latex-recommended"}
 
 
 class Tex(str):
@@ -83,3 +89,16 @@ def render_tex(report: Report, figure: str | None = FIGURE_PDF) -> str:
     """The LaTeX document as text; ``figure`` is the file name of the figures' PDF (a page each)."""
     return _ENV.get_template("report.tex.j2").render(
         f=report.facts, figure=figure if report.figures is not None else None)
+
+
+def missing_package(log: str) -> str | None:
+    """What to install when pdflatex stopped because a file is missing (``! LaTeX Error: File
+    `lmodern.sty' not found.``): one line naming the file and its Debian package; None otherwise."""
+    m = re.search(r"File `([^']+)' not found", log)
+    if m is None:
+        return None
+    name = m.group(1)
+    package = _PACKAGES.get(name)
+    fix = f"apt-get install {package}" if package else "install the TeX Live package that has it"
+    return f"the LaTeX file {name} is missing ({fix}; `tlmgr search --file {name}` names it on TeX Live)"
+

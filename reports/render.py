@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Sequence
 import sympy as sp
 from latex2mathml.converter import convert as _l2m
 
+from gradproof.derive.core.methods import method_words
 from gradproof.derive.core.outcome import REFUTED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -181,7 +182,51 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
         m = _l2m(latex, display="block" if display else "inline")
     except Exception as exc:  # noqa: BLE001 - latex2mathml raises assorted errors on bad input
         raise RenderError(f"latex2mathml failed on {latex!r}: {type(exc).__name__}: {exc}") from None
-    return check_mathml(m, latex)
+    return check_mathml(_typeset(m), latex)
+
+
+_TALL = {"mfrac", "munderover", "munder", "mover", "msqrt", "mroot", "mtable"}
+
+
+def _local(el: ET.Element) -> str:
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def _typeset(mathml: str) -> str:
+    """latex2mathml's MathML as the book is typeset: ``{x^l}_j`` (an msub of an msup) as one
+    msubsup, so that the scripts of δˡⱼ stand one above the other, not staggered; parentheses
+    tight against what they enclose (no operator space), and stretchy only around something tall
+    (a fraction, a sum), so that σ(z) is not set as "σ ( z )"."""
+    ET.register_namespace("", MATHML_NS)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:  # check_mathml says so
+        return mathml
+    for parent in list(root.iter()):
+        for k, el in enumerate(list(parent)):
+            if _local(el) != "msub" or len(el) != 2:
+                continue
+            base, sub = el
+            if _local(base) == "mrow" and len(base) == 1:
+                base = base[0]
+            if _local(base) == "msup" and len(base) == 2:
+                new = ET.Element(el.tag.replace("msub", "msubsup"), el.attrib)
+                new.extend([base[0], sub, base[1]])
+                new.tail = el.tail
+                parent.remove(el)
+                parent.insert(k, new)
+    for row in root.iter():
+        kids = list(row)
+        fences = [i for i, el in enumerate(kids) if _local(el) == "mo" and el.get("fence") == "true"]
+        for i in fences:
+            kids[i].set("lspace", "0")
+            kids[i].set("rspace", "0")
+        if len(fences) >= 2:
+            inside = [d for el in kids[fences[0] + 1:fences[-1]] for d in el.iter()]
+            if not any(_local(d) in _TALL for d in inside):
+                for i in fences:
+                    kids[i].set("stretchy", "false")
+    return ET.tostring(root, encoding="unicode")
 
 
 def _entities_to_numeric(m: str) -> str:
@@ -297,7 +342,7 @@ def identity_math(identity: "Identity") -> IdentityMath:
 
     statement = tuple(one(display.display_latex(e, d), e)
                       for e, d in zip(sh.statement, sh.is_display))
-    steps = tuple((one(display.step_latex(s.expr), s.expr), s.reason) for s in identity.steps)
+    steps = tuple((one(display.step_latex(s.expr, identity), s.expr), s.reason) for s in identity.steps)
     return IdentityMath(statement, steps, mathml, tuple(display.checked_at(identity)), sh.problems)
 
 
@@ -312,7 +357,7 @@ def identity_html(identity: "Identity", proof=None, math: IdentityMath | None = 
         colour = "#1b7a3a" if proof.ok else "#b00020"
         status = (f' <span style="color:#fff;background:{colour};border-radius:1em;padding:0 0.5em;'
                   f'font-size:0.8em">{e(proof.status.upper())}</span> <small style="color:#555">'
-                  f"method: {e(proof.method)}</small>")
+                  f"{e(method_words(proof.method))}</small>")
     parts = ['<div class="gp-identity" style="font-family:sans-serif;line-height:1.4">',
              f"<h4 style=\"margin:0.3em 0\">{e(identity.title)}{eq}{status} "
              f'<code style="color:#666;font-weight:normal">{e(identity.id)}</code></h4>']

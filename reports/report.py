@@ -19,6 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
+from gradproof.derive.core.methods import method_words
 from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED, Counterexample
 
 from .render import RenderError, identity_math, latex_to_mathml, unicode_to_latex
@@ -123,7 +124,8 @@ def identity_facts(identity, proof, mathml: dict[str, str], problems: list[dict]
     rendered, or an outcome not as expected, is appended to ``problems`` (never raised)."""
     d = {"id": identity.id, "title": identity.title, "group": identity.group,
          "equation": identity.equation, "expect": identity.expect, "note": identity.note,
-         "status": proof.status, "method": proof.method, "seconds": round(proof.seconds, 4),
+         "status": proof.status, "method": proof.method, "method_words": method_words(proof.method),
+         "seconds": round(proof.seconds, 4),
          "ok": proof.ok, "counterexample": proof.counterexample, "detail": proof.detail,
          "assumptions": "", "statement": [], "steps": [], "render_error": None,
          "checked_at": [], "display_notes": [],
@@ -174,11 +176,11 @@ def _equation_latex(equation: str | None) -> str | None:
 
 def _values_of(detail: str, point: Counterexample | None) -> str:
     """A refutation's detail without the point it names (the report shows that point as
-    mathematics): ``"at x = 1/3: lhs = 1, rhs = 2"`` -> ``"lhs = 1, rhs = 2"``."""
+    mathematics): ``"at x = 1/3: lhs = 1, rhs = 2"`` -> ``"lhs = 1, rhs = 2"``,
+    ``"statement part 1: at x = 1/3: lhs = 1, rhs = 2"`` -> ``"statement part 1: lhs = 1, rhs = 2"``."""
     if not detail or not point:
         return detail or ""
-    where = point.where() + ": "
-    return detail[len(where):] if detail.startswith(where) else detail
+    return detail.replace(point.where() + ": ", "", 1)  # also after "statement part 1: "
 
 
 def _counterexample_latex(point: Counterexample | None) -> list[str] | None:
@@ -244,6 +246,8 @@ def training_summary(training: dict | None) -> str:
         return "not run"
     if training.get("error"):
         return "failed: " + training["error"]
+    if training.get("warning"):
+        return "FAILED: " + training["warning"]
     final, best, book = training.get("final") or {}, training.get("best") or {}, training.get("book")
     n = len(training.get("epochs") or [])
     split = best.get("split") or (book or {}).get("set") or "test"
@@ -312,8 +316,9 @@ def assemble(identities: Sequence, proofs: Sequence, *, groups: dict[str, str] |
     grouped = [g for g in grouped if g["ids"]]
 
     checked = check_facts(checks, problems)
-    if training and training.get("error"):
-        problems.append({"kind": "training", "id": "training", "message": training["error"]})
+    if training and (training.get("error") or training.get("warning")):
+        problems.append({"kind": "training", "id": "training",
+                         "message": training.get("error") or training["warning"]})
     training = _finite(training) if training else None
     if training is not None:
         training["data_kind"] = (data or {}).get("kind")
@@ -412,5 +417,9 @@ def data_summary(data: dict | None) -> str:
         text = f"MNIST ({kind})"
     if counts:
         text += f": {counts} images"
-    text += f"; {data.get('source', '?')}"
+    source = str(data.get("source", "?"))
+    if kind == "sample" and source.startswith("bundled sample"):  # said once, not twice
+        source = source[len("bundled sample"):].strip(" ()")
+    if source:
+        text += f"; {source}"
     return f"{text}; {data['note']}" if data.get("note") else text

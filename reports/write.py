@@ -40,7 +40,7 @@ from pathlib import Path
 from gradproof.numerics.fileio import loads_json, printable, write_atomic
 
 from .html import render_html
-from .latex import render_tex
+from .latex import missing_package, render_tex
 from .report import FIGURE_PDF, Report, ReportError
 
 __all__ = ["WriteResult", "write_report", "check_out_dir", "compile_pdf", "owned_files", "recover",
@@ -245,8 +245,9 @@ def compile_pdf(tex: str, figure_pdf: bytes | None, out: Path, timeout: float = 
             if r.returncode != 0 or not (work / "report.pdf").exists():
                 log = r.stdout.decode("utf-8", "replace").splitlines()
                 err = next((i for i, l in enumerate(log) if l.startswith("!")), None)
-                msg = " / ".join(l.strip() for l in log[err:err + 3]) if err is not None else \
-                    f"exit status {r.returncode}"
+                msg = missing_package("\n".join(log)) or (
+                    " / ".join(l.strip() for l in log[err:err + 3]) if err is not None else
+                    f"exit status {r.returncode}")
                 raise ReportError(f"pdflatex failed on report.tex: {msg}")
         target = out / "report.pdf"
         os.replace(work / "report.pdf", target)

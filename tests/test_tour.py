@@ -33,6 +33,7 @@ def test_the_tour_notebook_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     assert "gradproof-test" in KernelSpecManager().find_kernel_specs()
 
+    saved = nbformat.read(TOUR, as_version=4)
     nb = nbformat.read(TOUR, as_version=4)
     client = nbclient.NotebookClient(nb, kernel_name="gradproof-test", timeout=HANG_GUARD,
                                      startup_timeout=HANG_GUARD,
@@ -48,3 +49,21 @@ def test_the_tour_notebook_runs(tmp_path, monkeypatch):
     assert html and "<math" in html[-1] and "PROVED" in html[-1]
     assert "('proved', 'refuted')" in text  # verify: a true claim and a false one
     assert "test accuracy after one epoch on the sample" in text
+    # the saved copy is this run's: the text it shows is what the notebook prints today
+    assert _texts(saved) == _texts(nb), "examples/tour.ipynb is stale: run tools/run_tour.py"
+
+
+def _texts(nb) -> list[str]:
+    """The text outputs of every code cell, in order (execute results and printed streams)."""
+    return ["".join(o.get("text", "")) or str(o.get("data", {}).get("text/plain", ""))
+            for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_the_tour_is_saved_with_its_outputs():
+    """It reads on a repository page: every code cell was run, in order, and shows its output."""
+    nb = json.loads(TOUR.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1))
+    assert all(c["outputs"] for c in code)
+    assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+

@@ -19,3 +19,12 @@ def load_mnist(data: str | None, command: str, *, note: bool = True):
     if note and ds.note:
         print(f"gradproof {command}: note: {ds.note}", file=sys.stderr)
     return ds
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``--sizes 784,30,10`` -> ``(784, 30, 10)``; anything else is a one-line :class:`UsageError`."""
+    try:
+        return tuple(int(s) for s in text.split(","))
+    except ValueError:
+        raise UsageError(f"--sizes: {text!r} is not a comma-separated list of integers; "
+                         "give e.g. --sizes 784,30,10") from None

@@ -87,7 +87,7 @@ def run(args) -> int:
             what = result["targets"][k]["what"]
             limit = net.get("limits", {}).get(k, result["targets"][k]["limit"])
             op = "<=" if k.startswith("generated_vs") else ">="
-            print(f"  {what}: {r:.2f} (target {op} {limit:g}) "
+            print(f"  {what}: {_beside(r, limit)} (target {op} {limit:g}) "
                   f"{'pass' if net['passed'][k] else 'FAIL'}")
     mem = result.get("memory")
     if mem:
@@ -103,6 +103,15 @@ def run(args) -> int:
     print("all targets met" if result["passed"] else "some targets NOT met")
     return 0 if result["passed"] else 1
 
+
+def _beside(value: float, limit: float) -> str:
+    """``value`` with 2 decimals, or as many more (up to 6) as it takes not to print a number equal
+    to ``limit`` when it is not: 2.5031 beside a limit of 2.5 is "2.503", never "2.50 ... FAIL"."""
+    for digits in range(2, 7):
+        text = f"{value:.{digits}f}"
+        if value == limit or float(text) != limit:
+            return text
+    return f"{value:.6f}"
 
 def _products(data, threads, log) -> dict:
     """:func:`numerics.bench.products.bench_products` on the same BLAS threads as the epochs."""

@@ -97,9 +97,11 @@ def run(args) -> int:
         slips = sum(p.expected is REFUTED for p in proofs)
         bad = [p.id for p in proofs if not p.ok]
         cached = [p for p in proofs if p.cached]
-        print(f"\n{proved} of {len(proofs) - slips} identities proved, "
-              f"{sum(p.expected is REFUTED and p.ok for p in proofs)} of {slips} recorded slips "
-              f"refuted, in {total:.1f} s" + (f"; NOT AS EXPECTED: {', '.join(bad)}" if bad else "")
+        refuted = (f"{sum(p.expected is REFUTED and p.ok for p in proofs)} of {slips} recorded "
+                   f"slip{'s' * (slips != 1)} refuted, " if slips else "")  # none asked: not "0 of 0"
+        real = len(proofs) - slips
+        proved_ = f"{proved} of {real} identit{'ies' if real != 1 else 'y'} proved, " if real else ""
+        print(f"\n{proved_}{refuted}in {total:.1f} s" + (f"; NOT AS EXPECTED: {', '.join(bad)}" if bad else "")
               + (f"; {len(cached)} of {len(proofs)} outcomes from the proof cache (proved "
                  f"{_span(cached)}; --no-cache proves afresh)" if cached else ""))
     return 0 if ok else 1

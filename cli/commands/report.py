@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
-from . import load_mnist
+from . import load_mnist, parse_sizes
 from .derive import cache_note
 from .models import ACTIVATION_HELP, COST_HELP, model
 
 
 def register(sub) -> None:
-    from gradproof.reports.defaults import DEFAULT_PRESET
+    from gradproof.reports.defaults import CUSTOM_ETA, CUSTOM_INIT, DEFAULT_PRESET
 
     p = sub.add_parser(
         "report", help="write the HTML, LaTeX/PDF and JSON report",
@@ -44,6 +44,14 @@ def register(sub) -> None:
     p.add_argument("--activation", metavar="A", help="add a section for this activation (derived, "
                    "proved, printed, checked, trained): " + ACTIVATION_HELP)
     p.add_argument("--cost", metavar="C", help="add a section for this cost: " + COST_HELP)
+    p.add_argument("--eta", type=float, metavar="ETA", help="learning rate of your model's "
+                   f"training (with --activation or --cost; default {CUSTOM_ETA:g}: chapter 1's 3.0 "
+                   "saturates most activations other than the sigmoid)")
+    p.add_argument("--init", metavar="I", choices=("scaled", "large"),
+                   help=f"initial weights of your model: scaled, N(0, 1/n_in), or large, N(0, 1) "
+                        f"(default {CUSTOM_INIT}; the nielsen-ch1 preset itself keeps the book's large)")
+    p.add_argument("--sizes", metavar="784,30,10",
+                   help="layer sizes of your model (default: the preset's)")
     p.set_defaults(func=run)
 
 
@@ -77,16 +85,39 @@ def _resolve_train(name: str | None) -> str | None:
     return name
 
 
-def _add_custom(report, act, cost, args, train, epochs, progress, data) -> None:
-    """The section for the user's model: the report's training preset with their functions, on
-    the data the report loaded (``data``)."""
-    from gradproof.reports.custom import add_custom_section
+def _custom_config(args, train, act, cost):
+    """The training settings of the user's model: the report's preset with ``--eta``, ``--init``,
+    ``--sizes`` (defaults :data:`reports.defaults.CUSTOM_ETA`, ``CUSTOM_INIT``), checked before
+    anything is computed; None without a model or training."""
+    from dataclasses import replace
+
+    from gradproof.numerics.train import ConfigError
+    from gradproof.reports.defaults import CUSTOM_ETA, CUSTOM_INIT
     from gradproof.reports.gather import presets
 
-    cfg = presets()[train] if train is not None else None
-    if train is None:
-        data = None
-    add_custom_section(report, act, cost, data=data, train_config=cfg,
+    flags = [f"--{k}" for k in ("eta", "init", "sizes") if getattr(args, k) is not None]
+    if flags and act is None and cost is None:
+        raise UsageError(f"{', '.join(flags)}: set the training of your own model; give --activation "
+                         "or --cost too (the book's preset keeps its own settings)")
+    if (act is None and cost is None) or train is None:
+        return None
+    cfg = replace(presets()[train], activation=act.name if act else "sigmoid",
+                  cost=cost.name if cost else "cross_entropy",
+                  eta=CUSTOM_ETA if args.eta is None else args.eta, init=args.init or CUSTOM_INIT,
+                  sizes=parse_sizes(args.sizes) if args.sizes else presets()[train].sizes)
+    try:
+        return cfg.validate()
+    except ConfigError as exc:
+        flag = {"eta": "--eta", "sizes": "--sizes", "init": "--init"}.get(exc.field, "--" + exc.field)
+        raise UsageError(f"{flag}: {exc.detail}") from None
+
+
+def _add_custom(report, act, cost, args, cfg, epochs, progress, data) -> None:
+    """The section for the user's model, trained with ``cfg`` (:func:`_custom_config`; None: not
+    trained) on the data the report loaded (``data``)."""
+    from gradproof.reports.custom import add_custom_section
+
+    add_custom_section(report, act, cost, data=data if cfg is not None else None, train_config=cfg,
                        epochs=epochs or (cfg.epochs if cfg else 1), seed=args.seed, progress=progress)
 
 
@@ -102,7 +133,15 @@ def run(args) -> int:
         raise UsageError(f"--seed must be a whole number >= 0, got {args.seed}")
     train = _resolve_train(args.train)  # validate every flag before creating the output folder
     user_act, user_cost = model(args.activation, "activation"), model(args.cost, "cost")
+    custom_cfg = _custom_config(args, train, user_act, user_cost)
     data = load_mnist(args.data, "report", note=False)  # before the output folder is created
+    if custom_cfg is not None:
+        from gradproof.numerics.train import ConfigError, check_data
+
+        try:
+            check_data(custom_cfg, data)
+        except ConfigError as exc:
+            raise UsageError(f"--{exc.field}: {exc.detail}") from None
     try:
         out = check_out_dir(Path(args.out))
     except ValueError as exc:
@@ -126,7 +165,7 @@ def run(args) -> int:
     except ReportError as exc:
         raise UsageError(str(exc)) from None
     if user_act is not None or user_cost is not None:
-        _add_custom(report, user_act, user_cost, args, train, epochs, progress, data)
+        _add_custom(report, user_act, user_cost, args, custom_cfg, epochs, progress, data)
     try:
         result = write_report(report, out, pdf=not args.no_pdf)
     except ReportError as exc:  # pdflatex failed: the other files are written
@@ -146,6 +185,8 @@ def run(args) -> int:
           f"{s['slips']} slips refuted, {s['checks_passed']} of {s['checks']} numeric checks "
           f"passed; data: {s['data']}; training: {s['training']}; "
           f"{time.perf_counter() - t0:.1f} s in all", file=sys.stderr)
+    if s.get("custom"):
+        print(f"your model: {s['custom']}", file=sys.stderr)
     if facts["problems"]:
         print(f"gradproof report: NOT AS EXPECTED ({len(facts['problems'])}): "
               + "; ".join(p["message"] for p in facts["problems"]), file=sys.stderr)

@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 
 from ..errors import UsageError
-from . import load_mnist
+from . import load_mnist, parse_sizes
 from .models import ACTIVATION_HELP, COST_HELP, model
 from .optimizers import add_options as add_optimizer_options, check_sgd_flags, run_optimizer
 
@@ -23,8 +23,10 @@ def register(sub) -> None:
         "train", help="train a network on MNIST by mini-batch SGD (the book's presets)",
         description="Train by mini-batch stochastic gradient descent with the generated kernels. "
                     "A preset reproduces a run of the book; any of its settings can be overridden. "
-                    "Without --preset the settings are nielsen-ch1's. Exit 0 on success, 1 when "
-                    "training diverges (NaN or inf: use a smaller --eta), 2 on bad input.")
+                    "Without --preset the settings are nielsen-ch1's, but with N(0, 1/n_in) "
+                    "weights (chapter 3's; --init large: chapter 1's N(0, 1)). Exit 0 on "
+                    "success, 1 when training diverges (NaN or inf: use a smaller --eta), 2 on bad "
+                    "input.")
     p.add_argument("--preset", metavar="P", help="nielsen-ch1, nielsen-ch3 or softmax "
                    "(`--list-presets` shows them)")
     p.add_argument("--list-presets", action="store_true", help="list the presets and exit")
@@ -34,7 +36,9 @@ def register(sub) -> None:
     p.add_argument("--sizes", metavar="784,30,10", help="layer sizes, comma-separated")
     p.add_argument("--activation", metavar="A", help=ACTIVATION_HELP)
     p.add_argument("--cost", metavar="C", help=COST_HELP)
-    p.add_argument("--init", metavar="I", help="scaled (N(0, 1/n_in)) or large (N(0, 1))")
+    p.add_argument("--init", metavar="I", help="scaled (N(0, 1/n_in), chapter 3's) or large "
+                   "(N(0, 1), chapter 1's); default: scaled, except with --preset nielsen-ch1, "
+                   "which keeps the book's large")
     p.add_argument("--eta", type=float, metavar="ETA", help="learning rate")
     p.add_argument("--lmbda", type=float, metavar="LAMBDA", help="regularization parameter")
     p.add_argument("--reg", metavar="l1|l2|none", help="regularization (with --lmbda)")
@@ -59,9 +63,9 @@ def register(sub) -> None:
 def _config(args):
     from gradproof.numerics.train import PRESETS
 
-    if args.preset is None:  # nielsen-ch1's settings, but not its book figure or target
+    if args.preset is None:  # nielsen-ch1's settings, but not its book figure, target or N(0, 1)
         config = replace(PRESETS["nielsen-ch1"], name=None, book_accuracy=None, book_split=None,
-                         book_reference="", must_reach=None)
+                         book_reference="", must_reach=None, init="scaled")
     elif args.preset in PRESETS:
         config = PRESETS[args.preset]
     else:
@@ -69,11 +73,7 @@ def _config(args):
                          + ", ".join(PRESETS))
     changes = {}
     if args.sizes is not None:
-        try:
-            changes["sizes"] = tuple(int(s) for s in args.sizes.split(","))
-        except ValueError:
-            raise UsageError(f"--sizes: {args.sizes!r} is not a comma-separated list of integers; "
-                             "give e.g. --sizes 784,30,10") from None
+        changes["sizes"] = parse_sizes(args.sizes)
     for kind in ("activation", "cost"):  # a name, or a definition made here (derive.book.custom)
         if getattr(args, kind) is not None:
             changes[kind] = model(getattr(args, kind), kind).name
@@ -217,21 +217,6 @@ def _verdict(result: dict) -> str:
     return reached + vs
 
 
-def _chance_warning(result: dict, data, config) -> str:
-    """A warning when the best accuracy is no better than always guessing the commonest digit
-    (plus 5 points): the network learned nothing, e.g. an eta so large that the sigmoid saturates."""
-    split = getattr(data, result["best"]["split"], None)
-    if split is None or not len(split):
-        return ""
-    chance = float(split.counts().max()) / len(split)
-    best = result["best"]["accuracy"]
-    if best > chance + 0.05:
-        return ""
-    return (f"accuracy stayed at chance level ({best:.2%} on {result['best']['split']}, where "
-            f"always guessing the commonest digit scores {chance:.2%}): the network learned "
-            f"nothing; try a smaller --eta than {config.eta:g}")
-
-
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -274,7 +259,7 @@ def _one_run(args, config, changed: list[str], data, threads: int | None = None,
              bar: bool = True) -> tuple[int, dict | None]:
     """Train once; (exit status, the JSON object of the run).  ``prefix`` starts each line (the
     run's seed, with --runs); ``bar``: a progress bar when stderr is a terminal."""
-    from gradproof.numerics.train import Diverged, train
+    from gradproof.numerics.train import Diverged, chance_warning, train
 
     tty = sys.stderr.isatty() and bar
     if args.json:
@@ -306,7 +291,7 @@ def _one_run(args, config, changed: list[str], data, threads: int | None = None,
                              "choose a writable path") from None
         result["saved"] = os.path.abspath(args.save)
     result["changed"] = changed  # preset settings the flags changed (the book's figure is for none)
-    warning = _chance_warning(result, data, config)
+    warning = chance_warning(result, data, config)
     if warning:
         result["warning"] = warning
         print(f"gradproof train: warning: {warning}", file=sys.stderr)

@@ -67,13 +67,13 @@ def _sp(x):  # ln(1 + e^x), printed numpy.logaddexp(0, x)
 #: Stable rewrites, each a lemma ``pattern(u) = replacement(u)`` proved for every real u (by
 #: :func:`_prove_lemma`): ``(name, pattern, replacement)`` with the Wild ``w`` for u.
 REWRITES: tuple[tuple[str, sp.Expr, Callable], ...] = (
-    ("ln(1 + e^u) = logaddexp(0, u)", sp.log(1 + sp.exp(_w)), lambda w: _sp(w)),
+    ("ln(1 + eᵘ) = logaddexp(0, u)", sp.log(1 + sp.exp(_w)), lambda w: _sp(w)),
     ("ln(1 + tanh u) = ln 2 − logaddexp(0, −2u)", sp.log(1 + sp.tanh(_w)),
      lambda w: sp.log(2) - _sp(-2 * w)),
     ("ln(1 − tanh u) = ln 2 − logaddexp(0, 2u)", sp.log(1 - sp.tanh(_w)),
      lambda w: sp.log(2) - _sp(2 * w)),
-    ("1/(1 + e^{−u}) = (1 + tanh(u/2))/2", 1 / (1 + sp.exp(-_w)), lambda w: (1 + sp.tanh(w / 2)) / 2),
-    ("1/(1 + e^{u}) = (1 − tanh(u/2))/2", 1 / (1 + sp.exp(_w)), lambda w: (1 - sp.tanh(w / 2)) / 2),
+    ("1/(1 + e⁻ᵘ) = (1 + tanh(u/2))/2", 1 / (1 + sp.exp(-_w)), lambda w: (1 + sp.tanh(w / 2)) / 2),
+    ("1/(1 + eᵘ) = (1 − tanh(u/2))/2", 1 / (1 + sp.exp(_w)), lambda w: (1 - sp.tanh(w / 2)) / 2),
 )
 
 
@@ -94,6 +94,16 @@ def _prove_lemma(lhs: sp.Expr, rhs: sp.Expr, var: sp.Symbol) -> Outcome:
     if not at0.proved:
         return at0
     return Outcome(PROVED, "equal derivatives on ℝ (cancel) and equal at 0")
+
+
+def _inline(e: sp.Expr) -> str:
+    """``e`` on one line of text in the book's notation: ``(−a + y)/(a² − 1)``, not SymPy's
+    ``(-a + y)/(a**2 - 1)``."""
+    text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), sp.sstr(e))
+    return text.replace("**", "^").replace("*", "·").replace("-", "−")
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _stabilize(e: sp.Expr) -> tuple[sp.Expr, list[str]]:
@@ -455,7 +465,7 @@ def cost(name: str, expr, *, output="sigmoid", register: bool = True) -> Cost:
     stable, used = _stabilize(textbook)
     if not used:
         stable = term.xreplace({a: out.stable(z)})
-    notes = [f"δ^L = {sp.sstr(delta)}: the output layer's {out.display}′ "
+    notes = [f"δᴸ = {_inline(delta)}: the output layer's {out.display}′ "
              + ("cancels" if cancelled else "does not cancel")]
     if not used:
         notes.append("no proved stable rewrite applies to the cost; the kernels print it through "
@@ -474,7 +484,7 @@ def cost(name: str, expr, *, output="sigmoid", register: bool = True) -> Cost:
     if F is None:  # a shipped output layer: its SymPy function with its proved derivative
         F = _function_class(out.name, out.f(z), out.prime)
     theorems.append(_backprop_identity(ids["backprop"], f"BP1–BP4 with C = {name}", F, [c],
-                                       f"C = Σ_j {name}(a^L_j, y_j), f = {out.name} in every layer"))
+                                       f"C = Σⱼ {name}(aᴸⱼ, yⱼ), f = {out.name} in every layer"))
     object.__setattr__(c, "theorems", tuple(theorems))
     if register:
         _USER_COSTS[name] = c
@@ -563,8 +573,8 @@ def cost_for_output_error(delta, output="sigmoid", name: str | None = None, *,
     if register:
         _USER_COSTS[name] = c
     target = sp.Eq(sp.Symbol("δ^L_j"), d, evaluate=False)
-    object.__setattr__(c, "notes", c.notes + (f"integrated ∂C/∂a = ({sp.sstr(d)})/{out.display}′ = "
-                                              f"{sp.sstr(integrand)} in a; asked δ: {target.rhs}",))
+    object.__setattr__(c, "notes", c.notes + (f"integrated ∂C/∂a = ({_inline(d)})/{out.display}′ = "
+                                              f"{_inline(integrand)} in a; asked δ: {_inline(target.rhs)}",))
     return c
 
 

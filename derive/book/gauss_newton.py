@@ -202,7 +202,7 @@ def _by_form(*readings: tuple) -> Reading:
     return Reading(decides=decides)
 
 
-@theorem("gauss_newton_product", "The Gauss–Newton product Gv = JᵀH_oJv is backprop of a new error",
+@theorem("gauss_newton_product", "The Gauss–Newton product Gv = JᵀHₒJv is backprop of a new error",
          "r_operator", equation="Martens (2010)")
 def gauss_newton_product() -> Derivation:
     r"""The output block of :math:`J^T H_o J v`: :math:`R_G\{\delta^L_j\} = c''(a^L_j)\sigma'(z^L_j)^2

@@ -150,7 +150,7 @@ def gradient_descent_step() -> Derivation:
         readings=[Reading({DC: first_order}, methods=("doit", "expand")),
                   Reading(prepare=sp.factor_terms, prepare_name="factor_terms (η out of the sum)",
                           methods=("structural",))],
-        parts=[Part("ΔC = ∇C·Δv = −η‖∇C‖² ≤ 0", False, "dimension 3 (with C undefined)"),
+        parts=[Part("ΔC = ∇C·Δv = −η‖∇C‖² ≤ 0", False, "dimension 3 (C any differentiable function)"),
                Part("Σ_i g_i(−η g_i) = −η Σ_i g_i² ≤ 0", True)],
     )
 

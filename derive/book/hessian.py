@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..core.display import At, Display, display
 from ..core.outcome import Outcome, combine
 from ..core.prover import holds, prove_equal
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
@@ -117,8 +118,9 @@ def hessian_newton_step() -> Derivation:
              "Taylor to second order, eq. (105); $H$ is the symmetric matrix of $∂^2 C/∂w_j ∂w_k$"),
         Step(sp.Eq(sp.Derivative(Mf(dw), dw), gC + H * dw, evaluate=False),
              "differentiate: ∇ of ½ΔwᵀHΔw is HΔw because H is symmetric"),
-        Step(sp.Eq(grad_at_star, zero, evaluate=False),
-             "the gradient vanishes at Δw = −H⁻¹∇C, eq. (106) (H invertible)"),
+        Step(At(sp.Eq(sp.MatAdd(gC, H * dw, evaluate=False), zero, evaluate=False), dw, star),
+             "the gradient vanishes at the Newton step Δw = −H⁻¹∇C, eq. (106) (H invertible): "
+             "∇C + H(−H⁻¹∇C) = ∇C − ∇C = 0"),
         Step(sp.Eq(sp.Derivative(Mf(dw), dw, 2), H, evaluate=False), "the model's Hessian is H itself"),
         Step(sp.Eq(u, dw + H.I * gC), "measure the step from the stationary point"),
         Step(sp.Eq(Mf(dw) - Mf(star), half_uHu, evaluate=False),
@@ -146,6 +148,17 @@ def hessian_newton_step() -> Derivation:
                     "every entry a symbol at d = 2, 3; the strict minimum for positive-definite H "
                     "shown by Sylvester's criterion at d = 2 only)", True)],
     )
+
+
+@display("hessian_newton_step")
+def _newton_form(s):
+    r"""Part 1 as the book writes eq. (106): :math:`\nabla C + H\Delta w = 0` at
+    :math:`\Delta w = -H^{-1}\nabla C` (the statement is that sum with the step put in)."""
+    first, second = s
+    names = {m.name: m for m in (*first.atoms(sp.MatrixSymbol), *second.atoms(sp.MatrixSymbol))}
+    H, gC, dw = names["H"], names[r"\nabla{C}"], names[r"\Delta{w}"]
+    at = At(sp.Eq(sp.MatAdd(gC, H * dw, evaluate=False), first.rhs, evaluate=False), dw, -H.I * gC)
+    return Display((at, None))
 
 
 def _scalar_normal(e: sp.Basic, symmetric: dict) -> sp.Basic:

@@ -243,7 +243,7 @@ def second_identity(act: Activation) -> Identity:
 _A, _Z = path("a^{l-1}"), path("z^{l}")
 
 
-@theorem("r_forward", "The forward R-pass: R{z^l} and R{a^l}", "r_operator",
+@theorem("r_forward", "The forward R-pass: R{zˡ} and R{aˡ}", "r_operator",
          equation="(25) along v")
 def r_forward() -> Derivation:
     r""":math:`R\{z^l_j\} = \sum_k R\{w^l_{jk}\}a^{l-1}_k + \sum_k w^l_{jk}R\{a^{l-1}_k\} + R\{b^l_j\}`,
@@ -313,7 +313,7 @@ def _softmax(zz: Callable, at) -> sp.Expr:
     return sp.exp(zz(at)) / sp.Sum(sp.exp(zz(i)), (i, 1, n_L))
 
 
-@theorem("r_output_error", "R{δ^L}: the output error along v", "r_operator",
+@theorem("r_output_error", "R{δᴸ}: the output error along v", "r_operator",
          equation="(BP1), (84) along v")
 def r_output_error() -> Derivation:
     r"""An elementwise output with :math:`C_x = \sum_j c(a^L_j)` (BP1:
@@ -404,7 +404,7 @@ def _printed_output_curvatures() -> Outcome:
 _D = path(r"\delta^{l+1}")
 
 
-@theorem("r_bp2", "R{δ^l}: BP2 along v", "r_operator", equation="(BP2) along v")
+@theorem("r_bp2", "R{δˡ}: BP2 along v", "r_operator", equation="(BP2) along v")
 def r_bp2() -> Derivation:
     r""":math:`R\{\delta^l_j\} = \sigma''(z^l_j)R\{z^l_j\}\sum_k w^{l+1}_{kj}\delta^{l+1}_k
     + \sigma'(z^l_j)\sum_k (R\{w^{l+1}_{kj}\}\delta^{l+1}_k + w^{l+1}_{kj}R\{\delta^{l+1}_k\})`:

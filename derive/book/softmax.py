@@ -161,7 +161,7 @@ def softmax_normalised() -> Derivation:
     )
 
 
-@theorem("softmax_monotone", "Raising z_j raises a_j and lowers every other output", "softmax")
+@theorem("softmax_monotone", "Raising zⱼ raises aⱼ and lowers every other output", "softmax")
 def softmax_monotone() -> Derivation:
     r""":math:`\partial a_j/\partial z_j = a_j(1-a_j) > 0` and
     :math:`\partial a_j/\partial z_k = -a_j a_k < 0` for k ≠ j."""

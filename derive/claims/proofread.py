@@ -95,7 +95,7 @@ class Derivation:
             return (f"refuted: step {self.steps.index(self.first_wrong) + 1} (line "
                     f"{self.first_wrong.line}) is wrong; {proved} of {n} steps proved")
         if self.status is PROVED:
-            return f"proved: all {n} steps"
+            return "proved: the one step" if n == 1 else f"proved: all {n} steps"
         return f"undecided: {proved} of {n} steps proved, none refuted"
 
     def as_dict(self) -> dict:

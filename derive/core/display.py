@@ -30,12 +30,13 @@ from typing import Callable, Sequence
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .notation import latex, math_char, plain_text, pretty, segments
+from .methods import method_words
+from .notation import latex, math_char, plain_math, plain_text, pretty, segments
 from .outcome import PROVED, UNDECIDED, Outcome
 from .prover import prove_equal
 from .theorem import register_view
 
-__all__ = ["Display", "Shown", "Update", "SquaredNorm", "DISPLAYS", "display", "meaning", "same",
+__all__ = ["Display", "Shown", "Update", "SquaredNorm", "At", "DISPLAYS", "display", "meaning", "same",
            "shown", "display_latex", "ordered", "book_form", "half", "norm_sq", "symbol_named",
            "identity_latex", "identity_text", "identity_json"]
 
@@ -66,6 +67,34 @@ class Update(sp.Basic):
         out = prettyForm(*out.right(new))
         out = prettyForm(*out.right(" = "))
         return prettyForm(*out.right(rhs))
+
+
+class At(sp.Basic):
+    r"""``At(relation, x, value)`` prints :math:`\text{relation} \quad\text{at}\quad x = \text{value}`
+    (the Newton step's :math:`\nabla C + H\Delta w = 0` at :math:`\Delta w = -H^{-1}\nabla C`, eq. 106);
+    it means the relation with ``value`` put for ``x``, unevaluated."""
+
+    @property
+    def meaning(self) -> sp.Basic:
+        rel, x, value = self.args
+        return type(rel)(*(side.xreplace({x: value}) for side in rel.args), evaluate=False)
+
+    def _latex(self, printer):
+        rel, x, value = self.args
+        return r"%s \quad \text{at} \quad %s = %s" % (printer._print(rel), printer._print(x),
+                                                       printer._print(value))
+
+    def _sympystr(self, printer):
+        rel, x, value = self.args
+        return f"{printer._print(rel)} at {printer._print(x)} = {printer._print(value)}"
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+        rel, x, value = (printer._print(a) for a in self.args)
+        out = prettyForm(*rel.right("  at  "))
+        out = prettyForm(*out.right(x))
+        out = prettyForm(*out.right(" = "))
+        return prettyForm(*out.right(value))
 
 
 def _vector_of(summand: sp.Expr, index: sp.Symbol) -> sp.Expr:
@@ -111,7 +140,7 @@ class SquaredNorm(sp.Expr):
 def meaning(expr: sp.Basic) -> sp.Basic:
     """``expr`` with every display-only node replaced by what it stands for (relations are
     rebuilt unevaluated, so that ``C >= 0`` stays a relation and does not become ``True``)."""
-    if isinstance(expr, (Update, SquaredNorm)):
+    if isinstance(expr, (Update, SquaredNorm, At)):
         return meaning(expr.meaning)
     if not expr.args or isinstance(expr, (sp.Symbol, sp.Indexed)):
         return expr
@@ -144,8 +173,8 @@ def ordered(expr: sp.Expr, first: Sequence[sp.Basic] = ()) -> sp.Expr:
             return type(e)(go(e.lhs), go(e.rhs), evaluate=False)
         if isinstance(e, (sp.Equivalent, sp.And, sp.Or)):
             return type(e)(*[go(a) for a in e.args], evaluate=False)
-        if isinstance(e, (Update, SquaredNorm)):
-            return e
+        if isinstance(e, (Update, SquaredNorm, At, sp.MatrixExpr)):
+            return e  # a product of matrices is never reordered, nor a sum of them evaluated
         if not isinstance(e, sp.Expr) or e.is_Atom or isinstance(e, (sp.Indexed, AppliedUndef)):
             return e
         if isinstance(e, sp.Add):
@@ -331,6 +360,7 @@ class Shown:
     checks: tuple
     checked_at: str
     problems: tuple
+    general: dict = field(default_factory=dict)  # the statement's concrete symbol -> the display's
 
 
 def _build(identity) -> Shown:
@@ -357,8 +387,9 @@ def _build(identity) -> Shown:
             problems.append(f"the book's form of part {k + 1} is not shown: the statement as stored "
                             f"is not proved equal to it ({o.status}: {o.detail or o.method})")
     used = any(flags) and disp.rename
+    general = {v: k for k, v in disp.rename.items() if isinstance(v, sp.Symbol)} if used else {}
     return Shown(tuple(out), tuple(flags), tuple(checks), disp.checked_at if used else "",
-                 tuple(problems))
+                 tuple(problems), general)
 
 
 _CACHE: dict[tuple[str, int], Shown] = {}
@@ -388,14 +419,20 @@ def unevaluated(expr: sp.Basic) -> bool:
                     return True
             except Exception:  # noqa: BLE001 - cannot rebuild: treat as written by hand
                 return True
-        if isinstance(node, (Update, SquaredNorm, sp.UnevaluatedExpr)):
+        if isinstance(node, (Update, SquaredNorm, At, sp.UnevaluatedExpr)):
             return True
     return False
 
 
-def step_latex(expr: sp.Basic) -> str:
+def step_latex(expr: sp.Basic, identity=None) -> str:
     """LaTeX of a derivation step: in its written order when it was built unevaluated, else in
-    the book's order of terms."""
+    the book's order of terms.  With ``identity``, in the names its statement is shown in: a step
+    about the proof's w₂ is shown about w when the statement is ("checked for w = w₂"), so that a
+    derivation never mixes w′ and w₂."""
+    if identity is not None:
+        general = shown(identity).general
+        if general:
+            expr = expr.xreplace(general)
     return display_latex(expr, unevaluated(expr))
 
 
@@ -415,7 +452,8 @@ def checked_at(identity) -> list[str]:
     for part in getattr(identity.derivation, "parts", ()) or ():
         where = getattr(part, "checked_at", "")
         if where and not getattr(part, "general", True):
-            text = getattr(part, "text", "")
+            text = plain_math(getattr(part, "text", ""))  # read as prose, in the book's letters
+            where = plain_math(where)
             lines.append(f"{text}: checked at {where}" if text else f"checked at {where}")
     return lines
 
@@ -469,12 +507,12 @@ def identity_latex(identity, proof=None) -> str:
     if identity.equation and not any(c in identity.equation for c in "\\^_"):
         head += r"\text{ — eq. %s}" % _mathjax_text(identity.equation)
     if proof is not None:
-        head += r"\quad\text{[%s: }%s\text{]}" % (_mathjax_text(proof.status.upper()),
-                                                   prose_latex(proof.method))
+        head += r"\quad\text{[%s }%s\text{]}" % (_mathjax_text(proof.status.upper()),
+                                                  prose_latex(method_words(proof.method)))
     rows = [f"&{t}" for t in statement_latex(identity)]
     for c in checked_at(identity):
         rows.append(r"&\quad %s" % prose_latex(c))
-    rows += [f"&{step_latex(st.expr)} &&{prose_latex(st.reason)}" for st in identity.steps]
+    rows += [f"&{step_latex(st.expr, identity)} &&{prose_latex(st.reason)}" for st in identity.steps]
     return "$$" + head + r"\\ \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
 
@@ -492,7 +530,7 @@ def identity_text(identity, proof=None) -> str:
                              not any(c in identity.equation for c in "\\^_") else "")
     lines = [f"{identity.id}: {head}"]
     if proof is not None:
-        lines.append(f"  {proof.status.upper()} by {proof.method}" +
+        lines.append(f"  {proof.status.upper()} {method_words(proof.method)}" +
                      ("" if proof.ok else f"  (expected {proof.expected})"))
     sh = shown(identity)
 
@@ -508,14 +546,15 @@ def identity_text(identity, proof=None) -> str:
         lines.append("  assumptions: " + plain_text(identity.derivation.assumptions))
     for k, st in enumerate(identity.steps, 1):
         lines.append(f"  {k}. {plain_text(st.reason)}")
-        lines += block(pretty_form(st.expr, unevaluated(st.expr)), "       ")
+        expr = st.expr.xreplace(sh.general) if sh.general else st.expr  # w, as in the statement
+        lines += block(pretty_form(expr, unevaluated(expr)), "       ")
     return "\n".join(lines)
 
 
 def identity_json(identity) -> dict:
     """The statement (as shown) and the steps as LaTeX, for ``gradproof derive --json``."""
     return {"statement": statement_latex(identity),
-            "steps": [{"latex": step_latex(st.expr), "reason": st.reason} for st in identity.steps],
+            "steps": [{"latex": step_latex(st.expr, identity), "reason": st.reason} for st in identity.steps],
             "checked_at": checked_at(identity)}
 
 

@@ -27,7 +27,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 __all__ = ["LATEX_NAMES", "SYMBOL_LATEX", "BookLatexPrinter", "latex", "prime_head", "name_symbols",
-           "math_char", "unicode_to_latex", "segments", "MATH_SYMBOLS", "TEXT_SYMBOLS"]
+           "math_char", "unicode_to_latex", "segments", "MATH_SYMBOLS", "TEXT_SYMBOLS", "plain_math"]
 
 #: Symbol name -> LaTeX, for names SymPy would not print as the book does.
 LATEX_NAMES: dict[str, str] = {
@@ -93,6 +93,20 @@ class BookLatexPrinter(LatexPrinter):
     def _print_OneMatrix(self, expr):
         # a row of ones is the transpose of the ones column the book writes as 1
         return r"\mathbf{1}^{T}" if expr.rows == 1 and expr.cols != 1 else r"\mathbf{1}"
+
+    def _print_Mul(self, expr):
+        # a product written unevaluated as (−1)·2·(y − a): the sign in front, −2 (y − a)
+        if expr.args and expr.args[0] == -1 and len(expr.args) > 2 and not expr.is_Number:
+            return "- " + self._print(sp.Mul(*expr.args[1:], evaluate=False))
+        return super()._print_Mul(expr)
+
+    def _print_MatMul(self, expr):
+        # ½ uᵀHu, as the book writes a scalar in front of a matrix product: not (½) uᵀHu
+        c, rest = expr.args[0], expr.args[1:]
+        if getattr(c, "is_Rational", False) and c not in (1, -1) and rest:
+            body = " ".join(self.parenthesize(m, PRECEDENCE["Mul"], strict=False) for m in rest)
+            return "%s %s" % (self._print(c), body)
+        return super()._print_MatMul(expr)
 
     def _print_HadamardProduct(self, expr):
         return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=False)
@@ -393,6 +407,9 @@ def _pretty_printer():
                 return super()._print_Function(e, sort, name, left, right)
             return super()._print_Function(e, sort, func_name, left, right)
 
+        def _print_ZeroMatrix(self, e):  # the zero vector, written 0 as the book does (not 𝟘)
+            return prettyForm("0")
+
         def _print_Max(self, e):
             return self._print_Function(e, func_name="max")
 
@@ -451,8 +468,14 @@ def _plain(tex: str) -> str:
             return t
         return ("^" if m.group(1) == "^" else "_") + (body if len(body) == 1 else f"({body})")
     s = re.sub(r"([\^_])(?:\{([^{}]*)\}|([A-Za-z0-9]))", script, s)
-    # grouping braces go; a brace the text asked for (\{, \}) stays
-    return s.replace("{", "").replace("}", "").replace("\x01", "{").replace("\x02", "}")
+    # grouping braces go; a brace the text asked for (\{, \}) stays; one prime: σ′, w′
+    return s.replace("{", "").replace("}", "").replace("\x01", "{").replace("\x02", "}").replace("'", "′")
+
+
+def plain_math(tex: str) -> str:
+    """Loose inline LaTeX (``n_{l+1} = 2``, ``δ^L = ∇_a C``) as Unicode text (``nₗ₊₁ = 2``, ``δᴸ = ∇ₐ C``),
+    for prose that must read without a math renderer."""
+    return _plain(tex)
 
 
 def _wrap(s: str) -> str:

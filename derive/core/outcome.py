@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Sequence
 
 import sympy as sp
 
-from .notation import latex
+from .notation import latex, plain_math, pretty
 
 __all__ = ["Status", "PROVED", "REFUTED", "UNDECIDED", "Counterexample", "Outcome", "combine"]
 
@@ -65,6 +65,21 @@ def _rational_text(v) -> str:
     raise ValueError(f"a counterexample value must be an exact rational, not {v!r}")
 
 
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "lmbda", "mu",
+          "sigma", "tau", "phi"}
+
+
+def _shown_name(name: str) -> str:
+    """A symbol's name as text in the book's letters when it is spelled in TeX or is a Greek
+    letter's name: ``\\partial C_0/\\partial w`` -> ``∂C₀/∂w``, ``\\nabla{C}_1`` -> ``∇C₁``,
+    ``eta`` -> ``η``; any other name (``z_1``, ``a^l_k``: the reader's own) as it is."""
+    if "\\" in name:
+        return plain_math(name).replace("∂ ", "∂")
+    if name in _GREEK:
+        return pretty(sp.Symbol(name))
+    return name
+
+
 class Counterexample(dict):
     r"""Exact values of the free symbols at which two sides certainly differ: a read-only
     ``{name: "p/q"}``, each value the text of a rational in lowest terms (``"-5/11"``, ``"3"``).
@@ -94,8 +109,9 @@ class Counterexample(dict):
         return {k: Fraction(v) for k, v in self.items()}
 
     def text(self) -> str:
-        """``"x = 1/3, y = -2"`` (empty when there are no symbols)."""
-        return ", ".join(f"{k} = {v}" for k, v in self.items())
+        """``"x = 1/3, y = -2"`` (empty when there are no symbols), each name as the book writes
+        it: ``∂C₀/∂w = 1/3, η = 2/7, ∇C₁ = 5/11`` (a name spelled in TeX or Greek, in Unicode)."""
+        return ", ".join(f"{_shown_name(k)} = {v}" for k, v in self.items())
 
     def where(self) -> str:
         """``"at x = 1/3, y = -2"``, or, with no symbols, ``"the sides are different numbers"``."""

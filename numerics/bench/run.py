@@ -61,8 +61,8 @@ def bench(data, windows: int = 5, loop_batches: int = 500, sizes=SIZES, memory: 
             times, cpu = _windows(sz, images, labels, names, windows, loop_batches, per_epoch,
                                   counts["numpy_threads"], progress)
             result["networks"].append(_compare(sz, times, cpu))
-        if memory:
-            result["memory"] = _memory(data_arg)
+        if memory:  # the child loads what this process loaded (the sample it fell back to, say)
+            result["memory"] = _memory(data_arg or _loaded(data))
         result["setup"].update(counts, blas=blas)
     result["targets"] = {k: {"what": what, "limit": v} for k, (what, v) in TARGETS.items()}
     result["targets"]["generated_vs_bound"]["limit_by_network"] = {
@@ -149,6 +149,15 @@ def _compare(sizes, times: dict[str, list[float]], cpu: dict[str, list[float]]) 
             "median_wall_seconds": wall, "median_epoch_seconds": med, "ratios_to_bound": to_bound,
             "ratios": ratios, "passed": passed,
             "limits": {**{k: v for k, (_, v) in TARGETS.items() if k in passed}, **limits}}
+
+
+def _loaded(data) -> str | None:
+    """``--data`` for what ``data`` is: ``sample`` for the bundled sample, else its folder (None:
+    let the child search as this process did)."""
+    if getattr(data, "kind", None) == "sample":
+        return "sample"
+    path = getattr(data, "path", None)
+    return str(path) if path else None
 
 
 def _memory(data_arg: str | None) -> dict[str, Any]:

@@ -129,3 +129,14 @@ def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(tmp_path):
             assert "from the proof cache (proved" not in html
         # a flag that would do nothing is a warning
         assert ("warning: --epochs 2 does nothing with --train none" in r.stderr) == (run == "fresh")
+
+
+@pytest.mark.parametrize("flags, flag", [
+    (["--eta", "1"], "--eta"),                                     # no model to train with it
+    (["--activation", "silu", "--sizes", "784,x"], "--sizes"),
+    (["--activation", "silu", "--eta", "-1"], "--eta"),
+    (["--activation", "silu", "--sizes", "784,30,5", "--data", "sample"], "--sizes"),  # not 10 digits
+])
+def test_the_training_flags_of_a_users_model_are_checked_first(tmp_path, flags, flag):
+    one_line_error(gradproof(*flags, "--out", str(tmp_path / "o")), flag)
+    assert not (tmp_path / "o").exists()

@@ -80,7 +80,8 @@ def test_bad_flags_exit_2_with_one_line(args, flag):
 def test_divergence_stops_and_saves_nothing(tmp_path):
     path = tmp_path / "net.npz"
     p = gradproof("train", "--data", "sample", "--sizes", "784,10,10", "--cost", "cross_entropy",
-                  "--activation", "relu", "--eta", "1e300", "--epochs", "3", "--save", str(path))
+                  "--activation", "relu", "--eta", "1e300", "--init", "large", "--epochs", "3",
+                  "--save", str(path))
     assert p.returncode == 1, (p.stdout, p.stderr)
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "smaller" in lines[0] and "Traceback" not in p.stderr
@@ -185,3 +186,15 @@ def test_jobs_without_runs_is_a_warning():
     p = gradproof("train", "--data", "sample", "--sizes", "784,8,10", "--epochs", "1", "--jobs", "2")
     assert p.returncode == 0
     assert "warning: --jobs does nothing without --runs" in p.stderr
+
+
+def test_the_default_init_is_scaled_except_in_the_chapter_1_preset():
+    """N(0, 1/n_in) outside nielsen-ch1 (said in --help); the preset keeps the book's N(0, 1)."""
+    mine = gradproof("train", "--data", "sample", "--epochs", "1", "--sizes", "784,10,10", "--json")
+    book = gradproof("train", "--data", "sample", "--epochs", "1", "--preset", "nielsen-ch1",
+                     "--sizes", "784,10,10", "--json")
+    assert mine.returncode == 0 and book.returncode == 0, (mine.stderr, book.stderr)
+    assert json.loads(mine.stdout)["config"]["init"] == "scaled"
+    assert json.loads(book.stdout)["config"]["init"] == "large"
+    assert "default: scaled, except with --preset nielsen-ch1" in " ".join(
+        gradproof("train", "--help").stdout.split())

@@ -61,7 +61,7 @@ def test_a_fifo_in_the_cache_blocks_nothing_and_a_linked_folder_is_refused(tmp_p
     os.mkfifo(proofs / "perceptron_bias.json")
     r = gradproof("derive", "perceptron_bias", env=env)
     _quiet(r)
-    assert r.returncode == 0 and r.stderr == "" and "1 of 1 identities proved" in r.stdout
+    assert r.returncode == 0 and r.stderr == "" and "1 of 1 identity proved" in r.stdout
     target = tmp_path / "target"
     target.mkdir()
     os.unlink(proofs / "perceptron_bias.json")

@@ -85,3 +85,19 @@ def test_a_failing_memory_child_fails_the_run(monkeypatch):
                        contestants=("bound",))
     assert result["memory"] == {"error": "bench: the memory child failed: boom", "passed": False}
     assert result["passed"] is False
+
+
+@pytest.mark.parametrize("given, kind, path, child", [
+    (None, "sample", None, "sample"),                 # the parent fell back to the sample
+    (None, "full", "/data/mnist", "/data/mnist"),     # the folder the parent's search found
+    ("sample", "sample", None, "sample"),             # --data as given
+])
+def test_the_memory_child_loads_what_the_parent_loaded(monkeypatch, given, kind, path, child):
+    seen = []
+    monkeypatch.setattr(run, "peak_memory", lambda data_arg: seen.append(data_arg) or {
+        "peak_rss_mb": 1.0, "kind": kind})
+    data = _data()
+    data.kind, data.path = kind, path
+    run.bench(data, windows=1, loop_batches=1, sizes=((30, 5, 10),), memory=True, data_arg=given,
+              contestants=("bound",))
+    assert seen == [child]

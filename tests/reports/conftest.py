@@ -29,6 +29,21 @@ def need(tool: str) -> str:
     return path
 
 
+def overfull_boxes(folder) -> list[tuple[float, str]]:
+    """pdflatex once on ``folder/report.tex``; each overfull box of its log as (points, where)."""
+    import re
+    import subprocess
+
+    from ..limits import HANG_GUARD
+
+    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                       cwd=folder, capture_output=True, timeout=HANG_GUARD)
+    assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
+    log = (folder / "report.log").read_text(encoding="latin-1")
+    return [(float(w), where) for w, where in
+            re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too \w+\) (.*)", log)]
+
+
 # --- identities ---------------------------------------------------------------------------------
 
 z = sp.Symbol("z", real=True)
@@ -140,10 +155,17 @@ def bad_report():
 
 @pytest.fixture(scope="session")
 def full_report():
-    """Every registered identity, really proved, with the real kernel source and a training record:
-    what `gradproof report` shows, for the layout tests (PDF boxes, browser widths)."""
-    from gradproof.numerics.codegen import kernel_source
+    """What `gradproof report` shows (the README's first command): every registered identity
+    proved (through the proof cache of this test process), the numeric checks, the real kernel,
+    two epochs of nielsen-ch1 on the sample and the Hessian section's theorems -- for the layout tests (PDF boxes, browser
+    widths) and the reader's-eye tests of test_readme_reports."""
+    from functools import partial
 
-    return build(list(derive.REGISTRY.values()), training=training_record(),
-                 kernel={"cost": "quadratic", "activation": "sigmoid", "ran": True,
-                         "preset": "nielsen-ch1", "source": kernel_source("quadratic", "sigmoid")})
+    from gradproof.reports import gather as g
+
+    # the Hessian section's product checks, race and exact Newton (25 s) are
+    # tests/reports/test_hessian_section's to check; here the section shows its theorems and says
+    # that it ran nothing
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(g, "gather_hessian", partial(g.gather_hessian, checks=False, train=False))
+        return g.gather(train="nielsen-ch1", data="sample", epochs=2, cache=True)

@@ -11,7 +11,7 @@ from gradproof.reports.report import FIGURE_PDF
 from gradproof.reports.write import write_report
 
 from ..limits import HANG_GUARD
-from .conftest import need
+from .conftest import need, overfull_boxes
 
 
 def pages(pdf) -> int:
@@ -82,11 +82,23 @@ def test_no_box_wider_than_10pt_and_no_wrapped_code(full_report, tmp_path):
     tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
     assert r"\hookleftarrow" not in tex and r"\begin{Verbatim}" in tex and r"\PY{k}{def}" in tex
     assert r"\usepackage{lmodern}" in tex and r"{hyperref}" in tex
-    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-                       cwd=tmp_path, capture_output=True, timeout=HANG_GUARD)
-    assert r.returncode == 0, r.stdout.decode(errors="replace")[-2000:]
-    log = (tmp_path / "report.log").read_text(encoding="latin-1")
-    wide = [(float(w), where) for w, where in
-            re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too \w+\) (.*)", log)]
+    wide = overfull_boxes(tmp_path)
     assert not [w for w in wide if w[0] > 10], wide
     assert res.paths
+
+
+def test_a_missing_latex_package_is_named(tmp_path):
+    """pdflatex's own log is the oracle: a package that is not installed is named with the fix,
+    and lmodern (missing beside texlive-latex-base) with its Debian package."""
+    need("pdflatex")
+    from gradproof.reports.latex import missing_package
+    from gradproof.reports.report import ReportError
+    from gradproof.reports.write import compile_pdf
+
+    tex = "\\documentclass{article}\n\\usepackage{gradproofnosuchpackage}\n\\begin{document}x\\end{document}\n"
+    with pytest.raises(ReportError) as exc:
+        compile_pdf(tex, None, tmp_path)
+    assert "the LaTeX file gradproofnosuchpackage.sty is missing" in str(exc.value), str(exc.value)
+    lm = missing_package("! LaTeX Error: File `lmodern.sty' not found.\n")
+    assert "apt-get install lmodern" in lm
+    assert missing_package("! Undefined control sequence.") is None

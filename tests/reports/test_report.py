@@ -233,3 +233,11 @@ def test_generality_parts_and_cache_fields_are_shown_when_present():
         object.__setattr__(d, "parts", original)
         from gradproof.derive.core import display
         display._CACHE.clear()
+
+
+def test_the_sample_is_named_once_in_the_data_line():
+    from gradproof.reports.report import data_summary
+
+    line = data_summary({"kind": "sample", "source": "bundled sample (--data sample)",
+                         "sizes": {"training": 5000, "validation": 1000, "test": 1000}})
+    assert line.count("bundled") == 1 and line.endswith("; --data sample"), line

@@ -214,3 +214,23 @@ def test_the_book_order_of_terms_changes_no_value():
         for s in idy.statement:
             o = same(book_form(s), s)
             assert o.proved, (idy.id, s, o)
+
+
+def test_the_newton_step_shows_eq_106_not_0_eq_0():
+    """Its statement is ∇C + H(−H⁻¹∇C) = 0, which SymPy's normal form makes "0 = 0": it is shown
+    as the book's eq. (106), a display form proved equal to it, and the terminal prints σ′ and 0."""
+    from gradproof import derive
+    from gradproof.derive.book.network import sigma_prime
+    from gradproof.derive.core.notation import pretty
+
+    idy = derive.REGISTRY["hessian_newton_step"]
+    sh = display.shown(idy)
+    assert sh.is_display[0] and sh.checks[0].proved
+    tex = display.statement_latex(idy)[0]
+    assert r"\text{at}" in tex and r"\Delta{w} = - H^{-1} \nabla{C}" in tex, tex
+    steps = [display.step_latex(s.expr, idy) for s in idy.steps]
+    assert not any(t.replace(" ", "") == "0=0" for t in [tex, *steps]), steps
+    text = display.identity_text(idy)
+    assert "𝟘" not in text and "at  Δw" in text
+    z = sp.Symbol("z")
+    assert pretty(sigma_prime(z)) == "σ′(z)"

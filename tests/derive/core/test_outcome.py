@@ -85,10 +85,13 @@ def test_a_counterexample_is_read_only_and_survives_pickle_and_copy():
 
 def test_text_where_and_describe():
     cx = Counterexample({"eta": "1/3", "w": "-2"})
-    assert cx.text() == "eta = 1/3, w = -2"
-    assert cx.where() == "at eta = 1/3, w = -2"
-    assert cx.describe("1", "2") == "at eta = 1/3, w = -2: lhs = 1, rhs = 2"
-    assert cx.describe("1", "2", "-1") == "at eta = 1/3, w = -2: lhs = 1, rhs = 2, lhs − rhs = -1"
+    assert cx.text() == "η = 1/3, w = -2"  # each name as the book writes it
+    assert cx.where() == "at η = 1/3, w = -2"
+    assert cx.describe("1", "2") == "at η = 1/3, w = -2: lhs = 1, rhs = 2"
+    assert cx.describe("1", "2", "-1") == "at η = 1/3, w = -2: lhs = 1, rhs = 2, lhs − rhs = -1"
+    tex = Counterexample({r"\partial C_0/\partial w": "1/3", r"\nabla{C}_1": "5/11", "H_12": "2/7",
+                          "a^l_k": "1"})
+    assert tex.text() == "∂C₀/∂w = 1/3, ∇C₁ = 5/11, H_12 = 2/7, a^l_k = 1"  # a plain name as it is
     none = Counterexample({})
     assert none.text() == "" and none.where() == "the sides are different numbers"
     assert none.describe("pi", "22/7") == "the sides are different numbers: lhs = pi, rhs = 22/7"
