@@ -1,32 +1,35 @@
 """A proofread derivation as one self-contained HTML page: MathML per line, a badge per step.
 
-Uses the report's renderer (:func:`reports.render.expr_mathml`, the same checked MathML as the
-report) and its self-containment audit (:func:`reports.html.check_self_contained`); the page has
-inline CSS only — no scripts, no URLs.  A line is shown as MathML of what was parsed (definitions
-kept as the names written); a line with a derivative (``diff``, ``σ′``) is shown as typed, since
-the parser has already differentiated it.
+Uses the report's renderer (:func:`reports.render.latex_to_mathml`, the same checked MathML as
+the report) and its self-containment audit (:func:`reports.html.check_self_contained`); the page
+has inline CSS only — no scripts, no URLs.  Each line (and each ``let``/``assume``) is typeset as
+the reader typed it: read by the notation reader, unevaluated, and printed in the order written
+(:func:`derive.claims.readback.shown_latex`: σ′(z), ∂/∂w, ln), not in SymPy's reordered form.  A
+line the reader cannot read is shown as typed, in code.  The title is the file's name.
 """
 from __future__ import annotations
 
-import re
+import os
 from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
+from gradproof.derive.claims.reader import read
+from gradproof.derive.claims.readback import shown_latex
+from gradproof.derive.claims.reading import ReadError
+
 from .html import check_self_contained
-from .render import RenderError, expr_mathml
+from .render import RenderError, latex_to_mathml
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.derive.claims.proofread import Derivation
 
 __all__ = ["render_proofread_html"]
 
-_CALCULUS = re.compile(r"diff\s*\(|Derivative\s*\(|['′″]")
-
 _PAGE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>gradproof proofread: {{ d.source }}</title>
+<title>gradproof proofread: {{ name }}</title>
 <style>
 :root { --ok: #1b7a3a; --bad: #b00020; --warn: #8a4b00; --muted: #5c6370; --line: #dde1e6; }
 body { font: 15px/1.5 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1d2127;
@@ -46,12 +49,12 @@ code { font-size: 0.92em; }
 .badge.proved { background: var(--ok); } .badge.refuted { background: var(--bad); }
 .badge.undecided { background: var(--warn); }
 </style></head><body>
-<h1>Proofread: {{ d.source }}</h1>
+<h1>Proofread: {{ name }}</h1>
 <p class="sub">Each step is checked against the line before it. Proved: equal for every real value of
 the symbols (within the assumptions) at which both lines are defined. Refuted: exact values at which
 both lines are real and differ.</p>
-{% if d.lets or d.assumptions %}<p class="meta">{% for l in d.lets %}let <code>{{ l }}</code><br>{% endfor %}
-{% for a in d.assumptions %}assume <code>{{ a }}</code><br>{% endfor %}</p>{% endif %}
+{% if d.lets or d.assumptions %}<p class="meta">{% for l in d.lets %}let {{ show(l) }}<br>{% endfor %}
+{% for a in d.assumptions %}assume {{ show_assumption(a) }}<br>{% endfor %}</p>{% endif %}
 <p class="summary {{ d.status }}"><strong>{{ d.summary }}</strong></p>
 <table>
 <tr><td class="n">{{ d.first_line }}</td><td colspan="2">{{ show(d.first) }}</td></tr>
@@ -70,17 +73,21 @@ previous line = {{ s.verdict.lhs_value }}, this line = {{ s.verdict.rhs_value }}
 
 
 def _show(text: str) -> Markup:
-    """MathML of the line as parsed (definitions kept as names), or the typed text."""
-    from gradproof.derive.claims.verify import parse
+    """MathML of the line as typed (the reader's unevaluated tree, in the order written), or the
+    typed text in code when the reader cannot read it."""
+    try:
+        return Markup(latex_to_mathml(shown_latex(read(text))))
+    except (ReadError, RenderError, ValueError, TypeError):
+        return Markup("<code>") + text + Markup("</code>")
 
-    if not _CALCULUS.search(text):
-        try:
-            return Markup(expr_mathml(parse(text)))
-        except (ValueError, RenderError):
-            pass
-    return Markup("<code>") + text + Markup("</code>")
+
+def _show_assumption(text: str) -> Markup:
+    """An ``assume`` line: a relation typeset (``!=`` is ≠ there), a kind (``n integer``) as typed."""
+    if not any(r in text for r in "<>=≤≥≠"):
+        return Markup("<code>") + text + Markup("</code>")
+    return _show(text.replace("!=", "≠"))
 
 
 def render_proofread_html(d: "Derivation") -> str:
     """The page as text (raises ValueError if it would not be self-contained)."""
-    return check_self_contained(_PAGE.render(d=d, show=_show))
+    return check_self_contained(_PAGE.render(d=d, show=_show, show_assumption=_show_assumption, name=os.path.basename(d.source)))

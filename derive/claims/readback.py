@@ -21,10 +21,11 @@ import re
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
 
 from .quantities import NETWORK, Layer, gradient, hadamard, is_layer, is_unwritten_bound, norm
 
-__all__ = ["shown", "GREEK"]
+__all__ = ["shown", "shown_latex", "GREEK"]
 
 #: ASCII names of Greek letters → the letters.
 GREEK = {name: chr(code) for name, code in (
@@ -41,6 +42,42 @@ _FUNCTION_NAMES = {"sigmoid": "σ", "relu": "ReLU", "log": "ln", "sign": "sgn", 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _PRIMES = {1: "′", 2: "″", 3: "‴"}
+
+_LATEX_RELATIONS = {"=": "=", "<": "<", "≤": r"\le", ">": ">", "≥": r"\ge", "≠": r"\ne",
+                    "≈": r"\approx", "≡": r"\equiv", "→": r"\to"}
+
+
+class _AsWritten(LatexPrinter):
+    """SymPy's LaTeX printer on the reader's unevaluated tree, in the order written
+    (``order="none"``), ln for log, and a prime for the reader's prime (a ``Subs`` of a derivative
+    at a fresh variable): σ′(z), not ``d/dξ σ(ξ)|_{ξ=z}``."""
+
+    def __init__(self):
+        super().__init__({"order": "none", "ln_notation": True})
+
+    def _print_Subs(self, expr):
+        body, (var,), (point,) = expr.args[0], expr.args[1], expr.args[2]
+        if (isinstance(body, sp.Derivative) and all(v == var for v, _ in body.variable_count)
+                and isinstance(body.expr, sp.Function) and body.expr.args == (var,)):
+            n = body.derivative_count
+            primes = "'" * n if n <= 3 else f"^{{({n})}}"
+            return rf"{self._function_name(body.expr)}{primes}\left({self._print(point)}\right)"
+        return super()._print_Subs(expr)
+
+    def _function_name(self, f) -> str:
+        name = getattr(f.func, "__name__", str(f.func))
+        return {"sigmoid": r"\sigma", "sigma": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",
+                "exp": r"\exp", "log": r"\ln"}.get(name, self._deal_with_super_sub(name))
+
+
+def shown_latex(reading) -> str:
+    """A reading as LaTeX in the order it was written (for typesetting what the reader typed)."""
+    printer = _AsWritten()
+    out = printer.doprint(reading.sides[0])
+    for rel, side in zip(reading.relations, reading.sides[1:]):
+        out += f" {_LATEX_RELATIONS.get(rel, rel)} {printer.doprint(side)}"
+    return out
+
 
 # precedence: how tightly a shown form binds (an operand looser than its place is parenthesized)
 _ADD, _MUL, _NEG, _POW, _ATOM = 1, 2, 3, 4, 5

@@ -9,17 +9,35 @@ from gradproof.derive.claims.proofread import proofread
 from gradproof.reports.proofread import render_proofread_html
 
 
-def test_page_is_self_contained_with_a_badge_per_step():
-    d = proofread("let a = sigma(z)\nsigma'(z)\n  = a*(1 - a)   # σ′ = σ(1 − σ)\n  = a*(1 + a)\n",
-                  source="d.txt")
+def _text(mathml: str) -> str:
+    """The characters of a MathML fragment, in document order."""
+    return "".join(ET.fromstring(mathml).itertext())
+
+
+def test_page_is_self_contained_with_a_badge_per_step_and_each_line_as_typed():
+    d = proofread("let a = sigma(z)\nassume z != 0\nassume n integer\nsigma'(z)\n"
+                  "  = a*(1 - a)   # σ′ = σ(1 − σ)\n  = (1 + a)*a\n", source="/home/reader/notes/d.txt")
     page = render_proofread_html(d)
     html5lib.HTMLParser(strict=False).parse(page)
     assert page.count('class="badge proved"') == 1 and page.count('class="badge refuted"') == 1
-    assert "σ′ = σ(1 − σ)" in page and "sigma&#39;(z)" in page  # the derivative line, as typed
-    maths = [m for m in page.split("<math")[1:]]
-    assert len(maths) == 2  # the two lines without a derivative, as MathML
-    for m in maths:
-        ET.fromstring("<math" + m.split("</math>")[0] + "</math>")  # well-formed
+    assert "σ′ = σ(1 − σ)" in page
+    # the title and heading name the file, not where it lies
+    assert "<title>gradproof proofread: d.txt</title>" in page and "/home/reader" not in page
+    maths = ["<math" + m.split("</math>")[0] + "</math>" for m in page.split("<math")[1:]]
+    texts = [_text(m) for m in maths]  # well-formed, each
+    # let, assume (≠), then the three lines, typeset in the order typed: σ′(z), a(1 − a), (1 + a)a
+    # — not SymPy's reordering a(a + 1); 'n integer' is a kind, shown as typed, not a product
+    assert texts == ["a=σ(z)", "z≠0", "σ′(z)", "a(1−a)", "(1+a)a"], texts
+    assert "<code>n integer</code>" in page
+
+
+def test_a_line_the_reader_cannot_read_is_shown_as_typed():
+    d = proofread("x\n  = x\n")
+    page = render_proofread_html(d)
+    assert page.count("<math") == 2
+    from gradproof.reports.proofread import _show
+
+    assert str(_show("x # y")) == "<code>x # y</code>"
 
 
 def test_text_is_escaped():
