@@ -43,58 +43,52 @@ __all__ = ["Display", "Shown", "Update", "SquaredNorm", "At", "DISPLAYS", "displ
 
 # --- display-only notation ----------------------------------------------------------------------
 
-class Update(sp.Basic):
+class _Joined(sp.Basic):
+    r"""Three parts printed as ``first SEP second = third``: the one printing rule of :class:`Update`
+    and :class:`At`, each giving its separator for LaTeX, plain text and the pretty printer."""
+
+    _SEPARATOR: tuple[str, str, str]  #: (LaTeX, str, pretty)
+
+    def _latex(self, printer):
+        first, second, third = (printer._print(a) for a in self.args)
+        return "%s %s %s = %s" % (first, self._SEPARATOR[0], second, third)
+
+    def _sympystr(self, printer):
+        first, second, third = (printer._print(a) for a in self.args)
+        return f"{first} {self._SEPARATOR[1]} {second} = {third}"
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+        first, second, third = (printer._print(a) for a in self.args)
+        out = prettyForm(*first.right(self._SEPARATOR[2]))
+        out = prettyForm(*out.right(second))
+        out = prettyForm(*out.right(" = "))
+        return prettyForm(*out.right(third))
+
+
+class Update(_Joined):
     r"""``Update(w, w', rhs)`` prints :math:`w \to w' = \text{rhs}` (the book's eqs. 10, 20, 93);
     it means ``Eq(w', rhs)``."""
+
+    _SEPARATOR = (r"\to", "->", " → ")
 
     @property
     def meaning(self) -> sp.Basic:
         old, new, rhs = self.args
         return sp.Eq(new, rhs, evaluate=False)
 
-    def _latex(self, printer):
-        old, new, rhs = self.args
-        return r"%s \to %s = %s" % (printer._print(old), printer._print(new), printer._print(rhs))
 
-    def _sympystr(self, printer):
-        old, new, rhs = self.args
-        return f"{printer._print(old)} -> {printer._print(new)} = {printer._print(rhs)}"
-
-    def _pretty(self, printer):
-        from sympy.printing.pretty.stringpict import prettyForm
-        old, new, rhs = (printer._print(a) for a in self.args)
-        out = prettyForm(*old.right(" → "))
-        out = prettyForm(*out.right(new))
-        out = prettyForm(*out.right(" = "))
-        return prettyForm(*out.right(rhs))
-
-
-class At(sp.Basic):
+class At(_Joined):
     r"""``At(relation, x, value)`` prints :math:`\text{relation} \quad\text{at}\quad x = \text{value}`
     (the Newton step's :math:`\nabla C + H\Delta w = 0` at :math:`\Delta w = -H^{-1}\nabla C`, eq. 106);
     it means the relation with ``value`` put for ``x``, unevaluated."""
+
+    _SEPARATOR = (r"\quad \text{at} \quad", "at", "  at  ")
 
     @property
     def meaning(self) -> sp.Basic:
         rel, x, value = self.args
         return type(rel)(*(side.xreplace({x: value}) for side in rel.args), evaluate=False)
-
-    def _latex(self, printer):
-        rel, x, value = self.args
-        return r"%s \quad \text{at} \quad %s = %s" % (printer._print(rel), printer._print(x),
-                                                       printer._print(value))
-
-    def _sympystr(self, printer):
-        rel, x, value = self.args
-        return f"{printer._print(rel)} at {printer._print(x)} = {printer._print(value)}"
-
-    def _pretty(self, printer):
-        from sympy.printing.pretty.stringpict import prettyForm
-        rel, x, value = (printer._print(a) for a in self.args)
-        out = prettyForm(*rel.right("  at  "))
-        out = prettyForm(*out.right(x))
-        out = prettyForm(*out.right(" = "))
-        return prettyForm(*out.right(value))
 
 
 def _vector_of(summand: sp.Expr, index: sp.Symbol) -> sp.Expr:
