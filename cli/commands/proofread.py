@@ -52,7 +52,7 @@ def run(args) -> int:
     except ValueError as exc:
         raise UsageError(f"--time-limit: {exc}") from None
     try:
-        d = proofread_file(args.file, time_limit=limit)
+        d = proofread_file(args.file, time_limit=limit, network=in_network())
     except ProofreadError as exc:
         raise UsageError(str(exc)) from None
     if args.html:
@@ -95,7 +95,8 @@ def run_notes(args) -> int:
     from gradproof.derive.core.escape import printable, printable_json
 
     try:
-        n = proofread_notes_file(args.file, time_limit=10.0 if args.time_limit is None else time_limit(args))
+        n = proofread_notes_file(args.file, time_limit=10.0 if args.time_limit is None else time_limit(args),
+                                 network=in_network())
     except NotesError as exc:
         raise UsageError(str(exc)) from None
     if args.html:
@@ -123,6 +124,15 @@ def run_notes(args) -> int:
     if args.html:
         print(printable(f"wrote {args.html}"))
     return exit_status(n.status)
+
+
+def in_network():
+    """The decider of claims in the book's network, with the theorems it relies on proved once and
+    kept in the proof cache (``gradproof derive``'s)."""
+    from gradproof.derive import prove
+    from gradproof.derive.book.network_claims import InNetwork
+
+    return InNetwork(prove=lambda id: prove(id, cache=True))
 
 
 def write_page(path: str, page: str) -> None:

@@ -85,6 +85,19 @@ def register(sub) -> None:
                    help="right-hand side, e.g. '2*sigma(2*z) - 1' (may start with '-'); omit it "
                         "when LHS is an equation")
     add_claim_options(p)
+    p.add_argument("--network", action="store_true",
+                   help="decide the claim in the book's network of chapter 2 (any depth L and "
+                        "widths n_l): C, a^l_j, z^l_j, w^l_jk, b^l_j, δ^l_j, y, whole layers z^l, "
+                        "(w^{l+1})^T, ⊙ and ∇_a C mean what the book means; proved for every "
+                        "depth and width by the book's theorems BP1-BP4, refuted with an explicit "
+                        "small network, or 'holds at the sizes checked'")
+    p.add_argument("--cost", default=None, metavar="NAME",
+                   help="with --network: the cost, any (default), quadratic, cross_entropy or "
+                        "log_likelihood")
+    p.add_argument("--output", default=None, metavar="NAME",
+                   help="with --network: the output layer, any (σ any differentiable "
+                        "activation), sigmoid (σ the logistic function; the default for "
+                        "cross_entropy) or softmax (the default, and only one, for log_likelihood)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -98,6 +111,18 @@ def time_limit(args) -> float:
         raise UsageError(f"--time-limit: {exc}") from None
 
 
+def _in_network(args, limit: float):
+    from gradproof.derive import prove
+    from gradproof.derive.book.network_claims import verify_in_network
+
+    if args.let or args.assume:
+        raise UsageError("--let and --assume are not read with --network; write the claim with "
+                         "the network's own quantities")
+    options = " ".join(f"{k}={v}" for k, v in (("cost", args.cost), ("output", args.output)) if v)
+    return verify_in_network(args.lhs, args.rhs, network=options, time_limit=limit,
+                             prove=lambda id: prove(id, cache=True))
+
+
 def run(args) -> int:
     from gradproof.derive.claims.verify import verify
     from gradproof.derive.core.escape import printable, printable_json
@@ -105,7 +130,10 @@ def run(args) -> int:
 
     limit = time_limit(args)
     try:
-        v = verify(args.lhs, args.rhs, time_limit=limit, let=args.let, assume=args.assume)
+        if args.network or args.cost or args.output:
+            v = _in_network(args, limit)
+        else:
+            v = verify(args.lhs, args.rhs, time_limit=limit, let=args.let, assume=args.assume)
     except ValueError as exc:
         raise UsageError(f"{exc}") from None
     except RecursionError:
@@ -125,7 +153,11 @@ def run(args) -> int:
     if v.status is PROVED:
         show(f"proved  by {v.method}")
         show(f"        ({v.detail})")
+    elif v.status is REFUTED and v.method == "shapes":
+        show(v.detail)
     elif v.status is REFUTED:
+        if v.method.startswith("explicit network"):
+            show(f"refuted {v.detail.split(': the sides differ')[0]}:")
         show("refuted: the two sides differ at")
         for name, value in (v.counterexample or {}).items():
             show(f"    {name} = {value}")

@@ -14,7 +14,7 @@ from lark.visitors import v_args
 from ..core.indexed import index
 from .nodes import (Chain, DerivativeOperator, Differential, Differentials, Group, KnownFunction,
                     SumOperator)
-from .quantities import symbol, unwritten_bound
+from .quantities import Layer, symbol, unwritten_bound
 from .readback import shown
 from .reading import CONSTANTS, MAX_ORDER
 
@@ -25,7 +25,7 @@ class Calculus:
     """The transformer's rules for derivatives and sums (uses its ``fail``, ``v`` and ``product``)."""
 
     def variable(self, x, pos, what: str) -> sp.Expr:
-        if isinstance(x, (sp.Symbol, sp.Indexed)):
+        if isinstance(x, (sp.Symbol, sp.Indexed, Layer)):  # ∂C/∂w^l: a whole layer, for the network
             return x
         self.fail(pos, f"{what}: '{shown(x)}' is not a variable to differentiate by")
 

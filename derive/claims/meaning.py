@@ -186,8 +186,8 @@ def meaning(side: sp.Expr, where: str, lets: Mapping[sp.Symbol, sp.Expr] | None 
     out.parts, layers = _domain(side, memo)
     if layers:
         raise ValueError(f"{where}: '{shown(layers[0])}' is a whole layer (a vector or matrix); "
-                         "its shape needs the book's network as context, which verify does not have "
-                         "yet: write it with indices, as in δ^l_j")
+                         "its shape needs the book's network as context (verify --network, or a "
+                         "network directive in notes), or write it with indices, as in δ^l_j")
     taken = _taken(value(side, memo), lets, out)
     out.used = taken.free_symbols & set(lets)
     expr = substitute_lets(taken, lets)

@@ -20,7 +20,11 @@ cannot read is *unread*, with the reason (its line:column in the file); the rest
 **Directives** (Markdown ``<!-- gradproof: … -->``, LaTeX ``% gradproof: …``) hold until the next
 heading of the same or a higher level (``#``/``##``…; ``\section``/``\subsection``…):
 ``let z = w x + b``, ``assume 0 < a < 1``, ``skip`` (the next display) and ``network …`` (the
-book's network as context: not built yet, so it is recorded and its claims are checked without it).
+book's network as context, ``network cost=quadratic``: a step that names a quantity of the network
+— C, a, z, w, b, δ, y — is decided by the ``network`` decider given to :func:`proofread_notes`,
+:class:`derive.book.network_claims.InNetwork`; without one the directive is recorded as not
+applied).  Definitions are not substituted into a step decided in the network: such a step is
+undecided, saying so.
 
 Status of the notes: refuted when a step is, undecided when a step is undecided or a display is
 unread, else proved (:attr:`Notes.status`; the CLI's exit 1, 3, 0).
@@ -102,7 +106,7 @@ class Notes:
     source: str
     displays: tuple
     skipped: int = 0
-    ignored: tuple = ()  #: directives recorded but not applied (``network``: §2 is not built)
+    ignored: tuple = ()  #: directives recorded but not applied (with why)
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -256,6 +260,7 @@ class _Scope:
     level: int
     lets: list = field(default_factory=list)
     assume: list = field(default_factory=list)
+    network: str | None = None  #: the ``network`` directive's options, when one is in force
 
 
 class _Context:
@@ -263,6 +268,7 @@ class _Context:
 
     def __init__(self) -> None:
         self.scopes = [_Scope(0)]
+        self.decider = None  #: decides a step under a ``network`` directive
 
     def heading(self, level: int) -> None:
         while len(self.scopes) > 1 and self.scopes[-1].level >= level:
@@ -280,14 +286,20 @@ class _Context:
     def defined(self, name) -> bool:
         return any(k == name for k, _ in self.lets)
 
+    @property
+    def network(self) -> str | None:
+        return next((s.network for s in reversed(self.scopes) if s.network is not None), None)
+
 
 def proofread_notes(text: str, *, latex: bool = False, source: str = "<notes>",
-                    time_limit: float = 10.0) -> Notes:
+                    time_limit: float = 10.0, network=None) -> Notes:
     """Check every display of the notes ``text`` (Markdown, or LaTeX when ``latex``); see the
-    module docstring.  ``time_limit``: seconds per step."""
+    module docstring.  ``time_limit``: seconds per step; ``network``: the decider of the steps
+    under a ``network`` directive (see the module docstring)."""
     time_limit = check_time_limit(time_limit)
     t0 = time.perf_counter()
     context = _Context()
+    context.decider = network
     displays: list[Display] = []
     skip, skipped, ignored = False, 0, []
     for item in displays_of(text, latex):
@@ -327,8 +339,15 @@ def _directive(text: str, context: _Context) -> str:
         context.scopes[-1].assume.append(rest)
         return ""
     if word == "network":
-        return (f"network {rest}: the book's network as context is not available yet; its claims "
-                "are checked without it").replace("  ", " ")
+        if context.decider is None:
+            return (f"network {rest}: no network decider was given; its claims are checked "
+                    "without the network").replace("  ", " ")
+        try:
+            context.decider.check(rest)
+        except ValueError as exc:
+            return str(exc)
+        context.scopes[-1].network = rest
+        return ""
     return f"unknown directive '{word}' (let, assume, network, skip)"
 
 
@@ -401,8 +420,24 @@ def _step(line: int, a: Written, rel: str, b: Written, context: _Context, time_l
         status, detail = decide_inequality(a, rel, b, let=context.lets, assume=context.assume,
                                            time_limit=time_limit)
         return Step(line, status, detail, rel)
+    if context.network is not None and context.decider.names_quantity(a, b):
+        return _network_step(line, a, rel, b, context, time_limit)
     v = verify(a, b, let=context.lets, assume=context.assume, time_limit=time_limit)
     return Step(line, str(v.status.value), _detail(v), rel, v)
+
+
+def _network_step(line: int, a: Written, rel: str, b: Written, context: _Context,
+                  time_limit: float) -> Step:
+    """A step about the network, decided in it (definitions are not substituted there)."""
+    names = {k for k, _ in context.lets}
+    if names and any(side.expr.has(*names) for side in (a, b)):
+        return Step(line, "undecided", "a definition is used in a step about the network; "
+                    "definitions are not substituted there (write the step without it)", rel)
+    v = context.decider(context.network, a, b, time_limit)
+    detail = _detail(v)
+    if v.status is REFUTED and v.detail:
+        detail = v.detail + (f"; at {v.counterexample.text()}" if v.counterexample else "")
+    return Step(line, str(v.status.value), f"in the network: {detail}", rel, v)
 
 
 def _detail(v) -> str:
@@ -424,9 +459,9 @@ def _shift(exc: ReadError, first_line: int) -> str:
     return f"line {first_line + exc.line - 1}, column {exc.column} of the display: {message}"
 
 
-def proofread_notes_file(path: str | os.PathLike, *, time_limit: float = 10.0) -> Notes:
+def proofread_notes_file(path: str | os.PathLike, *, time_limit: float = 10.0, network=None) -> Notes:
     """:func:`proofread_notes` of a ``.md`` (Markdown) or ``.tex`` (LaTeX) file (UTF-8, at most
     :data:`MAX_BYTES`); ``NotesError`` (one line) when it cannot be read."""
     text = read_text(path, "a notes file", MAX_BYTES, NotesError)
     return proofread_notes(text, latex=str(path).endswith(".tex"), source=os.path.basename(path),
-                           time_limit=time_limit)
+                           time_limit=time_limit, network=network)

@@ -11,7 +11,10 @@ The format (the way the notes write a derivation)::
 
 A step is a line whose first non-blank character is ``=``; everything after ``#`` is the step's
 reason (so ``#`` cannot appear inside an expression).  A ``let``/``assume`` line may come anywhere before the first
-expression (and applies to the whole derivation).
+expression (and applies to the whole derivation).  A ``network`` line there (``network
+cost=cross_entropy``) decides every step that names a quantity of the book's network (C, a, z, w,
+b, δ, y) in that network, by the decider given to :func:`proofread`
+(:class:`derive.book.network_claims.InNetwork`); it cannot be combined with ``let`` lines.
 
 Each step is decided by :func:`derive.claims.verify.verify` against the line before it: proved (with the
 method), refuted (exact values of the symbols, both lines' values there) or undecided.  The
@@ -41,6 +44,7 @@ MAX_STEPS = 200  #: most steps in one derivation
 MAX_DEFAULT_SECONDS = 300  #: the longest default time limit of a derivation
 _LET = re.compile(r"^(let)\s+(.*)$")
 _ASSUME = re.compile(r"^(assume)\s+(.*)$")
+_NETWORK = re.compile(r"^(network)(?:\s+(.*))?$")
 
 
 class ProofreadError(ValueError):
@@ -130,6 +134,7 @@ def _layout(text: str, source: str):
     and column; :class:`ProofreadError` for lines out of place.  Nothing is parsed here."""
     lets: list[tuple[int, int, str]] = []
     assumptions: list[tuple[int, int, str]] = []
+    networks: list[tuple[int, int, str]] = []
     first: tuple[int, int, str] | None = None
     steps: list[tuple[int, int, str, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -151,14 +156,15 @@ def _layout(text: str, source: str):
             if len(steps) > MAX_STEPS:
                 raise ProofreadError(f"{_where(source, number, col)}: more than {MAX_STEPS} steps")
             continue
-        m = _LET.match(stripped) or _ASSUME.match(stripped)
+        m = _LET.match(stripped) or _ASSUME.match(stripped) or _NETWORK.match(stripped)
         if m:
             if first is not None:
                 raise ProofreadError(f"{_where(source, number, col)}: '{m.group(1)}' lines go "
                                      "before the first expression")
-            body, _ = _split_reason(m.group(2))
+            body, _ = _split_reason(m.group(2) or "")
             kcol = col + len(m.group(1)) + 1
-            (lets if m.group(1) == "let" else assumptions).append((number, kcol, body.strip()))
+            {"let": lets, "assume": assumptions, "network": networks}[m.group(1)].append(
+                (number, kcol, body.strip()))
             continue
         if first is not None:
             raise ProofreadError(f"{_where(source, number, col)}: a line after the first "
@@ -171,7 +177,13 @@ def _layout(text: str, source: str):
     if not steps:
         raise ProofreadError(f"{_where(source, first[0], first[1])}: no steps; write each step on "
                              "its own line, starting with '='")
-    return lets, assumptions, first, steps
+    if len(networks) > 1:
+        raise ProofreadError(f"{_where(source, networks[1][0], networks[1][1])}: a second 'network' "
+                             "line; give the network's options on one line")
+    if networks and lets:
+        raise ProofreadError(f"{_where(source, lets[0][0], lets[0][1])}: 'let' lines are not applied "
+                             "in a derivation about the network; write the steps without them")
+    return lets, assumptions, first, steps, networks
 
 
 def _context(lets, assumptions, source: str) -> Context:
@@ -187,14 +199,26 @@ def _context(lets, assumptions, source: str) -> Context:
     return context
 
 
-def proofread(text: str, *, source: str = "<derivation>", time_limit: float | None = None) -> Derivation:
+def proofread(text: str, *, source: str = "<derivation>", time_limit: float | None = None,
+              network=None) -> Derivation:
     """Check every step of the derivation ``text`` (see the module docstring).
 
     ``time_limit``: seconds for the whole derivation (default :func:`default_time_limit`); each
     step may use its share of what is left (what is left divided by the steps still to decide),
-    and a step the time did not reach is *undecided*, saying so.  Raises :class:`ProofreadError`
-    (one line, naming ``source:line:column``) on bad input."""
-    lets, assumptions, first, steps = _layout(text, source)
+    and a step the time did not reach is *undecided*, saying so.  ``network``: the decider of a
+    derivation with a ``network`` line.  Raises :class:`ProofreadError` (one line, naming
+    ``source:line:column``) on bad input."""
+    lets, assumptions, first, steps, networks = _layout(text, source)
+    options = None
+    if networks:
+        number, col, options = networks[0]
+        if network is None:
+            raise ProofreadError(f"{_where(source, number, col)}: a 'network' line needs the network "
+                                 "decider (gradproof proofread gives it)")
+        try:
+            network.check(options)
+        except ValueError as exc:
+            raise ProofreadError(f"{_where(source, number, col)}: {exc}") from None
     limit = default_time_limit(len(steps)) if time_limit is None else check_time_limit(time_limit)
     t0 = time.perf_counter()
     checked: list[Line] = []
@@ -203,7 +227,8 @@ def proofread(text: str, *, source: str = "<derivation>", time_limit: float | No
             context = _context(lets, assumptions, source)
             prev_line, prev_col, prev = first
             try:
-                parse_claim(prev, "the first expression", context.lets)
+                if options is None:
+                    parse_claim(prev, "the first expression", context.lets)
             except ValueError as exc:
                 raise ProofreadError(f"{_where(source, prev_line, prev_col)}: {exc}") from None
             for k, (number, col, expr, reason) in enumerate(steps):
@@ -211,7 +236,10 @@ def proofread(text: str, *, source: str = "<derivation>", time_limit: float | No
                 if share <= 0:
                     break
                 try:
-                    v = verify_in(context, prev, expr, time_limit=share)
+                    if options is not None and network.names_quantity(prev, expr):
+                        v = network(options, prev, expr, share)
+                    else:
+                        v = verify_in(context, prev, expr, time_limit=share)
                 except ValueError as exc:
                     raise ProofreadError(f"{_where(source, number, col)}: "
                                          f"{str(exc).replace('rhs', 'this step', 1)}") from None
@@ -231,7 +259,8 @@ def proofread(text: str, *, source: str = "<derivation>", time_limit: float | No
                       time.perf_counter() - t0)
 
 
-def proofread_file(path: str | os.PathLike, *, time_limit: float | None = None) -> Derivation:
+def proofread_file(path: str | os.PathLike, *, time_limit: float | None = None,
+                   network=None) -> Derivation:
     """:func:`proofread` the file at ``path`` (UTF-8 text, at most :data:`MAX_BYTES`)."""
     text = read_text(path, "a derivation file", MAX_BYTES, ProofreadError)
-    return proofread(text, source=str(path), time_limit=time_limit)
+    return proofread(text, source=str(path), time_limit=time_limit, network=network)

@@ -95,6 +95,10 @@ class Layer(sp.Expr):
     def _eval_transpose(self):
         return None
 
+    @property
+    def _diff_wrt(self) -> bool:  # ∂C/∂w^l: the matrix of ∂C/∂w^l_jk (the network context's)
+        return True
+
 
 class hadamard(sp.Function):
     r"""The Hadamard (elementwise) product :math:`u \odot v`; of two scalars it is their product."""
