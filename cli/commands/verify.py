@@ -156,9 +156,11 @@ def run(args) -> int:
     elif v.status is REFUTED and v.method == "shapes":
         show(v.detail)
     elif v.status is REFUTED:
+        network, _, more = v.detail.partition(": the sides differ")
         if v.method.startswith("explicit network"):
-            show(f"refuted {v.detail.split(': the sides differ')[0]}:")
-        show("refuted: the two sides differ at")
+            show(f"refuted {network}: the two sides differ at")
+        else:
+            show("refuted: the two sides differ at")
         for name, value in (v.counterexample or {}).items():
             show(f"    {name} = {value}")
         if not v.counterexample:
@@ -167,6 +169,8 @@ def run(args) -> int:
         show(f"  rhs = {v.rhs_value}")
         if v.difference:
             show(f"  lhs − rhs = {v.difference}")
+        if " (and refuted on the shapes: " in more:
+            show("  and " + more.split(" (and ", 1)[1][:-1])
     else:
         show("undecided: " + v.detail)
     if v.note:

@@ -1025,12 +1025,13 @@ def verify_in_network(lhs, rhs=None, *, network: NetworkContext | str = NetworkC
     if found.refuted is not None:
         net, cost, binding, point, lv, rv, sigma_name, entry = found.refuted
         values = {**{str(s): v for s, v in binding.items() if s != L_}, **{_name(s): v for s, v in point.items()}}
-        where = "" if entry is None else f" (entry {entry + 1})"
+        if entry is not None:
+            lv, rv = f"{lv} (entry {entry + 1})", f"{rv} (entry {entry + 1})"
         sizes = "-".join(map(str, net.sizes))
         cost_said = "" if ctx.cost != "any" else f", C the {cost.replace('_', '-')} cost"
         return done(REFUTED, f"explicit network {sizes}",
                     f"on the network {sizes} (L = {net.L}), σ {sigma_name}{cost_said}: the sides "
-                    f"differ{where}, {lv} against {rv}{shapes_too}", counterexample=Counterexample(values),
+                    f"differ, {lv} against {rv}{shapes_too}", counterexample=Counterexample(values),
                     lhs_value=lv, rhs_value=rv)
     if found.shapes:
         return done(REFUTED, "shapes", f"refuted on the shapes: {found.shapes}")
@@ -1050,8 +1051,7 @@ def verify_in_network(lhs, rhs=None, *, network: NetworkContext | str = NetworkC
             names = ", ".join(sorted(used)) or "no theorem (the sides are the same)"
             return done(PROVED, f"theorems {names} as rules, {how}",
                         f"for every depth L and widths n_l: both sides rewritten by the proved "
-                        f"theorems {names} and compared ({how}); it also holds on the networks "
-                        f"{checked}")
+                        f"theorems {names} and compared; it also holds on the networks {checked}")
         return done(UNDECIDED, "theorems as rules", f"{why}, so it is not used; it holds at the "
                                                      f"sizes checked ({checked})")
     return done(UNDECIDED, "explicit networks",

@@ -366,7 +366,8 @@ def _display(item: _Raw, context: _Context, time_limit: float) -> Display:
                 read_as[-1] += "".join(f" {rel} {shown(side)}" for rel, side in zip(relations, sides[1:]))
             previous = sides[-1]
             start = 0
-            if fresh and relations and relations[0] in ("=", "≡") and _is_new_name(sides[0], sides[1], context):
+            if fresh and relations and relations[0] in ("=", "≡") and _is_new_name(sides[0], sides[1], context) \
+                    and not (context.network is not None and context.decider.names_quantity(sides[0])):
                 start = 1
                 context.scopes[-1].lets.append((sides[0], Written(own_dummies(sides[1]), {})))
                 steps.append(Step(line, "definition", f"defines {shown(sides[0])}", relations[0]))
@@ -430,7 +431,7 @@ def _network_step(line: int, a: Written, rel: str, b: Written, context: _Context
                   time_limit: float) -> Step:
     """A step about the network, decided in it (definitions are not substituted there)."""
     names = {k for k, _ in context.lets}
-    if names and any(side.expr.has(*names) for side in (a, b)):
+    if names and any(names & _named_in(side.expr) for side in (a, b)):
         return Step(line, "undecided", "a definition is used in a step about the network; "
                     "definitions are not substituted there (write the step without it)", rel)
     v = context.decider(context.network, a, b, time_limit)
@@ -438,6 +439,13 @@ def _network_step(line: int, a: Written, rel: str, b: Written, context: _Context
     if v.status is REFUTED and v.detail:
         detail = v.detail + (f"; at {v.counterexample.text()}" if v.counterexample else "")
     return Step(line, str(v.status.value), f"in the network: {detail}", rel, v)
+
+
+def _named_in(e: sp.Expr) -> set:
+    """The names a side uses: its bare symbols and indexed quantities (not an indexed quantity's
+    letter: z^L_j does not use a definition of z)."""
+    indexed = e.atoms(sp.Indexed)
+    return indexed | e.xreplace({q: sp.Dummy() for q in indexed}).free_symbols
 
 
 def _detail(v) -> str:

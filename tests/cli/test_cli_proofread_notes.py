@@ -24,14 +24,15 @@ def test_the_example_notes_exit_1_with_the_slips_named(tmp_path):
     r = gradproof(NOTES / "chapters-1-3.md", "--html", page)
     assert r.returncode == 1, r.stderr
     refuted = [l for l in r.stdout.splitlines() if " REFUTED " in l]
-    assert [l.split(":")[1] for l in refuted] == ["41", "59", "69"]
+    assert [l.split(":")[1] for l in refuted] == ["41", "56", "74", "84", "98"]
+    assert "in the network: on the network 2-3-2 (L = 3)" in r.stdout
     assert "taking C₀(w) = 0" in r.stdout and "1 skipped" in r.stdout
     text = page.read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=True).parse(text)
     assert "<title>gradproof proofread: chapters-1-3.md</title>" in text and str(NOTES) not in text
     assert text.count("<math") >= 14 and "z_1 = 1/3" not in text and "z1 = 1/3" in text
     # the slip's counterexample is beside its step, in the refuted display
-    block = text.split('id="line-59"')[1].split("</div>\n</div>")[0]
+    block = text.split('id="line-74"')[1].split("</div>\n</div>")[0]
     assert "refuted" in block and "z1 = 1/3" in block
 
 
@@ -41,7 +42,7 @@ def test_latex_notes_json_shape_and_exit_1():
     out = json.loads(r.stdout)
     assert set(out) == {"displays", "summary"}
     assert all(set(d) == {"line", "kind", "status", "latex", "steps"} for d in out["displays"])
-    assert out["summary"]["steps"]["refuted"] == 3
+    assert out["summary"]["steps"]["refuted"] == 5
 
 
 @pytest.mark.parametrize("body,code", [("$$ x + x = 2x $$\n", 0), ("$$ x = x + 1 $$\n", 1),

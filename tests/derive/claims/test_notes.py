@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gradproof.derive.claims.inequality import decide_inequality
 from gradproof.derive.claims.meaning import read_claim
+from gradproof.derive.book.network_claims import InNetwork
 from gradproof.derive.claims.notes import displays_of, proofread_notes, proofread_notes_file
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "notes"
@@ -100,19 +101,26 @@ def test_the_json_shape_is_exactly_the_issues():
     assert set(d["steps"][0]) == {"line", "status", "detail"}
 
 
-@pytest.mark.parametrize("name,refuted", [("chapters-1-3.md", [41, 59, 69]), ("chapters-1-3.tex", [27, 32, 36])])
-def test_the_example_notes_refute_exactly_their_three_slips(name, refuted):
-    notes = proofread_notes_file(EXAMPLES / name)
+@pytest.mark.parametrize("name,refuted", [("chapters-1-3.md", [41, 56, 74, 84, 98]),
+                                          ("chapters-1-3.tex", [27, 38, 43, 47, 57])])
+def test_the_example_notes_refute_exactly_their_five_slips(name, refuted):
+    """The three algebra slips, and in the book's network (a ``network`` directive) BP4 with the
+    wrong layer and the cross-entropy output error keeping σ′; without a network decider those
+    two are not decided in the network (the directive is reported as not applied)."""
+    notes = proofread_notes_file(EXAMPLES / name, network=InNetwork())
     steps = [s for d in notes.displays for s in d.steps]
     assert [s.line for s in steps if s.status == "refuted"] == refuted
     assert {s.status for s in steps} <= {"proved", "refuted", "definition", "approximation"}
     lines = (EXAMPLES / name).read_text().splitlines()
-    assert "e^{z_1}" in lines[refuted[1] - 1]  # the softmax slip is on the line reported
+    assert "e^{z_1}" in lines[refuted[2] - 1]  # the softmax slip is on the line reported
+    assert "a^{l}_k \\delta^l_j" in lines[refuted[1] - 1] and "\\sigma'(z^L_j)" in lines[refuted[4] - 1]
+    plain = proofread_notes_file(EXAMPLES / name)
+    assert plain.ignored and all("no network decider" in i for i in plain.ignored)
 
 
 def test_the_softmax_slip_is_refuted_at_values_where_it_is_false():
     notes = proofread_notes_file(EXAMPLES / "chapters-1-3.md")
-    (step,) = [s for d in notes.displays for s in d.steps if s.line == 59]
+    (step,) = [s for d in notes.displays for s in d.steps if s.line == 74]
     point = {sp.Symbol(k): sp.Rational(v) for k, v in step.verdict.counterexample.items()}
     z1, z2, z3 = (point[sp.Symbol(f"z{i}")] for i in (1, 2, 3))
     total = sp.exp(z1) + sp.exp(z2) + sp.exp(z3)
