@@ -316,7 +316,10 @@ class _Instance:
 
     def quantity(self, q: sp.Indexed) -> sp.Expr:
         letter = _letter(q)
-        idx = [int(sp.sympify(i).xreplace(self.binding)) for i in q.indices]
+        idx = [sp.sympify(i).xreplace(self.binding) for i in q.indices]
+        if not all(i.is_Integer for i in idx):
+            raise _Refused(f"{shown(q)}: an index of it takes no value here")
+        idx = [int(i) for i in idx]
         if letter in ("x", "y"):
             values = self.net.x if letter == "x" else self.net.y
             self.check(idx[0], len(values), f"{letter}_{idx[0]}", f"{len(values)} entries")
@@ -538,8 +541,11 @@ def _times(u, v, e: sp.Basic, where: str):
 
 def _free_indices(*sides: sp.Expr) -> list[sp.Symbol]:
     bound = {lim[0] for e in sides for s in e.atoms(sp.Sum) for lim in s.limits}
-    return sorted({s for e in sides for s in e.free_symbols if s.is_integer and s.is_positive
-                   and s not in bound and s != L_ and not is_unwritten_bound(s)}, key=str)
+    found = {s for e in sides for s in e.free_symbols}
+    found |= {s for e in sides for q in e.atoms(sp.Indexed) for i in q.indices
+              for s in sp.sympify(i).free_symbols}  # an index only in ∂/∂w^l_jk counts too
+    return sorted({s for s in found if s.is_integer and s.is_positive and s not in bound
+                   and s != L_ and not is_unwritten_bound(s)}, key=str)
 
 
 def _assignments(net: Network, sides: Sequence[sp.Expr]) -> Iterator[dict]:
@@ -679,7 +685,8 @@ def _witness(lv, rv, net: Network, ctx: NetworkContext) -> tuple | None:
     witnesses = _WITNESSES[:1] if ctx.logistic else _WITNESSES
     for name, f in witnesses:
         concrete = [(_concrete_sigma(a, f), _concrete_sigma(b, f)) for a, b in zip(lhs, rhs)]
-        symbols = sorted(set().union(*(a.free_symbols | b.free_symbols for a, b in concrete)), key=_order)
+        symbols = sorted(set().union(_parameters(net), *(a.free_symbols | b.free_symbols for a, b in concrete)),
+                         key=_order)
         for shift in range(3):
             point = _point(symbols, shift)
             for entry, (a, b) in enumerate(concrete):
@@ -693,6 +700,15 @@ def _witness(lv, rv, net: Network, ctx: NetworkContext) -> tuple | None:
                     continue
                 return point, _text(va), _text(vb), name, entry if len(concrete) > 1 else None
     return None
+
+
+def _parameters(net: Network) -> set:
+    """The whole network's numbers: input, weights, biases, desired output (a counterexample gives
+    each one, not only those the claim happens to use)."""
+    out = set(net.x)
+    for l in range(2, net.L + 1):
+        out |= set(net.weights[l]) | set(net.biases[l])
+    return out.union(*(sp.sympify(t).free_symbols for t in net.y))
 
 
 def _order(s: sp.Symbol) -> tuple:
@@ -788,7 +804,8 @@ def _rewritten(e: sp.Expr, ctx: NetworkContext, hidden: set, used: set) -> sp.Ex
             used.add("bp4")
             return a[m - 1, p[1]] * d[m, p[0]]
         if _letter(v) == "z":
-            return d[m, p[0]]  # eq. (29), the definition of δ
+            used.add(DEFINITION)
+            return d[m, p[0]]
         if _letter(v) == "a" and m == L_:
             return _slope(ctx, p[0])
         return x
@@ -976,9 +993,13 @@ def _general(lhs: sp.Expr, rhs: sp.Expr, ctx: NetworkContext) -> tuple[str, set]
     return None
 
 
+#: What the rule ∂C/∂z^l_j → δ^l_j rests on: a definition, not a theorem.
+DEFINITION = "the definition of δ (eq. 29)"
+
+
 def _theorems_proved(ids: set, prove: Callable[[str], object]) -> str:
     """The theorems ``ids`` proved (by ``prove``); the first that is not, as text, else ''."""
-    for t in sorted(ids):
+    for t in sorted(ids - {DEFINITION}):
         p = prove(t)
         if getattr(p, "status", None) != PROVED:
             return f"theorem {t} is {getattr(p, 'status', 'not proved')}"
@@ -1048,10 +1069,12 @@ def verify_in_network(lhs, rhs=None, *, network: NetworkContext | str = NetworkC
         how, used = general
         why = _theorems_proved(used, prove)
         if not why:
-            names = ", ".join(sorted(used)) or "no theorem (the sides are the same)"
-            return done(PROVED, f"theorems {names} as rules, {how}",
-                        f"for every depth L and widths n_l: both sides rewritten by the proved "
-                        f"theorems {names} and compared; it also holds on the networks {checked}")
+            theorems = sorted(used - {DEFINITION})
+            names = ", ".join([*(["theorems " + ", ".join(theorems)] if theorems else []),
+                               *([DEFINITION] if DEFINITION in used else [])]) or "nothing (the same sides)"
+            return done(PROVED, f"{names} as rules, {how}",
+                        f"for every depth L and widths n_l: both sides rewritten by {names} (proved) "
+                        f"and compared; it also holds on the networks {checked}")
         return done(UNDECIDED, "theorems as rules", f"{why}, so it is not used; it holds at the "
                                                      f"sizes checked ({checked})")
     return done(UNDECIDED, "explicit networks",

@@ -244,7 +244,9 @@ def _derivative(f: sp.Expr, spec, lets: Mapping, out: Meaning) -> sp.Expr:
     f = substitute_lets(f, {k: v for k, v in lets.items() if k not in variables})
     for v in variables:
         out.notes.extend(f"{shown(s)} does not depend on {shown(v)} here (write {shown(s)}({shown(v)}) "
-                         f"for a function of {shown(v)})" for s in independent_terms(f, v))
+                         f"for a function of {shown(v)}"
+                         + ("; in the book's network it does: verify --network" if s.name == "C" else "")
+                         + ")" for s in independent_terms(f, v))
     out.kinks.extend(kink_arguments(f))
     df = sp.diff(f, *spec)  # ∂/∂w_k ∑_k′ w_k′ a_k′ = ∑_k′ δ_kk′ a_k′: summed where SymPy can
     if df.has(sp.Sum):

@@ -52,3 +52,24 @@ def test_bad_input_exit_2_names_line_and_column(tmp_path):
     assert len(lines) == 1 and f"{f}:2:5" in lines[0] and "Traceback" not in r.stderr
     missing = gradproof(str(tmp_path / "none.txt"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_a_derivation_with_a_network_line_is_decided_in_the_books_network(tmp_path):
+    f = tmp_path / "bp4.txt"
+    f.write_text("network cost=quadratic\n"
+                 "diff(C, w^l_{jk})\n"
+                 "  = a^{l-1}_k delta^l_j      # BP4\n"
+                 "  = a^{l-1}_k diff(C, b^l_j) # BP3\n"
+                 "  = a^l_k delta^l_j          # a slip: the wrong layer\n", encoding="utf-8")
+    r = run.gradproof("proofread", f, "--json")
+    assert r.returncode == 1, r.stderr
+    steps = json.loads(r.stdout)["steps"]
+    assert [s["status"] for s in steps] == ["proved", "proved", "refuted"]
+    assert "bp4" in steps[0]["method"] and steps[2]["method"].startswith("explicit network")
+
+
+def test_a_network_line_with_let_lines_is_refused_at_its_line(tmp_path):
+    f = tmp_path / "d.txt"
+    f.write_text("network\nlet z = w*x + b\nC\n  = C\n", encoding="utf-8")
+    r = run.gradproof("proofread", f)
+    assert r.returncode == 2 and "d.txt:2:" in r.stderr and "not applied" in r.stderr, r.stderr

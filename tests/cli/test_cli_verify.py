@@ -181,3 +181,36 @@ def test_read_as_is_in_the_json_and_a_kink_is_undecided_unless_assumed_away():
 def test_a_chain_is_bad_input_for_verify():
     r = gradproof("x = y = x")
     assert r.returncode == 2 and "proofread" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+# --- the book's network (issue 16 §2) ---------------------------------------------------------------
+
+def test_verify_network_proves_bp3_from_the_issues_bare_letters_and_shows_what_was_read():
+    r = gradproof("--network", "diff(C, b)", "delta")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "read as: ∂C/∂b^l_j = δ^l_j"
+    assert "the book's network (any depth L, widths n_l" in r.stdout
+    assert "proved  by theorems bp3 as rules" in r.stdout and "for every depth L and widths n_l" in r.stdout
+
+
+def test_verify_network_refutes_a_slip_with_every_number_of_the_network():
+    r = gradproof("--network", "--cost", "cross_entropy", r"\delta^L_j = (a^L_j - y_j)\sigma'(z^L_j)", "--json")
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] == "refuted" and out["method"] == "explicit network 2-3-2"
+    names = set(out["counterexample"])
+    assert {"j", "x_1", "x_2", "y_1", "w^2_11", "w^3_13", "b^2_3", "b^3_1"} <= names  # the whole 2-3-2 network
+    assert all(Fraction(v) == Fraction(v) for v in out["counterexample"].values())
+    assert "σ the logistic function" in out["detail"] and out["lhs_value"] != out["rhs_value"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--network", "--cost", "bogus", "C = C"), "unknown cost 'bogus'"),
+    (("--network", "--let", "z = 1", "C = C"), "--let and --assume are not read with --network"),
+    (("--network", "diff(C, w) = 0"), "a bare w is not read in the network"),
+    (("--network", "x = x"), "names no quantity of the network"),
+])
+def test_verify_network_bad_input_exits_2_in_one_line(args, message):
+    r = gradproof(*args)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
