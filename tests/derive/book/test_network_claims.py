@@ -297,7 +297,7 @@ _SIDE = st.tuples(st.lists(st.sampled_from(sorted(ATOMS)), min_size=1, max_size=
                   st.sampled_from([1, 2, -1]))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+@settings(max_examples=15, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(left=_SIDE, right=_SIDE)
 def test_no_random_claim_about_the_network_gets_a_verdict_the_oracle_contradicts(left, right):
