@@ -50,11 +50,13 @@ class UnaryFunction(sp.Function):
 
     @property
     def free_symbols(self):
+        # a copy: SymPy edits the set it is given (Sum.free_symbols removes its bound index from
+        # its summand's set in place), and a shared set would then lose k for good
         try:
-            return self._free
+            return set(self._free)
         except AttributeError:
-            self._free = self.args[0].free_symbols
-            return self._free
+            self._free = frozenset(self.args[0].free_symbols)
+            return set(self._free)
 
 
 def pretty_call(printer, head: str, args) -> object:

@@ -73,6 +73,7 @@ from ..claims.readback import shown
 from ..claims.reading import PRIME_VARIABLE
 from ..claims.verify import Verdict
 from ..core import certified
+from ..core.deadline import Timeout, check_time_limit, deadline
 from ..core.functions import sigmoid as logistic
 from ..core.indexed import canonical_indices, collapse_kronecker, index, pull_constants
 from ..core.interval import Uncertain, Undefined, midpoint, sign_of
@@ -90,6 +91,9 @@ NETWORKS: tuple[tuple[int, ...], ...] = ((2, 3, 2), (2, 2, 2), (2, 3, 2, 2))
 #: At most this many (layer, neuron) assignments per network: the book's claims have two or three
 #: free indices, and the networks are small.
 MAX_INSTANCES = 48
+
+#: The most terms a written-out sum may have on an explicit network.
+MAX_TERMS = 1000
 
 _OUTPUTS = {"any": "σ any differentiable activation", "sigmoid": "σ the logistic function",
             "softmax": "a softmax output layer"}
@@ -185,12 +189,17 @@ def has_network_quantity(*sides: sp.Basic) -> bool:
 
 def _bind(e: sp.Expr, whole: bool) -> sp.Expr:
     """The reader's tree with the network's conventions applied: σ is the network's activation,
-    an unwritten layer is L, a bare b, z, a, δ is neuron j of layer l, y the desired output."""
+    an unwritten layer is L, a bare b, z, a, δ is neuron j of layer l, y the desired output.  The
+    tree is rebuilt as written (nothing evaluated: ``(a^L − y)^T`` stays the transpose of a
+    difference)."""
     def symbol(s: sp.Symbol) -> sp.Expr:
         name = s.name
         if name == "w":
             raise _Refused("a bare w is not read in the network: write the weight w^l_{jk} "
                            "(or the matrix w^l)")
+        if name in ("l", "L"):
+            raise _Refused(f"{name} names a layer in the network: write it as one ({shown(s)} in "
+                           f"a^{name}_j, w^{{{name}+1}}), not as a number")
         if name in ("b", "z", "a", "delta"):
             if whole:
                 raise _Refused(f"a bare {shown(s)} beside a whole layer is not read: write its "
@@ -208,25 +217,44 @@ def _bind(e: sp.Expr, whole: bool) -> sp.Expr:
             return sp.IndexedBase(name, real=True)[(L_, *q.indices)]
         return q
 
-    e = e.replace(lambda x: isinstance(x, sp.Subs) and _is_sigma_prime(x),
-                  lambda x: sigma_prime(x.point[0]))
-    e = e.replace(lambda x: isinstance(x, logistic), lambda x: sigma(x.args[0]))
     def walk(x: sp.Basic) -> sp.Basic:
+        if isinstance(x, sp.Subs) and _is_sigma_prime(x):
+            return sigma_prime(walk(x.point[0]))
+        if isinstance(x, logistic):
+            return sigma(walk(x.args[0]))
         if isinstance(x, sp.Indexed):
             return indexed(x)
-        if isinstance(x, gradient) or isinstance(x, sp.Dummy):
+        if isinstance(x, gradient):
+            if x.args != (C_, sp.Symbol("a", real=True)):
+                raise _Refused(f"'{shown(x)}' is not read in the network: ∇_a C is the column of "
+                               "∂C/∂a^L_j; write any other gradient with indices (∂C/∂z^l_j)")
+            return x
+        if isinstance(x, sp.Dummy):
             return x
         if isinstance(x, sp.Symbol):
             return symbol(x) if x.is_real and not x.is_integer else x
+        if isinstance(x, sp.Pow) and isinstance(x.base, sp.Symbol) and x.base.name in ("b", "z", "a", "delta"):
+            raise _Refused(f"'{shown(x)}': a power of a bare {shown(x.base)} is not read in the "
+                           f"network (a layer? write {shown(x.base)}^l_j; a power: ({shown(x.base)}^l_j)^2)")
         if isinstance(x, sp.Derivative):
+            for v, _ in x.variable_count:
+                if isinstance(v, sp.Indexed) and _letter(v) in ("x", "y") or \
+                        isinstance(v, sp.Symbol) and v.name in ("x", "y"):
+                    raise _Refused(f"{shown(x)}: a derivative by the data (x, y) is not read in "
+                                   "the network; differentiate by w, b, z or a")
             return sp.Derivative(walk(x.expr), *[(walk(v), n) for v, n in x.variable_count],
                                  evaluate=False)
         if isinstance(x, sp.Sum):
+            for v, _, _ in x.limits:
+                if v.name in ("l", "L"):
+                    raise _Refused(f"{shown(x)}: a sum over the layers is not read in the network")
             return sp.Sum(walk(x.function), *x.limits)
         if not x.args or isinstance(x, Layer):
             return x
         args = [walk(a) for a in x.args]
-        return x.func(*args, evaluate=False) if isinstance(x, (sp.Add, sp.Mul, sp.Pow)) else x.func(*args)
+        if isinstance(x, (sp.Add, sp.Mul, sp.Pow, sp.Function)) or type(x).__name__ == "transpose":
+            return x.func(*args, evaluate=False)
+        return x.func(*args)
     return walk(e)
 
 
@@ -375,12 +403,12 @@ class _Instance:
             return self.whole(e)
         if isinstance(e, sp.Transpose) or type(e).__name__ == "transpose":
             v = self(e.args[0])
-            return v.T if isinstance(v, sp.MatrixBase) else v
+            return sp.ImmutableMatrix(v.T) if isinstance(v, sp.MatrixBase) else v
         if isinstance(e, hadamard):
             u, v = self(e.args[0]), self(e.args[1])
             if isinstance(u, sp.MatrixBase) and isinstance(v, sp.MatrixBase):
                 if u.shape != v.shape:
-                    raise _Shapes(f"on {self.where}, {shown(e)} takes the elementwise product of "
+                    raise _Shapes(f"on {self.where}, {_said(e)} takes the elementwise product of "
                                   f"a {_shape(u)} and a {_shape(v)}")
                 return u.multiply_elementwise(v)
             return _times(u, v, e, self.where)
@@ -432,7 +460,13 @@ class _Instance:
             return self(sp.Sum(inner, s.limits[-1]))
         if is_unwritten_bound(hi):
             hi = self.range_of(k, f)
-        lo, hi = int(self(lo)), int(hi if isinstance(hi, int) else self(hi))
+        lo, hi = self(lo), sp.Integer(hi) if isinstance(hi, int) else self(hi)
+        if not (lo.is_Integer and hi.is_Integer):
+            raise _Refused(f"{_said(s)}: its bounds are not numbers of the network")
+        lo, hi = int(lo), int(hi)
+        if hi - lo >= MAX_TERMS:
+            raise _Refused(f"{_said(s)}: a sum of more than {MAX_TERMS} terms is not written out "
+                           "on the network; give it fewer")
         terms = [_Instance(self.net, {**self.binding, k: sp.Integer(v)}, self.tail)(f)
                  for v in range(lo, hi + 1)]
         return _plus(terms, s, self.where) if terms else sp.S.Zero
@@ -477,6 +511,9 @@ class _Instance:
         if more:
             raise _Refused(f"{shown(d)}: one variable at a time is read in the network")
         if isinstance(v, Layer):  # ∂C/∂w^l: the matrix of ∂C/∂w^l_jk (a column for b, z, a)
+            if d.expr.has(Layer, gradient, _X, _Y):
+                raise _Refused(f"{_said(d)}: a derivative of a whole layer by a whole layer (a "
+                               "Jacobian) is not read; write it with indices")
             m = self.layer_of(v.layer, v.letter)
             base = sp.IndexedBase(v.letter, real=True)
             if v.letter == "w":
@@ -513,25 +550,31 @@ def _book(letter: str) -> str:
 
 
 def _plus(terms: list, e: sp.Basic, where: str):
+    """A sum; a number added to a layer is added to each entry, as the book writes 1 − a^L."""
     mats = [t for t in terms if isinstance(t, sp.MatrixBase)]
-    if mats and len(mats) != len(terms):
-        raise _Shapes(f"on {where}, {shown(e)} adds a number to a {_shape(mats[0])} layer")
     if mats and len({m.shape for m in mats}) > 1:
-        raise _Shapes(f"on {where}, {shown(e)} adds a {_shape(mats[0])} and a "
+        raise _Shapes(f"on {where}, {_said(e)} adds a {_shape(mats[0])} and a "
                       f"{_shape(next(m for m in mats if m.shape != mats[0].shape))}")
     if mats:
-        out = mats[0]
+        number = sp.Add(*[t for t in terms if not isinstance(t, sp.MatrixBase)])
+        out = mats[0].applyfunc(lambda x: x + number)
         for m in mats[1:]:
             out = out + m
         return sp.ImmutableMatrix(out)
     return sp.Add(*terms)
 
 
+def _said(e: sp.Basic) -> str:
+    """``e`` as the reader wrote it (σ, not the network's internal name)."""
+    return shown(_shown_form(e))
+
+
 def _times(u, v, e: sp.Basic, where: str):
     if isinstance(u, sp.MatrixBase) and isinstance(v, sp.MatrixBase):
         if u.cols != v.rows:
-            raise _Shapes(f"on {where}, {shown(e)} multiplies a {_shape(u)} by a {_shape(v)}")
-        return sp.ImmutableMatrix(u * v)
+            raise _Shapes(f"on {where}, {_said(e)} multiplies a {_shape(u)} by a {_shape(v)}")
+        out = u * v
+        return out[0, 0] if out.shape == (1, 1) else sp.ImmutableMatrix(out)  # uᵀv is a number
     if isinstance(u, sp.MatrixBase) or isinstance(v, sp.MatrixBase):
         return sp.ImmutableMatrix(u * v)
     return u * v
@@ -540,22 +583,27 @@ def _times(u, v, e: sp.Basic, where: str):
 # --- the assignments of layers and neurons ------------------------------------------------------
 
 def _free_indices(*sides: sp.Expr) -> list[sp.Symbol]:
+    """The layer letter l and the neuron indices the claim leaves free (not a sum's, not L, not the
+    letter of an indexed quantity such as the n of n_l)."""
     bound = {lim[0] for e in sides for s in e.atoms(sp.Sum) for lim in s.limits}
+    labels = {q.base.label for e in sides for q in e.atoms(sp.Indexed)}
     found = {s for e in sides for s in e.free_symbols}
     found |= {s for e in sides for q in e.atoms(sp.Indexed) for i in q.indices
               for s in sp.sympify(i).free_symbols}  # an index only in ∂/∂w^l_jk counts too
-    return sorted({s for s in found if s.is_integer and s.is_positive and s not in bound
-                   and s != L_ and not is_unwritten_bound(s)}, key=str)
+    return sorted({s for s in found if isinstance(s, sp.Symbol) and s.is_integer and s.is_positive
+                   and s not in bound and s not in labels and s != L_ and not is_unwritten_bound(s)},
+                  key=str)
 
 
-def _assignments(net: Network, sides: Sequence[sp.Expr]) -> Iterator[dict]:
-    """Every assignment of the free layer letter l and neuron indices that names quantities of
-    ``net`` (an index takes the values every place it indexes allows), at most
-    :data:`MAX_INSTANCES` of them."""
+def _assignments(net: Network, sides: Sequence[sp.Expr]) -> tuple[list[dict], bool]:
+    """The assignments of the free layer letter l and neuron indices that name quantities of
+    ``net`` (an index takes the values every place it indexes allows): every one, or, when a
+    layer's neuron assignments are more than :data:`MAX_INSTANCES`, that many spread evenly
+    over them (then ``True``: not every assignment was tried)."""
     free = _free_indices(*sides)
     layers = [s for s in free if s == l_]
     neurons = [s for s in free if s != l_]
-    count = 0
+    out, cut = [], False
     for lv in (range(1, net.L + 1) if layers else [None]):
         binding = {L_: sp.Integer(net.L), **({l_: sp.Integer(lv)} if lv is not None else {})}
         if not _layers_exist(net, binding, sides):
@@ -564,11 +612,13 @@ def _assignments(net: Network, sides: Sequence[sp.Expr]) -> Iterator[dict]:
             spans = {s: _span(net, binding, s, sides) for s in neurons}
         except _Shapes:
             continue
-        for values in itertools.product(*[range(1, spans[s] + 1) for s in neurons]):
-            yield {**binding, **{s: sp.Integer(v) for s, v in zip(neurons, values)}}
-            count += 1
-            if count >= MAX_INSTANCES:
-                return
+        every = list(itertools.product(*[range(1, spans[s] + 1) for s in neurons]))
+        if len(every) > MAX_INSTANCES:
+            cut = True
+            step = len(every) / MAX_INSTANCES
+            every = [every[int(i * step)] for i in range(MAX_INSTANCES - 1)] + [every[-1]]
+        out += [{**binding, **{s: sp.Integer(v) for s, v in zip(neurons, values)}} for values in every]
+    return out, cut
 
 
 def _layers_exist(net: Network, binding: dict, sides) -> bool:
@@ -593,6 +643,9 @@ def _span(net: Network, binding: dict, s: sp.Symbol, sides) -> int:
     for e in sides:
         for q in e.atoms(sp.Indexed):
             for slot, i in enumerate(q.indices):
+                if i != s and sp.sympify(i).has(s) and slot > 0:
+                    raise _Refused(f"{shown(q)}: write a neuron index as a letter ({shown(s)}), "
+                                   f"not {shown(i)}")
                 if i == s:
                     try:
                         ends.append(probe.extent(q, slot))
@@ -614,6 +667,7 @@ class _Found:
     checked: list = dataclasses.field(default_factory=list)  # the networks every instance held on
     unsettled: str = ""
     instances: int = 0  # the assignments of layers and neurons evaluated
+    cut: bool = False  # not every assignment was tried (more than MAX_INSTANCES for a layer)
 
 
 def _logistic_forms(e, logistic_sigma: bool):
@@ -638,7 +692,10 @@ def _zero(d, net: Network, ctx: NetworkContext) -> bool:
 
 def _atoms(e: sp.Expr) -> sp.Expr:
     """Every σ(u), σ′(u), e^u a symbol (the same for the same u): a substitution, so a 0 after it
-    is a 0 before it."""
+    is a 0 before it.  Not inside a sum (there u depends on the summation index, and one symbol
+    for σ(z_k) would say every term is the same): an expression with a sum is left as it is."""
+    if e.has(sp.Sum):
+        return e
     table: dict = {}
     return e.replace(lambda x: isinstance(x, (sigma, sigma_prime, sigma_second, sp.exp)),
                      lambda x: table.setdefault(x, sp.Dummy("t")))
@@ -724,7 +781,9 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, ctx: NetworkContext, deadline: float) 
         for cost in ctx.costs:
             net = concrete_network(sizes, cost)
             held, count = True, 0
-            for binding in _assignments(net, (lhs, rhs)):
+            bindings, cut = _assignments(net, (lhs, rhs))
+            found.cut = found.cut or cut
+            for binding in bindings:
                 count += 1
                 if time.perf_counter() > deadline:
                     found.unsettled = "the time limit ran out on the explicit networks"
@@ -831,6 +890,7 @@ def _rewritten(e: sp.Expr, ctx: NetworkContext, hidden: set, used: set) -> sp.Ex
         m, p = q.indices
         if m != L_ or ctx.output == "softmax":  # a^l at l = 1 is the input x, not σ(z^1)
             return q
+        used.add(FORWARD)
         return sigma(z[m, p])  # eq. (25), at the output layer
 
     e = e.replace(lambda x: isinstance(x, sp.Derivative), derivative)
@@ -995,11 +1055,13 @@ def _general(lhs: sp.Expr, rhs: sp.Expr, ctx: NetworkContext) -> tuple[str, set]
 
 #: What the rule ∂C/∂z^l_j → δ^l_j rests on: a definition, not a theorem.
 DEFINITION = "the definition of δ (eq. 29)"
+#: What a^L_j → σ(z^L_j) rests on: the forward pass, a definition too.
+FORWARD = "a^L = σ(z^L) (eq. 25)"
 
 
 def _theorems_proved(ids: set, prove: Callable[[str], object]) -> str:
     """The theorems ``ids`` proved (by ``prove``); the first that is not, as text, else ''."""
-    for t in sorted(ids - {DEFINITION}):
+    for t in sorted(ids - {DEFINITION, FORWARD}):
         p = prove(t)
         if getattr(p, "status", None) != PROVED:
             return f"theorem {t} is {getattr(p, 'status', 'not proved')}"
@@ -1038,10 +1100,18 @@ def verify_in_network(lhs, rhs=None, *, network: NetworkContext | str = NetworkC
         return Verdict(status=status, method=method, detail=detail, **common, **kw,
                        seconds=time.perf_counter() - t0)
 
+    time_limit = check_time_limit(time_limit)
+
+    def out_of_time(where: str) -> Verdict:
+        return done(UNDECIDED, "none", f"the time limit ({time_limit:g} s) ran out {where}, after "
+                                       f"{time.perf_counter() - t0:.3g} s; give a longer time limit")
     try:
-        found = _explicit(bound[0], bound[1], ctx, t0 + time_limit)
+        with deadline(max(time_limit - (time.perf_counter() - t0), 1e-3)):
+            found = _explicit(bound[0], bound[1], ctx, t0 + time_limit)
     except _Refused as exc:
         raise ValueError(f"{exc}") from None
+    except Timeout:
+        return out_of_time("on the explicit networks")
     shapes_too = f" (and refuted on the shapes: {found.shapes})" if found.shapes else ""
     if found.refuted is not None:
         net, cost, binding, point, lv, rv, sigma_name, entry = found.refuted
@@ -1063,18 +1133,27 @@ def verify_in_network(lhs, rhs=None, *, network: NetworkContext | str = NetworkC
                     "no network checked (" + ", ".join("-".join(map(str, s)) for s in NETWORKS)
                     + ") has the layers the claim names, so nothing was checked")
     checked = ", ".join(sorted({"-".join(map(str, s)) for s, _ in found.checked}))
-    checked += f" ({found.instances} assignments of the layers and neurons the claim names)"
-    general = _general(bound[0], bound[1], ctx)
+    checked += (f" ({found.instances} assignments of the layers and neurons the claim names"
+                + (f"; at most {MAX_INSTANCES} per layer, spread over more)" if found.cut else ")"))
+    try:
+        with deadline(max(time_limit - (time.perf_counter() - t0), 1e-3)):
+            general = _general(bound[0], bound[1], ctx)
+    except Timeout:
+        return out_of_time("while rewriting by the theorems")
     if general is not None:
         how, used = general
         why = _theorems_proved(used, prove)
         if not why:
-            theorems = sorted(used - {DEFINITION})
+            theorems = sorted(used - {DEFINITION, FORWARD})
             names = ", ".join([*(["theorems " + ", ".join(theorems)] if theorems else []),
-                               *([DEFINITION] if DEFINITION in used else [])]) or "nothing (the same sides)"
+                               *(d for d in (DEFINITION, FORWARD) if d in used)]) or "nothing (the same sides)"
+            proved_first = " (each theorem proved first)" if theorems else ""
+            if not used:
+                return done(PROVED, how, f"for every depth L and widths n_l: the two sides are the "
+                                         f"same ({how}); it also holds on the networks {checked}")
             return done(PROVED, f"{names} as rules, {how}",
-                        f"for every depth L and widths n_l: both sides rewritten by {names} (proved) "
-                        f"and compared; it also holds on the networks {checked}")
+                        f"for every depth L and widths n_l: both sides rewritten by {names}"
+                        f"{proved_first} and compared; it also holds on the networks {checked}")
         return done(UNDECIDED, "theorems as rules", f"{why}, so it is not used; it holds at the "
                                                      f"sizes checked ({checked})")
     return done(UNDECIDED, "explicit networks",

@@ -434,11 +434,28 @@ def _network_step(line: int, a: Written, rel: str, b: Written, context: _Context
     if names and any(names & _named_in(side.expr) for side in (a, b)):
         return Step(line, "undecided", "a definition is used in a step about the network; "
                     "definitions are not substituted there (write the step without it)", rel)
+    assumed = _assumed_names(context.assume)
+    if assumed is None or any({s.name for s in _named_in(side.expr) if isinstance(s, sp.Symbol)} & assumed
+                              for side in (a, b)):
+        return Step(line, "undecided", "an assumption is about a name of a step about the network; "
+                    "assumptions are not applied there (write the step without it)", rel)
     v = context.decider(context.network, a, b, time_limit)
     detail = _detail(v)
     if v.status is REFUTED and v.detail:
         detail = v.detail + (f"; at {v.counterexample.text()}" if v.counterexample else "")
     return Step(line, str(v.status.value), f"in the network: {detail}", rel, v)
+
+
+def _assumed_names(assumptions: list) -> set | None:
+    """The names the assumptions in force are about (None when one cannot be read)."""
+    names: set = set()
+    for text in assumptions:
+        try:
+            reading = read(text.replace(" integer", ""))
+        except ReadError:
+            return None
+        names |= {s.name for side in reading.sides for s in side.free_symbols if isinstance(s, sp.Symbol)}
+    return names
 
 
 def _named_in(e: sp.Expr) -> set:

@@ -14,7 +14,8 @@ reason (so ``#`` cannot appear inside an expression).  A ``let``/``assume`` line
 expression (and applies to the whole derivation).  A ``network`` line there (``network
 cost=cross_entropy``) decides every step that names a quantity of the book's network (C, a, z, w,
 b, δ, y) in that network, by the decider given to :func:`proofread`
-(:class:`derive.book.network_claims.InNetwork`); it cannot be combined with ``let`` lines.
+(:class:`derive.book.network_claims.InNetwork`); it cannot be combined with ``let`` or ``assume``
+lines.
 
 Each step is decided by :func:`derive.claims.verify.verify` against the line before it: proved (with the
 method), refuted (exact values of the symbols, both lines' values there) or undecided.  The
@@ -180,9 +181,10 @@ def _layout(text: str, source: str):
     if len(networks) > 1:
         raise ProofreadError(f"{_where(source, networks[1][0], networks[1][1])}: a second 'network' "
                              "line; give the network's options on one line")
-    if networks and lets:
-        raise ProofreadError(f"{_where(source, lets[0][0], lets[0][1])}: 'let' lines are not applied "
-                             "in a derivation about the network; write the steps without them")
+    for kind, lines in (("let", lets), ("assume", assumptions)):
+        if networks and lines:
+            raise ProofreadError(f"{_where(source, lines[0][0], lines[0][1])}: '{kind}' lines are not "
+                                 "applied in a derivation about the network; write the steps without them")
     return lets, assumptions, first, steps, networks
 
 

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 from gradproof.derive.book.network_claims import (NETWORKS, InNetwork, NetworkContext,
                                                    has_network_quantity, verify_in_network)
+from gradproof.derive.book.network import sigma
 from gradproof.derive.claims.reader import read
+from gradproof.derive.core.indexed import index
 from gradproof.derive.core.outcome import PROVED, REFUTED, UNDECIDED
 
 mp = mpmath.mp
@@ -333,3 +335,73 @@ def checked_by_the_oracle(ltext, lvalue, rtext, rvalue):
         assert shown_close(lhs, v.lhs_value) and shown_close(rhs, v.rhs_value), (ltext, rtext)
         assert not close(lhs, rhs), (ltext, rtext, v.detail)
     return v.status
+
+
+# --- found by an adversarial pass: each a regression test ----------------------------------------
+
+def test_a_sum_of_sigmas_is_not_taken_for_a_constant_in_the_general_step():
+    """σ(z_k) inside ∑_k once lost its k (a shared free-symbol set that SymPy edited in place),
+    and the atoms of the final cancel were taken inside sums: this false claim was proved."""
+    factor = r"(1-\delta_{j,1})(1-\delta_{j,2}) "
+    claim = (factor + r"\left(\sum_{k=1}^{2} w^L_{jk} \sigma(z^{L-1}_k)\right)"
+             r"\left(\sum_{k=1}^{2} \sigma'(z^{L-1}_k)\right) = "
+             + factor + r"\left(\sum_{k=1}^{2} w^L_{jk} \sigma'(z^{L-1}_k)\right)"
+             r"\left(\sum_{k=1}^{2} \sigma(z^{L-1}_k)\right)")
+    assert verify_in_network(claim).status is not PROVED
+    k, z = index("k"), sp.IndexedBase("z")
+    s = sigma(z[k])
+    sp.Sum(s, (k, 1, 2)).free_symbols
+    assert k in s.free_symbols
+
+
+@pytest.mark.parametrize("claim,network", [
+    (r"(\delta^L)^T = (a^L - y)^T", "cost=cross_entropy"),                # y under a transpose: a column
+    (r"\delta^l_j = \sum_{k=1}^{n_{l+1}} w^{l+1}_{kj}\delta^{l+1}_k\sigma'(z^l_j)", ""),  # n_l read
+    (r"a^L_j = \sigma(z^L_j)", "cost=quadratic"),
+])
+def test_true_claims_the_adversarial_pass_saw_refuted_or_refused_are_proved(claim, network):
+    v = verify_in_network(claim, network=network)
+    assert v.status is PROVED, v.detail
+    assert "nothing" not in v.method
+
+
+@pytest.mark.parametrize("claim,network", [
+    (r"(\delta^l)^T \delta^l = \|\delta^l\|^2", ""),                     # a 1×1 product is a number
+    (r"\sigma'(z^l) = a^l \odot (1 - a^l)", "output=sigmoid"),              # 1 − a^l: each entry
+    (r"2C = (a^L - y)^T (a^L - y)", "cost=quadratic"),
+])
+def test_true_whole_layer_claims_are_not_refuted(claim, network):
+    assert verify_in_network(claim, network=network).status is not REFUTED
+
+
+def test_n_l_as_a_bound_that_does_not_fit_is_refuted_on_the_shapes():
+    v = verify_in_network(r"\delta^l_j = \sum_{k=1}^{n_l} w^{l+1}_{kj}\delta^{l+1}_k\sigma'(z^l_j)")
+    assert v.status is REFUTED and v.method == "shapes" and "w^3_31 is not in the network 2-3-2" in v.detail
+
+
+@pytest.mark.parametrize("claim,message", [
+    (r"\nabla_z C = \nabla_a C", "∇_z C' is not read in the network"),      # was read as ∇_a C
+    (r"\nabla_b C = \delta^L", "is not read in the network"),
+    ("a^1 = x", "a power of a bare a"),
+    (r"\delta^{l/2}_j = 0", "l names a layer"),
+    (r"\frac{\partial C}{\partial L} = 0", "L names a layer"),
+    (r"\frac{\partial z^l}{\partial b^l} = 1", "a Jacobian"),
+    (r"\frac{\partial C}{\partial y_j} = 0", "a derivative by the data"),
+    (r"\sum_{k=1}^{100000000} \delta^L_1 = 0", "more than 1000 terms"),
+    (r"\delta^l_{j+1} = \delta^l_{j+1}", "write a neuron index as a letter"),
+    (r"\sum_{l=2}^{L} \delta^l_1 = 0", "a sum over the layers"),
+])
+def test_misreadings_and_hangs_the_adversarial_pass_found_are_refused(claim, message):
+    with pytest.raises(ValueError, match=message):
+        verify_in_network(claim, network="cost=log_likelihood" if "y_j" in claim else "")
+
+
+def test_a_truncated_check_says_so_and_does_not_hide_a_refutation():
+    v = verify_in_network(r"\frac{\partial C}{\partial w^l_{jk}} \frac{\partial C}{\partial w^l_{pq}} "
+                          r"\frac{\partial C}{\partial w^l_{rs}} = x_k \delta^l_j a^{l-1}_q \delta^l_p "
+                          r"a^{l-1}_s \delta^l_r")
+    assert v.status is REFUTED  # only l = 2 was tried before: every layer is now
+    u = verify_in_network(r"\frac{\partial C}{\partial w^l_{jk}} \frac{\partial C}{\partial w^l_{pq}} "
+                          r"\frac{\partial C}{\partial w^l_{rs}} = a^{l-1}_k \delta^l_j a^{l-1}_q "
+                          r"\delta^l_p a^{l-1}_s \delta^l_r")
+    assert u.status is PROVED and "at most 48 per layer, spread over more" in u.detail
