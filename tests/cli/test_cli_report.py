@@ -1,4 +1,5 @@
-"""``gradproof report`` end to end, through a subprocess, and its bad-input messages."""
+"""``gradproof report`` end to end, through a subprocess, and its bad-input messages (in this process,
+through the CLI's ``main``)."""
 import json
 import shutil
 import sys
@@ -14,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def gradproof(*args, env=None):
     return run.gradproof("report", *args, cwd=ROOT, env=run.environ(**(env or {})))
+
+
+def refused(*args):
+    """``gradproof report ARGS`` in this process (:func:`run.here`): for flags refused before
+    anything is computed."""
+    return run.here("report", *args, cwd=ROOT)
 
 
 def homes(folder: Path) -> dict[str, str]:
@@ -98,35 +105,35 @@ def test_report_with_a_short_run_on_the_sample(cold, tmp_path):
 def test_out_is_an_existing_file(tmp_path):
     f = tmp_path / "x"
     f.write_text("keep me")
-    one_line_error(gradproof("--train", "none", "--out", str(f)), "--out", "existing file")
+    one_line_error(refused("--train", "none", "--out", str(f)), "--out", "existing file")
     assert f.read_text() == "keep me"
 
 
 def test_out_cannot_be_created(tmp_path):
     f = tmp_path / "x"
     f.write_text("")
-    one_line_error(gradproof("--train", "none", "--out", str(f / "sub")), "cannot write", "--out")
+    one_line_error(refused("--train", "none", "--out", str(f / "sub")), "cannot write", "--out")
 
 
 def test_unknown_preset(tmp_path):
     out = tmp_path / "new"
-    one_line_error(gradproof("--train", "nielsen-ch9", "--out", str(out)),
+    one_line_error(refused("--train", "nielsen-ch9", "--out", str(out)),
                    "unknown training preset 'nielsen-ch9'", "nielsen-ch1", "none")
     assert not out.exists()  # flags are checked before the output folder is made
 
 
 def test_negative_seed(tmp_path):
-    one_line_error(gradproof("--train", "none", "--seed", "-1", "--out", str(tmp_path / "o")),
+    one_line_error(refused("--train", "none", "--seed", "-1", "--out", str(tmp_path / "o")),
                    "--seed")
 
 
 def test_bad_epochs(tmp_path):
-    r = gradproof("--epochs", "0", "--out", str(tmp_path))
+    r = refused("--epochs", "0", "--out", str(tmp_path))
     one_line_error(r, "--epochs")
 
 
 def test_missing_data_folder(tmp_path):
-    one_line_error(gradproof("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")),
+    one_line_error(refused("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")),
                    "--data", "no such folder")
     assert not (tmp_path / "o" / "report.html").exists()
 
@@ -167,5 +174,5 @@ def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(cold, tmp_p
     (["--activation", "silu", "--sizes", "784,30,5", "--data", "sample"], "--sizes"),  # not 10 digits
 ])
 def test_the_training_flags_of_a_users_model_are_checked_first(tmp_path, flags, flag):
-    one_line_error(gradproof(*flags, "--out", str(tmp_path / "o")), flag)
+    one_line_error(refused(*flags, "--out", str(tmp_path / "o")), flag)
     assert not (tmp_path / "o").exists()
