@@ -7,11 +7,12 @@ import json
 import html5lib
 import pytest
 
+from . import run
 from .run import gradproof
 
 
 def test_kernels_print_a_definition_given_on_the_command_line():
-    out = gradproof("kernels", "--activation", "swish=z*sigma(z)", "--cost", "lc=log(cosh(a - y))@tanh")
+    out = run.here("kernels", "--activation", "swish=z*sigma(z)", "--cost", "lc=log(cosh(a - y))@tanh")
     assert out.returncode == 0, out.stderr
     assert "activation=swish" in out.stdout and "[swish_prime]" in out.stdout
     assert "a = numpy.tanh(z)  # a^L = tanh(z^L)" in out.stdout  # the cost's output layer
@@ -19,7 +20,7 @@ def test_kernels_print_a_definition_given_on_the_command_line():
 
 
 def test_check_takes_an_expression_and_passes():
-    out = gradproof("check", "--activation", "Max(z/100, z)", "--cost", "log_cosh", "--json")
+    out = run.here("check", "--activation", "Max(z/100, z)", "--cost", "log_cosh", "--json")
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     assert res["total"] == 18 and res["passed"] == 18
@@ -35,7 +36,7 @@ def test_check_takes_an_expression_and_passes():
 ])
 def test_bad_definitions_exit_2_with_one_line(flag, value, says):
     for cmd in ("kernels", "check", "train"):
-        out = gradproof(cmd, flag, value)
+        out = run.here(cmd, flag, value)
         assert out.returncode == 2, (cmd, out.stderr)
         assert says in out.stderr and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 

@@ -1,6 +1,7 @@
 """``gradproof data``: where the data was found, whether it verified, the split sizes; bad input is
-exit 2 with one line on stderr and no traceback.  Run as a user would, through ``python -m gradproof``
-(the download, which must not touch the network, runs in-process with a fake ``urlopen``)."""
+exit 2 with one line on stderr and no traceback.  Run in this process through the CLI's ``main``
+(the first test runs ``python -m gradproof`` as a user does; the download, which must not touch the
+network, runs with a fake ``urlopen``)."""
 from __future__ import annotations
 
 import gzip
@@ -30,8 +31,9 @@ TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def gradproof(*args: str, **changes) -> subprocess.CompletedProcess:
-    """Run ``python -m gradproof ARGS``; ``changes`` set (str) or unset (None) environment variables."""
-    return run.gradproof(*args, env=run.environ(**changes))
+    """Run ``gradproof ARGS`` (:func:`run.here`); ``changes`` set (str) or unset (None) environment
+    variables."""
+    return run.here(*args, env=run.environ(**changes))
 
 
 def assert_usage_error(r: subprocess.CompletedProcess, *words: str) -> None:
@@ -45,7 +47,7 @@ def assert_usage_error(r: subprocess.CompletedProcess, *words: str) -> None:
 
 @needs_data
 def test_full_data_from_the_environment():
-    r = gradproof("data", "--json", GRADPROOF_DATA=DATA)
+    r = run.gradproof("data", "--json", env=run.environ(GRADPROOF_DATA=DATA))  # a child, as a user runs it
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["rule"] == "GRADPROOF_DATA" and out["kind"] == "full" and out["verified"] is True

@@ -1,15 +1,18 @@
-"""``gradproof kernels`` and ``gradproof check`` through a subprocess."""
+"""``gradproof kernels`` and ``gradproof check``, in this process through the CLI's ``main`` (the first
+test runs ``python -m gradproof`` as a user does)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from .run import gradproof
+from . import run
+
+gradproof = run.here
 
 
 def test_kernels_prints_the_backprop_source():
-    out = gradproof("kernels")
+    out = run.gradproof("kernels")  # a child process, as a user runs it
     assert out.returncode == 0, out.stderr
     src = out.stdout
     assert "def backprop(weights, biases, x, y):" in src

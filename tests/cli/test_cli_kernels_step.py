@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .run import gradproof
+from .run import here as gradproof
 
 
 @pytest.mark.parametrize("args", [[], ["--cost", "log_likelihood", "--activation", "relu"]])

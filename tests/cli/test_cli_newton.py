@@ -1,5 +1,6 @@
 """``gradproof train --optimizer newton-cg|newton`` and ``gradproof kernels --curvature`` through a
-subprocess."""
+subprocess (bad flags, caught before any training, and the printed kernels in this process through
+the CLI's ``main``)."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+
+from . import run
 
 
 def gradproof(*args: str) -> subprocess.CompletedProcess:
@@ -56,17 +59,17 @@ def test_exact_newton_converges_quadratically():
     (["--optimizer", "newton", "--sizes", "50,10"], "--sizes"),
 ])
 def test_bad_combinations_are_one_line_exit_2(args, flag):
-    out = gradproof("train", "--data", "sample", *args)
+    out = run.here("train", "--data", "sample", *args)
     assert out.returncode == 2, (out.stdout, out.stderr)
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and flag in lines[0] and "Traceback" not in out.stderr
 
 
 def test_kernels_prints_the_curvature_module():
-    out = gradproof("kernels", "--curvature", "--cost", "cross_entropy", "--activation", "tanh")
+    out = run.here("kernels", "--curvature", "--cost", "cross_entropy", "--activation", "tanh")
     assert out.returncode == 0, out.stderr
     assert "def hessian_vector_at(state, weights, vw, vb):" in out.stdout
     assert "[r_bp2, r_batched]" in out.stdout and "[gauss_newton_product" in out.stdout
     compile(out.stdout, "<curvature>", "exec")
-    bad = gradproof("kernels", "--curvature", "--textbook")
+    bad = run.here("kernels", "--curvature", "--textbook")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

@@ -1,4 +1,5 @@
-"""``gradproof proofread FILE``: exit 0 all proved, 1 a step refuted, 3 undecided, 2 bad input."""
+"""``gradproof proofread FILE``: exit 0 all proved, 1 a step refuted, 3 undecided, 2 bad input (in this
+process through the CLI's ``main``; the first test runs ``python -m gradproof`` as a user does)."""
 from __future__ import annotations
 
 import html5lib
@@ -12,11 +13,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "derivations"
 
 
 def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return run.gradproof("proofread", *args)
+    return run.here("proofread", *args)
 
 
 def test_all_proved_exit_0():
-    r = gradproof(str(EXAMPLES / "cross_entropy_sigma_prime.txt"))
+    r = run.gradproof("proofread", EXAMPLES / "cross_entropy_sigma_prime.txt")  # a child process
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.splitlines()[-1] == "proved: all 4 steps"
 

@@ -16,7 +16,8 @@ NOTES = Path(__file__).resolve().parents[2] / "examples" / "notes"
 
 
 def gradproof(*args) -> subprocess.CompletedProcess:
-    return run.gradproof("proofread", *args)
+    """``gradproof proofread ARGS`` in this process (:func:`run.here`)."""
+    return run.here("proofread", *args)
 
 
 def test_the_example_notes_exit_1_with_the_slips_named(tmp_path):
@@ -74,7 +75,7 @@ def test_a_hundred_displays_in_under_a_minute_cold(tmp_path):
     f = tmp_path / "hundred.md"
     f.write_text(body, encoding="utf-8")
     t = time.perf_counter()
-    r = gradproof(f, "--json")
+    r = run.gradproof("proofread", f, "--json")  # a fresh process: cold
     seconds = time.perf_counter() - t
     assert json.loads(r.stdout)["summary"]["displays"] == 100
     assert seconds < 60, seconds

@@ -1,4 +1,5 @@
-"""``gradproof report`` end to end, through a subprocess, and its bad-input messages."""
+"""``gradproof report`` end to end, through a subprocess, and its bad-input messages (in this process,
+through the CLI's ``main``)."""
 import json
 import shutil
 import sys
@@ -16,6 +17,37 @@ def gradproof(*args, env=None):
     return run.gradproof("report", *args, cwd=ROOT, env=run.environ(**(env or {})))
 
 
+def refused(*args):
+    """``gradproof report ARGS`` in this process (:func:`run.here`): for flags refused before
+    anything is computed."""
+    return run.here("report", *args, cwd=ROOT)
+
+
+def homes(folder: Path) -> dict[str, str]:
+    """A proof cache and an HMAC key of their own, in ``folder``: the environment naming them."""
+    return {"XDG_CACHE_HOME": str(folder / "cache"), "XDG_DATA_HOME": str(folder / "data")}
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """The module's one report on an empty proof cache, with no pdflatex on the PATH: (its folder,
+    holding the report in ``rep`` and the homes of :func:`homes`; the finished process).  Proving
+    every identity is most of a report's time, so a test that does not check a cold run starts from
+    a copy of the cache this one wrote (:func:`warm`)."""
+    folder = tmp_path_factory.mktemp("cold")
+    r = gradproof("--train", "none", "--out", str(folder / "rep"),
+                  env={"PATH": str(Path(sys.executable).parent), **homes(folder)})
+    return folder, r
+
+
+def warm(cold, folder: Path) -> dict[str, str]:
+    """The environment of a run whose proof cache (and key) is a copy, in ``folder``, of the one
+    :func:`cold` wrote: every identity is read from it."""
+    for home in ("cache", "data"):
+        shutil.copytree(cold[0] / home, folder / home, symlinks=True)
+    return homes(folder)
+
+
 def one_line_error(r, *words):
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
@@ -25,11 +57,9 @@ def one_line_error(r, *words):
 
 
 @pytest.mark.slow
-def test_report_without_training(tmp_path):
+def test_report_without_training(cold):
     """--train none, and no pdflatex on the PATH: every file but the PDF, and a note saying so."""
-    out = tmp_path / "rep"
-    r = gradproof("--train", "none", "--out", str(out),
-                  env={"PATH": str(Path(sys.executable).parent)})
+    out, r = cold[0] / "rep", cold[1]
     assert r.returncode == 0, r.stderr
     assert "pdflatex is not on the PATH" in r.stderr
     # curves.pdf holds the figures: without training, the grid of the MNIST digits used
@@ -53,9 +83,9 @@ def test_report_without_training(tmp_path):
 
 
 @pytest.mark.slow
-def test_report_with_a_short_run_on_the_sample(tmp_path):
+def test_report_with_a_short_run_on_the_sample(cold, tmp_path):
     out = tmp_path / "rep"
-    r = gradproof("--data", "sample", "--epochs", "1", "--out", str(out))
+    r = gradproof("--data", "sample", "--epochs", "1", "--out", str(out), env=warm(cold, tmp_path))
     assert r.returncode == 0, r.stderr
     facts = json.loads((out / "report.json").read_text())
     t = facts["training"]
@@ -75,45 +105,51 @@ def test_report_with_a_short_run_on_the_sample(tmp_path):
 def test_out_is_an_existing_file(tmp_path):
     f = tmp_path / "x"
     f.write_text("keep me")
-    one_line_error(gradproof("--train", "none", "--out", str(f)), "--out", "existing file")
+    one_line_error(refused("--train", "none", "--out", str(f)), "--out", "existing file")
     assert f.read_text() == "keep me"
 
 
 def test_out_cannot_be_created(tmp_path):
     f = tmp_path / "x"
     f.write_text("")
-    one_line_error(gradproof("--train", "none", "--out", str(f / "sub")), "cannot write", "--out")
+    one_line_error(refused("--train", "none", "--out", str(f / "sub")), "cannot write", "--out")
 
 
 def test_unknown_preset(tmp_path):
     out = tmp_path / "new"
-    one_line_error(gradproof("--train", "nielsen-ch9", "--out", str(out)),
+    one_line_error(refused("--train", "nielsen-ch9", "--out", str(out)),
                    "unknown training preset 'nielsen-ch9'", "nielsen-ch1", "none")
     assert not out.exists()  # flags are checked before the output folder is made
 
 
 def test_negative_seed(tmp_path):
-    one_line_error(gradproof("--train", "none", "--seed", "-1", "--out", str(tmp_path / "o")),
+    one_line_error(refused("--train", "none", "--seed", "-1", "--out", str(tmp_path / "o")),
                    "--seed")
 
 
 def test_bad_epochs(tmp_path):
-    r = gradproof("--epochs", "0", "--out", str(tmp_path))
+    r = refused("--epochs", "0", "--out", str(tmp_path))
     one_line_error(r, "--epochs")
 
 
 def test_missing_data_folder(tmp_path):
-    one_line_error(gradproof("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")),
+    one_line_error(refused("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")),
                    "--data", "no such folder")
     assert not (tmp_path / "o" / "report.html").exists()
 
 
 @pytest.mark.slow
-def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(tmp_path):
-    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    for run, args in (("cold", ()), ("warm", ()), ("fresh", ("--no-cache", "--epochs", "2"))):
+def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(cold, tmp_path):
+    """The report on an empty proof cache (:func:`cold`) proves every identity and stores it; the
+    next report reads every one from (a copy of) that cache and says so; --no-cache, on that warm
+    cache, proves every one afresh."""
+    env = warm(cold, tmp_path)
+    runs = [("cold", cold[0] / "rep", cold[1])]
+    for run, args in (("warm", ()), ("fresh", ("--no-cache", "--epochs", "2"))):
         out = tmp_path / run
-        r = gradproof("--train", "none", "--no-pdf", "--out", str(out), *args, env=env)
+        runs.append((run, out, gradproof("--train", "none", "--no-pdf", "--out", str(out), *args,
+                                         env=env)))
+    for run, out, r in runs:
         assert r.returncode == 0, r.stderr
         facts = json.loads((out / "report.json").read_text())
         cached = [d["cached"] for d in facts["identities"]]
@@ -138,5 +174,5 @@ def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(tmp_path):
     (["--activation", "silu", "--sizes", "784,30,5", "--data", "sample"], "--sizes"),  # not 10 digits
 ])
 def test_the_training_flags_of_a_users_model_are_checked_first(tmp_path, flags, flag):
-    one_line_error(gradproof(*flags, "--out", str(tmp_path / "o")), flag)
+    one_line_error(refused(*flags, "--out", str(tmp_path / "o")), flag)
     assert not (tmp_path / "o").exists()

@@ -1,4 +1,6 @@
-"""`gradproof train` and `gradproof bench` through a subprocess: JSON shape, saving, bad input, divergence."""
+"""`gradproof train` and `gradproof bench` through a subprocess: JSON shape, saving, bad input, divergence
+(the checks of bad flags, which stop before anything is trained, in this process through the CLI's
+``main``)."""
 from __future__ import annotations
 
 import json
@@ -15,6 +17,10 @@ from . import run
 
 def gradproof(*args, cwd=None):
     return run.gradproof(*args, env=run.environ(GRADPROOF_DATA=None), cwd=cwd)
+
+
+def here(*args):
+    return run.here(*args, env=run.environ(GRADPROOF_DATA=None))
 
 
 def test_train_json_and_save(tmp_path):
@@ -70,7 +76,7 @@ def test_train_text_output_names_the_preset_and_the_book():
     (["--runs", "0"], "--runs"),
 ])
 def test_bad_flags_exit_2_with_one_line(args, flag):
-    p = gradproof("train", "--data", "sample", *args)
+    p = here("train", "--data", "sample", *args)
     assert p.returncode == 2, (p.stdout, p.stderr)
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and flag in lines[0] and "Traceback" not in p.stderr, p.stderr
@@ -176,7 +182,7 @@ def test_threads_flag_fixes_the_blas_threads():
     (["--runs", "2", "--jobs", "0"], ["--jobs"]),
 ])
 def test_flags_that_would_do_nothing_or_are_bad_are_errors(args, words):
-    p = gradproof("train", "--data", "sample", "--epochs", "1", *args)
+    p = here("train", "--data", "sample", "--epochs", "1", *args)
     assert p.returncode == 2 and p.stdout == ""
     line, = p.stderr.strip().splitlines()
     assert all(w in line for w in words), line

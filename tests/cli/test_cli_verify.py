@@ -1,4 +1,5 @@
-"""``gradproof verify LHS RHS``: exit 0 proved, 1 refuted, 3 undecided, 2 bad input (subprocess)."""
+"""``gradproof verify LHS RHS``: exit 0 proved, 1 refuted, 3 undecided, 2 bad input (in this process,
+through the CLI's ``main``; the first test runs ``python -m gradproof`` as a user does)."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from . import run
 
 
 def gradproof(*args: str) -> subprocess.CompletedProcess:
-    return run.gradproof("verify", *args)
+    return run.here("verify", *args)
 
 
 _t = sp.Dummy("t")
@@ -35,7 +36,7 @@ def _value(text: str, point: dict[str, str]):
 
 
 def test_proved_exit_0():
-    r = gradproof("tanh(z)", "2*sigma(2*z) - 1")
+    r = run.gradproof("verify", "tanh(z)", "2*sigma(2*z) - 1")  # a child process, as a user runs it
     assert r.returncode == 0, r.stderr
     assert "proved" in r.stdout and "exp" in r.stdout
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -34,25 +35,40 @@ from gradproof.reports.plots import Figures
 from gradproof.reports.report import Report
 import gradproof.reports.write as write
 
-out, k, run = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 
-write.render_html = lambda r: f"<p>{run}</p>"  # renders instantly: what is tested is the writing
-write.render_tex = lambda r: f"{run} tex"
+def child(out, k, run):
+    write.render_html = lambda r: f"<p>{run}</p>"  # renders instantly: what is tested is the writing
+    write.render_tex = lambda r: f"{run} tex"
 
-calls = [0]
-def hooked(real):
-    def call(*args, **kwargs):
-        calls[0] += 1
-        if calls[0] == k:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(*args, **kwargs)
-    return call
-for name in ("replace", "rename", "unlink", "rmdir"):
-    setattr(os, name, hooked(getattr(os, name)))
-figures = Figures("<svg/>", b"%PDF " + run.encode()) if run == "old" else None
-write.write_report(Report(facts={"format": "gradproof-report/1", "run": run}, figures=figures), out,
-                   pdf=False)
-print(calls[0])
+    calls = [0]
+    def hooked(real):
+        def call(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == k:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(*args, **kwargs)
+        return call
+    for name in ("replace", "rename", "unlink", "rmdir"):
+        setattr(os, name, hooked(getattr(os, name)))
+    figures = Figures("<svg/>", b"%PDF " + run.encode()) if run == "old" else None
+    write.write_report(Report(facts={"format": "gradproof-report/1", "run": run}, figures=figures),
+                       out, pdf=False)
+    print(calls[0])
+
+
+# one write per line of stdin (out, k, run), each in a process forked from this one (which has
+# imported gradproof once): its stdout, then "exit STATUS" (-9: killed by SIGKILL)
+for line in sys.stdin:
+    out, k, run = line.rstrip("\n").split("\t")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child(Path(out), int(k), run)
+        finally:
+            sys.stdout.flush()
+            os._exit(0)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    print(f"exit {status}", flush=True)
 """
 
 
@@ -61,9 +77,22 @@ def _render(kind: str):
     return (lambda r: f"<p>{r.facts['run']}</p>") if kind == "html" else (lambda r: f"{r.facts['run']} tex")
 
 
-def _write(out: Path, run: str, k: int | None = None) -> subprocess.CompletedProcess | None:
-    """Write the set ``run`` into ``out``: in a child that SIGKILLs itself at its k-th call
-    when ``k`` is given (0: never), else here."""
+@pytest.fixture(scope="module")
+def children(tmp_path_factory):
+    """A fresh process that imports gradproof once and forks a child for each write asked of it
+    (a child costs a fork, not a second of imports); stopped when the module is done."""
+    errors = tmp_path_factory.mktemp("children") / "stderr"
+    with open(errors, "w") as err:
+        server = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=err, text=True)
+    yield server, errors
+    server.stdin.close()
+    server.wait(timeout=GUARD)
+
+
+def _write(out: Path, run: str, k: int | None = None, children=None) -> subprocess.CompletedProcess | None:
+    """Write the set ``run`` into ``out``: in a child (of :func:`children`) that SIGKILLs itself
+    at its k-th call when ``k`` is given (0: never), else here."""
     if k is None:
         figures = Figures("<svg/>", b"%PDF " + run.encode()) if run == "old" else None
         with mock.patch.object(write, "render_html", _render("html")), \
@@ -71,8 +100,20 @@ def _write(out: Path, run: str, k: int | None = None) -> subprocess.CompletedPro
             write.write_report(Report(facts={"format": "gradproof-report/1", "run": run},
                                       figures=figures), out, pdf=False)
         return None
-    return subprocess.run([sys.executable, "-c", _CHILD, str(out), str(k), run],
-                          capture_output=True, text=True, timeout=GUARD)
+    server, errors = children
+    server.stdin.write(f"{out}\t{k}\t{run}\n")
+    server.stdin.flush()
+    said = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(server.stdout, selectors.EVENT_READ)
+        while not (said.endswith(b"\n") and said.splitlines()[-1].startswith(b"exit ")):
+            assert sel.select(timeout=GUARD), "the child hangs"
+            chunk = os.read(server.stdout.fileno(), 1 << 16)
+            assert chunk, f"the forking process died: {errors.read_text()}"
+            said += chunk
+    *printed, status = said.decode().splitlines(keepends=True)
+    return subprocess.CompletedProcess(["child", str(out), str(k), run], int(status.split()[1]),
+                                       "".join(printed), errors.read_text())
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -80,7 +121,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def sets(tmp_path_factory):
+def sets(tmp_path_factory, children):
     """The earlier set (with a figure, curves.pdf) and the new one (without: curves.pdf is stale),
     each written whole; and the number of folder-changing calls the new write makes."""
     base = tmp_path_factory.mktemp("sets")
@@ -89,7 +130,7 @@ def sets(tmp_path_factory):
     _write(new, "new")
     both = base / "both"
     _write(both, "old")
-    r = _write(both, "new", 0)  # over an earlier set, in a child that counts its calls
+    r = _write(both, "new", 0, children)  # over an earlier set, in a child that counts its calls
     assert r.returncode == 0, r.stderr
     return _files(old), _files(new), int(r.stdout), _files(both)
 
@@ -107,7 +148,7 @@ def test_each_set_lists_the_digests_of_its_files_and_verifies(sets, tmp_path):
     assert not verify_set(tmp_path) and "report.html" not in owned_files(tmp_path)
 
 
-def test_a_crash_at_any_rename_leaves_the_earlier_set_or_the_new_one(sets, tmp_path):
+def test_a_crash_at_any_rename_leaves_the_earlier_set_or_the_new_one(sets, children, tmp_path):
     """Issue 20, defect 3: SIGKILL during the swap left report.json from one run and report.html
     and report.tex from another, and an orphaned staging folder that no later run removed."""
     old, new, calls, _ = sets
@@ -116,7 +157,7 @@ def test_a_crash_at_any_rename_leaves_the_earlier_set_or_the_new_one(sets, tmp_p
     for k in range(1, calls + 1):
         out = tmp_path / f"k{k}"
         _write(out, "old")
-        r = _write(out, "new", k)
+        r = _write(out, "new", k, children)
         assert r.returncode == -signal.SIGKILL, (k, r.returncode, r.stderr)
         check_out_dir(out)  # the next run
         now = _files(out)

@@ -8,7 +8,9 @@ line, and what was read, printed back in the book's notation and read again, is 
 """
 from __future__ import annotations
 
+import re
 import time
+import warnings
 from importlib import resources
 
 import pytest
@@ -25,6 +27,11 @@ from gradproof.derive.claims.reader import ReadError, parser, read, shown, value
 from gradproof.derive.claims.reading import MAX_CHARS, deep_recursion
 
 from . import test_verify
+
+with warnings.catch_warnings():  # the parser of Python's own regular expressions, for _language
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import sre_constants as _codes
+    import sre_parse as _re_parse
 
 R = {name: sp.Symbol(name, real=True) for name in
      "a b c d m n v w x y z A B C C0 L eta lambda Delta r u p q ax".split()}
@@ -492,14 +499,54 @@ _EXPLICIT = {"ABS_OPEN": st.sampled_from(["|", "\\left|", "\\lvert ", "\\bigl|"]
              "NORM_CLOSE": st.sampled_from(["‖", "\\|", "\\right\\|", "\\rVert "])}
 
 
+def _language(regex: str, limit: int = 1000) -> list[str] | None:
+    """Every string ``regex`` matches in full, in its order, when they are finitely many (at most
+    ``limit``): literals, classes of characters and alternatives, e.g. ``\\(?:d|t)?frac``; None
+    for a repetition or anything else."""
+    def sequence(items) -> list[str] | None:
+        out = [""]
+        for op, av in items:
+            part = node(op, av)
+            if part is None or len(out) * len(part) > limit:
+                return None
+            out = [u + v for u in out for v in part]
+        return out
+
+    def node(op, av) -> list[str] | None:
+        if op is _codes.LITERAL:
+            return [chr(av)]
+        if op is _codes.IN and all(o in (_codes.LITERAL, _codes.RANGE) for o, _ in av):
+            return [chr(c) for o, a in av for c in ([a] if o is _codes.LITERAL else range(a[0], a[1] + 1))]
+        if op is _codes.BRANCH:
+            parts = [sequence(branch) for branch in av[1]]
+            return None if None in parts else [u for part in parts for u in part]
+        if op is _codes.SUBPATTERN and not av[1] and not av[2]:  # a group without flags
+            return sequence(av[3])
+        return None
+
+    strings = sequence(_re_parse.parse(regex))
+    return None if strings is None else list(dict.fromkeys(strings))
+
+
 def _grammar_texts():
     """``from_lark(parser())``, with each rule ending (its expansions of terminals only, else its
     shortest) drawn three times in four.  Hypothesis draws a rule's expansions uniformly, and an
     expression grammar then grows without end: most draws overrun and are thrown away (measured:
     300 examples took 11 minutes, 1 in 5 kept).  Biased this way they end (1 in 4 is read, the
-    rest refused in one line)."""
+    rest refused in one line).
+
+    A terminal that matches finitely many strings (``\\frac``, ``\\dfrac``, …; a Greek letter) is
+    drawn from the list of them, the ones that lex whole, as from_lark's own filter keeps: the same
+    strings as its regular-expression strategy, which cost most of each example's time."""
     texts = from_lark(parser(), start="start", explicit=_EXPLICIT)
     lark_strategy = texts.wrapped_strategy
+    terminals, _, _ = parser().grammar.compile(["start"], ())
+    for terminal in terminals:
+        regex = terminal.pattern.to_regexp()
+        strings = None if terminal.name in _EXPLICIT else _language(regex)
+        if strings is not None:
+            whole = [u for u in strings if re.match(regex, u).end() == len(u)]
+            lark_strategy.terminal_strategies[terminal.name] = st.sampled_from(whole)
     rules = lark_strategy.nonterminal_strategies
     for name, expansions in rules.items():
         choices = list(expansions.elements)
