@@ -202,6 +202,9 @@ def scripted(name: str, sup: Script | None, sub: Script | None, shown: str) -> s
     ``name``: the canonical name (``w``, ``delta``, ``eta``, ``dC0dw``); ``shown``: how the text
     wrote it, for messages.  Raises :class:`NotationError` for a reading that could go two ways.
     """
+    if sub is not None and (sub.top or sub.value is None):
+        raise NotationError(f"'{shown}': a transpose mark as a subscript is not read; write the "
+                            f"transpose as a superscript, {_book(name)}^T")
     if sup is not None and sup.transpose:
         return sp.transpose(scripted(name, None, sub, shown), evaluate=False)
     letter = NETWORK.get(name)

@@ -619,3 +619,10 @@ def test_a_drawn_equation_gets_the_same_verdict_read_back_from_plain_text():
     claim()
     print(f"drawn equations: {len(equations)}")
     assert len(equations) >= 10
+
+
+@pytest.mark.parametrize("text", [r"n_\intercal", r"A_\intercal", r"a_\top"])
+def test_a_transpose_mark_as_a_subscript_is_refused_in_one_line(text):
+    """The fuzz found these raising AttributeError from inside the transformer."""
+    with pytest.raises(ReadError, match="a transpose mark as a subscript is not read"):
+        read(text)
