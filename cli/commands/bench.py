@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--no-products", action="store_true", dest="no_products",
                    help="skip the timing of one Hessian-vector product against gradients (and JAX's "
                         "jvp of grad)")
+    p.add_argument("--no-claims", action="store_true", dest="no_claims",
+                   help="skip the claims' targets (a LaTeX verify against a plain one, a cold "
+                        "100-display notes file)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -54,6 +57,11 @@ def run(args) -> int:
     if not args.no_products:  # the R-operator's promise: one Hv against gradients
         result["products"] = _products(data, args.threads or None, log)
         result["passed"] = result["passed"] and result["products"]["passed"]
+    if not args.no_claims:  # issue 16's targets: the reader and the notes
+        from gradproof.numerics.bench.claims import bench_claims
+
+        result["claims"] = bench_claims()
+        result["passed"] = result["passed"] and all(result["claims"]["passed"].values())
     if args.json:
         print(json.dumps(result, indent=1))
         return 0 if result["passed"] else 1
@@ -100,6 +108,14 @@ def run(args) -> int:
                   f"{verdict}")
     if "products" in result:
         _print_products(result["products"])
+    if "claims" in result:
+        c = result["claims"]
+        mark = {True: "pass", False: "FAIL"}
+        print(f"claims: a LaTeX verify / the same plain one, CPU time (median of 5 each, 3 claims): "
+              f"{c['latex_vs_plain']:.2f} (target <= {c['latex_limit']:g}) "
+              f"{mark[c['passed']['latex_vs_plain']]}; a {c['notes_displays']}-display notes file, "
+              f"cold: {c['notes_cold_seconds']:.1f} s (target <= {c['notes_limit']:g} s) "
+              f"{mark[c['passed']['notes_cold']]}")
     print("all targets met" if result["passed"] else "some targets NOT met")
     return 0 if result["passed"] else 1
 

@@ -322,7 +322,9 @@ def _sum(e: sp.Sum) -> str:
         return "∑_{" + ",".join(_show(k)[0] for k, _, _ in e.limits) + "} " + body
     out = ""
     for k, lo, hi in reversed(e.limits):
-        if is_unwritten_bound(hi) and lo == 1:
+        if is_unwritten_bound(hi) and lo == 1 and any(c.isdigit() for c in k.name):
+            out += f"∑_{{{k.name}}} "  # A0, not A₀: a subscript digit would not read back as the index
+        elif is_unwritten_bound(hi) and lo == 1:
             out += f"∑_{_wrap(k, _ATOM)} "
         elif is_unwritten_bound(hi):
             out += f"∑_{{{_show(k)[0]}={_show(lo)[0]}}} "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import html5lib
@@ -66,19 +65,16 @@ def test_bad_input_exits_2_in_one_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_hundred_displays_in_under_a_minute_cold(tmp_path):
-    """The issue's bound: 100 displays (the example notes' kinds, cycled) in a fresh process."""
-    source = (NOTES / "chapters-1-3.md").read_text(encoding="utf-8")
-    displays = [l for l in source.splitlines() if l.startswith("$$ ") and l.endswith(" $$")]
-    body = "\n\n".join(f"## {i}\n<!-- gradproof: let z = w x + b -->\n{displays[i % len(displays)]}"
-                       for i in range(100))
+def test_a_hundred_displays_are_checked_in_one_cold_process(tmp_path):
+    """The file ``gradproof bench`` times (its 60 s target is measured there, not here): every
+    display is read and decided."""
+    from gradproof.numerics.bench.claims import hundred_displays
+
     f = tmp_path / "hundred.md"
-    f.write_text(body, encoding="utf-8")
-    t = time.perf_counter()
-    r = run.gradproof("proofread", f, "--json")  # a fresh process: cold
-    seconds = time.perf_counter() - t
-    assert json.loads(r.stdout)["summary"]["displays"] == 100
-    assert seconds < 60, seconds
+    f.write_text(hundred_displays(), encoding="utf-8")
+    summary = json.loads(gradproof(f, "--json").stdout)["summary"]
+    assert summary["displays"] == 100 and summary["unread"] == 0
+    assert summary["steps"]["refuted"] == 12 and summary["steps"]["undecided"] == 0
 
 
 def test_the_readmes_annotated_output_is_the_commands():

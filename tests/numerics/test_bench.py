@@ -78,3 +78,14 @@ def test_blocked_gather_takes_the_same_steps_as_one_batch_at_a_time():
         b.kernels.step_none(b.weights, b.biases, scale_pixels(images[idx]), Y[idx], 0.5, 0.0, 1237)
     for p, q in zip(a.parameters(), b.parameters()):
         assert p.tobytes() == q.tobytes()
+
+
+def test_the_claims_targets_are_measured_on_what_they_name():
+    """``bench_claims``: the LaTeX/plain CPU-time ratio over the three claims (each verified, so the
+    ratio compares like with like) and a cold notes file whose every display was read."""
+    from gradproof.numerics.bench.claims import bench_claims
+
+    r = bench_claims(runs=1, displays=8)
+    assert len(r["latex_cpu_seconds"]) == len(r["plain_cpu_seconds"]) == 3
+    assert r["latex_vs_plain"] == sum(r["latex_cpu_seconds"]) / sum(r["plain_cpu_seconds"])
+    assert r["notes_displays"] == 8 and set(r["passed"]) == {"latex_vs_plain", "notes_cold"}

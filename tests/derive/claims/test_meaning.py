@@ -138,31 +138,10 @@ def test_a_let_in_the_books_notation():
         verify("x", "x", let=["z = ("])
 
 
-SPEED_PAIRS = [
-    (("sigma(z)*(1-sigma(z))", "diff(sigma(z), z)"), (r"\sigma(z)\left(1-\sigma(z)\right)", r"\frac{d}{dz}\sigma(z)")),
-    (("(1 - eta*lmbda/n)*w", "w - eta*lmbda*w/n"), (r"\left(1 - \frac{\eta\lambda}{n}\right) w", r"w - \frac{\eta\lambda w}{n}")),
-    (("w*(1 - eta*lmbda/n)", "w - eta*lmbda/n*sgn(w)"),
-     (r"w\left(1-\frac{\eta\lambda}{n}\right)", r"w - \frac{\eta\lambda}{n}\operatorname{sgn}(w)")),
-]
+def test_each_speed_pair_is_one_claim_read_two_ways():
+    """The claims ``gradproof bench`` times typed in LaTeX and in plain text (its LaTeX/plain
+    target, measured there, not here): each pair gets the same verdict both ways."""
+    from gradproof.numerics.bench.claims import PAIRS
 
-
-def test_a_latex_verify_costs_at_most_one_and_a_half_plain_ones():
-    """The issue's bound, in CPU time (a loaded machine stretches wall time, not work): the median
-    of 5 runs per claim, each with a fresh constant so that no cache answers.  Measured when
-    written: LaTeX/plain 0.88–0.99 per claim (5 ms each)."""
-    import statistics
-    import time
-
-    def cpu(lhs: str, rhs: str, latex: bool) -> float:
-        runs = []
-        for i in range(5):
-            c = rf"\frac{{{i + 2}}}{{{i + 3}}}" if latex else f"{i + 2}/{i + 3}"
-            t = time.process_time()
-            verify(f"{lhs} + {c}q", f"{rhs} + {c}q") if latex else verify(f"{lhs} + {c}*q", f"{rhs} + {c}*q")
-            runs.append(time.process_time() - t)
-        return statistics.median(runs)
-
-    verify("x", "x")  # the parser is built once per process, for either
-    plain = sum(cpu(*p, latex=False) for p, _ in SPEED_PAIRS)
-    latex = sum(cpu(*t, latex=True) for _, t in SPEED_PAIRS)
-    assert latex <= 1.5 * plain, (latex, plain)
+    statuses = [(verify(*plain).status, verify(*latex).status) for plain, latex in PAIRS]
+    assert statuses == [("proved", "proved"), ("proved", "proved"), ("refuted", "refuted")]  # L1 slip

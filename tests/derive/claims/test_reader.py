@@ -9,7 +9,6 @@ line, and what was read, printed back in the book's notation and read again, is 
 from __future__ import annotations
 
 import re
-import time
 import warnings
 from importlib import resources
 
@@ -173,15 +172,6 @@ def test_the_issues_examples_read_as_the_reader_meant(text, sides, relations):
 
 def test_the_two_orders_of_scripts_are_one_quantity():
     assert read("a_j^L - y_j").sides == read("a^L_j - y_j").sides
-
-
-def test_reading_is_cheap():
-    """Each of the issue's examples is read (warm) in well under the cost of deciding it."""
-    parser()
-    for text, _, _ in ISSUE:
-        t0 = time.perf_counter()
-        read(text)
-        assert time.perf_counter() - t0 < 0.25, text  # measured: 0.3–2 ms each
 
 
 # --- one notation, three spellings ----------------------------------------------------------------
@@ -561,6 +551,7 @@ def _grammar_texts():
 @example(r"\sigma'(z)\left(1-\sigma(z)\right) = \frac{\partial}{\partial z} \sigma(z)")
 @example("A\\dfrac{.0}{ 0ᵀ}A")
 @example("\\varepsilon\\times+A′**A")
+@example("\\Sigma_\\mathrm{A0}.๔")  # a sum index with a digit read back as A₀
 def test_every_drawn_text_is_read_or_refused_in_one_line_and_reads_back_the_same(text):
     try:
         r = read(text)
