@@ -62,7 +62,7 @@ def test_a_derivation_with_a_network_line_is_decided_in_the_books_network(tmp_pa
                  "  = a^{l-1}_k delta^l_j      # BP4\n"
                  "  = a^{l-1}_k diff(C, b^l_j) # BP3\n"
                  "  = a^l_k delta^l_j          # a slip: the wrong layer\n", encoding="utf-8")
-    r = run.gradproof("proofread", f, "--json")
+    r = run.here("proofread", f, "--json")
     assert r.returncode == 1, r.stderr
     steps = json.loads(r.stdout)["steps"]
     assert [s["status"] for s in steps] == ["proved", "proved", "refuted"]

@@ -160,8 +160,8 @@ def test_a_theorem_that_is_not_proved_is_not_relied_on():
 
 
 def test_the_theorems_relied_on_are_the_registrys_proved_ones():
-    v = verify_in_network(BOOK[1][0])  # proves bp4 afresh
-    assert v.status is PROVED and v.method.startswith("theorems bp4 as rules")
+    v = verify_in_network(BOOK[0][0])  # proves bp3 afresh
+    assert v.status is PROVED and v.method.startswith("theorems bp3 as rules")
 
 
 # --- the slips: refuted with an explicit network, checked by the oracle ---------------------------
@@ -299,7 +299,7 @@ _SIDE = st.tuples(st.lists(st.sampled_from(sorted(ATOMS)), min_size=1, max_size=
                   st.sampled_from([1, 2, -1]))
 
 
-@settings(max_examples=15, deadline=None, derandomize=True, database=None,
+@settings(max_examples=10, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(left=_SIDE, right=_SIDE)
 def test_no_random_claim_about_the_network_gets_a_verdict_the_oracle_contradicts(left, right):

@@ -469,7 +469,7 @@ expressions = st.recursive(_LEAVES, _extend, max_leaves=6).filter(
     lambda e: e.is_finite is not False and not e.has(sp.zoo, sp.nan, sp.I) and _printed_unambiguously(e))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(expressions)
 @example(sigmoid(z) * (1 - sigmoid(z)))
 @example(sp.log(x)**2 / sp.tanh(z))
@@ -546,7 +546,7 @@ def _grammar_texts():
     return texts
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_grammar_texts())
 @example(r"\sigma'(z)\left(1-\sigma(z)\right) = \frac{\partial}{\partial z} \sigma(z)")
 @example("A\\dfrac{.0}{ 0ᵀ}A")
@@ -585,7 +585,7 @@ def test_a_drawn_equation_gets_the_same_verdict_read_back_from_plain_text():
 
     equations: list[str] = []
 
-    @settings(max_examples=80, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(_grammar_texts(), _grammar_texts())
     @example(r"\sigma'(z)\left(1-\sigma(z)\right)", r"\frac{\partial}{\partial z} \sigma(z)")
