@@ -2,16 +2,18 @@
 environment variable is set, as .ci/run's caller does) is derandomized, so that a CI verdict is
 repeatable and a failure found while developing is fixed rather than met by chance.
 
-``XDG_CACHE_HOME`` points at a fresh folder for each test process (each pytest-xdist worker has its
-own) and its subprocesses, so that no test reads the user's proof cache or MNIST cache, and no two
-workers write the same cache; a test that needs a cache of its own sets it again.
+``XDG_CACHE_HOME`` points at a fresh folder for the test session, shared by the pytest-xdist
+workers and every subprocess, so that no test reads the user's proof cache or MNIST cache, and a
+theorem one worker proved through the cache is read by the other instead of proved again (the
+cache's writes are atomic and its key is made once, race-free); a test that needs a cache of its
+own (cold, or one it damages) sets it again.
 
 ``PYTHONSAFEPATH`` keeps a child Python from putting its working folder (often the checkout) first
 on ``sys.path``: a child that imports ``derive`` instead of ``gradproof.derive`` fails, as it does
 for a user, instead of importing the checkout's folder as a second copy of the code.
 
-``XDG_DATA_HOME`` points at a fresh folder too, so that no test reads or creates the user's
-proof-cache key."""
+``XDG_DATA_HOME`` points at a fresh folder too (shared the same way), so that no test reads or
+creates the user's proof-cache key."""
 import atexit
 import importlib.abc
 import os
@@ -49,10 +51,18 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+#: Set by the process that made the session's folders (pytest-xdist's controller, or pytest run
+#: without -n); its workers inherit it with the folders, and only the maker removes them.
+_SESSION = "GRADPROOF_TESTS_SESSION"
+
+
 def pytest_configure(config):
-    folder = tempfile.mkdtemp(prefix="gradproof-tests-cache-")
-    os.environ["XDG_CACHE_HOME"] = folder
     os.environ["PYTHONSAFEPATH"] = "1"
+    made = os.environ.get(_SESSION, "")
+    if os.environ.get("PYTEST_XDIST_WORKER") and made and made == os.environ.get("XDG_CACHE_HOME"):
+        return  # a worker: the controller's folders
+    folder = tempfile.mkdtemp(prefix="gradproof-tests-cache-")
+    os.environ["XDG_CACHE_HOME"] = os.environ[_SESSION] = folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     data = tempfile.mkdtemp(prefix="gradproof-tests-data-")  # the proof cache's HMAC key
     os.environ["XDG_DATA_HOME"] = data

@@ -397,11 +397,10 @@ def test_misreadings_and_hangs_the_adversarial_pass_found_are_refused(claim, mes
 
 
 def test_a_truncated_check_says_so_and_does_not_hide_a_refutation():
-    v = verify_in_network(r"\frac{\partial C}{\partial w^l_{jk}} \frac{\partial C}{\partial w^l_{pq}} "
-                          r"\frac{\partial C}{\partial w^l_{rs}} = x_k \delta^l_j a^{l-1}_q \delta^l_p "
-                          r"a^{l-1}_s \delta^l_r")
-    assert v.status is REFUTED  # only l = 2 was tried before: every layer is now
-    u = verify_in_network(r"\frac{\partial C}{\partial w^l_{jk}} \frac{\partial C}{\partial w^l_{pq}} "
-                          r"\frac{\partial C}{\partial w^l_{rs}} = a^{l-1}_k \delta^l_j a^{l-1}_q "
-                          r"\delta^l_p a^{l-1}_s \delta^l_r")
+    """Once only the first 48 assignments were tried (all at l = 2, where a^{l-1} is x): now every
+    layer is tried, 48 spread assignments each, and the verdict says so."""
+    b = r"\frac{\partial C}{\partial b^l_p}\frac{\partial C}{\partial b^l_q}\frac{\partial C}{\partial b^l_r}"
+    v = verify_in_network(b + r"\frac{\partial C}{\partial w^l_{jk}} = \delta^l_p\delta^l_q\delta^l_r x_k \delta^l_j")
+    assert v.status is REFUTED and v.counterexample["l"] == "3"
+    u = verify_in_network(b + r"\frac{\partial C}{\partial b^l_j} = \delta^l_p\delta^l_q\delta^l_r\delta^l_j")
     assert u.status is PROVED and "at most 48 per layer, spread over more" in u.detail

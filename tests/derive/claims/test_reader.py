@@ -585,7 +585,7 @@ def test_a_drawn_equation_gets_the_same_verdict_read_back_from_plain_text():
 
     equations: list[str] = []
 
-    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=80, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(_grammar_texts(), _grammar_texts())
     @example(r"\sigma'(z)\left(1-\sigma(z)\right)", r"\frac{\partial}{\partial z} \sigma(z)")
