@@ -150,8 +150,17 @@ def output_hessian(cost, activation_name: str, n_out: int):
         outs = list(os_)
     C = sp.Add(*[cost.term.xreplace({_a: o_, _y: y_}) for o_, y_ in zip(outs, ys)])
     # each entry simplified: the book's ln(1 - σ(o)) differentiated twice divides by 1 - σ(o), which
-    # rounds to 0 for o > 37; simplified, cross-entropy's entry is e^o/(1 + e^o)², finite to o ≈ 709
-    H = sp.Matrix(n_out, n_out, lambda r, c: sp.simplify(sp.diff(C, os_[r], os_[c])))
+    # rounds to 0 for o > 37; simplified, cross-entropy's entry is e^o/(1 + e^o)², finite to o ≈ 709.
+    # C is a sum of one term per output, the same for each, so it does not change when the outputs
+    # (and their targets) are permuted: entry (r, c) is entry (0, 1) (or (0, 0) on the diagonal) with
+    # the symbols permuted, and only those two are differentiated and simplified.
+    first = {k: sp.simplify(sp.diff(C, os_[0], os_[k])) for k in range(min(n_out, 2))}
+
+    def entry(r: int, c: int) -> sp.Expr:
+        order = [r] + ([c] if c != r else []) + [i for i in range(n_out) if i not in (r, c)]
+        moved = {**dict(zip(os_, [os_[i] for i in order])), **dict(zip(ys, [ys[i] for i in order]))}
+        return first[0 if r == c else 1].xreplace(moved)
+    H = sp.Matrix(n_out, n_out, entry)
     return matching, sp.lambdify([os_, ys], H, "numpy")
 
 

@@ -76,3 +76,37 @@ def test_the_central_oracle_bounds_its_own_truncation_and_still_catches_a_wrong_
     wrong = hv.copy()
     wrong[3] += 1e-3 * np.max(np.abs(exact))
     assert not cc._compare(net, wrong, (fine, bound), "central")["passed"]
+
+
+def test_each_output_hessian_entry_is_the_costs_second_derivative_permuted_from_two():
+    """output_hessian differentiates and simplifies entries (0, 0) and (0, 1) only and permutes
+    their symbols for the rest (C is the same term summed over the outputs): against every entry
+    differentiated directly, at random outputs and targets, for every shipped cost and activation."""
+    import itertools
+
+    import sympy as sp
+
+    from gradproof.derive.book.activations import ACTIVATIONS, a as a_
+    from gradproof.derive.book.costs import y as y_
+    from gradproof.numerics import codegen
+
+    rng = np.random.default_rng(4)
+    for cost_name, act in itertools.product(codegen.COST_NAMES, codegen.ACTIVATION_NAMES):
+        cost = COSTS[cost_name]
+        matching, f = cc.output_hessian(cost, act, 3)
+        o, y = sp.symbols("o1:4", real=True), sp.symbols("y1:4", real=True)
+        if cost.output == "softmax":
+            S = sp.Add(*[sp.exp(u) for u in o])
+            outs = [sp.exp(u) / S for u in o]
+        elif matching:
+            outs = [(cost.output_activation or ACTIVATIONS[cost.output]).f(u) for u in o]
+        else:
+            outs = list(o)
+        C = sp.Add(*[cost.term.xreplace({a_: u, y_: t}) for u, t in zip(outs, y)])
+        direct = sp.lambdify([o, y], sp.Matrix(3, 3, lambda r, c: sp.diff(C, o[r], o[c])), "numpy")
+        for _ in range(3):
+            ov = rng.uniform(0.1, 0.9, 3) if not matching else rng.uniform(-3, 3, 3)
+            yv = rng.uniform(0.1, 0.9, 3)
+            got = np.asarray(f(list(ov), list(yv)), dtype=float)
+            want = np.asarray(direct(list(ov), list(yv)), dtype=float)
+            assert np.allclose(got, want, rtol=1e-12, atol=1e-13), (cost_name, act, got, want)
