@@ -653,6 +653,19 @@ def from_text(text: str, kind: str):
     output = "sigmoid"
     if kind == "cost" and "@" in text:
         text, output = (s.strip() for s in text.rsplit("@", 1))
+    key = (kind, text, output)
+    if key in _FROM_TEXT:  # the same text again in this process: the same object, the same name
+        return _FROM_TEXT[key]
+    _FROM_TEXT[key] = made = _defined(text, kind, known, output)
+    return made
+
+
+#: What :func:`from_text` made, by (kind, text, output): asked again (a notebook, a test process),
+#: the same text is the same model, not a second one named ``exp_z_``.
+_FROM_TEXT: dict = {}
+
+
+def _defined(text: str, kind: str, known, output: str):
     if "=" in text and _NAME.match(text.split("=", 1)[0].strip()):
         name, expr = (s.strip() for s in text.split("=", 1))
     else:

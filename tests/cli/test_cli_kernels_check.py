@@ -92,10 +92,9 @@ def test_check_of_user_activations_that_once_failed():
 
 def test_check_says_what_it_could_not_compare():
     """eˣ hidden layers drive z^L to −1e7: the book's σ = 1/(1 + e^{−z}) overflows there in complex
-    arithmetic, so those complex steps are not compared (central differences compare them).  In a
-    child process: in the tests' own process, after other tests, the count once differed (whatever
-    an earlier test leaves behind is not what a user's fresh process has)."""
-    out = run.gradproof("check", "--activation", "exp(z)")
+    arithmetic, so those complex steps are not compared (central differences compare them).  Run in
+    the tests' process, after other tests may have checked exp(z): the model keeps its name."""
+    out = gradproof("check", "--activation", "exp(z)")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr
     lines = out.stdout.strip().splitlines()
     assert any(line.startswith("54 of 54 gradient checks passed in") for line in lines)

@@ -166,6 +166,14 @@ def test_from_text_reads_names_definitions_and_expressions():
     assert c.name == "lc2" and c.output == "tanh"
 
 
+def test_the_same_text_twice_in_one_process_is_the_same_model():
+    """A notebook (or the tests' process) asking twice for z·tanh(z) gets the model it made, not a
+    second one named z_tanh_z_ (which the check table once showed)."""
+    first = custom.from_text("z*tanh(z) + z", "activation")
+    assert custom.from_text("z*tanh(z) + z", "activation") is first and first.name == "z_tanh_z_z"
+    assert custom.from_text("z*tanh(z)+z", "activation").name == "z_tanh_z_z_"  # other text: a new one
+
+
 @pytest.mark.parametrize("shipped, text", [("sigmoid", "1/(1 + exp(-z))"), ("tanh", "tanh(z)"),
                                            ("relu", "Max(0, z)")])
 def test_the_constructor_reproduces_the_shipped_activations(shipped, text):
