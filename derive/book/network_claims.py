@@ -454,10 +454,13 @@ class _Instance:
         raise _Refused(f"'{shown(e)}' is not read in the network")
 
     def sum(self, s: sp.Sum):
-        f, (k, lo, hi) = s.function, s.limits[0]
-        if len(s.limits) > 1:
-            inner = sp.Sum(f, *s.limits[:-1])
-            return self(sp.Sum(inner, s.limits[-1]))
+        return self.summed(s.function, s.limits, s)
+
+    def summed(self, f: sp.Expr, limits: tuple, s: sp.Sum):
+        """∑ over ``limits`` (innermost first, SymPy's order) of ``f``, written out term by term."""
+        if not limits:
+            return self(f)
+        *inner, (k, lo, hi) = limits
         if is_unwritten_bound(hi):
             hi = self.range_of(k, f)
         lo, hi = self(lo), sp.Integer(hi) if isinstance(hi, int) else self(hi)
@@ -467,7 +470,7 @@ class _Instance:
         if hi - lo >= MAX_TERMS:
             raise _Refused(f"{_said(s)}: a sum of more than {MAX_TERMS} terms is not written out "
                            "on the network; give it fewer")
-        terms = [_Instance(self.net, {**self.binding, k: sp.Integer(v)}, self.tail)(f)
+        terms = [_Instance(self.net, {**self.binding, k: sp.Integer(v)}, self.tail).summed(f, tuple(inner), s)
                  for v in range(lo, hi + 1)]
         return _plus(terms, s, self.where) if terms else sp.S.Zero
 
@@ -585,14 +588,12 @@ def _times(u, v, e: sp.Basic, where: str):
 def _free_indices(*sides: sp.Expr) -> list[sp.Symbol]:
     """The layer letter l and the neuron indices the claim leaves free (not a sum's, not L, not the
     letter of an indexed quantity such as the n of n_l)."""
-    bound = {lim[0] for e in sides for s in e.atoms(sp.Sum) for lim in s.limits}
     labels = {q.base.label for e in sides for q in e.atoms(sp.Indexed)}
-    found = {s for e in sides for s in e.free_symbols}
-    found |= {s for e in sides for q in e.atoms(sp.Indexed) for i in q.indices
-              for s in sp.sympify(i).free_symbols}  # an index only in ∂/∂w^l_jk counts too
+    found = {s for e in sides for s in e.free_symbols}  # SymPy leaves out a sum's own index
+    found |= {s for e in sides for d in e.atoms(sp.Derivative) if not d.free_symbols & set(d.variables)
+              for v in d.variables for s in v.free_symbols}  # ∂C/∂w^l_jk: j, k even when C is a symbol
     return sorted({s for s in found if isinstance(s, sp.Symbol) and s.is_integer and s.is_positive
-                   and s not in bound and s not in labels and s != L_ and not is_unwritten_bound(s)},
-                  key=str)
+                   and s not in labels and s != L_ and not is_unwritten_bound(s)}, key=str)
 
 
 def _assignments(net: Network, sides: Sequence[sp.Expr]) -> tuple[list[dict], bool]:
@@ -933,6 +934,8 @@ def _bounds_written(e: sp.Expr) -> sp.Expr:
                 letter = _letter(q)
                 if letter == "y":
                     ends.add(_width(L_))
+                elif letter == "x":
+                    ends.add(_width(sp.S.One))
                 elif letter in _LAYERED and slot > 0:
                     m = q.indices[0]
                     ends.add(_width(m - 1) if letter == "w" and slot == 2 else _width(m))
@@ -940,9 +943,69 @@ def _bounds_written(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda x: isinstance(x, sp.Sum) and len(x.limits) == 1, fix)
 
 
-def _canonical(e: sp.Expr) -> sp.Expr:
-    e = collapse_kronecker(sp.expand(e))[0]
+class _NotGeneral(Exception):
+    """The comparison would rest on something not shown for every width (a Kronecker collapse's
+    range condition, a sum that may be empty): no general proof."""
+
+
+def _canonical(e: sp.Expr, ranges: dict) -> sp.Expr:
+    """Kronecker deltas collapsed (only when each range condition the collapse assumes holds for
+    every width: ``1 ≤ i``, or ``i ≤ n_m`` where the claim uses i as a neuron of layer m, which is
+    where the claim is about), constants out of sums, bound indices renamed."""
+    try:
+        e, conditions = collapse_kronecker(sp.expand(e))
+    except ValueError as exc:  # an index bound twice: not compared
+        raise _NotGeneral(str(exc)) from None
+    for c in conditions:
+        for part in (c.args if isinstance(c, sp.And) else (c,)):
+            if not _holds(part, ranges):
+                raise _NotGeneral(f"the collapse of a Kronecker delta assumed {part}")
     return canonical_indices(pull_constants(sp.expand(e)))
+
+
+def _holds(c: sp.Basic, ranges: dict) -> bool:
+    """``1 ≤ i`` (an index is positive), or ``i ≤ w`` with w a width of a layer i indexes."""
+    if c is sp.true:
+        return True
+    if not isinstance(c, (sp.LessThan, sp.GreaterThan)):
+        return False
+    small, big = (c.lhs, c.rhs) if isinstance(c, sp.LessThan) else (c.rhs, c.lhs)
+    if small == 1 and isinstance(big, sp.Symbol) and big.is_integer and big.is_positive:
+        return True
+    return isinstance(small, sp.Symbol) and big in ranges.get(small, set())
+
+
+def _ranges(*sides: sp.Expr) -> dict:
+    """Each free neuron index → the widths of the layers it indexes in the claim (a^L_j: n_L)."""
+    out: dict = {}
+    for e in sides:
+        for q in e.atoms(sp.Indexed):
+            letter = _letter(q)
+            for slot, i in enumerate(q.indices):
+                if not isinstance(i, sp.Symbol):
+                    continue
+                if letter == "y":
+                    w = _width(L_)
+                elif letter == "x":
+                    w = _width(sp.S.One)
+                elif letter in _LAYERED and slot > 0:
+                    m = q.indices[0]
+                    w = _width(m - 1) if letter == "w" and slot == 2 else _width(m)
+                else:
+                    continue
+                out.setdefault(i, set()).add(w)
+    return out
+
+
+def _sums_nonempty(*sides: sp.Expr) -> bool:
+    """Every sum runs from 1 to a width or a positive number (SymPy's ∑_{k=lo}^{hi} with hi < lo is
+    not the book's empty sum, so no other sum is compared)."""
+    for e in sides:
+        for s in e.atoms(sp.Sum):
+            for _, lo, hi in s.limits:
+                if lo != 1 or not (hi.is_positive or is_unwritten_bound(hi)):
+                    return False
+    return True
 
 
 class _Entry:
@@ -1043,10 +1106,17 @@ def _general(lhs: sp.Expr, rhs: sp.Expr, ctx: NetworkContext) -> tuple[str, set]
         sides = new
     if any(s.has(sp.Derivative) or any(is_unwritten_bound(b) for b in s.free_symbols) for s in sides):
         return None
-    left, right = (_canonical(s) for s in sides)
+    if not _sums_nonempty(*sides):
+        return None
+    ranges = _ranges(lhs, rhs)
+    try:
+        left, right = (_canonical(s, ranges) for s in sides)
+        difference = _canonical(left - right, ranges)
+    except _NotGeneral:
+        return None
     for how, reduce in (("structural", lambda x: x), ("expand", sp.expand),
                         ("cancel", lambda x: sp.cancel(_atoms(x)))):
-        if reduce(_canonical(left - right)) == 0 or reduce(left) == reduce(right):
+        if reduce(difference) == 0 or reduce(left) == reduce(right):
             if entrywise:
                 how = f"entry (j, k) of each side (the definitions of the matrix product, ᵀ, ⊙), {how}"
             return how, used

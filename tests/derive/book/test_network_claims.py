@@ -404,3 +404,32 @@ def test_a_truncated_check_says_so_and_does_not_hide_a_refutation():
     assert v.status is REFUTED and v.counterexample["l"] == "3"
     u = verify_in_network(b + r"\frac{\partial C}{\partial b^l_j} = \delta^l_p\delta^l_q\delta^l_r\delta^l_j")
     assert u.status is PROVED and "at most 48 per layer, spread over more" in u.detail
+
+
+# --- found by a second adversarial pass ------------------------------------------------------------
+
+@pytest.mark.parametrize("claim", [
+    r"\sum_{k=1}^{2} \delta_{jk} a^L_k = a^L_j",              # the collapse assumed j ≤ 2
+    r"y_j \sum_{k=1}^{n_{L-1}} \delta_{jk} = y_j",              # ... j ≤ n_{L-1}
+    r"\sum_j y_j \sum_{k=1}^{n_{L-1}} \delta_{jk} = \sum_j y_j",
+    r"\sum_{k=n_l}^{3} a^l_j = (4 - n_l) a^l_j",               # SymPy's sum with hi < lo is not empty
+    r"\sum_k x_k y_k = \sum_{k=1}^{n_L} x_k y_k",               # k runs over x's n_1 and y's n_L
+])
+def test_claims_true_on_the_three_networks_but_false_in_general_are_not_proved(claim):
+    """Each holds on 2-3-2, 2-2-2 and 2-3-2-2 (widths 2 and 3 only) and fails on a network of other
+    widths (2-3-3, 2-5-2, 3-4-2): the general step must not prove it."""
+    assert verify_in_network(claim).status is not PROVED
+
+
+def test_a_kronecker_collapse_within_the_range_the_claim_names_is_proved():
+    assert verify_in_network(r"\sum_k \delta_{jk} a^L_k = a^L_j").status is PROVED
+
+
+@pytest.mark.parametrize("claim", [
+    r"\sum_j \sum_k \frac{\partial C}{\partial w^l_{jk}} = \sum_j \sum_k a^{l-1}_k \delta^l_j",
+    r"\sum_{i=1}^{2} \sum_{k=1}^{2} a^L_j = 4 a^L_j",
+    r"\sum_k \delta_{jk} a^L_k \sum_j y_j = a^L_j \sum_j y_j",   # j free and bound
+])
+def test_double_sums_and_an_index_both_free_and_bound_get_a_verdict(claim):
+    """A double sum once recursed until 'nested too deeply' (and proofread exited 4)."""
+    assert verify_in_network(claim).status is not REFUTED
