@@ -62,7 +62,9 @@ both lines are real and differ.</p>
 <td>= {{ show(s.text) }}{% if s.reason %}<div class="why">{{ s.reason }}</div>{% endif %}</td>
 <td><span class="badge {{ s.verdict.status }}">{{ s.verdict.status }}</span>
 {% if s.verdict.status == "proved" %}<div class="meta">by {{ s.verdict.method }}</div>
-{% elif s.verdict.status == "refuted" %}<div class="meta">at {{ s.verdict.counterexample.text() }}:
+{% elif s.verdict.status == "refuted" and s.verdict.method == "shapes" %}<div class="meta">{{ s.verdict.detail }}</div>
+{% elif s.verdict.status == "refuted" %}<div class="meta">{% if s.verdict.method.startswith("explicit network") %}{{
+s.verdict.detail.split(": the sides differ")[0] }}, {% endif %}at {{ s.verdict.counterexample.text() }}:
 previous line = {{ s.verdict.lhs_value }}, this line = {{ s.verdict.rhs_value }}</div>
 {% else %}<div class="meta">{{ s.verdict.detail }}</div>{% endif %}
 {% if s.verdict.note %}<div class="meta">{{ s.verdict.note }}</div>{% endif %}</td></tr>

@@ -75,7 +75,13 @@ def run(args) -> int:
             show(f"    step {i}: {mark} by {v.method}")
         elif v.status is REFUTED:
             at = v.counterexample.text() or "everywhere"
-            show(f"    step {i}: {mark} at {at}: previous line = {v.lhs_value}, this line = {v.rhs_value}")
+            if v.method == "shapes":
+                show(f"    step {i}: {mark} {v.detail}")
+            else:
+                network = (v.detail.split(": the sides differ")[0] + ", "
+                           if v.method.startswith("explicit network") else "")
+                show(f"    step {i}: {mark} {network}at {at}: previous line = {v.lhs_value}, "
+                     f"this line = {v.rhs_value}")
         else:
             show(f"    step {i}: {mark} {v.detail}")
         if s.reason:

@@ -64,6 +64,31 @@ class _AsWritten(LatexPrinter):
             return rf"{self._function_name(body.expr)}{primes}\left({self._print(point)}\right)"
         return super()._print_Subs(expr)
 
+    def _print_Indexed(self, expr):
+        """The network's quantities as the book writes them: w^{l}_{jk}, a^{l-1}_k, \\delta^{L}_j."""
+        label = str(expr.base.label)
+        letter = NETWORK.get(label)
+        indices = list(expr.indices)
+        head = r"\delta" if label == "delta" else self._deal_with_super_sub(name(label))
+        def text(i) -> str:
+            return _index(i).replace("−", "-")
+        if letter is not None and letter.layered and len(indices) == letter.neurons[0] + 1:
+            layer, *neurons = indices
+            sub = "".join(text(i) for i in neurons) if all(len(text(i)) == 1 for i in neurons) \
+                else ",".join(text(i) for i in neurons)
+            return f"{head}^{{{text(layer)}}}_{{{sub}}}"
+        return f"{head}_{{{','.join(text(i) for i in indices)}}}"
+
+    def _print_Derivative(self, expr):
+        """∂C/∂w^l_{jk} (the book's partial derivative) when a variable is an indexed quantity."""
+        if len(expr.variable_count) == 1 and expr.variable_count[0][1] == 1 \
+                and isinstance(expr.variables[0], sp.Indexed):
+            var = self._print(expr.variables[0])
+            if isinstance(expr.expr, sp.Symbol):
+                return rf"\frac{{\partial {self._print(expr.expr)}}}{{\partial {var}}}"
+            return rf"\frac{{\partial}}{{\partial {var}}}\left({self._print(expr.expr)}\right)"
+        return super()._print_Derivative(expr)
+
     def _function_name(self, f) -> str:
         name = getattr(f.func, "__name__", str(f.func))
         return {"sigmoid": r"\sigma", "sigma": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",

@@ -44,3 +44,20 @@ def test_text_is_escaped():
     d = proofread("x\n  = x   # <b>bold</b> & more\n")
     page = render_proofread_html(d)
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt; &amp; more" in page
+
+
+def test_a_derivation_in_the_network_is_typeset_as_the_book_writes_it_and_names_its_network():
+    """∂C/∂w^l_{jk} and a^{l-1}_k δ^l_j, not d/dw_{l,j,k} C and a_{-1+l,k}; a refuted step names the
+    explicit network (widths, σ) beside its numbers."""
+    from gradproof.derive.book.network_claims import InNetwork
+    from gradproof.derive.claims.reader import read
+    from gradproof.derive.claims.readback import shown_latex
+
+    assert shown_latex(read("diff(C, w^l_{jk})")) == r"\frac{\partial C}{\partial w^{l}_{jk}}"
+    assert shown_latex(read("a^{l-1}_k delta^l_j")) == r"a^{l-1}_{k} \delta^{l}_{j}"
+    d = proofread("network\ndiff(C, w^l_{jk})\n  = a^{l-1}_k delta^l_j\n  = a^l_k delta^l_j\n",
+                  network=InNetwork())
+    page = render_proofread_html(d)
+    html5lib.HTMLParser(strict=True).parse(page)
+    assert "on the network 2-3-2 (L = 3), σ the logistic function, C the quadratic cost, at l = 2" in page
+    assert "w_{l,j,k}" not in page and "-1 + l" not in page
