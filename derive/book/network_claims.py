@@ -79,7 +79,7 @@ from ..core.indexed import canonical_indices, collapse_kronecker, index, pull_co
 from ..core.interval import Uncertain, Undefined, midpoint, sign_of
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Counterexample
 from ..core.theorem import REGISTRY
-from .costs import COSTS
+from .costs import COSTS, a as cost_a, y as cost_y
 from .network import Network, concrete_network, sigma, sigma_prime, sigma_second, vanishes
 
 __all__ = ["NetworkContext", "NETWORKS", "verify_in_network", "has_network_quantity", "InNetwork"]
@@ -492,15 +492,14 @@ class _Instance:
         return next(iter(ranges.values()))
 
     def extent(self, q: sp.Indexed, slot: int) -> int:
-        letter = _letter(q)
-        if letter in ("x", "y"):
-            return self.net.sizes[0] if letter == "x" else self.net.sizes[-1]
-        if letter not in _LAYERED or slot == 0:
+        """How many neurons the index in ``slot`` of ``q`` runs over on this network
+        (:func:`_slot_width` there; the quantity's layer must exist)."""
+        width = _slot_width(q, slot)
+        if width is None:
             raise _Refused(f"∑ over the index of {shown(q)}: write the range")
-        m = self.layer_of(q.indices[0], letter)
-        if letter == "w" and slot == 2:
-            return self.width(m - 1)
-        return self.width(m)
+        if _letter(q) in _LAYERED:
+            self.layer_of(q.indices[0], _letter(q))
+        return int(self(width))
 
     def dC_da(self, m: int) -> list:
         """∂C/∂a^m_p for every p: the cost composed from a fresh a^m, differentiated."""
@@ -840,9 +839,7 @@ def _cost_slope(ctx: NetworkContext, a: sp.Expr, y: sp.Expr) -> sp.Expr | None:
     (a^L_j, y_j): C = Σ_j c(a^L_j, y_j) (:data:`derive.book.costs.COSTS`)."""
     if ctx.cost == "any" or ctx.output == "softmax":
         return None
-    from .costs import a as a_, y as y_  # the costs' own symbols
-    term = COSTS[ctx.cost].term
-    return sp.diff(term, a_).xreplace({a_: a, y_: y})
+    return sp.diff(COSTS[ctx.cost].term, cost_a).xreplace({cost_a: a, cost_y: y})
 
 
 def _rewritten(e: sp.Expr, ctx: NetworkContext, hidden: set, used: set) -> sp.Expr:
@@ -919,6 +916,21 @@ def _width(m: sp.Expr) -> sp.Expr:
     return sp.IndexedBase("n", integer=True, positive=True)[m]
 
 
+def _slot_width(q: sp.Indexed, slot: int) -> sp.Expr | None:
+    """The width (symbolic, n_m) of the layer the index in ``slot`` of ``q`` runs over: y_j over
+    n_L, x_k over n_1, the k of w^m_{jk} over n_{m−1}, any other neuron index over n_m; None for a
+    layer slot or a letter outside the network."""
+    letter = _letter(q)
+    if letter == "y":
+        return _width(L_)
+    if letter == "x":
+        return _width(sp.S.One)
+    if letter in _LAYERED and slot > 0:
+        m = q.indices[0]
+        return _width(m - 1) if letter == "w" and slot == 2 else _width(m)
+    return None
+
+
 def _bounds_written(e: sp.Expr) -> sp.Expr:
     """Each unwritten ∑_k bound as the width of the layer k indexes (None-safe: left when the
     places disagree)."""
@@ -926,19 +938,8 @@ def _bounds_written(e: sp.Expr) -> sp.Expr:
         k, lo, hi = s.limits[0]
         if not is_unwritten_bound(hi):
             return s
-        ends = set()
-        for q in s.function.atoms(sp.Indexed):
-            for slot, i in enumerate(q.indices):
-                if i != k:
-                    continue
-                letter = _letter(q)
-                if letter == "y":
-                    ends.add(_width(L_))
-                elif letter == "x":
-                    ends.add(_width(sp.S.One))
-                elif letter in _LAYERED and slot > 0:
-                    m = q.indices[0]
-                    ends.add(_width(m - 1) if letter == "w" and slot == 2 else _width(m))
+        ends = {_slot_width(q, slot) for q in s.function.atoms(sp.Indexed)
+                for slot, i in enumerate(q.indices) if i == k} - {None}
         return sp.Sum(s.function, (k, lo, ends.pop())) if len(ends) == 1 else s
     return e.replace(lambda x: isinstance(x, sp.Sum) and len(x.limits) == 1, fix)
 
@@ -980,20 +981,10 @@ def _ranges(*sides: sp.Expr) -> dict:
     out: dict = {}
     for e in sides:
         for q in e.atoms(sp.Indexed):
-            letter = _letter(q)
             for slot, i in enumerate(q.indices):
-                if not isinstance(i, sp.Symbol):
-                    continue
-                if letter == "y":
-                    w = _width(L_)
-                elif letter == "x":
-                    w = _width(sp.S.One)
-                elif letter in _LAYERED and slot > 0:
-                    m = q.indices[0]
-                    w = _width(m - 1) if letter == "w" and slot == 2 else _width(m)
-                else:
-                    continue
-                out.setdefault(i, set()).add(w)
+                w = _slot_width(q, slot)
+                if isinstance(i, sp.Symbol) and w is not None:
+                    out.setdefault(i, set()).add(w)
     return out
 
 
