@@ -8,8 +8,9 @@ the folder beside the MNIST cache).  It is used only when its **key** matches, a
   cache), that module and every module of ``derive`` it imports, transitively, each read as its
   syntax tree without the code that only shows mathematics.  So rewording a display form, or
   editing another chapter, leaves the proof cached;
-* the identity's id, expected outcome and statement (``sympy.srepr``, so an identity built at run
-  time, e.g. from a user's activation, never reuses another's outcome),
+* the identity's id, expected outcome and statement (:func:`statement_text`: ``sympy.srepr`` made
+  the same in every process, so an identity built at run time, e.g. from a user's activation,
+  never reuses another's outcome, and an unchanged one is found again),
 * gradproof's, SymPy's and Python's versions.
 
 **A cache is input from someone else** (caches are restored from shared CI caches), so nothing
@@ -55,6 +56,8 @@ import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sympy.printing.repr import ReprPrinter
 
 from .clock import now
 from .escape import printable
@@ -116,15 +119,39 @@ def _versions() -> dict[str, str]:
     return {"gradproof": gradproof, "sympy": sympy.__version__, "python": sys.version}
 
 
+class _StatementPrinter(ReprPrinter):
+    """``srepr``, with each symbol's assumptions in sorted order and each Dummy numbered by its first
+    appearance in what is printed.  ``srepr`` alone depends on the process: SymPy hands out the
+    first-made of equal symbols, whose assumptions keep the order they were first written in
+    (``Symbol('n', integer=True, positive=True)`` made by anyone before the book's
+    ``Symbol('n', positive=True, integer=True)`` changes its srepr), and a Dummy's index counts the
+    Dummies made before it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dummies: dict = {}
+
+    def _print_Symbol(self, expr) -> str:
+        items = [f"{k}={v}" for k, v in sorted(expr._assumptions_orig.items())]
+        if expr.is_Dummy:
+            items.append(f"dummy={self._dummies.setdefault(expr, len(self._dummies))}")
+        return f"{type(expr).__name__}({', '.join([self._print(expr.name), *items])})"
+
+
+def statement_text(relations) -> list[str]:
+    """The statement ``relations`` as the key holds it: :class:`_StatementPrinter`'s text of each,
+    the Dummies numbered across the whole statement."""
+    printer = _StatementPrinter()
+    return [printer.doprint(r) for r in relations]
+
+
 def key(identity: "Identity", sources: Path | None = None) -> str:
     """The key an entry for ``identity`` must carry (see the module docstring); ``sources``: the
     folder of ``derive`` whose source it digests (:data:`SOURCES`, the installed one, by default)."""
-    import sympy as sp
-
     module = getattr(identity.build, "__module__", "") or ""
     digest = source_digest(module, SOURCES if sources is None else sources)
     text = json.dumps({"schema": SCHEMA, "id": identity.id, "expect": identity.expect,
-                       "statement": [sp.srepr(s) for s in identity.statement], "module": module,
+                       "statement": statement_text(identity.statement), "module": module,
                        "derive": digest, **_versions()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -80,6 +80,52 @@ def test_an_identity_with_another_statement_does_not_reuse_the_entry():
     assert cache.load(real).cached
 
 
+#: A child's key of slip_l1_update (its statement holds η λ / n, with Symbol('n', positive=True,
+#: integer=True)), after the child made that product with an equal n whose assumptions are written
+#: in the other order, or not.
+_KEY_IN_A_CHILD = """
+import sys
+import sympy as sp
+if sys.argv[1] == "first":
+    n = sp.Symbol("n", integer=True, positive=True)
+    made = sp.Symbol("eta", positive=True) * sp.Symbol("lambda", positive=True) / n
+from gradproof import derive
+from gradproof.derive.core import cache
+print(cache.key(derive.REGISTRY["slip_l1_update"]))
+"""
+
+
+def test_the_key_is_the_same_in_every_process():
+    """A statement's key does not depend on which of two equal expressions the process made first
+    (SymPy's cache hands out the first, and srepr writes a symbol's assumptions in the order they
+    were given): a test session that had made η λ / n with Symbol('n', integer=True,
+    positive=True) missed the proof cache's entry of slip_l1_update."""
+    import subprocess
+    import sys
+
+    from ...limits import HANG_GUARD
+
+    keys = [subprocess.run([sys.executable, "-c", _KEY_IN_A_CHILD, how], capture_output=True,
+                           text=True, check=True, timeout=HANG_GUARD).stdout
+            for how in ("first", "fresh")]
+    assert keys[0] == keys[1] and len(keys[0].strip()) == 64
+
+
+def test_the_statement_text_sorts_assumptions_and_numbers_dummies():
+    made = [sp.Symbol.__xnew__(sp.Symbol, "n", **dict(order))  # uncached: two equal symbols
+            for order in ([("integer", True), ("positive", True)],
+                          [("positive", True), ("integer", True)])]
+    assert sp.srepr(made[0]) != sp.srepr(made[1])  # what the key held before
+    assert cache.statement_text(made[:1]) == cache.statement_text(made[1:])
+
+    def summed():
+        k = sp.Dummy("k")
+        return [sp.Eq(sp.Sum(k ** 2, (k, 1, 3)), 14)]
+    assert cache.statement_text(summed()) == cache.statement_text(summed())
+    j, k = sp.Dummy("k"), sp.Dummy("k")
+    assert cache.statement_text([sp.Eq(j, k)]) != cache.statement_text([sp.Eq(j, j)])
+
+
 def test_a_source_change_makes_the_entry_stale_and_it_is_replaced(own_cache, monkeypatch):
     derive.prove_all(["perceptron_bias"], cache=True)
     monkeypatch.setattr(cache, "source_digest", lambda module, sources: "f" * 64)
