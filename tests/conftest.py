@@ -13,7 +13,14 @@ on ``sys.path``: a child that imports ``derive`` instead of ``gradproof.derive``
 for a user, instead of importing the checkout's folder as a second copy of the code.
 
 ``XDG_DATA_HOME`` points at a fresh folder too (shared the same way), so that no test reads or
-creates the user's proof-cache key."""
+creates the user's proof-cache key.
+
+``MPLCONFIGDIR`` points at one more folder of the session: matplotlib keeps its font list there
+(built once, in about a second), where it would otherwise build it again in every child process
+that a test gives a cache folder of its own.
+
+With ``-n``, the tests of a module run on one worker (``--dist loadscope``), and the modules of
+:data:`SHARED` with them: what they share is built once."""
 import atexit
 import importlib.abc
 import os
@@ -21,6 +28,7 @@ import shutil
 import sys
 import tempfile
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("dev")
@@ -64,6 +72,32 @@ def pytest_configure(config):
     folder = tempfile.mkdtemp(prefix="gradproof-tests-cache-")
     os.environ["XDG_CACHE_HOME"] = os.environ[_SESSION] = folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    data = tempfile.mkdtemp(prefix="gradproof-tests-data-")  # the proof cache's HMAC key
-    os.environ["XDG_DATA_HOME"] = data
-    atexit.register(shutil.rmtree, data, ignore_errors=True)
+    for variable, prefix in (("XDG_DATA_HOME", "data"),  # the proof cache's HMAC key
+                             ("MPLCONFIGDIR", "matplotlib")):
+        os.environ[variable] = tempfile.mkdtemp(prefix=f"gradproof-tests-{prefix}-")
+        atexit.register(shutil.rmtree, os.environ[variable], ignore_errors=True)
+
+
+#: Modules run together on one pytest-xdist worker, as one unit of work: the first three share a
+#: session fixture (the full report of tests/reports/conftest.py, about 15 s to build), the others
+#: look at the proofs of the same identities (tests/derive/oracle.proof proves each once a process).
+SHARED = {**{f"tests/reports/{name}.py": "full report"
+             for name in ("test_latex", "test_readme_reports", "test_browser")},
+          **{f"tests/derive/book/{name}.py": "proofs"
+             for name in ("test_registry", "test_backprop", "test_r_operator", "test_gauss_newton",
+                          "test_softmax")}}
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own, which would return the plain scheduler
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope`` (pyproject's addopts), with the modules of :data:`SHARED` as one scope."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SHARED.get(module) or super()._split_scope(nodeid)
+
+    return Scheduling(config, log)

@@ -29,13 +29,16 @@ def method_finals(method: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _proof(id: str) -> derive.Proof:
-    return derive.prove(id)  # deterministic: prove each identity once per test session
+def proof(id: str) -> derive.Proof:
+    """``derive.prove(id)``, once per test process (proving is deterministic): the registry's test
+    and a chapter's test that both look at a proof share it (tests/conftest.py runs them on one
+    worker)."""
+    return derive.prove(id)
 
 
 def assert_proved_exactly(id: str) -> derive.Proof:
     """Prove ``id``; it must be *proved*, and every obligation by an exact method."""
-    p = _proof(id)
+    p = proof(id)
     assert p.status == "proved", (id, p.status, p.detail, p.counterexample)
     assert p.method and "counterexample" not in p.method
     finals = method_finals(p.method)

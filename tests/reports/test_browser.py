@@ -1,7 +1,6 @@
 """The report opened in headless Chromium: it renders offline to a PNG that is not blank."""
 import numpy as np
 import pytest
-from matplotlib.image import imread
 
 from gradproof.reports.browser import screenshot
 from gradproof.reports.write import write_report
@@ -12,6 +11,8 @@ from .conftest import need
 
 @pytest.mark.slow
 def test_report_renders_in_chromium(tmp_path, good_report):
+    from matplotlib.image import imread  # matplotlib only where a test reads a PNG
+
     need("chromium")
     write_report(good_report, tmp_path / "rep", pdf=False)
     png = screenshot(tmp_path / "rep" / "report.html", tmp_path / "shot.png", width=1000, height=1400,

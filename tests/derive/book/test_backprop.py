@@ -19,7 +19,7 @@ from gradproof.derive.book.network import (ARCHITECTURES, Network, check_on_netw
 from gradproof.derive.core.outcome import PROVED
 from gradproof.derive.core.display import statement_latex
 
-from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, sig
+from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, proof, sig
 
 IDS = ["bp1", "bp2", "bp3", "bp4", "backprop_paths", "bp_batched"]
 COSTS = ["quadratic", "cross_entropy", "log_likelihood"]
@@ -39,13 +39,13 @@ def test_well_formed(id):
 @pytest.mark.parametrize("id", ["bp1", "bp2", "bp3", "bp4", "backprop_paths"])
 def test_both_proofs_are_obligations(id):
     """Index form (Kronecker collapse) and the concrete networks, all three architectures."""
-    method = derive.prove(id).method
+    method = proof(id).method
     assert "Kronecker collapse" in method
     assert "concrete diff [2,3,2],[3,4,4,2],[2,2,2,2,2]" in method
 
 
 def test_bp1_also_with_sympys_own_undefined_function():
-    assert "Function('sigma') on [2,3,2]" in derive.prove("bp1").method
+    assert "Function('sigma') on [2,3,2]" in proof("bp1").method
 
 
 def test_index_statements_read_like_the_book():

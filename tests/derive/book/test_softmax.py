@@ -11,7 +11,7 @@ from gradproof.derive.book.activations import a as a_sym
 from gradproof.derive.book.costs import LOG_LIKELIHOOD_DELTA, y as y_sym
 from gradproof.derive.core.display import statement_latex
 
-from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf
+from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf, proof
 
 IDS = ["softmax_normalised", "softmax_monotone", "softmax_log", "logsumexp_shift",
        "log_likelihood_gradient"]
@@ -57,7 +57,7 @@ def test_log_likelihood_gradient_is_the_costs_delta():
     want = LOG_LIKELIHOOD_DELTA.xreplace({a_sym: a_j, y_sym: S.y[S.j]})
     assert st_[0].rhs == want and st_[1].rhs == want
     assert derive.COSTS["log_likelihood"].delta is LOG_LIKELIHOOD_DELTA
-    assert "concrete diff [2,3,2],[3,4,4,2],[2,2,2,2,2]" in derive.prove("log_likelihood_gradient").method
+    assert "concrete diff [2,3,2],[3,4,4,2],[2,2,2,2,2]" in proof("log_likelihood_gradient").method
 
 
 def test_index_form_checks_fail_on_wrong_claims():
