@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 from gradproof.numerics.fileio import printable
 
@@ -101,8 +101,9 @@ def samples(ds, net=None, *, digits: int = 24, mistakes: int = 24, chunk: int = 
 
 def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
            epochs: int | None = DEFAULT_EPOCHS, seed: int = 0,
-           progress: Callable[[str], None] = lambda s: None, cache: bool = False) -> Report:
-    """Prove every identity, run the numeric checks, load MNIST, train preset ``train`` (None: no
+           progress: Callable[[str], None] = lambda s: None, cache: bool = False,
+           ids: Sequence[str] | None = None) -> Report:
+    """Prove every identity (or those of ``ids``, in the registry's order), run the numeric checks, load MNIST, train preset ``train`` (None: no
     training) for ``epochs`` epochs (None: the preset's), and :func:`assemble` the report.
     ``cache``: reuse the valid outcomes of the proof cache (``derive.core.cache``; the rest are proved
     in parallel processes and stored); False proves every identity afresh.
@@ -115,7 +116,8 @@ def gather(*, train: str | None = DEFAULT_PRESET, data: str | None = None,
 
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
-    identities = list(derive.REGISTRY.values())
+    chosen = None if ids is None else {derive.get(i).id for i in ids}  # KeyError: not an id
+    identities = [i for i in derive.REGISTRY.values() if chosen is None or i.id in chosen]
     progress(f"proving {len(identities)} identities")
     t0 = time.perf_counter()
     proofs = derive.prove_all([i.id for i in identities], cache=cache, jobs=None)

@@ -84,6 +84,8 @@ def test_report_without_training(cold):
 
 @pytest.mark.slow
 def test_report_with_a_short_run_on_the_sample(cold, tmp_path):
+    """One epoch on the sample, on a copy of the proof cache :func:`cold` wrote: every identity is
+    read from it, and the report says so (the cold run itself proved every one)."""
     out = tmp_path / "rep"
     r = gradproof("--data", "sample", "--epochs", "1", "--out", str(out), env=warm(cold, tmp_path))
     assert r.returncode == 0, r.stderr
@@ -100,6 +102,50 @@ def test_report_with_a_short_run_on_the_sample(cold, tmp_path):
     assert (out / "curves.pdf").is_file()
     if shutil.which("pdflatex"):
         assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    # the proofs came from the cache, and the page and the progress lines say so
+    cold_facts = json.loads((cold[0] / "rep" / "report.json").read_text())
+    assert not any(d["cached"] for d in cold_facts["identities"])
+    cached = [d["cached"] for d in facts["identities"]]
+    assert len(cached) == len(cold_facts["identities"])
+    assert all(cached) and facts["summary"]["cache"]["cached"] == len(cached)
+    assert all(d["proved_at"] for d in facts["identities"])
+    assert f"{len(cached)} of {len(cached)} outcomes were read from the proof cache" in page
+    assert page.count("from the proof cache (proved ") == len(cached)
+    assert "from the proof cache" in r.stderr
+
+
+#: The identities :func:`test_no_cache_proves_afresh_what_the_cache_holds` keeps in the registry.
+FEW = ("perceptron_bias", "sigmoid_prime", "slip_l1_update")
+
+
+def test_no_cache_proves_afresh_what_the_cache_holds(cold, tmp_path, monkeypatch):
+    """--no-cache, on a cache that holds every outcome (a copy of :func:`cold`'s), reads none of
+    them: each identity is proved afresh.  Run in this process, with ``reports.gather.gather``
+    told to prove only :data:`FEW` (the flag does the same for every identity; proving all of them
+    again would be the cold run's time once more)."""
+    from functools import partial
+
+    from gradproof import derive
+    from gradproof.reports import gather
+
+    env = warm(cold, tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(gather, "gather", partial(gather.gather, ids=FEW))
+    # the cache holds a valid outcome for each of them: read without the flag
+    assert [p.cached for p in derive.prove_all(list(FEW), cache=True)] == [True] * len(FEW)
+    out = tmp_path / "fresh"
+    r = run.here("report", "--train", "none", "--no-pdf", "--no-cache", "--epochs", "2",
+                 "--out", str(out), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    facts = json.loads((out / "report.json").read_text())
+    assert [d["id"] for d in facts["identities"]] == list(FEW)
+    assert not any(d["cached"] for d in facts["identities"])
+    assert facts["summary"]["cache"]["cached"] == 0
+    assert "from the proof cache" not in (out / "report.html").read_text()
+    assert "from the proof cache" not in r.stderr
+    # a flag that would do nothing is a warning
+    assert "warning: --epochs 2 does nothing with --train none" in r.stderr
 
 
 def test_out_is_an_existing_file(tmp_path):
@@ -136,35 +182,6 @@ def test_missing_data_folder(tmp_path):
     one_line_error(refused("--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")),
                    "--data", "no such folder")
     assert not (tmp_path / "o" / "report.html").exists()
-
-
-@pytest.mark.slow
-def test_a_second_report_takes_the_proofs_from_the_cache_and_says_so(cold, tmp_path):
-    """The report on an empty proof cache (:func:`cold`) proves every identity and stores it; the
-    next report reads every one from (a copy of) that cache and says so; --no-cache, on that warm
-    cache, proves every one afresh."""
-    env = warm(cold, tmp_path)
-    runs = [("cold", cold[0] / "rep", cold[1])]
-    for run, args in (("warm", ()), ("fresh", ("--no-cache", "--epochs", "2"))):
-        out = tmp_path / run
-        runs.append((run, out, gradproof("--train", "none", "--no-pdf", "--out", str(out), *args,
-                                         env=env)))
-    for run, out, r in runs:
-        assert r.returncode == 0, r.stderr
-        facts = json.loads((out / "report.json").read_text())
-        cached = [d["cached"] for d in facts["identities"]]
-        html = (out / "report.html").read_text()
-        if run == "warm":
-            assert all(cached) and facts["summary"]["cache"]["cached"] == len(cached)
-            assert all(d["proved_at"] for d in facts["identities"])
-            assert f"{len(cached)} of {len(cached)} outcomes were read from the proof cache" in html
-            assert html.count("from the proof cache (proved ") == len(cached)
-            assert "from the proof cache" in r.stderr
-        else:
-            assert not any(cached) and facts["summary"]["cache"]["cached"] == 0
-            assert "from the proof cache (proved" not in html
-        # a flag that would do nothing is a warning
-        assert ("warning: --epochs 2 does nothing with --train none" in r.stderr) == (run == "fresh")
 
 
 @pytest.mark.parametrize("flags, flag", [
