@@ -68,7 +68,7 @@ from gradproof.derive.book import updates as _upd
 from gradproof.derive.book.activations import ACTIVATIONS, Activation, a, z
 from gradproof.derive.book.costs import COSTS, Cost, lse
 from gradproof.derive.book.custom import get_activation, get_cost
-from gradproof.derive.core.theorem import REGISTRY
+from gradproof.derive.book.registry import REGISTRY  # complete: every chapter registered
 
 from .fused import step_update
 from .printer import (BP_NAMES, BP_THEOREM, KernelPrinter, enclosed, indent, lines, pretty, ret,

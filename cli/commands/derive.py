@@ -184,7 +184,7 @@ def run_mutants(args) -> int:
 
     ids = resolve_ids(args.ids, derive.REGISTRY)
     t0 = time.perf_counter()
-    scores = score_all(ids or None)
+    scores = score_all(derive.REGISTRY[i] for i in ids or derive.REGISTRY)
     total = time.perf_counter() - t0
     tried, killed, skipped = (sum(getattr(s, k) for s in scores) for k in ("tried", "killed", "skipped"))
     survivors = [s.id for s in scores if s.survivors]

@@ -27,8 +27,9 @@ PENDING: dict = {}
 
 
 def _forms():
+    registry = derive.REGISTRY  # the complete registry: every chapter, and so every display form
     for id_, build in DISPLAYS.items():
-        idy = derive.REGISTRY[id_]
+        idy = registry[id_]
         try:
             disp = build(list(idy.statement))
         except Exception:  # noqa: BLE001 - a statement changed under its display: the test says so
