@@ -11,7 +11,7 @@ nor builds the book.
 """
 from __future__ import annotations
 
-import importlib
+from .core.lazy import attach
 
 __all__ = [
     "GROUPS", "REGISTRY", "Derivation", "Identity", "Part", "Proof", "Reading", "Step", "theorem",
@@ -38,12 +38,4 @@ _WHERE = {
 }
 assert set(_WHERE) == set(__all__), "every public name has one module"
 
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = attach(__name__, _WHERE)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from gradproof.derive.core.lazy import attach
+
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
 
 __all__ = ["Report", "ReportError", "RenderError", "WriteResult", "assemble", "gather",
@@ -40,11 +42,4 @@ if "gradproof.derive.core.theorem" in sys.modules:
     register_view("html", _html_for_jupyter)
 
 
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = attach(__name__, _WHERE)
