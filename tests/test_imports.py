@@ -172,6 +172,15 @@ def test_the_registry_is_complete_whatever_is_imported_first(first, every_id):
     assert len(ids) == len(every_id) and set(ids) == set(every_id)
 
 
+@pytest.mark.parametrize("first", ["gradproof.derive.book.backprop", "gradproof.derive.book.slips",
+                                   "gradproof.derive.book.hessian"])
+def test_the_registrys_order_does_not_depend_on_what_was_imported_first(first):
+    """The book's order (groups, then chapters), the same in every process: `derive --list` in a
+    child lists what a test process, which imported some chapter first, holds."""
+    show = "from gradproof import derive\nprint(' '.join(derive.REGISTRY))"
+    assert _child(f"import {first}\n{show}").stdout.split() == _child(show).stdout.split()
+
+
 def test_derive_list_in_a_fresh_process_lists_every_identity(every_id):
     code = "import sys\nfrom gradproof.cli import main\nsys.exit(main(['derive', '--list']))"
     ids = [line.split()[0] for line in _child(code).stdout.splitlines() if line.strip()]

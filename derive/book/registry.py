@@ -1,7 +1,8 @@
 """The complete registry, and proving from it.
 
 Imports every theorem module so that each registers its identities, then orders the registry as
-the book goes (by :data:`~derive.core.theorem.GROUPS`, registration order within a group).  Read
+the book goes: by :data:`~derive.core.theorem.GROUPS`, within a group by chapter (:data:`CHAPTERS`)
+and within a chapter as its module registers them, whichever module was imported first.  Read
 ``REGISTRY`` from here (or as ``derive.REGISTRY``), never from :mod:`derive.core.theorem`, where
 it holds only the chapters imported so far.  ``get(id)``, ``prove(id)`` and ``prove_all(ids)``
 work on it, with the proof cache (:mod:`derive.core.cache`) and parallel worker processes.
@@ -12,24 +13,38 @@ import multiprocessing as _mp
 import os as _os
 from typing import Callable, Iterator
 
-from . import neurons  # noqa: F401  perceptrons, sigmoid neurons
-from . import activations  # noqa: F401  tanh, ReLU (and the sigmoid's stable form)
-from . import gradient_descent  # noqa: F401  quadratic cost, gradient descent, SGD
-from . import backprop  # noqa: F401  BP1-BP4, sum over paths
-from . import cross_entropy  # noqa: F401  cross-entropy, σ′ cancellation, softplus form
-from . import softmax  # noqa: F401  softmax, log-likelihood, log-sum-exp
-from . import regularization  # noqa: F401  L2, L1
-from . import hessian  # noqa: F401  Newton step
-from . import r_operator  # noqa: F401  Hessian-vector products: the R-operator on BP1-BP4
-from . import gauss_newton  # noqa: F401  the Gauss-Newton product and H = G + curvature
-from . import slips  # noqa: F401  transcribed slips, expected to be refuted
+from . import activations  # tanh, ReLU (and the sigmoid's stable form)
+from . import neurons  # perceptrons, sigmoid neurons
+from . import gradient_descent  # quadratic cost, gradient descent, SGD
+from . import backprop  # BP1-BP4, sum over paths
+from . import cross_entropy  # cross-entropy, σ′ cancellation, softplus form
+from . import softmax  # softmax, log-likelihood, log-sum-exp
+from . import regularization  # L2, L1
+from . import hessian  # Newton step
+from . import r_operator  # Hessian-vector products: the R-operator on BP1-BP4
+from . import gauss_newton  # the Gauss-Newton product and H = G + curvature
+from . import slips  # transcribed slips, expected to be refuted
 from ..core import cache as _cache
 from ..core.theorem import GROUPS, REGISTRY, Identity, Proof
 
-__all__ = ["REGISTRY", "get", "prove", "prove_all"]
+__all__ = ["REGISTRY", "CHAPTERS", "get", "prove", "prove_all"]
 
-_order = {g: i for i, g in enumerate(GROUPS)}
-for _id in sorted(REGISTRY, key=lambda i: _order[REGISTRY[i].group]):
+#: The theorem modules, in the order their identities are listed within a group.
+CHAPTERS = (activations, neurons, gradient_descent, backprop, cross_entropy, softmax, regularization,
+            hessian, r_operator, gauss_newton, slips)
+_GROUP = {g: i for i, g in enumerate(GROUPS)}
+_CHAPTER = {m.__name__: i for i, m in enumerate(CHAPTERS)}
+
+
+def _place(id: str) -> tuple[int, int]:
+    """Where identity ``id`` goes: its group's place in the book, then its chapter's (an identity
+    registered elsewhere, e.g. by a user's script, after the chapters'); the sort is stable, so a
+    chapter's identities keep the order its module registers them in."""
+    idy = REGISTRY[id]
+    return _GROUP[idy.group], _CHAPTER.get(getattr(idy.build, "__module__", None), len(CHAPTERS))
+
+
+for _id in sorted(REGISTRY, key=_place):
     REGISTRY[_id] = REGISTRY.pop(_id)
 
 #: The ``derive`` package: an identity built by its code may be cached (:func:`_cacheable`).
