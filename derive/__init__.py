@@ -1,27 +1,17 @@
 """gradproof's symbolic engine: the mathematics of Nielsen's chapters 1-3 as named, proved theorems.
 
-SymPy only.  ``REGISTRY`` maps each identity's stable id to an :class:`Identity`; ``prove(id)``
-proves one, ``prove_all()`` all of them (optionally from the proof cache, :mod:`derive.core.cache`, and
-in parallel worker processes); ``verify(lhs, rhs)`` decides a claim given as text.
+SymPy only.  ``REGISTRY`` maps each identity's stable id to an :class:`Identity`, every theorem of
+the book registered (:mod:`derive.book.registry`); ``prove(id)`` proves one, ``prove_all()`` all of
+them (optionally from the proof cache, :mod:`derive.core.cache`, and in parallel worker processes);
+``verify(lhs, rhs)`` decides a claim given as text.
+
+Names are imported on first use (Scientific Python's SPEC 1, as :mod:`gradproof.reports` does), so
+that importing a light module of the engine, such as ``derive.core.escape``, neither loads SymPy
+nor builds the book.
 """
 from __future__ import annotations
 
-import multiprocessing as _mp
-import os as _os
-from typing import Callable, Iterator
-
-from .core.theorem import (GROUPS, REGISTRY, Derivation, Identity, Part, Proof, Reading, Step,
-                      generality_summary, theorem)
-from .core import cache as _cache
-from .core.outcome import Outcome, Status
-from .core.prover import prove_equal, prove_zero, holds, find_counterexample
-from .book.activations import ACTIVATIONS, Activation, sigmoid, relu
-from .book.costs import COSTS, Cost
-from .claims.verify import Verdict, verify
-from .book.custom import activation, cost, cost_for_output_error, get_activation, get_cost
-
-# Importing a module registers its theorems, in the book's order.
-from .book import registry as _registry  # noqa: E402,F401
+from .core.lazy import attach
 
 __all__ = [
     "GROUPS", "REGISTRY", "Derivation", "Identity", "Part", "Proof", "Reading", "Step", "theorem",
@@ -32,84 +22,20 @@ __all__ = [
     "activation", "cost", "cost_for_output_error", "get_activation", "get_cost",
 ]
 
+#: The module of each public name.  ``REGISTRY`` is :mod:`derive.book.registry`'s: importing that
+#: module registers every theorem, so the registry read here is always complete.
+_WHERE = {
+    **dict.fromkeys(["GROUPS", "Derivation", "Identity", "Part", "Proof", "Reading", "Step",
+                     "theorem", "generality_summary"], "core.theorem"),
+    **dict.fromkeys(["Outcome", "Status"], "core.outcome"),
+    **dict.fromkeys(["prove_equal", "prove_zero", "holds", "find_counterexample"], "core.prover"),
+    **dict.fromkeys(["ACTIVATIONS", "Activation", "sigmoid", "relu"], "book.activations"),
+    **dict.fromkeys(["COSTS", "Cost"], "book.costs"),
+    **dict.fromkeys(["Verdict", "verify"], "claims.verify"),
+    **dict.fromkeys(["REGISTRY", "get", "prove", "prove_all"], "book.registry"),
+    **dict.fromkeys(["activation", "cost", "cost_for_output_error", "get_activation", "get_cost"],
+                    "book.custom"),
+}
+assert set(_WHERE) == set(__all__), "every public name has one module"
 
-def get(id: str) -> Identity:
-    """The identity ``id``; ``KeyError`` naming the known ids when there is none."""
-    try:
-        return REGISTRY[id]
-    except KeyError:
-        raise KeyError(f"unknown identity {id!r}; `gradproof derive --list` shows the "
-                       f"{len(REGISTRY)} known ids") from None
-
-
-def prove(id: str, *, cache: bool = False) -> Proof:
-    """Prove identity ``id``; with ``cache``, reuse a valid cached outcome (and store a fresh one)."""
-    return prove_all([id], cache=cache, jobs=1)[0]
-
-
-def prove_all(ids: list[str] | None = None, *, cache: bool = False, jobs: int | None = 1,
-              on_proof: Callable[[Proof], None] | None = None) -> list[Proof]:
-    """Prove the selected identities (all by default); the proofs come back in the order of ``ids``.
-
-    ``cache``: take each outcome from :mod:`derive.core.cache` when a valid entry is there
-    (``Proof.cached``) and store each fresh one.  ``jobs``: worker processes for the identities
-    still to prove (None: one per core; 1: in this process).  ``on_proof`` is called with each proof
-    as soon as it and all before it are known, in order.
-    """
-    proofs = []
-    for p in _proofs(ids if ids is not None else list(REGISTRY), cache, jobs):
-        proofs.append(p)
-        if on_proof is not None:
-            on_proof(p)
-    return proofs
-
-
-def _cores() -> int:
-    try:
-        return len(_os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return _os.cpu_count() or 1
-
-
-def _prove_id(id: str) -> Proof:
-    """A worker's task: prove one identity of the (forked) registry."""
-    return REGISTRY[id].prove()
-
-
-def _cacheable(idy: Identity) -> bool:
-    """Only a registered identity built by derive's own code: the cache key digests that code (an
-    identity built elsewhere, e.g. in a user's script, is always proved afresh)."""
-    module = getattr(idy.build, "__module__", "") or ""
-    return REGISTRY.get(idy.id) is idy and module.startswith(__name__ + ".")
-
-
-def _proofs(ids: list[str], cache: bool, jobs: int | None) -> Iterator[Proof]:
-    identities = [get(i) for i in ids]
-    hits = {}
-    cache_ids = {idy.id for idy in identities if cache and _cacheable(idy)}
-    for idy in identities:
-        p = _cache.load(idy) if idy.id in cache_ids else None
-        if p is not None:
-            hits[idy.id] = p
-    todo = [idy.id for idy in identities if idy.id not in hits]
-    workers = min(_cores() if jobs is None else max(1, jobs), len(todo))
-    pool = None
-    if workers > 1 and "fork" in _mp.get_all_start_methods():
-        for idy in identities:  # build in the parent: every worker inherits the derivations
-            idy.derivation
-        pool = _mp.get_context("fork").Pool(workers)
-        fresh = pool.imap(_prove_id, todo, chunksize=1)  # results in order, computed ahead
-    else:
-        fresh = (_prove_id(i) for i in todo)
-    try:
-        for idy in identities:
-            p = hits.get(idy.id)
-            if p is None:
-                p = next(fresh)
-                if idy.id in cache_ids:
-                    _cache.store(idy, p)
-            yield p
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+__getattr__, __dir__ = attach(__name__, _WHERE)

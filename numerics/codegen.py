@@ -68,17 +68,19 @@ from gradproof.derive.book import updates as _upd
 from gradproof.derive.book.activations import ACTIVATIONS, Activation, a, z
 from gradproof.derive.book.costs import COSTS, Cost, lse
 from gradproof.derive.book.custom import get_activation, get_cost
-from gradproof.derive.core.theorem import REGISTRY
+from gradproof.derive.book.registry import REGISTRY  # complete: every chapter registered
 
+from .config import ACTIVATION_NAMES, COST_NAMES, REGS
 from .fused import step_update
 from .printer import (BP_NAMES, BP_THEOREM, KernelPrinter, enclosed, indent, lines, pretty, ret,
                       row_form, rowmax)
 
 __all__ = ["ACTIVATION_NAMES", "COST_NAMES", "REGS", "kernel_source", "kernels", "filename", "resolve"]
 
-ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
-COST_NAMES: tuple[str, ...] = tuple(COSTS)
-REGS: tuple[str, ...] = tuple(_upd.WEIGHT_UPDATES)
+# The names a training configuration may use are checked without SymPy (numerics.config): they
+# must be the book's tables', in their order.
+assert (ACTIVATION_NAMES, COST_NAMES, REGS) == (tuple(ACTIVATIONS), tuple(COSTS), tuple(_upd.WEIGHT_UPDATES)), \
+    "numerics.config's names are not derive.book's ACTIVATIONS, COSTS and WEIGHT_UPDATES"
 
 
 def _row(expr: sp.Expr) -> sp.Expr:

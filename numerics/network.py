@@ -27,62 +27,17 @@ from gradproof.derive.book.custom import formula, from_formula
 from gradproof.derive.core.deadline import Timeout, default_deadline
 
 from . import codegen
+from .config import DTYPES, INITS, check_memory, memory_estimate
 from .fileio import loads_json, printable, write_atomic
 from .npz import NpzError, read_npz
 
 __all__ = ["Network", "INITS", "FORMAT", "VERSION", "memory_estimate", "check_memory"]
 
-#: Weight initializations: name -> what it draws (biases are always N(0, 1)).
-INITS = {"scaled": "w ~ N(0, 1/n_in)", "large": "w ~ N(0, 1)"}
 FORMAT = "gradproof-network"  #: the format marker of a saved network's config
 VERSION = 1  #: the saved-network format version
-DTYPES = ("float64", "float32")
 _MAX_CONFIG = 1 << 16  # characters of a saved config
 MAX_WIDTH = 1 << 31  #: widest layer a saved network may declare (a wider one is refused unread)
 _RECREATE_SECONDS = 120.0  #: bound on re-deriving a saved expression activation or cost
-
-
-def memory_estimate(sizes: Sequence[int], dtype="float64", batch: int = 10) -> int:
-    r"""Bytes a network of ``sizes`` needs to train: its parameters
-    :math:`P = \sum_l n_l (n_{l-1} + 1)` about four times over (the parameters, their gradients,
-    the update's temporaries, a copy while saving or loading) and a mini-batch of ``batch``
-    activations per layer a few times over.  A lower bound, used to refuse before allocating."""
-    itemsize = np.dtype(dtype).itemsize
-    params = sum(int(n_out) * (int(n_in) + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    return itemsize * (4 * params + 4 * batch * sum(int(s) for s in sizes))
-
-
-def _available_memory() -> int | None:
-    """Physical memory, or the address-space limit of this process when that is smaller."""
-    limits = []
-    try:
-        limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        pass
-    try:
-        import resource
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        if soft != resource.RLIM_INFINITY:
-            limits.append(soft)
-    except (ImportError, OSError, ValueError):
-        pass
-    return min(limits) if limits else None
-
-
-def _gib(n: int) -> str:
-    if n >= 2**70:  # past what a float shows in GiB without an overflow or a 20-digit figure
-        return f"about 2^{n.bit_length() - 1} bytes"
-    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB"
-
-
-def check_memory(sizes: Sequence[int], dtype="float64", batch: int = 10) -> None:
-    """``ValueError`` naming the figure when the network of ``sizes`` cannot fit in this machine's
-    memory (:func:`memory_estimate` against the physical memory or the process's limit)."""
-    need, have = memory_estimate(sizes, dtype, batch), _available_memory()
-    if have is not None and need > have:
-        shown = "-".join(map(str, sizes))
-        raise ValueError(f"a {shown} network in {np.dtype(dtype).name} needs about {_gib(need)} "
-                         f"to train, more than the {_gib(have)} of memory here; choose smaller layers")
 
 
 def _read_config(path) -> dict:

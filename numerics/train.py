@@ -35,15 +35,14 @@ import contextlib
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from .codegen import ACTIVATION_NAMES, COST_NAMES, REGS as _REGS
-from gradproof.derive.book import custom as _custom
+from .config import (ACTIVATION_NAMES, COST_NAMES, INITS as _INITS, PRESETS, REGS, SGD, SPLITS,  # noqa: F401
+                     Config, ConfigError)
 from .mnist import scale_pixels
-from .network import DTYPES, INITS as _INITS, Network
+from .network import Network
 
 __all__ = ["Config", "SGD", "ConfigError", "Diverged", "PRESETS", "CHUNK", "sgd", "evaluate", "run",
            "train", "regularization_term", "make_network", "check_data", "SMALL_BATCH", "blas_threads",
@@ -61,162 +60,14 @@ SMALL_BATCH = 100
 _GATHER_ROWS = 100
 #: How often (in mini-batches) training checks that the parameters are still finite.
 _FINITE_EVERY = 250
-#: What a configuration may name: the activations, costs and regularizations the kernels print
-#: (from derive's ACTIVATIONS, COSTS and WEIGHT_UPDATES), the network's initializations and dtypes.
-ACTIVATIONS, COSTS, REGS = ACTIVATION_NAMES, COST_NAMES, _REGS
-INITS = tuple(_INITS)
-SPLITS = ("training", "validation", "test")
-
-
-class ConfigError(ValueError):
-    """A bad training setting; ``field`` names the :class:`Config` field (the CLI maps it to its flag)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.detail = message
+#: What a configuration may name (:mod:`numerics.config`): the activations, costs and
+#: initializations (REGS, SPLITS: imported from there too).
+ACTIVATIONS, COSTS, INITS = ACTIVATION_NAMES, COST_NAMES, tuple(_INITS)
 
 
 class Diverged(ArithmeticError):
     """Training produced NaN or inf (the learning rate is too large); nothing is saved."""
 
-
-def _positive(value: Any) -> bool:
-    return isinstance(value, (int, float, np.number)) and math.isfinite(value) and value > 0
-
-
-@dataclass(frozen=True)
-class SGD:
-    r"""The settings of one mini-batch SGD run (:func:`sgd`): what the book's ``network2.SGD`` takes
-    as seven flags, named as the book names them, checked when made.
-
-    ``epochs``; ``mini_batch_size`` m; ``eta`` η; ``lmbda`` λ and ``reg`` ("none", "l2" or "l1"; λ = 0
-    is no regularization whatever ``reg``) for the update rule of eqs. 20-21, 93, 97; ``seed`` of the
-    shuffles (``numpy.random.default_rng(seed)``); ``threads``, the BLAS threads for the steps and
-    the evaluations (None: :func:`blas_threads` ``(m)`` for the steps, the evaluations' as they are;
-    the count fixes BLAS's summation order, so it is part of what makes a run reproducible);
-    ``training_cost``: record the cost over the training set each epoch (False: skip it, the
-    benchmark).  A :class:`Config` gives its own with :meth:`Config.sgd`.
-
-    A bad setting is a :class:`ConfigError` naming the field: ``SGD(epochs=1, mini_batch_size=10,
-    eta=0)`` raises ``eta: must be a positive number, got 0``.
-    """
-
-    epochs: int
-    mini_batch_size: int
-    eta: float
-    lmbda: float = 0.0
-    reg: str = "l2"
-    seed: int | None = None
-    threads: int | None = None
-    training_cost: bool = True
-
-    def __post_init__(self):
-        for name in ("eta", "mini_batch_size", "epochs"):
-            v = getattr(self, name)
-            if not _positive(v):
-                raise ConfigError(name, f"must be a positive number, got {v!r}")
-        for name in ("mini_batch_size", "epochs"):
-            if int(getattr(self, name)) != getattr(self, name):
-                raise ConfigError(name, f"must be a whole number, got {getattr(self, name)!r}")
-        if self.reg not in REGS:
-            raise ConfigError("reg", f"unknown reg {self.reg!r}; choose one of " + ", ".join(REGS))
-        if not (isinstance(self.lmbda, (int, float, np.number)) and math.isfinite(self.lmbda)
-                and self.lmbda >= 0):
-            raise ConfigError("lmbda", f"must be a number >= 0, got {self.lmbda!r}")
-        if self.seed is not None and not (isinstance(self.seed, (int, np.integer)) and self.seed >= 0):
-            raise ConfigError("seed", f"must be a whole number >= 0, got {self.seed!r}")
-        if self.threads is not None and not (_positive(self.threads) and int(self.threads) == self.threads):
-            raise ConfigError("threads", f"must be a positive whole number or None, got {self.threads!r}")
-
-
-@dataclass(frozen=True)
-class Config:
-    """A training run: the network, the SGD settings and, for a preset, the book's figure.
-
-    ``book_accuracy`` (a fraction) is the *best* epoch of the book's run on ``book_split``;
-    ``must_reach`` is the accuracy on ``target`` this implementation must reach at its best epoch.
-    The SGD settings among the fields are :meth:`sgd`'s.
-    """
-
-    sizes: tuple[int, ...] = (784, 30, 10)
-    activation: str = "sigmoid"
-    cost: str = "quadratic"
-    init: str = "scaled"  # N(0, 1/n_in), chapter 3's; the nielsen-ch1 preset keeps chapter 1's N(0, 1)
-    eta: float = 3.0
-    lmbda: float = 0.0
-    reg: str = "none"
-    mini_batch_size: int = 10
-    epochs: int = 30
-    seed: int = 0
-    dtype: str = "float64"
-    target: str = "test"
-    monitor: tuple[str, ...] = ("validation", "test")
-    name: str | None = None
-    book_accuracy: float | None = None
-    book_split: str | None = None
-    book_reference: str = ""
-    must_reach: float | None = None
-
-    def validate(self) -> "Config":
-        """Return self, or raise :class:`ConfigError` naming the field and the fix."""
-        if len(self.sizes) < 2 or any(not isinstance(s, (int, np.integer)) or s < 1 for s in self.sizes):
-            raise ConfigError("sizes", f"need at least two positive layer sizes, got {list(self.sizes)}; "
-                              "give e.g. 784,30,10")
-        for name, get in (("activation", _custom.get_activation), ("cost", _custom.get_cost)):
-            try:  # a shipped name, derive.book.custom's example or one the user defined
-                get(getattr(self, name))
-            except ValueError as exc:
-                raise ConfigError(name, str(exc)) from None
-        for name, allowed in (("init", INITS),
-                              ("reg", REGS), ("dtype", DTYPES), ("target", SPLITS[1:])):
-            if getattr(self, name) not in allowed:
-                raise ConfigError(name, f"unknown {name} {getattr(self, name)!r}; choose one of "
-                                  + ", ".join(allowed))
-        self.sgd()  # eta, mini_batch_size, epochs, lmbda, seed: checked by SGD
-        if self.seed is None:  # the network's seed too: a run is reproducible
-            raise ConfigError("seed", f"must be a whole number >= 0, got {self.seed!r}")
-        bad = [s for s in self.monitor if s not in SPLITS]
-        if bad:
-            raise ConfigError("monitor", f"unknown split {bad[0]!r}; choose from " + ", ".join(SPLITS))
-        return self
-
-    def sgd(self, threads: int | None = None, training_cost: bool = True) -> SGD:
-        """This run's SGD settings (:class:`SGD`; ``threads`` and ``training_cost`` as there)."""
-        return SGD(epochs=self.epochs, mini_batch_size=self.mini_batch_size, eta=self.eta,
-                   lmbda=self.lmbda, reg=self.reg, seed=self.seed, threads=threads,
-                   training_cost=training_cost)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["sizes"], d["monitor"] = list(self.sizes), list(self.monitor)
-        return d
-
-
-#: The book's runs.  Its figures are the best epoch of one run; ``must_reach`` is ours.
-PRESETS: dict[str, Config] = {
-    "nielsen-ch1": Config(
-        name="nielsen-ch1", sizes=(784, 30, 10), activation="sigmoid", cost="quadratic", init="large",
-        eta=3.0, lmbda=0.0, reg="none", mini_batch_size=10, epochs=30, target="test",
-        book_accuracy=0.9542, book_split="test", must_reach=0.950,
-        book_reference="ch. 1, network.py: 784-30-10, quadratic cost, eta = 3.0, mini-batch 10, "
-                       "30 epochs; best epoch 95.42% on the test images"),
-    "nielsen-ch3": Config(
-        name="nielsen-ch3", sizes=(784, 100, 10), activation="sigmoid", cost="cross_entropy",
-        init="scaled", eta=0.1, lmbda=5.0, reg="l2", mini_batch_size=10, epochs=60, target="validation",
-        book_accuracy=0.9804, book_split="validation", must_reach=0.980,
-        book_reference="ch. 3 (Overfitting and regularization), network2.py: 784-100-10, "
-                       "cross-entropy, L2 lmbda = 5.0, eta = 0.1, mini-batch 10, 60 epochs; 98.04% on "
-                       "the validation images. The book's run called large_weight_initializer(), "
-                       "N(0, 1); this preset keeps network2.py's default N(0, 1/n_in) "
-                       "(section Weight initialization)"),
-    "softmax": Config(
-        name="softmax", sizes=(784, 100, 10), activation="sigmoid", cost="log_likelihood",
-        init="scaled", eta=0.1, lmbda=5.0, reg="l2", mini_batch_size=10, epochs=60, target="validation",
-        book_accuracy=None, book_split=None, must_reach=0.980,
-        book_reference="ch. 3 softmax output layer with log-likelihood cost (eqs. 78-84), the "
-                       "nielsen-ch3 settings otherwise; the book gives no figure"),
-}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from gradproof.derive.core.lazy import attach
+
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
 
 __all__ = ["Report", "ReportError", "RenderError", "WriteResult", "assemble", "gather",
@@ -30,15 +32,14 @@ def _html_for_jupyter(identity, proof) -> str:
     return importlib.import_module(".render", __name__).identity_html(identity, proof)
 
 
-# When derive is already loaded (a notebook), give its identities the HTML view; the CLI, which
-# imports reports without derive, stays as cheap as it was (reports.render registers the view too).
-if "gradproof.derive" in sys.modules:
+# When derive's identities are already loaded (a notebook), give them the HTML view; the CLI,
+# which imports reports without them, stays as cheap as it was (reports.render registers the view
+# too).  The module that matters is the theorem machinery: a light module of derive (the escaping
+# of text, which numerics.fileio uses) loads the package gradproof.derive without any identity.
+if "gradproof.derive.core.theorem" in sys.modules:
     from gradproof.derive.core.theorem import register_view
 
     register_view("html", _html_for_jupyter)
 
 
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module 'reports' has no attribute {name!r}")
+__getattr__, __dir__ = attach(__name__, _WHERE)

@@ -12,8 +12,9 @@ import re
 import jinja2
 
 from .code import code_latex, latex_style_defs
+from .folder import FIGURE_PDF
 from .render import latex_code, latex_escape, prose_tex
-from .report import FIGURE_PDF, Report
+from .report import Report
 from .view import VIEW_GLOBALS, fmt_num, fmt_pct
 
 __all__ = ["Tex", "render_tex", "tex_env", "missing_package"]

@@ -29,12 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .plots import Figures
 
 __all__ = ["Report", "ReportError", "assemble", "environment", "method_kinds", "identity_facts",
-           "check_facts", "worst_by_method", "data_summary", "training_summary", "FORMAT",
-           "FIGURE_PDF"]
+           "check_facts", "worst_by_method", "data_summary", "training_summary", "FORMAT"]
 
 FORMAT = "gradproof-report/1"
 _PACKAGES = ["gradproof", "sympy", "numpy", "mpmath", "latex2mathml", "jinja2", "matplotlib"]
-FIGURE_PDF = "curves.pdf"  #: the report's figures, one page each (learning curves first)
 
 
 class ReportError(RuntimeError):

@@ -31,11 +31,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from gradproof.numerics.checks import run_checks, summary
-
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
     act, cost = model(args.activation, "activation"), model(args.cost, "cost")
+    from gradproof.numerics.checks import run_checks, summary  # the kernels: after the flags
+
     t0 = time.perf_counter()
     checks = run_checks(args.seed, activations=[act] if act else None, costs=[cost] if cost else None)
     seconds = time.perf_counter() - t0

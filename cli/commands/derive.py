@@ -54,15 +54,15 @@ def resolve_ids(names: list[str], registry) -> list[str]:
 
 
 def run(args) -> int:
-    from gradproof import derive
-    from gradproof.derive.core.escape import printable_json
-    from gradproof.derive.core.outcome import PROVED, REFUTED
-
     if getattr(args, "mutants", False):
         return run_mutants(args)
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs: must be at least 1, got {args.jobs}")
+    from gradproof import derive  # the registry (SymPy, every chapter): once the flags are good
+    from gradproof.derive.core.escape import printable_json
+    from gradproof.derive.core.outcome import PROVED, REFUTED
+
     ids = resolve_ids(args.ids, derive.REGISTRY) or list(derive.REGISTRY)
     if args.recheck:
         if args.no_cache or args.list:
@@ -184,7 +184,7 @@ def run_mutants(args) -> int:
 
     ids = resolve_ids(args.ids, derive.REGISTRY)
     t0 = time.perf_counter()
-    scores = score_all(ids or None)
+    scores = score_all(derive.REGISTRY[i] for i in ids or derive.REGISTRY)
     total = time.perf_counter() - t0
     tried, killed, skipped = (sum(getattr(s, k) for s in scores) for k in ("tried", "killed", "skipped"))
     survivors = [s.id for s in scores if s.survivors]

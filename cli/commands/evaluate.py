@@ -42,14 +42,14 @@ def evaluation(net, data) -> dict:
 
 
 def run(args) -> int:
-    from gradproof.numerics.network import Network
-
     if not os.path.exists(args.model):
         raise UsageError(f"{args.model}: no such file; give a network saved with "
                          "`gradproof train --save PATH`")
     if os.path.isdir(args.model):
         raise UsageError(f"{args.model} is a folder; give a network file saved with "
                          "`gradproof train --save PATH`")
+    from gradproof.numerics.network import Network  # the kernels' machinery: after the cheap checks
+
     try:
         net = Network.load(args.model)
     except (ValueError, OSError) as exc:

@@ -19,10 +19,10 @@ COST_HELP = ("cost: quadratic, cross_entropy, log_likelihood, an example (log_co
 
 def model(text: str | None, kind: str):
     """The ``Activation``/``Cost`` that ``--activation``/``--cost`` ``text`` means (None: None)."""
-    from gradproof.derive.book.custom import from_text
-
     if text is None:
         return None
+    from gradproof.derive.book.custom import from_text  # SymPy and the book: only for a model given
+
     try:
         return from_text(text, kind)
     except ValueError as exc:

@@ -84,7 +84,7 @@ def network_config(args, config):
 def run_optimizer(args, config, validated, load_mnist) -> int:
     """``gradproof train --optimizer newton-cg|newton``: ``config`` from the preset and flags,
     ``validated(config, data=None)`` the train command's checks, ``load_mnist`` its data rule."""
-    from gradproof.numerics.train import ConfigError
+    from gradproof.numerics.config import ConfigError
 
     _sgd_only(args)
     config = network_config(args, config)

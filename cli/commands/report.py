@@ -68,20 +68,16 @@ def _positive(text: str) -> int:
 
 
 def _resolve_train(name: str | None) -> str | None:
+    from gradproof.numerics.config import PRESETS
     from gradproof.reports.defaults import DEFAULT_PRESET
-    from gradproof.reports.gather import presets
 
-    known = presets()
     if name is None:
-        return DEFAULT_PRESET if DEFAULT_PRESET in known else None
+        return DEFAULT_PRESET if DEFAULT_PRESET in PRESETS else None
     if name.lower() == "none":
         return None
-    if not known:
-        raise UsageError("training is not available in this build (no numerics.train presets); "
-                         "use --train none")
-    if name not in known:
+    if name not in PRESETS:
         raise UsageError(f"unknown training preset {name!r}; use one of "
-                         f"{', '.join(sorted(known))}, or none")
+                         f"{', '.join(sorted(PRESETS))}, or none")
     return name
 
 
@@ -91,9 +87,8 @@ def _custom_config(args, train, act, cost):
     anything is computed; None without a model or training."""
     from dataclasses import replace
 
-    from gradproof.numerics.train import ConfigError
+    from gradproof.numerics.config import PRESETS, ConfigError
     from gradproof.reports.defaults import CUSTOM_ETA, CUSTOM_INIT
-    from gradproof.reports.gather import presets
 
     flags = [f"--{k}" for k in ("eta", "init", "sizes") if getattr(args, k) is not None]
     if flags and act is None and cost is None:
@@ -101,10 +96,10 @@ def _custom_config(args, train, act, cost):
                          "or --cost too (the book's preset keeps its own settings)")
     if (act is None and cost is None) or train is None:
         return None
-    cfg = replace(presets()[train], activation=act.name if act else "sigmoid",
+    cfg = replace(PRESETS[train], activation=act.name if act else "sigmoid",
                   cost=cost.name if cost else "cross_entropy",
                   eta=CUSTOM_ETA if args.eta is None else args.eta, init=args.init or CUSTOM_INIT,
-                  sizes=parse_sizes(args.sizes) if args.sizes else presets()[train].sizes)
+                  sizes=parse_sizes(args.sizes) if args.sizes else PRESETS[train].sizes)
     try:
         return cfg.validate()
     except ConfigError as exc:
@@ -122,11 +117,9 @@ def _add_custom(report, act, cost, args, cfg, epochs, progress, data) -> None:
 
 
 def run(args) -> int:
-    from gradproof.reports.defaults import DEFAULT_EPOCHS
-    from gradproof.reports.gather import gather
-    from gradproof.reports.report import ReportError
     from gradproof.numerics.fileio import printable
-    from gradproof.reports.write import check_out_dir, write_report
+    from gradproof.reports.defaults import DEFAULT_EPOCHS
+    from gradproof.reports.folder import check_out_dir
 
     t0 = time.perf_counter()
     if args.seed < 0:
@@ -136,7 +129,8 @@ def run(args) -> int:
     custom_cfg = _custom_config(args, train, user_act, user_cost)
     data = load_mnist(args.data, "report", note=False)  # before the output folder is created
     if custom_cfg is not None:
-        from gradproof.numerics.train import ConfigError, check_data
+        from gradproof.numerics.config import ConfigError
+        from gradproof.numerics.train import check_data
 
         try:
             check_data(custom_cfg, data)
@@ -148,6 +142,11 @@ def run(args) -> int:
         raise UsageError(str(exc)) from None
     if data.note:  # after every check, so that a bad flag is the one line printed
         print(f"gradproof report: note: {data.note}", file=sys.stderr)
+    # what proves, trains and renders: loaded once every flag and the folder are known to be good
+    from gradproof.reports.gather import gather
+    from gradproof.reports.report import ReportError
+    from gradproof.reports.write import write_report
+
     epochs = args.epochs or DEFAULT_EPOCHS
     if args.epochs and train is None:
         print(f"gradproof report: warning: --epochs {args.epochs} does nothing with --train none "

@@ -61,7 +61,7 @@ def register(sub) -> None:
 
 
 def _config(args):
-    from gradproof.numerics.train import PRESETS
+    from gradproof.numerics.config import PRESETS
 
     if args.preset is None:  # nielsen-ch1's settings, but not its book figure, target or N(0, 1)
         config = replace(PRESETS["nielsen-ch1"], name=None, book_accuracy=None, book_split=None,
@@ -105,13 +105,16 @@ def _no_op_flags(args, config) -> None:
 
 
 def _validated(config, data=None):
-    from gradproof.numerics.network import check_memory
-    from gradproof.numerics.train import ConfigError, check_data
+    """``config``, checked (numerics.config: no kernels, no SymPy) and, with ``data``, checked
+    against the data (numerics.train, loaded then: training follows)."""
+    from gradproof.numerics.config import ConfigError, check_memory
 
     try:
         config.validate()
         check_memory(config.sizes, config.dtype, config.mini_batch_size)
         if data is not None:
+            from gradproof.numerics.train import check_data
+
             check_data(config, data)
     except ConfigError as exc:
         raise UsageError(f"{FLAGS.get(exc.field, exc.field)}: {exc.detail}") from None
@@ -140,7 +143,7 @@ def _header(config, changed: list[str], data) -> str:
 
 
 def run(args) -> int:
-    from gradproof.numerics.train import PRESETS
+    from gradproof.numerics.config import PRESETS
 
     if args.list_presets:
         for name, c in PRESETS.items():

@@ -78,9 +78,9 @@ from ..core.functions import sigmoid as logistic
 from ..core.indexed import canonical_indices, collapse_kronecker, index, pull_constants
 from ..core.interval import Uncertain, Undefined, midpoint, sign_of
 from ..core.outcome import PROVED, REFUTED, UNDECIDED, Counterexample
-from ..core.theorem import REGISTRY
 from .costs import COSTS, a as cost_a, y as cost_y
 from .network import Network, concrete_network, sigma, sigma_prime, sigma_second, vanishes
+from .registry import REGISTRY  # complete: every chapter registered
 
 __all__ = ["NetworkContext", "NETWORKS", "verify_in_network", "has_network_quantity", "InNetwork"]
 

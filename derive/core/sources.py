@@ -5,7 +5,8 @@ that defines it, so that an edit elsewhere leaves its proof cached.  The modules
 (:func:`dependencies`) are
 
 * the engine: every module of ``derive.core`` but those no proof runs (:data:`NOT_PROVING`: the
-  display machinery, the mutation test, the cache, the escaping of text shown and this module);
+  display machinery, the mutation test, the cache, the escaping of text shown, the lazy names of
+  a package and this module);
 * the module that defines the theorem, and every module of ``derive`` it imports, transitively
   (anywhere in its code, a function's body included).
 
@@ -32,9 +33,10 @@ __all__ = ["SOURCES", "NOT_PROVING", "dependencies", "source_digest"]
 _PACKAGE = __name__.rsplit(".", 2)[0]
 #: The folder of the ``derive`` package: the sources read by default.
 SOURCES = Path(__file__).resolve().parent.parent
-#: Modules no proof runs: how mathematics is shown, the mutation test, the proof cache, this one.
+#: Modules no proof runs: how mathematics is shown, the mutation test, the proof cache, this one,
+#: the escaping of text and the packages' names imported on first use.
 NOT_PROVING = frozenset({"core.display", "core.notation", "core.mutants", "core.cache",
-                         "core.sources", "core.escape"})
+                         "core.sources", "core.escape", "core.lazy"})
 
 
 def _read_source(path: Path) -> str:

@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 
+from gradproof.reports.folder import FIGURE_PDF
 from gradproof.reports.latex import render_tex
 from gradproof.reports.render import latex_code, latex_escape
-from gradproof.reports.report import FIGURE_PDF
 from gradproof.reports.write import write_report
 
 from ..limits import HANG_GUARD

@@ -15,7 +15,7 @@ SLIP_IDS = [i for i, idy in derive.REGISTRY.items() if idy.expect == "refuted"]
 
 @pytest.fixture(scope="module")
 def scores():
-    return {s.id: s for s in score_all()}
+    return {s.id: s for s in score_all(derive.REGISTRY.values())}
 
 
 @pytest.mark.slow
