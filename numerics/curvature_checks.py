@@ -132,10 +132,12 @@ def exact_hessian(net: Network, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def output_hessian(cost, activation_name: str, n_out: int):
+def output_hessian(cost, n_out: int):
     r"""``(matching, f)``: whether the Gauss–Newton split is at :math:`z^L` (a softmax or a cost that
     matches its output layer) or at :math:`a^L`, and ``f(o, y) -> H_o`` (n_out × n_out), the Hessian
-    of the per-example cost in that output, by SymPy from the cost's own term (lambdified)."""
+    of the per-example cost in that output, by SymPy from the cost's own term (lambdified).  It is
+    the cost's alone (its output layer is the cost's when they match): one per cost and width, for
+    every activation of the hidden layers."""
     softmax = cost.output == "softmax"
     matching = softmax or bool(cost.cancels)
     os_ = sp.symbols(f"o1:{n_out + 1}", real=True)
@@ -188,7 +190,7 @@ def _jacobian(o, params) -> np.ndarray:
 
 
 def _H_o(net: Network, o0: np.ndarray, Y: np.ndarray):
-    matching, f = output_hessian(net.cost_def, net.activation, net.sizes[-1])
+    matching, f = output_hessian(net.cost_def, net.sizes[-1])
     with np.errstate(all="ignore"):  # e^o past 709: not finite, and then not compared (see compare)
         return matching, np.array([np.asarray(f(list(o_), list(y_)), dtype=float) for o_, y_ in zip(o0, Y)])
 
@@ -196,7 +198,7 @@ def _H_o(net: Network, o0: np.ndarray, Y: np.ndarray):
 def exact_gauss_newton(net: Network, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     r""":math:`G = \frac1m\sum_x J_x^T H_{o,x} J_x`, (P, P), J by the complex step through the textbook
     forward pass and :math:`H_o` by :func:`output_hessian`.  Small networks only."""
-    matching = output_hessian(net.cost_def, net.activation, net.sizes[-1])[0]
+    matching = output_hessian(net.cost_def, net.sizes[-1])[0]
     o = _output_of(net, X, matching, textbook=True)
     params = net.parameters()
     J = _jacobian(o, params)
@@ -206,7 +208,7 @@ def exact_gauss_newton(net: Network, X: np.ndarray, Y: np.ndarray) -> np.ndarray
 
 def _gv_numeric(net: Network, X, Y, v, how: str) -> np.ndarray:
     """Gv = Jᵀ(H_o(Jv)) with Jv and Jᵀu by central differences or the complex step."""
-    matching = output_hessian(net.cost_def, net.activation, net.sizes[-1])[0]
+    matching = output_hessian(net.cost_def, net.sizes[-1])[0]
     o = _output_of(net, X, matching, textbook=how == "complex")
     params = net.parameters()
     jv = _central(o, params, v) if how == "central" else _complex(o, params, v)
