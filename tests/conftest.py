@@ -78,14 +78,26 @@ def pytest_configure(config):
         atexit.register(shutil.rmtree, os.environ[variable], ignore_errors=True)
 
 
-#: Modules run together on one pytest-xdist worker, as one unit of work: the first three share a
-#: session fixture (the full report of tests/reports/conftest.py, about 15 s to build), the others
-#: look at the proofs of the same identities (tests/derive/oracle.proof proves each once a process).
-SHARED = {**{f"tests/reports/{name}.py": "full report"
-             for name in ("test_latex", "test_readme_reports", "test_browser")},
+#: Modules run together on one pytest-xdist worker, as one unit of work: the first four share
+#: session fixtures (the cold report, :func:`cold_report`, and the full report of
+#: tests/reports/conftest.py, which reads the cold report's proof cache), the others look at the
+#: proofs of the same identities (tests/derive/oracle.proof proves each once a process).
+SHARED = {**{name: "reports" for name in (
+             "tests/cli/test_cli_report.py", *(f"tests/reports/{m}.py" for m in (
+                 "test_latex", "test_readme_reports", "test_browser")))},
           **{f"tests/derive/book/{name}.py": "proofs"
              for name in ("test_registry", "test_backprop", "test_r_operator", "test_gauss_newton",
                           "test_softmax")}}
+
+
+@pytest.fixture(scope="session")
+def cold_report(tmp_path_factory):
+    """(folder, finished process) of :func:`tests.cold.cold_run`: the report is in ``folder/rep``,
+    its proof cache and key in the folders :func:`tests.cold.homes` names."""
+    from .cold import cold_run
+
+    folder = tmp_path_factory.mktemp("cold")
+    return folder, cold_run(folder)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own, which would return the plain scheduler

@@ -2,12 +2,12 @@
 through the CLI's ``main``)."""
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import html5lib
 import pytest
 
+from ..cold import warm as cold_copy
 from . import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,29 +23,16 @@ def refused(*args):
     return run.here("report", *args, cwd=ROOT)
 
 
-def homes(folder: Path) -> dict[str, str]:
-    """A proof cache and an HMAC key of their own, in ``folder``: the environment naming them."""
-    return {"XDG_CACHE_HOME": str(folder / "cache"), "XDG_DATA_HOME": str(folder / "data")}
-
-
 @pytest.fixture(scope="module")
-def cold(tmp_path_factory):
-    """The module's one report on an empty proof cache, with no pdflatex on the PATH: (its folder,
-    holding the report in ``rep`` and the homes of :func:`homes`; the finished process).  Proving
-    every identity is most of a report's time, so a test that does not check a cold run starts from
-    a copy of the cache this one wrote (:func:`warm`)."""
-    folder = tmp_path_factory.mktemp("cold")
-    r = gradproof("--train", "none", "--out", str(folder / "rep"),
-                  env={"PATH": str(Path(sys.executable).parent), **homes(folder)})
-    return folder, r
+def cold(cold_report):
+    """The session's one report on an empty proof cache (tests/cold.py), with no pdflatex on the
+    PATH: (its folder, the finished process)."""
+    return cold_report
 
 
 def warm(cold, folder: Path) -> dict[str, str]:
-    """The environment of a run whose proof cache (and key) is a copy, in ``folder``, of the one
-    :func:`cold` wrote: every identity is read from it."""
-    for home in ("cache", "data"):
-        shutil.copytree(cold[0] / home, folder / home, symlinks=True)
-    return homes(folder)
+    """The environment of a run whose proof cache (and key) is a copy of :func:`cold`'s."""
+    return cold_copy(cold[0], folder)
 
 
 def one_line_error(r, *words):

@@ -154,18 +154,23 @@ def bad_report():
 
 
 @pytest.fixture(scope="session")
-def full_report():
+def full_report(cold_report, tmp_path_factory):
     """What `gradproof report` shows (the README's first command): every registered identity
-    proved (through the proof cache of this test process), the numeric checks, the real kernel,
-    two epochs of nielsen-ch1 on the sample and the Hessian section's theorems -- for the layout tests (PDF boxes, browser
-    widths) and the reader's-eye tests of test_readme_reports."""
+    (read from a copy of the proof cache that the session's cold report wrote, tests/cold.py), the
+    numeric checks, the real kernel, two epochs of nielsen-ch1 on the sample and the Hessian
+    section's theorems -- for the layout tests (PDF boxes, browser widths) and the reader's-eye
+    tests of test_readme_reports."""
     from functools import partial
 
     from gradproof.reports import gather as g
+
+    from ..cold import warm
 
     # the Hessian section's product checks, race and exact Newton (25 s) are
     # tests/reports/test_hessian_section's to check; here the section shows its theorems and says
     # that it ran nothing
     with pytest.MonkeyPatch.context() as mp:
+        for name, value in warm(cold_report[0], tmp_path_factory.mktemp("warm")).items():
+            mp.setenv(name, value)
         mp.setattr(g, "gather_hessian", partial(g.gather_hessian, checks=False, train=False))
         return g.gather(train="nielsen-ch1", data="sample", epochs=2, cache=True)
