@@ -60,6 +60,10 @@ def test_the_report_section_for_a_users_model():
     add_custom_section(report, "silu", "tanh_cross_entropy")
     u = report.facts["custom"]
     assert [d["status"] for d in u["identities"]] == ["proved"] * 6
+    assert not any("numer" in d["method"] for d in u["identities"])  # exact methods only
+    methods = {d["id"]: d["method"] for d in u["identities"]}
+    for i in ("silu_backprop", "tanh_cross_entropy_backprop"):  # also on the concrete networks
+        assert "concrete diff [2,3,2]" in methods[i], (i, methods[i])
     assert u["checks"]["passed"] == u["checks"]["total"] == 18 and u["cancels"] is True
     assert u["safe_range"]["activation"]["whole_probe"] and u["training"] is None
     assert "def backprop" in u["kernel"]["source"] and not report.facts["problems"]
