@@ -1,10 +1,10 @@
 """``--activation`` / ``--cost`` with a user's definition, in ``kernels``, ``check``, ``train`` and
-``report`` (the report's section through :mod:`reports.custom`, rendered by the report's HTML)."""
+``report`` (the report's section through :mod:`reports.custom`, in LaTeX here; in HTML, proved,
+checked and trained for the README's model, in tests/reports/test_readme_reports.py)."""
 from __future__ import annotations
 
 import json
 
-import html5lib
 import pytest
 
 from . import run
@@ -48,31 +48,6 @@ def test_train_with_an_expression_on_the_sample():
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
     assert res["config"]["activation"] == "sp" and res["best"]["accuracy"] > 0.8
-
-
-@pytest.mark.slow
-def test_the_report_section_for_a_users_model():
-    from gradproof.reports.custom import add_custom_section
-    from gradproof.reports.html import render_html
-    from gradproof.reports.report import assemble
-
-    report = assemble([], [], checks={"results": []})
-    add_custom_section(report, "silu", "tanh_cross_entropy")
-    u = report.facts["custom"]
-    assert [d["status"] for d in u["identities"]] == ["proved"] * 6
-    assert not any("numer" in d["method"] for d in u["identities"])  # exact methods only
-    methods = {d["id"]: d["method"] for d in u["identities"]}
-    for i in ("silu_backprop", "tanh_cross_entropy_backprop"):  # also on the concrete networks
-        assert "concrete diff [2,3,2]" in methods[i], (i, methods[i])
-    assert u["checks"]["passed"] == u["checks"]["total"] == 18 and u["cancels"] is True
-    assert u["safe_range"]["activation"]["whole_probe"] and u["training"] is None
-    assert "def backprop" in u["kernel"]["source"] and not report.facts["problems"]
-    page = render_html(report)
-    html5lib.HTMLParser(strict=False).parse(page)
-    section = page[page.index('<section id="custom">'):]
-    assert "Your model: activation <code>silu</code>" in section and "<math" in section
-    assert section.count('class="badge proved"') == 6
-    json.loads(report.to_json())
 
 
 @pytest.mark.slow

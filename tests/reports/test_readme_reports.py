@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 
 import pytest
 
@@ -95,6 +96,32 @@ def test_the_custom_pdf_has_no_box_wider_than_10pt(readme_reports):
     need("pdflatex")
     wide = overfull_boxes(readme_reports["custom"][0])
     assert not [w for w in wide if w[0] > 10], wide
+
+
+@pytest.mark.slow
+def test_the_section_for_the_readmes_model_proves_checks_trains_and_shows_it(readme_reports):
+    """reports.custom's section for swish = z σ(z) (the README's formula, read by the safe reader)
+    and tanh_cross_entropy: six theorems proved by exact methods (each backprop also on the concrete
+    networks), the 18 kernel checks passed, σ′ cancelling, the safe range probed, two epochs
+    trained, the kernel shown, in a page that parses."""
+    import html5lib
+
+    folder, report = readme_reports["custom"]
+    u = report.facts["custom"]
+    assert [d["status"] for d in u["identities"]] == ["proved"] * 6
+    assert not any("numer" in d["method"] for d in u["identities"])  # exact methods only
+    methods = {d["id"]: d["method"] for d in u["identities"]}
+    for i in ("swish_backprop", "tanh_cross_entropy_backprop"):
+        assert "concrete diff [2,3,2]" in methods[i], (i, methods[i])
+    assert u["checks"]["passed"] == u["checks"]["total"] == 18 and u["cancels"] is True
+    assert u["safe_range"]["activation"]["whole_probe"] and len(u["training"]["epochs"]) == 2
+    assert "def backprop" in u["kernel"]["source"] and not report.facts["problems"]
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    html5lib.HTMLParser(strict=False).parse(page)
+    section = page[page.index('<section id="custom">'):]
+    assert "Your model: activation <code>swish</code>" in section and "<math" in section
+    assert section.count('class="badge proved"') == 6
+    json.loads(report.to_json())
 
 
 def test_a_run_at_chance_is_a_problem_that_names_the_fix():
