@@ -45,7 +45,7 @@ class RenderError(ValueError):
 
 # --- Unicode -> LaTeX (derive.core.notation owns the table; RenderError for reports) ----------------
 
-from gradproof.derive.core.notation import MATH_SYMBOLS, TEXT_SYMBOLS, math_char  # noqa: E402
+from gradproof.derive.core.notation import TEXT_SYMBOLS, math_char  # noqa: E402
 from gradproof.derive.core.notation import unicode_to_latex as _unicode_to_latex  # noqa: E402
 from gradproof.derive.core.theorem import register_view  # noqa: E402
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 from ..errors import UsageError
 from . import load_mnist

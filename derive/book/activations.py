@@ -179,7 +179,6 @@ def relu_prime() -> Derivation:
     zp = sp.Symbol("z", positive=True)
     zn = sp.Symbol("z", negative=True)
     h = sp.Symbol("h", real=True)
-    pw = R.f(z).rewrite(sp.Piecewise)
     dR = sp.Derivative(sp.Max(0, z), z)
     steps = [
         Step(sp.Eq(sp.Max(0, z), sp.Piecewise((z, z > 0), (0, True))), "ReLU(z) = max(0, z)"),

@@ -31,7 +31,6 @@ from ..core.indexed import (KRONECKER_REASON, canonical_indices, collapse_checke
 from .network import (ARCHITECTURES, Network, check_on_networks, concrete_network, sigma, sigma_prime,
                       softmax_layer)
 from ..core.outcome import PROVED, UNDECIDED, Outcome
-from ..core.prover import prove_equal
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 from ..core.notation import name_symbols
 

@@ -64,8 +64,6 @@ def cross_entropy_nonnegative() -> Derivation:
     # C as a combination of the signs we know: Y, Ybar ≥ 0 (hypothesis), L, Lbar > 0 (solveset).
     Y, Ybar = sp.symbols(r"y \bar{y}", nonnegative=True)
     L, Lbar = sp.symbols(r"L \bar{L}", positive=True)
-    pattern = Y * L + Ybar * Lbar
-    split = pattern.xreplace({Y: y, Ybar: 1 - y, L: -sp.log(a), Lbar: -sp.log(1 - a)})
 
     def logs_negative() -> bool:
         return (sp.solveset(sp.log(a) < 0, a, _UNIT) == _UNIT
@@ -144,13 +142,13 @@ def cross_entropy_cancellation() -> Derivation:
     f = sp.Function("f")  # any differentiable activation, for the chain-rule step
     s = sigmoid(zsum)
     C = ce(s, y)
-    dC_w, dC_b = sp.diff(C, w[j]), sp.diff(C, b)
+    dC_w = sp.diff(C, w[j])
     # Chain rule for a = f(z): ∂C/∂a · f′(z) · ∂z/∂w_j, with ∂z/∂w_j = x_j.
     dCda = -(y / a - (1 - y) / (1 - a))
     chain_f = dCda.xreplace({a: f(zsum)}) * sp.Subs(sp.Derivative(f(z), z), z, zsum) * x[j]
     # σ′ = σ(1 − σ) written out; Mul keeps the product (nothing cancels until we ask).
     chain_s = dCda.xreplace({a: s}) * (s * (1 - s)) * x[j]
-    rhs_w, rhs_b = x[j] * (s - y), s - y
+    rhs_w = x[j] * (s - y)
     exp_form = lambda e: e.rewrite(sp.exp)  # noqa: E731
 
     # The steps display z for the weighted input.
@@ -204,7 +202,6 @@ def cross_entropy_output_error() -> Derivation:
     zL, yv = sp.IndexedBase("z^L", real=True), sp.IndexedBase("y", real=True)
     C = sp.Sum(ce(sigmoid(zL[i]), yv[i]), (i, 1, n))
     delta = sp.diff(C, zL[j])
-    rhs = sigmoid(zL[j]) - yv[j]
 
     # Concrete: 3 output neurons fed by 2 neurons of layer L−1.
     W = sp.Matrix(3, 2, lambda r, c: sp.Symbol(f"w^L_{r + 1}{c + 1}", real=True))

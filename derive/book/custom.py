@@ -324,7 +324,7 @@ def activation(name: str, expr, *, register: bool = True) -> Activation:
         g = None
     prime = g if g is not None else prime_z
     if g is None:
-        notes.append(f"f′ is written through z (no elementary f′(a) with a = f(z) was found)")
+        notes.append("f′ is written through z (no elementary f′(a) with a = f(z) was found)")
     stable, used = _stabilize(f)
     kinks = _kinks(f)
     if not used:

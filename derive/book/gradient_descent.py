@@ -21,7 +21,7 @@ import itertools
 import sympy as sp
 
 from ..core.indexed import KRONECKER_REWRITE as _KRONECKER, kronecker_rewrite as _kronecker
-from ..core.prover import holds, prove_equal
+from ..core.prover import holds
 from ..core.display import Display, Update, display, half, norm_sq, symbol_named
 from ..core.theorem import Derivation, Part, Reading, Step, theorem
 

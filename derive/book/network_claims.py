@@ -63,7 +63,7 @@ import dataclasses
 import itertools
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import sympy as sp
 

@@ -16,7 +16,6 @@ def perceptron_bias() -> Derivation:
     r"""Book eq. (1)→(2): :math:`w\cdot x \le \text{threshold} \iff w\cdot x + b \le 0`, b = −threshold."""
     wx, threshold, b = sp.symbols(r"w\cdot{x} \mathrm{threshold} b", real=True)
     lhs = sp.Le(wx, threshold)
-    rhs = sp.Le(wx + b, 0).subs(b, -threshold)
     steps = [
         Step(sp.Le(wx, threshold), "the perceptron outputs 0 when the weighted sum is at most the threshold"),
         Step(sp.Le(wx - threshold, 0), "subtract the threshold from both sides"),

@@ -169,8 +169,6 @@ def softmax_monotone() -> Derivation:
     d = sp.diff(a_j, z[k])
     collapsed, collapse_ok = collapse_checked(d, {n_L: 3}, {j: n_L, k: n_L})
     general = sp.KroneckerDelta(j, k) * a_j - a_j * a_k
-    same = collapsed.xreplace({k: j})
-    other = collapsed.xreplace({sp.KroneckerDelta(j, k): 0})
     dd = sp.Derivative(sp.Symbol("a^{L}_{j}"), z[k])
     steps = [
         Step(sp.Eq(dd, d), "quotient rule; $∂z_j/∂z_k = δ_{jk}$"),
@@ -355,7 +353,6 @@ def log_likelihood_gradient() -> Derivation:
     collapsed, collapse_ok = collapse_checked(d, {n_L: 3}, {j: n_L})
     pulled = pull_constants(collapsed)
     sum_y = sp.Sum(y[k], (k, 1, n_L))
-    final = pulled.xreplace({sum_y: 1})
     rhs = LOG_LIKELIHOOD_DELTA.xreplace({_a: a_j, _y: y[j]})
     # BP3/BP4 for the output layer, with δ^L as just found
     w_L, b_L, a_prev = sp.IndexedBase("w^{L}"), sp.IndexedBase("b^{L}"), sp.IndexedBase("a^{L-1}")

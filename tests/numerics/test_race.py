@@ -1,6 +1,4 @@
 """numerics.race: SGD and Newton-CG from the same weights, in passes and seconds."""
-import pytest
-
 from gradproof.numerics import load_mnist
 from gradproof.numerics.newton import NewtonCG
 from gradproof.numerics.race import race, sgd_points

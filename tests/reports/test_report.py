@@ -207,7 +207,6 @@ def test_generality_parts_and_cache_fields_are_shown_when_present():
     import dataclasses
 
     from gradproof import derive
-    from gradproof.derive.core.theorem import Proof
     from gradproof.reports import assemble
 
     idy = derive.REGISTRY["bp_batched"]

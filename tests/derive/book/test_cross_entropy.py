@@ -2,7 +2,7 @@
 import mpmath as mp
 import pytest
 import sympy as sp
-from hypothesis import assume, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gradproof import derive

@@ -5,12 +5,10 @@ mpmath's LU solver (not SymPy), and checks stationarity, the completed square an
 second-order model; an indefinite H shows the stationary point is then no minimum.
 """
 import mpmath as mp
-import pytest
 import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gradproof import derive
 from gradproof.derive.book.hessian import DIMENSIONS, newton_model
 
 from ..oracle import assert_proved_exactly, assert_well_formed, close, mp50, mpf

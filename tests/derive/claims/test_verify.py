@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sympy.parsing.sympy_parser import convert_xor, parse_expr, rationalize, standard_transformations
 
 from gradproof.derive import verify
-from gradproof.derive.claims.verify import Verdict, parse
+from gradproof.derive.claims.verify import Verdict
 
 from ...limits import HANG_GUARD
 
