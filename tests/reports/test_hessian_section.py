@@ -9,18 +9,26 @@ from gradproof.numerics import load_mnist
 from gradproof.reports import assemble
 from gradproof.reports.html import render_html
 from gradproof.reports.latex import render_tex
-from gradproof.reports import hessian as H
 
 from .conftest import gradient_checks
 
 
 @pytest.fixture(scope="module")
-def section():
+def H():
+    """reports.hessian, imported when a test uses it: it loads matplotlib, which every pytest-xdist
+    worker would load when it collects the tests."""
+    from gradproof.reports import hessian
+
+    return hessian
+
+
+@pytest.fixture(scope="module")
+def section(H):
     return H.gather_hessian(load_mnist("sample"), seed=0, checks=False)
 
 
 @pytest.fixture(scope="module")
-def report(section):
+def report(section, H):
     ids = [derive.REGISTRY[i] for i in ("perceptron_bias", "r_forward", "r_bp2")]
     rep = assemble(ids, [i.prove() for i in ids], checks={"results": gradient_checks()},
                    data={"kind": "sample", "source": "test", "digests": {}}, seed=0,
@@ -29,7 +37,7 @@ def report(section):
     return rep
 
 
-def test_the_section_holds_the_race_and_exact_newton(section):
+def test_the_section_holds_the_race_and_exact_newton(section, H):
     f = section.facts
     assert not section.problems and "checks" not in f
     race = f["race"]
@@ -54,7 +62,7 @@ def test_both_outputs_show_the_section_with_its_figures(report):
     assert f"page={pages['hessian_exact']}]" in tex and "e_{k+1}/e_k^2" in tex
 
 
-def test_a_failing_part_is_a_problem_not_a_crash(monkeypatch):
+def test_a_failing_part_is_a_problem_not_a_crash(monkeypatch, H):
     def boom(ds, seed, say):
         raise RuntimeError("no data")
     monkeypatch.setattr(H, "_race", boom)
@@ -76,11 +84,11 @@ def _race(sgd, newton):
     ((2, 0.5), (10, 3.0), "SGD wins"), ((10, 3.0), (2, 0.5), "Newton-CG wins"),
     ((2, 3.0), (10, 0.5), "90% test accuracy: SGD"), ((None, None), (None, None), "Neither"),
     ((2, 0.5), (None, None), "SGD reached")])
-def test_the_verdict_follows_the_numbers(sgd, newton, start):
+def test_the_verdict_follows_the_numbers(sgd, newton, start, H):
     assert H.verdict(_race(sgd, newton)).startswith(start)
 
 
-def test_a_report_that_trains_nothing_races_nothing():
+def test_a_report_that_trains_nothing_races_nothing(H):
     ids = [derive.REGISTRY["r_forward"]]
     s = H.gather_hessian(load_mnist("sample"), checks=False, train=False)
     assert "race" not in s.facts and "exact" not in s.facts and not s.figures
