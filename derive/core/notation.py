@@ -25,6 +25,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
 
 __all__ = ["LATEX_NAMES", "SYMBOL_LATEX", "BookLatexPrinter", "latex", "prime_head", "name_symbols",
            "math_char", "unicode_to_latex", "segments", "MATH_SYMBOLS", "TEXT_SYMBOLS", "plain_math"]
@@ -424,13 +425,20 @@ _PRETTY_CLASS = None
 
 
 def pretty(expr: sp.Basic, **settings) -> str:
-    """``expr`` as Unicode text (SymPy's pretty printer with the book's typography)."""
+    """``expr`` as Unicode text (SymPy's pretty printer with the book's typography).  SymPy's
+    symbol tables also read a flag of the process, which it sets from the encoding of standard
+    output when it is first imported (ASCII under ``PYTHONIOENCODING=ascii``): it is set as
+    ``use_unicode`` says for the call, as ``sympy.pretty`` does."""
     global _PRETTY_CLASS
     if _PRETTY_CLASS is None:
         _PRETTY_CLASS = _pretty_printer()
     settings.setdefault("use_unicode", True)
     settings.setdefault("wrap_line", False)
-    return _PRETTY_CLASS(settings).doprint(expr)
+    before = pretty_use_unicode(settings["use_unicode"])
+    try:
+        return _PRETTY_CLASS(settings).doprint(expr)
+    finally:
+        pretty_use_unicode(before)
 
 
 _SUPER = str.maketrans("0123456789+-=()nijklTLx", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏˡᵀᴸˣ")
