@@ -11,14 +11,14 @@ import pytest
 from gradproof import derive
 
 from ..limits import HANG_GUARD
-from .run import environ, gradproof
+from .run import environ, gradproof, here
 
 QUICK = ["perceptron_bias", "sigmoid_output", "slip_l1_update"]
 STATUSES = {"proved", "refuted", "undecided"}
 
 
 def test_derive_json_on_quick_ids():
-    r = gradproof("derive", "--json", *QUICK)
+    r = here("derive", "--json", *QUICK)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert {"identities", "proved", "total", "seconds"} <= set(out)
@@ -38,7 +38,7 @@ def test_derive_json_on_quick_ids():
 
 @pytest.mark.parametrize("slip", ["slip_l1_update", "slip_newton_step"])
 def test_selected_slip_exits_0_because_it_is_refuted_as_expected(slip):
-    r = gradproof("derive", slip)
+    r = here("derive", slip)
     assert r.returncode == 0, r.stdout + r.stderr
     row = next(line for line in r.stdout.splitlines() if line.startswith(slip))
     assert "refuted" in row and "expected" not in row
@@ -46,7 +46,7 @@ def test_selected_slip_exits_0_because_it_is_refuted_as_expected(slip):
 
 
 def test_unknown_id_is_one_line_exit_2():
-    r = gradproof("derive", "perceptron_bias", "no_such_identity")
+    r = here("derive", "perceptron_bias", "no_such_identity")
     assert r.returncode == 2
     assert r.stdout == ""
     lines = r.stderr.strip().splitlines()
@@ -87,7 +87,7 @@ def test_an_identity_not_ending_as_expected_exits_1():
 
 
 def test_derive_mutants_json_counts_every_mutant():
-    r = gradproof("derive", "--mutants", "--json", "bp3", "sigmoid_prime")
+    r = here("derive", "--mutants", "--json", "bp3", "sigmoid_prime")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert [m["id"] for m in out["mutants"]] == ["bp3", "sigmoid_prime"]
@@ -98,16 +98,16 @@ def test_derive_mutants_json_counts_every_mutant():
 
 
 def test_derive_mutants_table_and_unknown_id():
-    r = gradproof("derive", "--mutants", "perceptron_bias", "slip_l1_update")
+    r = here("derive", "--mutants", "perceptron_bias", "slip_l1_update")
     assert r.returncode == 0, r.stderr
     assert "perceptron_bias" in r.stdout and "killed" in r.stdout
     assert "recorded slip" in r.stdout
-    r = gradproof("derive", "--mutants", "no_such_identity")
+    r = here("derive", "--mutants", "no_such_identity")
     assert r.returncode == 2 and "no_such_identity" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_derive_json_shows_which_parts_are_general():
-    r = gradproof("derive", "--json", "bp1", "perceptron_bias")
+    r = here("derive", "--json", "bp1", "perceptron_bias")
     assert r.returncode == 0, r.stderr
     by_id = {i["id"]: i for i in json.loads(r.stdout)["identities"]}
     parts = by_id["bp1"]["parts"]
@@ -117,7 +117,7 @@ def test_derive_json_shows_which_parts_are_general():
 
 
 def gradproof_env(*args: str, cache) -> subprocess.CompletedProcess:
-    return gradproof(*args, env=environ(XDG_CACHE_HOME=cache))
+    return here(*args, env=environ(XDG_CACHE_HOME=cache))
 
 
 def test_the_second_run_reads_the_proof_cache_and_no_cache_proves_afresh(tmp_path):
@@ -137,18 +137,18 @@ def test_the_second_run_reads_the_proof_cache_and_no_cache_proves_afresh(tmp_pat
 
 
 def test_ids_are_case_insensitive_and_an_unknown_one_gets_did_you_mean():
-    r = gradproof("derive", "--json", "PERCEPTRON_Bias")
+    r = here("derive", "--json", "PERCEPTRON_Bias")
     assert r.returncode == 0, r.stderr
     assert [i["id"] for i in json.loads(r.stdout)["identities"]] == ["perceptron_bias"]
-    r = gradproof("derive", "sigmoid_prme")
+    r = here("derive", "sigmoid_prme")
     assert r.returncode == 2 and r.stdout == ""
     assert "did you mean sigmoid_prime" in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    r = gradproof("derive", "qqqqqqqq")
+    r = here("derive", "qqqqqqqq")
     assert r.returncode == 2 and "did you mean" not in r.stderr and "--list" in r.stderr
 
 
 def test_jobs_must_be_positive():
-    r = gradproof("derive", "--jobs", "0", "perceptron_bias")
+    r = here("derive", "--jobs", "0", "perceptron_bias")
     assert r.returncode == 2 and "--jobs" in r.stderr
 
 
@@ -165,8 +165,16 @@ def test_derive_by_name_prints_the_mathematics_in_unicode():
     assert "$" not in out and "\\frac" not in out and "Derivative(" not in out
 
 
+def test_an_ascii_terminal_gets_the_mathematics_escaped_not_an_internal_error():
+    """Under PYTHONIOENCODING=ascii SymPy's process-wide Unicode flag starts off: the book's pretty
+    printer met it and `derive` exited 4 (KeyError: 'only unicode')."""
+    r = gradproof("derive", "perceptron_bias", "sigmoid_output", env=environ(PYTHONIOENCODING="ascii"))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert "PROVED" in r.stdout and "\\u03c3" in r.stdout  # σ, escaped for the terminal
+
+
 def test_derive_json_has_the_statement_and_steps_as_latex():
-    r = gradproof("derive", "--json", "sigmoid_prime")
+    r = here("derive", "--json", "sigmoid_prime")
     assert r.returncode == 0, r.stderr
     (ident,) = json.loads(r.stdout)["identities"]
     assert ident["statement"][0].startswith(r"\sigma'\left(z\right) =")
