@@ -12,6 +12,7 @@ import importlib
 import time
 from typing import Callable, Sequence
 
+from gradproof.numerics.config import PRESETS
 from gradproof.numerics.fileio import printable
 
 from .defaults import DEFAULT_EPOCHS, DEFAULT_PRESET
@@ -32,9 +33,9 @@ def _optional(module: str):
 
 
 def presets() -> dict:
-    """The training presets of :mod:`numerics.train` (empty when it is not there)."""
-    train = _optional("gradproof.numerics.train")
-    return dict(getattr(train, "PRESETS", {}) or {}) if train else {}
+    """The training presets: :data:`numerics.config.PRESETS`, the table the CLI checks ``--train``
+    against."""
+    return dict(PRESETS)
 
 
 def book_figure(preset: str) -> dict | None:
