@@ -1,16 +1,15 @@
-"""``gradproof report`` end to end, through a subprocess, and its bad-input messages (in this process,
-through the CLI's ``main``)."""
+"""``gradproof report`` end to end, through a subprocess (the cold run is the session's one,
+``cold_report`` of tests/cold.py), and its bad-input messages (in this process, through the CLI's
+``main``)."""
 import json
 import shutil
-from pathlib import Path
 
 import html5lib
 import pytest
 
-from ..cold import warm as cold_copy
+from ..cold import warm
+from ..project import ROOT
 from . import run
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def gradproof(*args, env=None):
@@ -23,18 +22,6 @@ def refused(*args):
     return run.here("report", *args, cwd=ROOT)
 
 
-@pytest.fixture(scope="module")
-def cold(cold_report):
-    """The session's one report on an empty proof cache (tests/cold.py), with no pdflatex on the
-    PATH: (its folder, the finished process)."""
-    return cold_report
-
-
-def warm(cold, folder: Path) -> dict[str, str]:
-    """The environment of a run whose proof cache (and key) is a copy of :func:`cold`'s."""
-    return cold_copy(cold[0], folder)
-
-
 def one_line_error(r, *words):
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
@@ -44,9 +31,9 @@ def one_line_error(r, *words):
 
 
 @pytest.mark.slow
-def test_report_without_training(cold):
+def test_report_without_training(cold_report):
     """--train none, and no pdflatex on the PATH: every file but the PDF, and a note saying so."""
-    out, r = cold[0] / "rep", cold[1]
+    out, r = cold_report[0] / "rep", cold_report[1]
     assert r.returncode == 0, r.stderr
     assert "pdflatex is not on the PATH" in r.stderr
     # curves.pdf holds the figures: without training, the grid of the MNIST digits used
@@ -70,11 +57,13 @@ def test_report_without_training(cold):
 
 
 @pytest.mark.slow
-def test_report_with_a_short_run_on_the_sample(cold, tmp_path):
-    """One epoch on the sample, on a copy of the proof cache :func:`cold` wrote: every identity is
-    read from it, and the report says so (the cold run itself proved every one)."""
+def test_report_with_a_short_run_on_the_sample(cold_report, tmp_path):
+    """One epoch on the sample, on a copy of the proof cache that the session's cold report
+    (tests/cold.py) wrote: every identity is read from it, and the report says so (the cold run
+    itself proved every one)."""
     out = tmp_path / "rep"
-    r = gradproof("--data", "sample", "--epochs", "1", "--out", str(out), env=warm(cold, tmp_path))
+    r = gradproof("--data", "sample", "--epochs", "1", "--out", str(out),
+                  env=warm(cold_report[0], tmp_path))
     assert r.returncode == 0, r.stderr
     facts = json.loads((out / "report.json").read_text())
     t = facts["training"]
@@ -90,7 +79,7 @@ def test_report_with_a_short_run_on_the_sample(cold, tmp_path):
     if shutil.which("pdflatex"):
         assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     # the proofs came from the cache, and the page and the progress lines say so
-    cold_facts = json.loads((cold[0] / "rep" / "report.json").read_text())
+    cold_facts = json.loads((cold_report[0] / "rep" / "report.json").read_text())
     assert not any(d["cached"] for d in cold_facts["identities"])
     cached = [d["cached"] for d in facts["identities"]]
     assert len(cached) == len(cold_facts["identities"])
@@ -105,8 +94,8 @@ def test_report_with_a_short_run_on_the_sample(cold, tmp_path):
 FEW = ("perceptron_bias", "sigmoid_prime", "slip_l1_update")
 
 
-def test_no_cache_proves_afresh_what_the_cache_holds(cold, tmp_path, monkeypatch):
-    """--no-cache, on a cache that holds every outcome (a copy of :func:`cold`'s), reads none of
+def test_no_cache_proves_afresh_what_the_cache_holds(cold_report, tmp_path, monkeypatch):
+    """--no-cache, on a cache that holds every outcome (a copy of the cold report's), reads none of
     them: each identity is proved afresh.  Run in this process, with ``reports.gather.gather``
     told to prove only :data:`FEW` (the flag does the same for every identity; proving all of them
     again would be the cold run's time once more)."""
@@ -115,7 +104,7 @@ def test_no_cache_proves_afresh_what_the_cache_holds(cold, tmp_path, monkeypatch
     from gradproof import derive
     from gradproof.reports import gather
 
-    env = warm(cold, tmp_path)
+    env = warm(cold_report[0], tmp_path)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(gather, "gather", partial(gather.gather, ids=FEW))
