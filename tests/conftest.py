@@ -82,12 +82,13 @@ def pytest_configure(config):
 #: session fixtures (the cold report, :func:`cold_report`, and the full report of
 #: tests/reports/conftest.py, which reads the cold report's proof cache), the others look at the
 #: proofs of the same identities (tests/derive/oracle.proof proves each once a process).
-SHARED = {**{name: "reports" for name in (
-             "tests/cli/test_cli_report.py", *(f"tests/reports/{m}.py" for m in (
-                 "test_latex", "test_readme_reports", "test_browser")))},
-          **{f"tests/derive/book/{name}.py": "proofs"
-             for name in ("test_registry", "test_backprop", "test_r_operator", "test_gauss_newton",
-                          "test_softmax")}}
+_GROUPS = {
+    "reports": ("tests/cli/test_cli_report.py", "tests/reports/test_latex.py",
+                "tests/reports/test_readme_reports.py", "tests/reports/test_browser.py"),
+    "proofs": tuple(f"tests/derive/book/{name}.py" for name in (
+        "test_registry", "test_backprop", "test_r_operator", "test_gauss_newton", "test_softmax")),
+}
+SHARED = {module: group for group, modules in _GROUPS.items() for module in modules}
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +101,10 @@ def cold_report(tmp_path_factory):
     return folder, cold_run(folder)
 
 
-@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own, which would return the plain scheduler
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadscope`` (pyproject's addopts), with the modules of :data:`SHARED` as one scope."""
+    """``--dist loadscope`` (pyproject's addopts), with the modules of :data:`SHARED` as one scope
+    (tryfirst: before xdist's own hook, which would return the plain scheduler)."""
     if config.getoption("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
